@@ -1,0 +1,1 @@
+"""Per-category walking access for every home: nearest, counts, coverage, 2SFCA."""

@@ -1,0 +1,43 @@
+"""The ``lifecircle`` command: one typer app; each room adds its commands from its own module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="lifecircle",
+    help="15 分钟生活圈：步行可达性、专项体检、评级与创建工作管理。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Each module adds its commands to ``app`` on import; a module that is missing
+    # (a room not built yet) is simply not registered.
+    import importlib
+
+    for name in ("access", "checkup", "demo", "report", "db"):
+        try:
+            importlib.import_module(f"lifecircle.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"lifecircle.cli.{name}":
+                raise
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from lifecircle import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    _register()
+    app()

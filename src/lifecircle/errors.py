@@ -1,0 +1,68 @@
+"""Typed errors: every message names the file, row and field, and says how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LifecircleError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+@dataclass(eq=False)
+class InputError(LifecircleError):
+    """Bad input data: names where (file, row, field), what is wrong, and the fix.
+
+    ``row`` is 1-based as a person counts data rows (the header is not a row);
+    ``None`` when the problem is not tied to one row.
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    fix: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = (", ".join(where) + ": " if where else "") + self.message
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text
+
+
+class SchemaError(InputError):
+    """A layer or table does not have the columns, types or values it must have."""
+
+
+class CRSError(InputError):
+    """Coordinates do not fit the coordinate system they claim, or none can be chosen."""
+
+
+class FileFormatError(InputError):
+    """A file cannot be read as what its extension says it is."""
+
+
+class NetworkError(InputError):
+    """The walking network cannot be built or used (no edges, bad geometry)."""
+
+
+class CatalogueError(InputError):
+    """An indicator catalogue is invalid (duplicate id, missing threshold, bad rule)."""
+
+
+class DistrictError(InputError):
+    """A district data package is inconsistent (compound in no circle, unknown community)."""
+
+
+class OptionalDependencyError(LifecircleError, ImportError):
+    """An optional package is needed for this feature and is not installed."""

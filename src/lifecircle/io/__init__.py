@@ -1,0 +1,1 @@
+"""Readers and writers, coordinate systems, input schemas and validation."""

@@ -1,0 +1,1 @@
+"""The walking network: graph arrays (CSR), builders, snapping and routing kernels."""
