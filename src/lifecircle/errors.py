@@ -64,5 +64,22 @@ class DistrictError(InputError):
     """A district data package is inconsistent (compound in no circle, unknown community)."""
 
 
+class ConflictError(LifecircleError):
+    """Someone else changed the record first (optimistic concurrency): reload and retry."""
+
+    def __init__(self, message: str, *, entity: str | None = None, key: object = None) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
+
+
+class RuleError(LifecircleError):
+    """An action breaks a programme rule (state machine, schedule, evaluation path)."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message + (f" Fix: {fix}" if fix else ""))
+        self.fix = fix
+
+
 class OptionalDependencyError(LifecircleError, ImportError):
     """An optional package is needed for this feature and is not installed."""
