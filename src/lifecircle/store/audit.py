@@ -1,0 +1,94 @@
+"""Audit log: every ORM write (insert, update, delete) is recorded with who, when, before, after."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date, datetime
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from lifecircle.store.models import AuditLog, Base, utcnow
+
+ACTOR_KEY = "lifecircle_actor"
+
+
+def set_actor(session: Session, actor: str) -> None:
+    session.info[ACTOR_KEY] = actor
+
+
+def get_actor(session: Session) -> str:
+    return session.info.get(ACTOR_KEY, "system")
+
+
+def _plain(value):
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes sha256:{hashlib.sha256(value).hexdigest()}>"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, memoryview):
+        return _plain(bytes(value))
+    return value
+
+
+def _columns(obj) -> dict:
+    mapper = inspect(obj).mapper
+    return {c.key: _plain(getattr(obj, c.key)) for c in mapper.column_attrs}
+
+
+def _key(obj) -> str | None:
+    ident = inspect(obj).identity
+    if ident is None:
+        return None
+    return ",".join(str(v) for v in ident)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx) -> None:
+    rows = []
+    now = utcnow()
+    actor = get_actor(session)
+    for obj in session.new:
+        if isinstance(obj, Base) and not isinstance(obj, AuditLog):
+            rows.append(("insert", obj, None, _columns(obj)))
+    for obj in session.dirty:
+        if not isinstance(obj, Base) or isinstance(obj, AuditLog):
+            continue
+        state = inspect(obj)
+        before, after = {}, {}
+        for attr in state.mapper.column_attrs:
+            hist = state.attrs[attr.key].history
+            if hist.has_changes():
+                before[attr.key] = _plain(hist.deleted[0]) if hist.deleted else None
+                after[attr.key] = _plain(hist.added[0]) if hist.added else None
+        if after:
+            vcol = state.mapper.version_id_col
+            if vcol is not None and "version" not in after:
+                after["version"] = getattr(obj, "version", None)
+                before["version"] = after["version"] - 1 if after["version"] else None
+            rows.append(("update", obj, before, after))
+    for obj in session.deleted:
+        if isinstance(obj, Base) and not isinstance(obj, AuditLog):
+            rows.append(("delete", obj, _columns(obj), None))
+    if not rows:
+        return
+    session.connection().execute(
+        insert(AuditLog.__table__),
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "table_name": obj.__tablename__,
+                "row_key": _key(obj),
+                "before": before,
+                "after": after,
+            }
+            for action, obj, before, after in rows
+        ],
+    )
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")

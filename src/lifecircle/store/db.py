@@ -1,0 +1,99 @@
+"""Engines, sessions and migrations: SQLite file by default, PostgreSQL by ``LIFECIRCLE_DB_URL``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from lifecircle.store import audit
+
+DEFAULT_SQLITE = "lifecircle.db"
+ENV_URL = "LIFECIRCLE_DB_URL"
+
+
+def database_url(url_or_path: str | os.PathLike | None = None) -> str:
+    """The database URL: an explicit URL or SQLite path, else ``$LIFECIRCLE_DB_URL``, else
+    ``./lifecircle.db``. ``postgresql://`` URLs are routed to psycopg 3."""
+    value = str(url_or_path) if url_or_path is not None else os.environ.get(ENV_URL)
+    if not value:
+        value = DEFAULT_SQLITE
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engine:
+    """Create an engine; SQLite gets foreign keys and real transactions (SAVEPOINT works)."""
+    url = database_url(url_or_path)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
+            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # pragma: no cover - trivial
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine, actor: str = "system") -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit."""
+    session = session_factory(engine)()
+    audit.set_actor(session, actor)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "lifecircle.store:migrations")
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the migrations shipped in the package (works from an installed wheel)."""
+    from alembic import command
+
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_migrated(engine: Engine) -> bool:
+    return inspect(engine).has_table("alembic_version") and current_revision(engine) is not None

@@ -1,0 +1,348 @@
+"""SQLAlchemy 2 models of the creation programme: places, units, checkups, projects, evaluation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp (portable between SQLite and PostgreSQL)."""
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+class District(Base):
+    __tablename__ = "district"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    admin_code: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+class Street(Base):
+    __tablename__ = "street"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    code: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Community(Base):
+    __tablename__ = "community"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+circle_community = Table(
+    "circle_community",
+    Base.metadata,
+    Column("circle_id", ForeignKey("circle.id", ondelete="CASCADE"), primary_key=True),
+    Column("community_id", ForeignKey("community.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+
+
+class Circle(Base):
+    """A 15-minute life circle (一刻钟生活圈); ``code`` is the plan's id (C01 …)."""
+
+    __tablename__ = "circle"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    population: Mapped[int | None] = mapped_column(Integer)
+    households: Mapped[int | None] = mapped_column(Integer)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    street: Mapped[Street] = relationship()
+    leader: Mapped[Person | None] = relationship()
+    communities: Mapped[list[Community]] = relationship(
+        secondary=circle_community, order_by=Community.name
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Compound(Base):
+    __tablename__ = "compound"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circle.id"))
+    population: Mapped[float] = mapped_column(Float, default=0.0)
+    households: Mapped[int | None] = mapped_column(Integer)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Facility(Base):
+    __tablename__ = "facility"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(50))
+    capacity: Mapped[float | None] = mapped_column(Float)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+# --- units and people -----------------------------------------------------------------------
+
+
+class Unit(Base):
+    """A responsible unit (责任单位): a district bureau, a centre, or a street office."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # bureau | centre | street | other
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+
+
+class RoleAssignment(Base):
+    """chief / deputy_chief / unit_staff / assessor / evaluator (circle leaders live on Circle)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role", "street_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+
+
+# --- checkups -------------------------------------------------------------------------------
+
+
+class CheckupRun(Base):
+    __tablename__ = "checkup_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    year: Mapped[int] = mapped_column(Integer)
+    software_version: Mapped[str | None] = mapped_column(String(50))
+    catalogue_id: Mapped[str] = mapped_column(String(100))
+    catalogue_version: Mapped[str] = mapped_column(String(50))
+    catalogue_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    input_hash: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str | None] = mapped_column(String(100))
+    admin_code: Mapped[str | None] = mapped_column(String(20))
+    generated_geometry: Mapped[bool] = mapped_column(Boolean, default=False)
+    notice: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CheckupResult(Base):
+    __tablename__ = "checkup_result"
+    __table_args__ = (UniqueConstraint("run_id", "circle_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("checkup_run.id", ondelete="CASCADE"))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    grade: Mapped[str] = mapped_column(String(10))
+    grade_reason: Mapped[str | None] = mapped_column(Text)
+    population: Mapped[float | None] = mapped_column(Float)
+    constraints_pass: Mapped[bool] = mapped_column(Boolean)
+    failed_constraints: Mapped[list] = mapped_column(JSON, default=list)
+    indicators: Mapped[list] = mapped_column(JSON, default=list)
+    shortfalls: Mapped[list] = mapped_column(JSON, default=list)
+
+    run: Mapped[CheckupRun] = relationship()
+
+
+# --- projects -------------------------------------------------------------------------------
+
+project_unit = Table(
+    "project_unit",
+    Base.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id"), primary_key=True),
+)
+
+
+class Project(Base):
+    """A remediation project (补短板项目)."""
+
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    project_type: Mapped[str] = mapped_column(String(30))
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    indicator_ids: Mapped[list] = mapped_column(JSON, default=list)
+    budget_yuan: Mapped[int] = mapped_column(BigInteger, default=0)
+    funding_source: Mapped[str] = mapped_column(String(30))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    completed_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    circle: Mapped[Circle] = relationship()
+    lead_unit: Mapped[Unit] = relationship()
+    co_units: Mapped[list[Unit]] = relationship(secondary=project_unit, order_by=Unit.code)
+    history: Mapped[list[ProjectStatusChange]] = relationship(
+        order_by="ProjectStatusChange.id", back_populates="project"
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ProjectStatusChange(Base):
+    __tablename__ = "project_status_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    on: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    project: Mapped[Project] = relationship(back_populates="history")
+
+
+class EvidenceFile(Base):
+    """A stored evidence file with its sha256 (for a project or an evaluation)."""
+
+    __tablename__ = "evidence_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    evaluation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evaluation.id", ondelete="CASCADE")
+    )
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+
+
+# --- schedule and evaluation ----------------------------------------------------------------
+
+
+class ScheduleTarget(Base):
+    """One row of the task schedule (任务铺排表): circle aims for grade in year."""
+
+    __tablename__ = "schedule_target"
+    __table_args__ = (UniqueConstraint("circle_id", "grade"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    grade: Mapped[str] = mapped_column(String(10))
+    due_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    circle: Mapped[Circle] = relationship()
+
+
+class Evaluation(Base):
+    """One pass of a circle through self-assessment → declaration → review → joint evaluation."""
+
+    __tablename__ = "evaluation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    grade: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    is_recheck: Mapped[bool] = mapped_column(Boolean, default=False)
+    stage: Mapped[str] = mapped_column(String(30))
+    self_assessed_on: Mapped[date | None] = mapped_column(Date)
+    respondents: Mapped[int | None] = mapped_column(Integer)
+    satisfaction: Mapped[float | None] = mapped_column(Float)  # 0..100
+    questionnaire: Mapped[dict | None] = mapped_column(JSON)
+    declared_on: Mapped[date | None] = mapped_column(Date)
+    checkup_result_id: Mapped[int | None] = mapped_column(ForeignKey("checkup_result.id"))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    review_passed: Mapped[bool | None] = mapped_column(Boolean)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    evaluated_on: Mapped[date | None] = mapped_column(Date)
+    verdict: Mapped[str | None] = mapped_column(String(20))  # accepted | rejected
+    verdict_note: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    plaque_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    circle: Mapped[Circle] = relationship()
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SubsidyRule(Base):
+    __tablename__ = "subsidy_rule"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade: Mapped[str] = mapped_column(String(10))
+    amount_yuan: Mapped[int] = mapped_column(BigInteger)
+    from_year: Mapped[int] = mapped_column(Integer)
+    to_year: Mapped[int] = mapped_column(Integer)
+    require_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_satisfaction: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Bulletin(Base):
+    __tablename__ = "bulletin"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(10))  # insert | update | delete
+    table_name: Mapped[str] = mapped_column(String(50))
+    row_key: Mapped[str | None] = mapped_column(String(100))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
