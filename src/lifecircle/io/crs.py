@@ -1,0 +1,199 @@
+"""Coordinate reference systems: sanity checks, CGCS2000, and choosing a metric (UTM) CRS."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from lifecircle.errors import CRSError
+
+__all__ = [
+    "CGCS2000",
+    "WGS84",
+    "check_crs_plausible",
+    "choose_metric_crs",
+    "normalise_geographic",
+    "to_metric",
+]
+
+WGS84 = pyproj.CRS.from_epsg(4326)
+#: China Geodetic Coordinate System 2000. Its ellipsoid and ITRF97 realisation agree with
+#: WGS-84 to a few centimetres, so lon/lat in CGCS2000 are relabelled as WGS-84 unchanged.
+CGCS2000 = pyproj.CRS.from_epsg(4490)
+
+
+def _source(gdf: gpd.GeoDataFrame, source: str | None) -> str | None:
+    return source if source is not None else gdf.attrs.get("source")
+
+
+def _finite_bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values))
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) == 0:
+        return None
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
+
+
+def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> None:
+    """Stop when coordinates cannot be in the CRS the layer claims.
+
+    Two common mistakes of exported layers are caught: metres labelled as degrees (a
+    geographic CRS with |x| > 180 or |y| > 90) and lon/lat labelled as a projected CRS (every
+    coordinate within +-180/+-90, which no real projected city layer has).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer to check; a layer without a CRS is an error too.
+    source : str, optional
+        File name for the message (defaults to ``gdf.attrs["source"]``).
+
+    Raises
+    ------
+    CRSError
+        Naming the file, the offending values and the fix.
+    """
+    src = _source(gdf, source)
+    if gdf.crs is None:
+        raise CRSError(
+            "the layer has no coordinate reference system",
+            file=src,
+            field="geometry",
+            fix="pass the CRS of the file (e.g. crs='EPSG:4326' for lon/lat, or the projected "
+            "EPSG code the data was exported in), or add a .prj/CRS to the file.",
+        )
+    bounds = _finite_bounds(gdf)
+    if bounds is None:
+        return
+    minx, miny, maxx, maxy = bounds
+    if gdf.crs.is_geographic:
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            raise CRSError(
+                f"the layer is labelled {gdf.crs.to_string()} (degrees) but its coordinates "
+                f"reach x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}: these look like "
+                "metres of a projected CRS labelled as degrees",
+                file=src,
+                field="geometry",
+                fix="pass the real projected CRS of the data (e.g. crs='EPSG:4547' for "
+                "CGCS2000 / 3-degree Gauss-Kruger CM 114E, or crs='EPSG:32649' for UTM 49N).",
+            )
+    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+        raise CRSError(
+            f"the layer is labelled {gdf.crs.to_string()} (projected, metres) but every "
+            f"coordinate is within x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}: these "
+            "look like longitude/latitude in degrees",
+            file=src,
+            field="geometry",
+            fix="pass crs='EPSG:4326' (lon/lat) for this file.",
+        )
+
+
+def normalise_geographic(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return lon/lat layers in EPSG:4326; projected layers are returned as they are.
+
+    CGCS2000 (EPSG:4490) is relabelled without moving any coordinate (the datums agree to
+    a few centimetres); other geographic CRSs are transformed with pyproj.
+    """
+    crs = gdf.crs
+    if crs is None or not crs.is_geographic or crs.equals(WGS84):
+        return gdf
+    if crs.equals(CGCS2000) or crs.to_epsg() == 4490:
+        return gdf.set_crs(WGS84, allow_override=True)
+    return gdf.to_crs(WGS84)
+
+
+def _wgs84_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    geo = gdf if gdf.crs.is_geographic else gdf.to_crs(WGS84)
+    bounds = _finite_bounds(geo)
+    if bounds is None:
+        raise CRSError(
+            "cannot choose a metric CRS: the layer has no finite coordinates",
+            file=gdf.attrs.get("source"),
+            field="geometry",
+            fix="check that the layer has features with valid geometry.",
+        )
+    minx, miny, maxx, maxy = bounds
+    return (minx + maxx) / 2.0, (miny + maxy) / 2.0
+
+
+def choose_metric_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """Choose the WGS-84 / UTM zone CRS (metres) holding the centre of the data.
+
+    UTM keeps scale error below 0.1 % within its 6-degree zone, which is far more than a
+    district or a city spans, so walking lengths in metres are true lengths.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer with a CRS.
+
+    Returns
+    -------
+    pyproj.CRS
+        EPSG:326NN (north) or EPSG:327NN (south) for the zone NN of the bounding-box centre.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS, an implausible one, or no finite coordinates.
+    """
+    check_crs_plausible(gdf)
+    lon, lat = _wgs84_centre(gdf)
+    zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
+    """Project a layer to metres: to ``crs`` if given, else to `choose_metric_crs`.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Layer with a (plausible) CRS.
+    crs : pyproj.CRS, str or int, optional
+        Target projected CRS. A geographic target is refused, since lengths must be metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A projected copy (``attrs`` kept).
+
+    Raises
+    ------
+    CRSError
+        If the layer's CRS is missing or implausible, or ``crs`` is not a projected CRS.
+    """
+    check_crs_plausible(gdf)
+    if crs is None:
+        target = choose_metric_crs(gdf)
+    else:
+        try:
+            target = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError as exc:
+            raise CRSError(
+                f"unknown CRS {crs!r} ({exc})",
+                file=gdf.attrs.get("source"),
+                field="crs",
+                fix="give an EPSG code such as 'EPSG:32649', or leave it empty to choose the "
+                "UTM zone from the data.",
+            ) from None
+        if not target.is_projected:
+            raise CRSError(
+                f"CRS {target.to_string()} is not projected (its units are not metres)",
+                file=gdf.attrs.get("source"),
+                field="crs",
+                fix="give a projected CRS such as 'EPSG:32649' (UTM 49N), or leave it empty.",
+            )
+    out = normalise_geographic(gdf).to_crs(target)
+    out.attrs.update(gdf.attrs)
+    return out

@@ -1,0 +1,404 @@
+"""Read point and line layers (GeoJSON, GeoPackage, Shapefile, CSV/XLSX) as GeoDataFrames."""
+
+from __future__ import annotations
+
+import warnings
+from os import PathLike
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
+
+from ._sniff import file_kind, sniff
+from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
+from .aliases import ALIASES, closest_column, find_column
+from .coords import COORD_SYSTEMS, to_wgs84
+from .crs import WGS84, check_crs_plausible, normalise_geographic
+
+__all__ = ["read_layer"]
+
+GeometryKind = Literal["point", "line", "any"]
+
+_ALLOWED_TYPES: Final = {
+    "point": ("Point", "MultiPoint"),
+    "line": ("LineString", "MultiLineString"),
+}
+#: Columns a table reader keeps as text even when they look numeric.
+_TEXT_FIELDS: Final = ("id", "name", "category", "community", "street")
+
+
+def _coords_key(coords: str, *, source: str) -> str:
+    key = str(coords).strip().lower().replace("-", "").replace("_", "")
+    if key not in COORD_SYSTEMS:
+        raise CRSError(
+            f"unknown coords {coords!r}",
+            file=source,
+            field="coords",
+            fix="use one of " + ", ".join(COORD_SYSTEMS) + " (Amap/Tencent exports are gcj02, "
+            "Baidu exports bd09, GPS/OSM wgs84, official maps cgcs2000).",
+        )
+    return key
+
+
+def _parse_crs(crs: Any, *, source: str) -> pyproj.CRS | None:
+    if crs is None:
+        return None
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(
+            f"unknown CRS {crs!r} ({exc})",
+            file=source,
+            field="crs",
+            fix="give an EPSG code such as 'EPSG:4326' or 'EPSG:4547'.",
+        ) from None
+
+
+# --------------------------------------------------------------------------- vector files
+def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
+    source = str(path)
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        raise FileFormatError(
+            f"the file cannot be opened as a geodata source: {exc}",
+            file=source,
+            fix="check that the file is complete (a shapefile needs its .shx and .dbf beside "
+            "it) and re-export it.",
+        ) from None
+    if layer is not None and layer not in layers:
+        raise FileFormatError(
+            f"the file has no layer {layer!r}",
+            file=source,
+            field="layer",
+            fix="use one of the layers: " + ", ".join(layers) + ".",
+        )
+    if layer is None and len(layers) > 1:
+        raise FileFormatError(
+            f"the file holds {len(layers)} layers and none was chosen",
+            file=source,
+            field="layer",
+            fix="pass layer= one of: " + ", ".join(layers) + ".",
+        )
+    try:
+        with warnings.catch_warnings():
+            # GDAL notes (e.g. a shapefile without .prj) become our own CRS errors below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise FileFormatError(
+            f"the layer cannot be read: {exc}",
+            file=source,
+            field="layer",
+            fix="re-export the layer from your GIS (GeoPackage is the safest format).",
+        ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise FileFormatError(
+            "the layer has no geometry column (it is a plain table)",
+            file=source,
+            fix="export a layer with point/line geometry, or a CSV/XLSX with lon/lat columns.",
+        )
+    return gdf
+
+
+# --------------------------------------------------------------------------- tables
+def _resolve_xy_column(df: pd.DataFrame, given: str | None, field: str, *, source: str) -> str:
+    if given is not None:
+        if given in df.columns:
+            return given
+        guess = closest_column(list(df.columns), given) or closest_column(list(df.columns), field)
+        raise SchemaError(
+            f"column {given!r} is not in the table (columns: {', '.join(map(str, df.columns))})",
+            file=source,
+            field=given,
+            fix=(f"did you mean {guess!r}? " if guess else "")
+            + f"pass the name of the {field} column exactly as in the header.",
+        )
+    found = find_column(df.columns, field)
+    if found is None:
+        guess = closest_column(list(df.columns), field)
+        names = "/".join(ALIASES[field][:4])
+        raise SchemaError(
+            f"no {field} column found (looked for {names}, …; columns: "
+            f"{', '.join(map(str, df.columns))})",
+            file=source,
+            field=field,
+            fix=(f"did you mean {guess!r}? " if guess else "")
+            + f"rename the column to '{field}' or pass {field}_col=.",
+        )
+    return found
+
+
+def _table_to_points(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    lon_col: str | None,
+    lat_col: str | None,
+    crs: pyproj.CRS | None,
+) -> gpd.GeoDataFrame:
+    if df.empty:
+        raise SchemaError(
+            "the table has a header but no data rows",
+            file=source,
+            fix="export the table again with its rows.",
+        )
+    xcol = _resolve_xy_column(df, lon_col, "lon", source=source)
+    ycol = _resolve_xy_column(df, lat_col, "lat", source=source)
+    xy = {}
+    for col in (xcol, ycol):
+        raw = df[col]
+        values = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            i = int(bad[0])
+            shown = raw.iloc[i]
+            what = "empty" if pd.isna(shown) else f"not a number ({shown!r})"
+            raise SchemaError(
+                f"coordinate is {what}" + (f"; {len(bad)} rows like this" if len(bad) > 1 else ""),
+                file=source,
+                row=i + 1,
+                field=col,
+                fix="fill in the coordinate as a decimal number of degrees, or delete the row.",
+            )
+        xy[col] = values
+    keep = [c for c in df.columns if c not in (xcol, ycol)]
+    text = {c for c in keep for f in _TEXT_FIELDS if find_column([c], f) == c}
+    attrs = numeric_where_possible(df[keep], keep_text=text)
+    geometry = shapely.points(xy[xcol], xy[ycol])
+    return gpd.GeoDataFrame(attrs, geometry=geometry, crs=crs or WGS84)
+
+
+# --------------------------------------------------------------------------- checks
+def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd.GeoDataFrame:
+    geoms = np.asarray(gdf.geometry.values)
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        raise SchemaError(
+            "the feature has no geometry"
+            + (f"; {len(missing)} features like this" if len(missing) > 1 else ""),
+            file=source,
+            row=int(missing[0]) + 1,
+            field="geometry",
+            fix="draw or geocode the feature, or delete it.",
+        )
+    if geometry == "any":
+        return gdf
+    types = shapely.get_type_id(geoms)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection"])[types]  # fmt: skip
+    wrong = np.flatnonzero(~np.isin(names, _ALLOWED_TYPES[geometry]))
+    if len(wrong):
+        i = int(wrong[0])
+        raise SchemaError(
+            f"the feature is a {names[i]} but a {geometry} layer is expected"
+            + (f"; {len(wrong)} features like this" if len(wrong) > 1 else ""),
+            file=source,
+            row=i + 1,
+            field="geometry",
+            fix=f"give a layer of {geometry}s (for areas, use their centroids as points).",
+        )
+    if geometry == "point":
+        multi = names == "MultiPoint"
+        if multi.any():
+            parts = shapely.get_num_geometries(geoms)
+            many = np.flatnonzero(multi & (parts != 1))
+            if len(many):
+                raise SchemaError(
+                    f"the feature is a MultiPoint of {int(parts[many[0]])} points; one point "
+                    "per row is expected",
+                    file=source,
+                    row=int(many[0]) + 1,
+                    field="geometry",
+                    fix="split the multipoint into one row per point.",
+                )
+            geoms = np.where(multi, shapely.get_geometry(geoms, 0), geoms)
+            gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    return gdf
+
+
+def _check_coordinates(gdf: gpd.GeoDataFrame, *, source: str, fields: tuple[str, str]) -> None:
+    xy, index = shapely.get_coordinates(np.asarray(gdf.geometry.values), return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            "a coordinate is NaN or infinite",
+            file=source,
+            row=int(index[j]) + 1,
+            field=fields[0] if not np.isfinite(xy[j, 0]) else fields[1],
+            fix="fix or delete the feature's coordinates.",
+        )
+    if gdf.crs is None or not gdf.crs.is_geographic or len(xy) == 0:
+        return
+    out_x = np.abs(xy[:, 0]) > 180
+    out_y = np.abs(xy[:, 1]) > 90
+    if not (out_x.any() or out_y.any()):
+        return
+    j = int(np.flatnonzero(out_x | out_y)[0])
+    x, y = xy[j]
+    field = fields[0] if out_x[j] else fields[1]
+    if abs(x) <= 90 and abs(y) <= 180:
+        fix = "longitude and latitude look swapped: exchange the columns (or lon_col/lat_col)."
+    elif out_x.mean() > 0.5 or out_y.mean() > 0.5:
+        fix = ("most values look like metres of a projected CRS: pass that CRS with crs= "
+               "(e.g. 'EPSG:4547'), not degrees.")  # fmt: skip
+    else:
+        fix = "correct the value: longitude must be within -180..180, latitude within -90..90."
+    raise CRSError(
+        f"coordinate ({x:.6g}, {y:.6g}) is out of range for longitude/latitude",
+        file=source,
+        row=int(index[j]) + 1,
+        field=field,
+        fix=fix,
+    )
+
+
+def _apply_offset(gdf: gpd.GeoDataFrame, coords: str, *, source: str) -> gpd.GeoDataFrame:
+    if coords in ("wgs84", "cgcs2000"):
+        return gdf
+    if gdf.crs is None or not gdf.crs.is_geographic:
+        raise CRSError(
+            f"coords={coords!r} applies to longitude/latitude, but the layer is in the "
+            f"projected CRS {gdf.crs.to_string() if gdf.crs else '(none)'}",
+            file=source,
+            field="coords",
+            fix="use coords='wgs84' for projected layers, or give lon/lat data.",
+        )
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], coords=coords)
+        return np.column_stack([lon, lat])
+
+    out = gdf.copy()
+    out[out.geometry.name] = gpd.GeoSeries(
+        shapely.transform(np.asarray(gdf.geometry.values), shift), index=gdf.index, crs=gdf.crs
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- public
+def read_layer(
+    path: str | PathLike[str],
+    *,
+    layer: str | None = None,
+    geometry: GeometryKind = "point",
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    coords: str = "wgs84",
+    crs: Any = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a point or line layer from a file, checked and in WGS-84 when it is lon/lat.
+
+    Accepts GeoJSON, GeoPackage and Shapefile (through pyogrio) and CSV/XLSX tables with
+    longitude/latitude columns. Every problem a user can fix stops with a typed error that
+    names the file, the 1-based data row and the field, and says how to fix it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its extension decides the reader, and its first bytes must agree.
+    layer : str, optional
+        Layer of a GeoPackage, or sheet of a workbook. Needed when a file holds several.
+    geometry : {"point", "line", "any"}
+        Geometry the layer must hold. Single-part MultiPoints become Points.
+    lon_col, lat_col : str, optional
+        Coordinate columns of a table. Found by name when not given (lon/lng/longitude/经度/x,
+        lat/latitude/纬度/y; see `lifecircle.io.aliases.ALIASES`).
+    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+        The system lon/lat values are given in. GCJ-02 (Amap, Tencent) and BD-09 (Baidu)
+        are converted to WGS-84 with exact inverses (to ~1e-9 degree); CGCS2000 is taken as
+        WGS-84 (they agree to a few cm).
+    crs : str, int or pyproj.CRS, optional
+        CRS of the data. For tables, the CRS of the coordinate columns (default EPSG:4326).
+        For geodata files, it overrides the CRS stored in the file (the fix for a file whose
+        CRS label is wrong) and is needed when the file carries none.
+    encoding : str, optional
+        Text encoding of a CSV. Default: try UTF-8 (with or without BOM), then GB18030
+        (a superset of GBK, the usual encoding of Chinese Excel exports).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Features with their attributes; CRS EPSG:4326 for lon/lat data, else the projected
+        CRS of the data. ``attrs["source"]`` holds the file name for later messages.
+
+    Raises
+    ------
+    InputError
+        If the file does not exist.
+    FileFormatError
+        If the file is not what its extension says, is empty, undecodable, or lacks the layer.
+    SchemaError
+        If the layer has no rows, lacks coordinate columns, has NaN coordinates, missing or
+        wrong geometry.
+    CRSError
+        If ``coords``/``crs`` is unknown, coordinates are out of range, or the CRS label
+        cannot be true (metres labelled as degrees, or the opposite).
+    """
+    p = Path(path)
+    source = str(p)
+    key = _coords_key(coords, source=source)
+    if geometry not in ("point", "line", "any"):
+        raise InputError(
+            f"unknown geometry kind {geometry!r}",
+            file=source,
+            field="geometry",
+            fix="use 'point', 'line' or 'any'.",
+        )
+    target_crs = _parse_crs(crs, source=source)
+    if not p.exists():
+        raise InputError(
+            "the file does not exist",
+            file=source,
+            fix="check the path and the file name (and the current folder).",
+        )
+    if p.is_dir():
+        raise FileFormatError(
+            "this is a folder, not a file",
+            file=source,
+            fix="give the path of the layer file inside the folder.",
+        )
+    kind = file_kind(p)
+    sniff(p, kind)
+    if kind in ("csv", "xlsx"):
+        df = (
+            read_csv_table(p, encoding=encoding)
+            if kind == "csv"
+            else read_xlsx_table(p, sheet=layer)
+        )
+        gdf = _table_to_points(df, source=source, lon_col=lon_col, lat_col=lat_col, crs=target_crs)
+        fields = (
+            _resolve_xy_column(df, lon_col, "lon", source=source),
+            _resolve_xy_column(df, lat_col, "lat", source=source),
+        )
+    else:
+        gdf = _read_vector(p, layer=layer)
+        if target_crs is not None:
+            gdf = gdf.set_crs(target_crs, allow_override=True)
+        fields = ("geometry", "geometry")
+    if len(gdf) == 0:
+        raise SchemaError(
+            "the layer is empty (no features)",
+            file=source,
+            field=layer,
+            fix="export the layer again with its features, or choose another layer.",
+        )
+    gdf = _check_geometry(gdf, geometry, source=source)
+    _check_coordinates(gdf, source=source, fields=fields)
+    check_crs_plausible(gdf, source=source)
+    gdf = normalise_geographic(gdf)
+    gdf = _apply_offset(gdf, key, source=source)
+    gdf = gdf.reset_index(drop=True)
+    gdf.attrs["source"] = source
+    return gdf

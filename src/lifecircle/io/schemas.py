@@ -1,0 +1,300 @@
+"""Validate and normalise the homes (compounds) and facilities layers the engine consumes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lifecircle.errors import SchemaError
+
+from .aliases import ALIASES, closest_column, find_column
+
+__all__ = ["validate_facilities", "validate_homes"]
+
+
+def _rename_aliases(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDataFrame:
+    """Rename the columns found through `ALIASES` to their canonical names."""
+    mapping: dict[str, str] = {}
+    for field in fields:
+        col = find_column([c for c in gdf.columns if c != gdf.geometry.name], field)
+        if col is not None and col != field and field not in gdf.columns:
+            mapping[col] = field
+    return gdf.rename(columns=mapping) if mapping else gdf
+
+
+def _require(gdf: gpd.GeoDataFrame, field: str, *, source: str | None) -> None:
+    if field in gdf.columns:
+        return
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    guess = closest_column(cols, field)
+    accepted = ", ".join(ALIASES.get(field, (field,)))
+    raise SchemaError(
+        f"required column '{field}' is missing (accepted names: {accepted}; the layer has: "
+        f"{', '.join(map(str, cols)) or 'no columns'})",
+        file=source,
+        field=field,
+        fix=(f"did you mean {guess!r}? rename it to '{field}'." if guess else "")
+        or f"add a '{field}' column.",
+    )
+
+
+def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
+    """Ids as stripped strings; floats that are whole numbers lose their '.0'."""
+    raw = gdf["id"]
+    if pd.api.types.is_float_dtype(raw):
+        finite = raw.dropna()
+        if (finite == np.round(finite)).all():
+            raw = raw.astype("Int64")
+    ids = raw.astype("string").str.strip()
+    empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
+    if len(empty):
+        raise SchemaError(
+            "the id is empty",
+            file=source,
+            row=int(empty[0]) + 1,
+            field="id",
+            fix="give every row a unique id.",
+        )
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = int(np.flatnonzero(dup)[0])
+        rows = np.flatnonzero((ids == ids.iloc[first]).to_numpy()) + 1
+        raise SchemaError(
+            f"id {ids.iloc[first]!r} is used by rows {', '.join(map(str, rows[:10]))}"
+            + (f" ({int(dup.sum())} rows have duplicated ids)" if dup.sum() > len(rows) else ""),
+            file=source,
+            row=int(rows[1]),
+            field="id",
+            fix="make ids unique (e.g. append a suffix), or remove the duplicate row.",
+        )
+    return ids.astype(str)
+
+
+def _numbers(
+    gdf: gpd.GeoDataFrame,
+    field: str,
+    *,
+    source: str | None,
+    allow_nan: bool,
+    unit_hint: str,
+) -> pd.Series:
+    raw = gdf[field]
+    values = pd.to_numeric(
+        raw.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce"
+    ).astype("float64")
+    present = raw.notna() & (raw.astype("string").str.strip() != "")
+    bad_text = np.flatnonzero((present & values.isna()).to_numpy())
+    if len(bad_text):
+        i = int(bad_text[0])
+        raise SchemaError(
+            f"{field} {raw.iloc[i]!r} is not a number",
+            file=source,
+            row=i + 1,
+            field=field,
+            fix=f"write {field} as a plain number ({unit_hint}).",
+        )
+    if not allow_nan:
+        missing = np.flatnonzero(values.isna().to_numpy())
+        if len(missing):
+            raise SchemaError(
+                f"{field} is empty",
+                file=source,
+                row=int(missing[0]) + 1,
+                field=field,
+                fix=f"fill in {field} ({unit_hint}); write 0 where nobody lives.",
+            )
+    negative = np.flatnonzero((values < 0).to_numpy())
+    if len(negative):
+        i = int(negative[0])
+        raise SchemaError(
+            f"{field} {values.iloc[i]:g} is negative",
+            file=source,
+            row=i + 1,
+            field=field,
+            fix=f"{field} must be 0 or more ({unit_hint}).",
+        )
+    infinite = np.flatnonzero(np.isinf(values.to_numpy()))
+    if len(infinite):
+        raise SchemaError(
+            f"{field} is infinite",
+            file=source,
+            row=int(infinite[0]) + 1,
+            field=field,
+            fix=f"write a finite {field}.",
+        )
+    return values
+
+
+def _check_points(gdf: gpd.GeoDataFrame, *, source: str | None) -> None:
+    geoms = np.asarray(gdf.geometry.values)
+    bad = np.flatnonzero(
+        shapely.is_missing(geoms) | shapely.is_empty(geoms) | (shapely.get_type_id(geoms) != 0)
+    )
+    if len(bad):
+        raise SchemaError(
+            "the feature is not a single point",
+            file=source,
+            row=int(bad[0]) + 1,
+            field="geometry",
+            fix="give one point per row (use read_layer(..., geometry='point')).",
+        )
+
+
+def _finish(gdf: gpd.GeoDataFrame, front: list[str], source: str | None) -> gpd.GeoDataFrame:
+    geom = gdf.geometry.name
+    rest = [c for c in gdf.columns if c not in front and c != geom]
+    out = gdf[[*front, *rest, geom]].reset_index(drop=True)
+    if geom != "geometry":
+        out = out.rename_geometry("geometry")
+    out.attrs.update(gdf.attrs)
+    if source is not None:
+        out.attrs["source"] = source
+    return out
+
+
+def _check_frame(gdf: object, *, source: str | None) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"expected a GeoDataFrame, got {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise SchemaError(
+            "the layer is empty (no rows)",
+            file=source,
+            fix="give a layer with at least one row.",
+        )
+
+
+def validate_homes(gdf: gpd.GeoDataFrame, *, source: str | None) -> gpd.GeoDataFrame:
+    """Check and normalise the homes (compounds) layer.
+
+    Column aliases are accepted (`lifecircle.io.aliases.ALIASES`: ``pop``/``人口`` for
+    population, ``编号`` for id, ``户数`` for households …) and renamed to canonical names.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Point layer, e.g. from `read_layer`.
+    source : str or None
+        File name used in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``id`` (str, unique), ``population`` (float >= 0), ``households`` (float,
+        when present), the other columns unchanged, then ``geometry``.
+
+    Raises
+    ------
+    SchemaError
+        Empty layer, missing id/population column (with the closest existing name), empty or
+        duplicate id, population missing, not a number or negative, households not a
+        number or negative, or a row that is not a point; names the file, row and field.
+    """
+    _check_frame(gdf, source=source)
+    gdf = _rename_aliases(gdf, ("id", "name", "population", "households", "community"))
+    for field in ("id", "population"):
+        _require(gdf, field, source=source)
+    _check_points(gdf, source=source)
+    gdf = gdf.copy()
+    gdf["id"] = _ids(gdf, source=source)
+    gdf["population"] = _numbers(
+        gdf, "population", source=source, allow_nan=False, unit_hint="residents"
+    )
+    front = ["id", "population"]
+    if "households" in gdf.columns:
+        gdf["households"] = _numbers(
+            gdf, "households", source=source, allow_nan=True, unit_hint="households"
+        )
+        front.append("households")
+    return _finish(gdf, front, source)
+
+
+def _category_lookup(categories: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    if isinstance(categories, Mapping):
+        table = {str(k).strip(): str(v) for k, v in categories.items()}
+        table.update({str(v): str(v) for v in categories.values()})
+        return table
+    return {str(c).strip(): str(c) for c in categories}
+
+
+def validate_facilities(
+    gdf: gpd.GeoDataFrame,
+    *,
+    source: str | None,
+    categories: Iterable[str] | Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Check and normalise the facilities layer.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Point layer, e.g. from `read_layer`.
+    source : str or None
+        File name used in error messages.
+    categories : iterable of str, or mapping of label -> id, optional
+        The valid category ids (e.g. from the taxonomy). A mapping also accepts other labels
+        (such as the Chinese names ``幼儿园``) and turns them into ids. ``None`` accepts any
+        non-empty category.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``id`` (str, unique), ``category`` (str), ``capacity`` (float, NaN when
+        unknown), the other columns unchanged, then ``geometry``.
+
+    Raises
+    ------
+    SchemaError
+        Empty layer, missing id/category column, empty or duplicate id, empty or unknown
+        category (the valid ones are listed), capacity not a number or negative, or a row
+        that is not a point; names the file, row and field.
+    """
+    _check_frame(gdf, source=source)
+    gdf = _rename_aliases(gdf, ("id", "name", "category", "capacity", "floor_area_m2"))
+    for field in ("id", "category"):
+        _require(gdf, field, source=source)
+    _check_points(gdf, source=source)
+    gdf = gdf.copy()
+    gdf["id"] = _ids(gdf, source=source)
+    cats = gdf["category"].astype("string").str.strip()
+    empty = np.flatnonzero((cats.isna() | (cats == "")).to_numpy())
+    if len(empty):
+        raise SchemaError(
+            "the category is empty",
+            file=source,
+            row=int(empty[0]) + 1,
+            field="category",
+            fix="give every facility a category id (e.g. kindergarten).",
+        )
+    if categories is not None:
+        lookup = _category_lookup(categories)
+        mapped = cats.map(lookup)
+        unknown = np.flatnonzero(mapped.isna().to_numpy())
+        if len(unknown):
+            i = int(unknown[0])
+            bad = str(cats.iloc[i])
+            valid = sorted(set(lookup.values()))
+            near = difflib.get_close_matches(bad, list(lookup), n=1, cutoff=0.6)
+            raise SchemaError(
+                f"unknown category {bad!r}",
+                file=source,
+                row=i + 1,
+                field="category",
+                fix=(f"did you mean {lookup[near[0]]!r}? " if near else "")
+                + "use one of: "
+                + ", ".join(valid)
+                + ".",
+            )
+        cats = mapped
+    gdf["category"] = cats.astype(str)
+    if "capacity" in gdf.columns:
+        gdf["capacity"] = _numbers(
+            gdf, "capacity", source=source, allow_nan=True, unit_hint="places, beds, spaces …"
+        )
+    else:
+        gdf["capacity"] = np.nan
+    return _finish(gdf, ["id", "category", "capacity"], source)
