@@ -1,0 +1,123 @@
+"""The walking graph as arrays: nodes, undirected edges with geometry, and a CSR adjacency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyproj
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from lifecircle.errors import NetworkError
+
+
+@dataclass(frozen=True, eq=False)
+class WalkGraph:
+    """An undirected pedestrian network in a metric CRS, held as flat arrays.
+
+    Every undirected edge ``e`` joins ``edge_u[e]`` and ``edge_v[e]``; its geometry runs
+    from u to v and its length (metres, float64) is the geometry's length. The CSR
+    adjacency lists each edge twice (u→v and v→u); ``csr_edge[k]`` names the edge of CSR
+    entry ``k``. Disconnected pieces are kept: ``component[node]`` numbers them, largest
+    first.
+
+    Build one with :meth:`from_lines` (any line layer) or :meth:`from_osm` (a PBF file).
+    """
+
+    node_x: np.ndarray
+    node_y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length: np.ndarray
+    edge_geometry: np.ndarray
+    crs: pyproj.CRS | None
+    node_id: np.ndarray | None = None
+    edge_attrs: dict[str, np.ndarray] = field(default_factory=dict)
+    indptr: np.ndarray = field(init=False)
+    indices: np.ndarray = field(init=False)
+    weights: np.ndarray = field(init=False)
+    csr_edge: np.ndarray = field(init=False)
+    component: np.ndarray = field(init=False)
+    component_sizes: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n_edges = len(self.edge_u)
+        if n_edges == 0:
+            msg = "the network has no edges"
+            raise NetworkError(msg, fix="give a line layer (or OSM extract) with walkable streets.")
+        n = len(self.node_x)
+        u = np.asarray(self.edge_u, dtype=np.int64)
+        v = np.asarray(self.edge_v, dtype=np.int64)
+        src = np.concatenate([u, v])
+        dst = np.concatenate([v, u])
+        eid = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
+        order = np.lexsort((dst, src))
+        src, dst, eid = src[order], dst[order], eid[order]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        lengths = np.asarray(self.edge_length, dtype=np.float64)
+        set_ = object.__setattr__
+        set_(self, "edge_u", u)
+        set_(self, "edge_v", v)
+        set_(self, "edge_length", lengths)
+        set_(self, "indptr", indptr)
+        set_(self, "indices", dst.astype(np.int64))
+        set_(self, "weights", lengths[eid])
+        set_(self, "csr_edge", eid.astype(np.int64))
+        adj = csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+        _, labels = connected_components(adj, directed=False)
+        sizes = np.bincount(labels)
+        rank = np.empty_like(sizes)
+        rank[np.argsort(-sizes, kind="stable")] = np.arange(len(sizes))
+        set_(self, "component", rank[labels].astype(np.int64))
+        set_(self, "component_sizes", np.sort(sizes)[::-1].astype(np.int64))
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return len(self.edge_u)
+
+    def summary(self) -> dict[str, float | int]:
+        """Size and connectivity figures, for reports and logs."""
+        sizes = self.component_sizes
+        return {
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "length_km": float(self.edge_length.sum() / 1000.0),
+            "components": len(sizes),
+            "largest_component_share": float(sizes[0] / self.n_nodes) if self.n_nodes else 0.0,
+        }
+
+    def edges_frame(self):
+        """The edges as a GeoDataFrame (u, v, length_m, attributes, geometry)."""
+        import geopandas as gpd
+
+        data = {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_length}
+        data.update(self.edge_attrs)
+        return gpd.GeoDataFrame(data, geometry=self.edge_geometry, crs=self.crs)
+
+    @classmethod
+    def from_lines(cls, lines, **kwargs) -> WalkGraph:
+        """Build from a line layer; see :func:`lifecircle.network.build.graph_from_lines`."""
+        from lifecircle.network.build import graph_from_lines
+
+        return graph_from_lines(lines, **kwargs)
+
+    @classmethod
+    def from_osm(cls, path, **kwargs) -> WalkGraph:
+        """Build from an OSM PBF; see :func:`lifecircle.network.osm.graph_from_osm`."""
+        from lifecircle.network.osm import graph_from_osm
+
+        return graph_from_osm(path, **kwargs)
+
+
+def edge_points(graph: WalkGraph, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Points at ``offset`` metres from u along the given edges (shapely array)."""
+    return shapely.line_interpolate_point(graph.edge_geometry[edge], offset)

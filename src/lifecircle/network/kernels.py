@@ -1,0 +1,298 @@
+"""Compiled routing kernels: multi-source and bounded Dijkstra over CSR arrays (numba).
+
+Points (homes, facilities) sit on edges at an offset, so every search starts from *seeds*
+(node, initial distance) and every result is read back through the edge a point sits on.
+The kernels never allocate per-source arrays of graph size: scratch arrays are reused and
+reset through a list of the nodes a search touched, so memory stays linear in the output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True, inline="always")
+def _push(hk, hv, size, key, val):
+    i = size
+    hk[i] = key
+    hv[i] = val
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= hk[i]:
+            break
+        hk[p], hk[i] = hk[i], hk[p]
+        hv[p], hv[i] = hv[i], hv[p]
+        i = p
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(hk, hv, size):
+    key = hk[0]
+    val = hv[0]
+    size -= 1
+    hk[0] = hk[size]
+    hv[0] = hv[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        c = left
+        if left + 1 < size and hk[left + 1] < hk[left]:
+            c = left + 1
+        if hk[i] <= hk[c]:
+            break
+        hk[c], hk[i] = hk[i], hk[c]
+        hv[c], hv[i] = hv[i], hv[c]
+        i = c
+    return key, val, size
+
+
+@njit(cache=True)
+def multi_source_dijkstra(indptr, indices, weights, seed_node, seed_dist, seed_label, n_nodes):
+    """Distance from the nearest seed to every node, and that seed's label.
+
+    One search for all seeds of a category: the classic multi-source Dijkstra, where each
+    seed enters the queue with its own start distance (its snap + offset to the node).
+    """
+    dist = np.full(n_nodes, INF)
+    label = np.full(n_nodes, -1, dtype=np.int64)
+    cap = indices.shape[0] + seed_node.shape[0] + 1
+    hk = np.empty(cap, dtype=np.float64)
+    hv = np.empty(cap, dtype=np.int64)
+    size = 0
+    for s in range(seed_node.shape[0]):
+        node = seed_node[s]
+        d = seed_dist[s]
+        if d < dist[node]:
+            dist[node] = d
+            label[node] = seed_label[s]
+            size = _push(hk, hv, size, d, node)
+    while size > 0:
+        d, node, size = _pop(hk, hv, size)
+        if d > dist[node]:
+            continue
+        lab = label[node]
+        for k in range(indptr[node], indptr[node + 1]):
+            nb = indices[k]
+            nd = d + weights[k]
+            if nd < dist[nb]:
+                dist[nb] = nd
+                label[nb] = lab
+                size = _push(hk, hv, size, nd, nb)
+    return dist, label
+
+
+@njit(cache=True)
+def nearest_on_edges(
+    dist,
+    label,
+    edge_u,
+    edge_v,
+    edge_len,
+    pt_edge,
+    pt_off,
+    pt_snap,
+    fac_edge_ptr,
+    fac_sorted,
+    fac_off,
+    fac_snap,
+):
+    """Read each point's nearest seed through its edge; also try seeds on the same edge.
+
+    A point at offset ``o`` on edge (u, v) of length L reaches u after ``o`` and v after
+    ``L - o``. A facility on the same edge is reached directly along it, which can be
+    shorter than any path through the edge's end nodes.
+    """
+    n = pt_edge.shape[0]
+    out_d = np.full(n, INF)
+    out_l = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        e = pt_edge[i]
+        if e < 0:
+            continue
+        o = pt_off[i]
+        du = dist[edge_u[e]] + o
+        dv = dist[edge_v[e]] + (edge_len[e] - o)
+        if du <= dv:
+            best = du
+            lab = label[edge_u[e]]
+        else:
+            best = dv
+            lab = label[edge_v[e]]
+        for k in range(fac_edge_ptr[e], fac_edge_ptr[e + 1]):
+            f = fac_sorted[k]
+            d = abs(fac_off[f] - o) + fac_snap[f]
+            if d < best or (d == best and f < lab):
+                best = d
+                lab = f
+        if lab >= 0:
+            out_d[i] = best + pt_snap[i]
+            out_l[i] = lab
+    return out_d, out_l
+
+
+@njit(cache=True)
+def _bounded_from_facility(
+    f,
+    indptr,
+    indices,
+    weights,
+    csr_edge,
+    edge_u,
+    edge_v,
+    edge_len,
+    fac_edge,
+    fac_off,
+    fac_snap,
+    home_edge_ptr,
+    home_sorted,
+    home_off,
+    home_snap,
+    limit,
+    node_dist,
+    touched_nodes,
+    home_best,
+    touched_homes,
+    hk,
+    hv,
+):
+    """Bounded search from one facility; fills ``home_best`` for homes within ``limit``.
+
+    Returns the number of touched homes (their indexes are in ``touched_homes``); the
+    caller reads ``home_best`` and then resets it. Node scratch is reset here.
+    """
+    n_touched = 0
+    n_homes_t = 0
+    size = 0
+    e = fac_edge[f]
+    o = fac_off[f]
+    s = fac_snap[f]
+    # seeds: the two ends of the facility's edge
+    for end in range(2):
+        if end == 0:
+            node = edge_u[e]
+            d = s + o
+        else:
+            node = edge_v[e]
+            d = s + (edge_len[e] - o)
+        if d <= limit and d < node_dist[node]:
+            if node_dist[node] == INF:
+                touched_nodes[n_touched] = node
+                n_touched += 1
+            node_dist[node] = d
+            size = _push(hk, hv, size, d, node)
+    # homes on the facility's own edge, reached directly along it
+    for k in range(home_edge_ptr[e], home_edge_ptr[e + 1]):
+        h = home_sorted[k]
+        d = s + abs(home_off[h] - o) + home_snap[h]
+        if d <= limit and d < home_best[h]:
+            if home_best[h] == INF:
+                touched_homes[n_homes_t] = h
+                n_homes_t += 1
+            home_best[h] = d
+    while size > 0:
+        d, node, size = _pop(hk, hv, size)
+        if d > node_dist[node]:
+            continue
+        for k in range(indptr[node], indptr[node + 1]):
+            # homes on every edge at this node, reached from this end
+            ee = csr_edge[k]
+            for kk in range(home_edge_ptr[ee], home_edge_ptr[ee + 1]):
+                h = home_sorted[kk]
+                if edge_u[ee] == node:
+                    along = home_off[h]
+                    if edge_v[ee] == node:  # a loop: either way round
+                        along = min(along, edge_len[ee] - along)
+                else:
+                    along = edge_len[ee] - home_off[h]
+                hd = d + along + home_snap[h]
+                if hd <= limit and hd < home_best[h]:
+                    if home_best[h] == INF:
+                        touched_homes[n_homes_t] = h
+                        n_homes_t += 1
+                    home_best[h] = hd
+            nb = indices[k]
+            nd = d + weights[k]
+            if nd <= limit and nd < node_dist[nb]:
+                if node_dist[nb] == INF:
+                    touched_nodes[n_touched] = nb
+                    n_touched += 1
+                node_dist[nb] = nd
+                size = _push(hk, hv, size, nd, nb)
+    for i in range(n_touched):
+        node_dist[touched_nodes[i]] = INF
+    return n_homes_t
+
+
+@njit(cache=True)
+def bounded_counts(
+    indptr,
+    indices,
+    weights,
+    csr_edge,
+    edge_u,
+    edge_v,
+    edge_len,
+    fac_idx,
+    fac_edge,
+    fac_off,
+    fac_snap,
+    fac_capacity,
+    home_edge_ptr,
+    home_sorted,
+    home_off,
+    home_snap,
+    home_pop,
+    radii,
+    with_supply,
+):
+    """Per home and radius: facilities within the radius, and 2SFCA supply per resident.
+
+    ``radii`` must be sorted ascending; one bounded search per facility reaches the
+    largest. A facility at exactly the radius counts (d <= r). With ``with_supply``, a
+    second pass of the same searches spreads each facility's capacity over the demand in
+    its catchment (two-step floating catchment): R_j = S_j / sum(P_h, d_hj <= r) and
+    A_h = sum(R_j, d_hj <= r).
+    """
+    n_nodes = indptr.shape[0] - 1
+    n_homes = home_off.shape[0]
+    n_r = radii.shape[0]
+    limit = radii[n_r - 1]
+    counts = np.zeros((n_homes, n_r), dtype=np.int64)
+    supply = np.zeros((n_homes, n_r), dtype=np.float64)
+    node_dist = np.full(n_nodes, INF)
+    touched_nodes = np.empty(n_nodes, dtype=np.int64)
+    home_best = np.full(n_homes, INF)
+    touched_homes = np.empty(n_homes, dtype=np.int64)
+    cap = indices.shape[0] + 3
+    hk = np.empty(cap, dtype=np.float64)
+    hv = np.empty(cap, dtype=np.int64)
+    n_fac = fac_idx.shape[0]
+    demand = np.zeros((n_fac, n_r), dtype=np.float64)
+    passes = 2 if with_supply else 1
+    for p in range(passes):
+        for j in range(n_fac):
+            f = fac_idx[j]
+            nt = _bounded_from_facility(
+                f, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+                fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off,
+                home_snap, limit, node_dist, touched_nodes, home_best, touched_homes, hk, hv,
+            )  # fmt: skip
+            for t in range(nt):
+                h = touched_homes[t]
+                d = home_best[h]
+                home_best[h] = INF
+                for r in range(n_r):
+                    if d <= radii[r]:
+                        if p == 0:
+                            counts[h, r] += 1
+                            if with_supply:
+                                demand[j, r] += home_pop[h]
+                        elif demand[j, r] > 0.0:
+                            supply[h, r] += fac_capacity[f] / demand[j, r]
+    return counts, supply

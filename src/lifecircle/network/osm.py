@@ -1,0 +1,99 @@
+"""Walking network from an OpenStreetMap PBF extract, with explicit pedestrian tag rules."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lifecircle.errors import FileFormatError, NetworkError
+from lifecircle.network.build import graph_from_lines
+from lifecircle.network.graph import WalkGraph
+
+#: highway values a pedestrian may use (sidewalks of ordinary streets included)
+WALKABLE_HIGHWAYS = frozenset(
+    {
+        "footway", "path", "steps", "pedestrian", "living_street", "residential", "service",
+        "unclassified", "tertiary", "tertiary_link", "secondary", "secondary_link", "primary",
+        "primary_link", "track", "cycleway", "bridleway", "corridor", "crossing", "road",
+        "sidewalk", "elevator",
+    }
+)  # fmt: skip
+#: never walkable, unless the way says foot=yes/designated/permissive
+CAR_ONLY_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
+_FOOT_YES = frozenset({"yes", "designated", "permissive", "official"})
+_FOOT_NO = frozenset({"no", "private", "use_sidepath"})
+_ACCESS_NO = frozenset({"no", "private"})
+
+
+def walkable_mask(tags: pd.DataFrame) -> np.ndarray:
+    """Which OSM ways a person may walk on.
+
+    Rules: a way is walkable when its ``highway`` is in :data:`WALKABLE_HIGHWAYS`;
+    motorways and trunks are excluded; ``foot=no`` (or ``private``, ``use_sidepath``) and
+    ``access=no|private`` exclude a way; ``foot=yes|designated|permissive`` overrides both
+    exclusions (a footpath that is signed public on a private estate, a trunk with a
+    pavement). Unknown highway values (``construction``, ``proposed``, ``platform`` …) are
+    left out.
+    """
+
+    def col(name: str) -> pd.Series:
+        if name in tags.columns:
+            return tags[name].astype("string").str.strip().str.lower().fillna("")
+        return pd.Series("", index=tags.index, dtype="string")
+
+    highway, foot, access = col("highway"), col("foot"), col("access")
+    foot_yes = foot.isin(_FOOT_YES)
+    ok = highway.isin(WALKABLE_HIGHWAYS) & ~foot.isin(_FOOT_NO) & ~access.isin(_ACCESS_NO)
+    ok |= foot_yes & (highway.isin(WALKABLE_HIGHWAYS) | highway.isin(CAR_ONLY_HIGHWAYS))
+    return ok.to_numpy(dtype=bool)
+
+
+def read_osm_ways(path: str | os.PathLike, *, bounding_box=None):
+    """All ``highway=*`` ways of a PBF as WGS-84 lines cut at junctions (pyrosm)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileFormatError("file not found", file=str(path), fix="check the path.")
+    try:
+        import pyrosm
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        msg = "reading OSM needs the 'pyrosm' package"
+        raise FileFormatError(msg, file=str(path), fix="pip install pyrosm") from exc
+    try:
+        osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
+        ways = osm.get_network(network_type="all", nodes=False)
+    except Exception as exc:  # pyrosm raises bare errors on non-PBF input
+        msg = f"cannot be read as an OpenStreetMap PBF file ({type(exc).__name__}: {exc})"
+        raise FileFormatError(
+            msg, file=str(path), fix="give a .osm.pbf extract (e.g. from Geofabrik)."
+        ) from exc
+    if ways is None or len(ways) == 0:
+        raise NetworkError("the extract holds no highway ways", file=str(path))
+    return ways
+
+
+def graph_from_osm(
+    path: str | os.PathLike,
+    *,
+    crs=None,
+    bounding_box=None,
+) -> WalkGraph:
+    """The walking graph of an OSM extract, in ``crs`` or the data's UTM zone.
+
+    Ways are filtered by :func:`walkable_mask`, projected, and noded where they share OSM
+    nodes (pyrosm already cuts ways at junctions); bridges and tunnels that only cross
+    other ways stay unconnected, as in OSM.
+    """
+    from lifecircle.io.crs import to_metric
+
+    ways = read_osm_ways(path, bounding_box=bounding_box)
+    walk = ways[walkable_mask(ways)]
+    if len(walk) == 0:
+        raise NetworkError("no walkable ways in the extract", file=str(path))
+    walk = walk[["highway", "name", "bridge", "tunnel", "id", "geometry"]].rename(
+        columns={"id": "osm_id"}
+    )
+    walk = to_metric(walk, crs=crs)
+    return graph_from_lines(walk, source=str(path))
