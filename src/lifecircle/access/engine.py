@@ -156,8 +156,8 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
         return np.full(len(h_edge), np.inf), np.full(len(h_edge), -1, dtype=np.int64)
     e = f_edge[members]
     seed_node = np.concatenate([graph.edge_u[e], graph.edge_v[e]])
-    seed_dist = np.concatenate([f_snap[members] + f_off[members],
-                                f_snap[members] + graph.edge_length[e] - f_off[members]])  # fmt: skip
+    snap, off = f_snap[members], f_off[members]
+    seed_dist = np.concatenate([snap + off, snap + graph.edge_length[e] - off])
     seed_label = np.concatenate([members, members]).astype(np.int64)
     dist, label = kernels.multi_source_dijkstra(
         graph.indptr, graph.indices, graph.weights, seed_node, seed_dist, seed_label,

@@ -50,7 +50,8 @@ def graph_from_lines(
     bad |= ~np.isin(types, (1, 5))  # LineString, MultiLineString
     if bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1
-        msg = f"{int(bad.sum())} network rows are not lines (first: {shapely.to_wkt(geoms[row - 1])[:60]})"
+        first = shapely.to_wkt(geoms[row - 1]) if not shapely.is_missing(geoms[row - 1]) else "None"
+        msg = f"{int(bad.sum())} network rows are not lines (first: {first[:60]})"
         raise NetworkError(
             msg, file=src, row=row, field="geometry", fix="keep only LineString rows."
         )
