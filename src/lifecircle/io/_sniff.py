@@ -69,6 +69,8 @@ def _problem(kind: str, head: bytes) -> str | None:
             return "it does not start with a JSON object '{'"
         return None
     if kind == "csv":
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None  # UTF-16 text with BOM ("Unicode text" export of Excel)
         if b"\x00" in head:
             return "it contains NUL bytes, so it is binary, not text"
         for magic, what in ((b"PK\x03\x04", "a zip/xlsx"), (b"SQLite format 3", "an SQLite/gpkg")):

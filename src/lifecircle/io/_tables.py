@@ -35,7 +35,12 @@ def decode_text(data: bytes, *, source: str, encoding: str | None = None) -> tup
     FileFormatError
         Naming the byte offset (and line) where decoding failed, with the fix.
     """
-    tried = [encoding] if encoding else list(AUTO_ENCODINGS)
+    if encoding:
+        tried = [encoding]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        tried = ["utf-16"]
+    else:
+        tried = list(AUTO_ENCODINGS)
     first_error: UnicodeDecodeError | None = None
     for enc in tried:
         try:
