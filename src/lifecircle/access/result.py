@@ -56,6 +56,7 @@ class AccessResult:
     crs: Any
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,1 +1,7 @@
 """The walking network: graph arrays (CSR), builders, snapping and routing kernels."""
+
+from lifecircle.network.build import graph_from_lines
+from lifecircle.network.graph import WalkGraph
+from lifecircle.network.snap import Snapped, snap_points
+
+__all__ = ["Snapped", "WalkGraph", "graph_from_lines", "snap_points"]
