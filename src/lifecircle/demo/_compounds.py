@@ -1,0 +1,79 @@
+"""Generated residential compounds (小区): clustered points inside their community cell."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lifecircle.demo._layout import CRS, Layout
+from lifecircle.demo._names import compound_names, largest_remainder
+
+COMPOUNDS_AT_SCALE_1 = 4200
+PERSONS_PER_HOUSEHOLD = 2.8
+
+
+def _sample_in(poly, n, rng, layout, centres=None, sd=0.0):
+    """``n`` dry points in ``poly``: uniform, or around ``centres`` with spread ``sd``."""
+    minx, miny, maxx, maxy = poly.bounds
+    got = np.empty((0, 2))
+    for attempt in range(60):
+        m = max(16, 4 * n)
+        if centres is not None and attempt < 30:
+            c = centres[rng.integers(0, len(centres), m)]
+            pts = c + rng.normal(0.0, sd, (m, 2))
+        else:
+            pts = np.column_stack([rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)])
+        ok = shapely.contains_xy(poly, pts[:, 0], pts[:, 1]) & ~layout.in_river(
+            pts[:, 0], pts[:, 1], margin=20.0
+        )
+        got = np.vstack([got, pts[ok]])
+        if len(got) >= n:
+            return got[:n]
+    raise RuntimeError("could not place compounds in a community cell")  # pragma: no cover
+
+
+def make_compounds(
+    layout: Layout, communities: gpd.GeoDataFrame, scale: float, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
+    """Compounds with population summing exactly to each community's population."""
+    n_total = max(3 * len(communities), round(COMPOUNDS_AT_SCALE_1 * scale))
+    per_comm = largest_remainder(n_total, communities["population"].to_numpy(float), minimum=2)
+    names = compound_names(int(per_comm.sum()), rng)
+    parts = []
+    start = 0
+    for row, n in zip(communities.itertuples(index=False), per_comm, strict=True):
+        poly = row.geometry
+        k = max(1, round(n / 12))
+        centres = _sample_in(poly, k, rng, layout)
+        sd = min(150.0, np.sqrt(poly.area) / 6)
+        pts = _sample_in(poly, int(n), rng, layout, centres=centres, sd=sd)
+        pts = pts[np.lexsort((pts[:, 0], -pts[:, 1]))]
+        pop = largest_remainder(int(row.population), rng.lognormal(0.0, 0.6, n), minimum=1)
+        north = (pts[:, 1] - layout.y0) / layout.height  # older estates in the old north
+        parts.append(
+            pd.DataFrame(
+                {
+                    "name": names[start : start + n],
+                    "community": row.name,
+                    "street": row.street,
+                    "population": pop,
+                    "households": np.maximum(1, np.round(pop / PERSONS_PER_HOUSEHOLD)).astype(
+                        np.int64
+                    ),
+                    "share_0_3": np.round(rng.uniform(0.022, 0.048, n), 4),
+                    "share_3_6": np.round(rng.uniform(0.024, 0.050, n), 4),
+                    "share_60_plus": np.round(
+                        np.clip(0.09 + 0.10 * north + rng.normal(0, 0.03, n), 0.04, 0.35), 4
+                    ),
+                    "x": np.round(pts[:, 0], 2),
+                    "y": np.round(pts[:, 1], 2),
+                }
+            )
+        )
+        start += n
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(0, "id", [f"XQ{i + 1:05d}" for i in range(len(df))])
+    geom = shapely.points(df["x"].to_numpy(), df["y"].to_numpy())
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)

@@ -1,0 +1,235 @@
+"""Generate the demo district data package: real Yuhua names and totals, generated geometry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+import yaml
+
+from lifecircle.demo._circles import make_circles, make_communities
+from lifecircle.demo._compounds import make_compounds
+from lifecircle.demo._facilities import LEVELS, assign_levels, make_facilities
+from lifecircle.demo._layout import CRS, RIVER_NAME, Layout, make_layout
+from lifecircle.demo._names import DISTRICT_CODE, DISTRICT_NAME
+from lifecircle.demo._network import make_network
+
+NOTICE = "示例数据：几何为生成数据"
+NOTICE_EN = (
+    "Demo data: the names, codes and census population totals of 雨花区 are real; every "
+    "geometry (street network, river, community cells, compounds, facilities) and every "
+    "facility capacity is generated."
+)
+CIRCLES_NOTE = (
+    "这 49 个生活圈由程序按相邻社区生成，并非雨花区官方公布的生活圈名单（实施方案附件1未公开）。"
+    " The 49 circles are generated groups of adjacent communities, not the official list "
+    "(attachment 1 of the plan is not public)."
+)
+EVIDENCE = "示例数据（生成）"
+MANUAL_DATE = "2023-12-31"
+
+# Indicators no map can measure, as manual values. Ids are provisional: the catalogue author
+# may rename them here, in one place. scope "district" or "circle"; unit; value range by
+# service level (good, middling, poor) for circles, or one value for the district.
+MANUAL_INDICATORS: dict[str, dict] = {
+    "green_travel_share": {"scope": "district", "unit": "%", "value": 76.4},
+    "smart_grid_share": {"scope": "district", "unit": "%", "value": 82.5},
+    "supply_reliability": {"scope": "district", "unit": "%", "value": 99.962},
+    "barrier_free_share": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((100.0, 100.0), (92.0, 100.0), (70.0, 90.0)),
+    },
+    "property_management_coverage": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((95.0, 100.0), (85.0, 98.0), (60.0, 85.0)),
+    },
+    "5g_public_coverage": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((100.0, 100.0), (95.0, 100.0), (80.0, 95.0)),
+    },
+}
+
+LAYER_FILES = {
+    "compounds": "compounds.gpkg",
+    "facilities": "facilities.gpkg",
+    "network": "network.gpkg",
+    "circles": "circles.csv",
+    "communities": "communities.gpkg",
+    "manual_values": "manual_values.csv",
+}
+RIVER_FILE = "river.gpkg"  # extra layer, for maps; not part of the package format
+FIXED_GPKG_DATE = "2023-01-01T00:00:00.000Z"  # GeoPackage last_change, for identical bytes
+
+
+@dataclass
+class DemoDistrict:
+    """The generated district in memory, plus what the package hides (service levels)."""
+
+    seed: int
+    scale: float
+    layout: Layout
+    network: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    circles: pd.DataFrame
+    compounds: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    manual_values: pd.DataFrame
+    service_level: dict[str, str] = field(default_factory=dict)  # circle_id -> level
+    gaps: dict[str, list[str]] = field(default_factory=dict)  # circle_id -> missing categories
+
+
+def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
+    """Build the demo district in memory. ``scale`` scales the area (1.0: 288 km²).
+
+    Names and population totals do not depend on ``scale``; the network spacing does not
+    either, so a smaller scale gives a smaller, denser district with the same 49 circles.
+    """
+    if not scale > 0:
+        raise ValueError("scale must be positive")
+    rng = np.random.default_rng(seed)
+    layout = make_layout(scale, rng)
+    net = make_network(layout, rng)
+    network = gpd.GeoDataFrame(
+        {"highway": net.highway, "name": net.name, "bridge": net.bridge},
+        geometry=net.lines(),
+        crs=CRS,
+    )
+    communities = make_communities(layout, rng)
+    circles, circle_of = make_circles(communities)
+    compounds = make_compounds(layout, communities, scale, rng)
+    comm_circle = dict(zip(communities["name"], circle_of, strict=True))
+    compound_circle = compounds["community"].map(comm_circle).to_numpy()
+    circle_pop = np.bincount(
+        compound_circle, weights=compounds["population"].to_numpy(float), minlength=len(circles)
+    )
+    levels = assign_levels(len(circles), rng)
+    facilities, gaps = make_facilities(
+        layout, net, compounds, compound_circle, circle_pop, levels, rng
+    )
+    ids = circles["circle_id"].tolist()
+    manual = _manual_values(ids, levels, rng)
+    return DemoDistrict(
+        seed=seed,
+        scale=scale,
+        layout=layout,
+        network=network,
+        communities=communities[["name", "street", "population", "geometry"]],
+        circles=circles,
+        compounds=compounds[
+            [
+                "id",
+                "name",
+                "community",
+                "street",
+                "population",
+                "households",
+                "share_0_3",
+                "share_3_6",
+                "share_60_plus",
+                "geometry",
+            ]
+        ],
+        facilities=facilities,
+        manual_values=manual,
+        service_level={ids[i]: LEVELS[lv] for i, lv in enumerate(levels)},
+        gaps={ids[c]: g for c, g in gaps.items()},
+    )
+
+
+def _manual_values(circle_ids: list[str], levels: np.ndarray, rng) -> pd.DataFrame:
+    rows = []
+    for ind, spec in MANUAL_INDICATORS.items():
+        if spec["scope"] == "district":
+            rows.append(("district", ind, spec["value"]))
+            continue
+        for cid, lv in zip(circle_ids, levels, strict=True):
+            lo, hi = spec["range"][lv]
+            rows.append((cid, ind, round(float(rng.uniform(lo, hi)), 1)))
+    df = pd.DataFrame(rows, columns=["scope", "indicator_id", "value"])
+    df["evidence"] = EVIDENCE
+    df["date"] = MANUAL_DATE
+    df["_d"] = df["scope"] != "district"
+    return df.sort_values(["_d", "scope", "indicator_id"]).drop(columns="_d").reset_index(drop=True)
+
+
+def _manifest(demo: DemoDistrict) -> str:
+    doc = {
+        "format": "lifecircle-district/1",
+        "name": DISTRICT_NAME,
+        "admin_code": DISTRICT_CODE,
+        "coords": "wgs84",
+        "crs": CRS,
+        "generated": True,
+        "notice": NOTICE,
+        "notice_en": NOTICE_EN,
+        "circles_note": CIRCLES_NOTE,
+        "generator": {"name": "lifecircle.demo", "seed": demo.seed, "scale": demo.scale},
+        "layers": dict(LAYER_FILES),
+    }
+    head = (
+        "# 雨花区 demo district package (lifecircle-district/1).\n"
+        "# Real: street and community names, codes, census totals (see lifecircle/demo/data).\n"
+        f"# Generated: all geometry and capacities. {RIVER_FILE} holds the generated river.\n"
+    )
+    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG")
+
+
+def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
+    """Write the package files into ``out_dir`` (complete or not replaced)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_DATE})
+    try:
+        _write_gpkg(demo.compounds, tmp / LAYER_FILES["compounds"], "compounds")
+        _write_gpkg(demo.facilities, tmp / LAYER_FILES["facilities"], "facilities")
+        _write_gpkg(demo.network, tmp / LAYER_FILES["network"], "network")
+        _write_gpkg(demo.communities, tmp / LAYER_FILES["communities"], "communities")
+        river = gpd.GeoDataFrame(
+            {"name": [RIVER_NAME], "waterway": ["river"]},
+            geometry=[demo.layout.river],
+            crs=CRS,
+        )
+        _write_gpkg(river, tmp / RIVER_FILE, "river")
+        demo.circles.to_csv(tmp / LAYER_FILES["circles"], index=False, lineterminator="\n")
+        demo.manual_values.to_csv(
+            tmp / LAYER_FILES["manual_values"], index=False, lineterminator="\n"
+        )
+        (tmp / "district.yaml").write_text(_manifest(demo), encoding="utf-8")
+        out_dir.mkdir(exist_ok=True)
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out_dir / f.name)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def generate_demo(out_dir: str | os.PathLike, *, seed: int = 2023, scale: float = 1.0) -> Path:
+    """Write the demo district data package to ``out_dir`` and return its path.
+
+    Deterministic: the same ``seed`` and ``scale`` give byte-identical files. The package
+    follows docs/interfaces.md (district.yaml with ``generated: true`` and the notice).
+    """
+    return write_package(build_demo(seed=seed, scale=scale), Path(out_dir))
+
+
+def river_crossings(network: gpd.GeoDataFrame, river: shapely.LineString) -> int:
+    """Number of network edges that cross the river line (the bridges)."""
+    return int(shapely.intersects(network.geometry.to_numpy(), river).sum())
