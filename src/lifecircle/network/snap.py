@@ -69,6 +69,10 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
         offset[target] = shapely.line_locate_point(graph.edge_geometry[ei], points[target])
         too_far = np.ones(len(idx), dtype=bool)
         too_far[pi] = False
-        reason[idx[too_far]] = REASON_TOO_FAR
+        far = idx[too_far]
+        reason[far] = REASON_TOO_FAR
+        if len(far):  # report how far they are, so a user can judge the data
+            (fi, _), fdist = tree.query_nearest(points[far], return_distance=True)
+            distance[far[fi]] = fdist
     offset = np.clip(offset, 0.0, np.where(edge >= 0, graph.edge_length[np.maximum(edge, 0)], 0.0))
     return Snapped(edge=edge, offset=offset, distance=distance, reason=reason)

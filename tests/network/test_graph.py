@@ -1,0 +1,75 @@
+"""Building the walking graph from line layers: noding rules, components, bad input."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from lifecircle.errors import CRSError, NetworkError
+from lifecircle.network import graph_from_lines
+
+CRS = "EPSG:32649"
+
+
+def _lines(*geoms, crs=CRS):
+    return gpd.GeoDataFrame(geometry=list(geoms), crs=crs)
+
+
+def test_lines_crossing_without_shared_vertex_stay_apart():
+    g = graph_from_lines(
+        _lines(shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(50, -50), (50, 50)]))
+    )
+    assert g.n_nodes == 4
+    assert g.n_edges == 2
+    assert len(g.component_sizes) == 2  # a bridge over a street is no junction
+
+
+def test_shared_interior_vertex_becomes_a_junction():
+    g = graph_from_lines(
+        _lines(
+            shapely.LineString([(0, 0), (50, 0), (100, 0)]),
+            shapely.LineString([(50, 0), (50, 80)]),
+        )
+    )
+    assert g.n_nodes == 4
+    assert g.n_edges == 3
+    assert sorted(g.edge_length.round(6)) == [50.0, 50.0, 80.0]
+    assert g.summary()["components"] == 1
+
+
+def test_components_are_kept_and_ranked_largest_first():
+    g = graph_from_lines(
+        _lines(
+            shapely.LineString([(0, 0), (10, 0)]),
+            shapely.LineString([(100, 0), (110, 0), (120, 0)]),
+            shapely.LineString([(120, 0), (130, 0)]),
+        )
+    )
+    assert list(g.component_sizes) == [3, 2]
+    assert g.component[g.edge_u[0]] == 1
+    assert g.summary()["largest_component_share"] == pytest.approx(0.6)
+
+
+def test_multilinestrings_are_split_into_parts():
+    g = graph_from_lines(_lines(shapely.MultiLineString([[(0, 0), (10, 0)], [(10, 0), (10, 10)]])))
+    assert g.n_edges == 2 and g.n_nodes == 3
+
+
+def test_empty_network_is_an_error():
+    with pytest.raises(NetworkError, match="empty"):
+        graph_from_lines(_lines())
+
+
+def test_points_in_a_network_layer_name_the_row():
+    with pytest.raises(NetworkError) as err:
+        graph_from_lines(
+            _lines(shapely.LineString([(0, 0), (1, 0)]), shapely.Point(5, 5)), source="roads.gpkg"
+        )
+    assert err.value.row == 2
+    assert "roads.gpkg" in str(err.value) and "row 2" in str(err.value)
+
+
+def test_degrees_are_refused_with_a_fix():
+    with pytest.raises(CRSError, match="metric"):
+        graph_from_lines(_lines(shapely.LineString([(113, 28), (113.01, 28)]), crs="EPSG:4326"))
