@@ -223,6 +223,7 @@ class Project(Base):
     funding_source: Mapped[str] = mapped_column(String(30))
     start_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
+    original_due_date: Mapped[date] = mapped_column(Date)  # as planned; lateness is judged by it
     completed_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="planned")
     progress: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 12:38:27.287005
+Create Date: 2024-01-01
 """
 
 from __future__ import annotations
@@ -253,6 +253,7 @@ def upgrade() -> None:
         sa.Column("funding_source", sa.String(length=30), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("original_due_date", sa.Date(), nullable=False),
         sa.Column("completed_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),

@@ -1,0 +1,51 @@
+"""The programme's rules as data: units, streets, deadlines, district totals, project types."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
+
+GRADES = ("AA", "AAA")
+GRADE_ZH = {"NONE": "未达标", "AA": "AA型", "AAA": "AAA型"}
+
+
+@cache
+def _load(name: str) -> dict:
+    text = resources.files("lifecircle.workflow").joinpath("data").joinpath(name).read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def units_data() -> dict:
+    return _load("units.yaml")
+
+
+def programme() -> dict:
+    return _load("programme.yaml")
+
+
+def due_date(grade: str, year: int) -> date:
+    """The deadline of a grade in a year: AA 30 September, AAA 31 October (programme.yaml)."""
+    month, day = (int(x) for x in programme()["due"][grade].split("-"))
+    return date(year, month, day)
+
+
+def project_types() -> dict[str, str]:
+    return dict(programme()["project_types"])
+
+
+def funding_sources() -> dict[str, str]:
+    return dict(programme()["funding_sources"])
+
+
+def resolve_choice(value: str, choices: dict[str, str]) -> str | None:
+    """A code from either the code or its Chinese label; None when unknown."""
+    value = (value or "").strip()
+    if value in choices:
+        return value
+    for code, label in choices.items():
+        if value == label or value.strip('“”"') == label:
+            return code
+    return None

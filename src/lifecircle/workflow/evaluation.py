@@ -1,0 +1,308 @@
+"""The evaluation path: self-assessment → declaration → district review → joint evaluation →
+publication and plaque; re-checks in later years; which grade a circle holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lifecircle.errors import RuleError
+from lifecircle.store.audit import get_actor
+from lifecircle.store.models import Evaluation, EvidenceFile
+from lifecircle.workflow._common import check_version, flush, get_circle
+from lifecircle.workflow.checkups import latest_result
+from lifecircle.workflow.config import GRADES
+from lifecircle.workflow.projects import store_evidence
+
+STAGE_ZH = {
+    "self_assessed": "居民自评",
+    "declared": "街道申报",
+    "reviewed": "区级审核通过",
+    "review_failed": "区级审核未通过",
+    "accepted": "联合评定通过",
+    "rejected": "联合评定未通过",
+    "published": "已公布",
+    "plaqued": "已挂牌",
+    "recheck_passed": "复核通过",
+    "recheck_failed": "复核未通过",
+}
+_RANK = {"NONE": 0, "AA": 1, "AAA": 2}
+
+
+def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
+    e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
+    if e is None:
+        raise RuleError(f"no evaluation {evaluation}", fix="use `lifecircle evaluate list`")
+    return e
+
+
+def _need_stage(e: Evaluation, stages: tuple[str, ...], action: str) -> None:
+    if e.stage not in stages:
+        raise RuleError(
+            f"evaluation {e.id} ({e.circle.code} {e.grade}) is at '{STAGE_ZH[e.stage]}': "
+            f"cannot {action}",
+            fix="follow the path 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌",
+        )
+
+
+def _not_before(e: Evaluation, on: date) -> None:
+    last = max(
+        (
+            d
+            for d in (
+                e.self_assessed_on,
+                e.declared_on,
+                e.reviewed_on,
+                e.evaluated_on,
+                e.published_on,
+            )
+            if d
+        ),
+        default=None,
+    )
+    if last and on < last:
+        raise RuleError(f"date {on} is before the previous step ({last})", fix="check the date")
+
+
+def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:
+    """The grade a circle holds: the best accepted joint evaluation, lowered by a failed re-check
+    (a failed AAA re-check leaves AA; a failed AA re-check leaves NONE)."""
+    c = get_circle(session, circle)
+    q = select(Evaluation).where(
+        Evaluation.circle_id == c.id,
+        Evaluation.verdict.is_not(None),
+        Evaluation.evaluated_on.is_not(None),
+    )
+    events = sorted(session.scalars(q), key=lambda e: (e.evaluated_on, e.id))
+    held = "NONE"
+    for e in events:
+        if as_of is not None and e.evaluated_on > as_of:
+            break
+        if e.is_recheck:
+            if e.verdict == "rejected" and _RANK[held] >= _RANK[e.grade]:
+                held = "AA" if e.grade == "AAA" else "NONE"
+        elif e.verdict == "accepted" and _RANK[e.grade] > _RANK[held]:
+            held = e.grade
+    return held
+
+
+def self_assessment(
+    session: Session,
+    circle: str,
+    grade: str,
+    *,
+    year: int,
+    on: date,
+    respondents: int,
+    satisfaction: float,
+    questionnaire: dict | None = None,
+) -> Evaluation:
+    """Record residents' self-assessment (questionnaire results); opens an evaluation."""
+    c = get_circle(session, circle)
+    if grade not in GRADES:
+        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+    if respondents <= 0:
+        raise RuleError("a self-assessment needs respondents", fix="give the number of residents")
+    if not 0 <= satisfaction <= 100:
+        raise RuleError(f"satisfaction {satisfaction} outside 0..100", fix="give a percentage")
+    open_ = session.scalar(
+        select(Evaluation).where(
+            Evaluation.circle_id == c.id,
+            Evaluation.grade == grade,
+            Evaluation.is_recheck.is_(False),
+            Evaluation.stage.in_(("self_assessed", "declared", "reviewed")),
+        )
+    )
+    if open_ is not None:
+        raise RuleError(
+            f"circle {c.code} already has an open {grade} evaluation ({open_.id})",
+            fix="finish or close that one first",
+        )
+    e = Evaluation(
+        circle_id=c.id,
+        grade=grade,
+        year=year,
+        is_recheck=False,
+        stage="self_assessed",
+        self_assessed_on=on,
+        respondents=respondents,
+        satisfaction=float(satisfaction),
+        questionnaire=questionnaire,
+    )
+    session.add(e)
+    flush(session)
+    return e
+
+
+def declare(
+    session: Session,
+    evaluation: int | Evaluation,
+    *,
+    on: date,
+    override_reason: str | None = None,
+    expected_version: int | None = None,
+) -> Evaluation:
+    """The street declares the circle. Allowed only when the latest checkup (as of ``on``)
+    passes every constraint indicator (for AAA: its checkup grade is AAA and the circle holds
+    AA), or with a recorded override reason."""
+    e = _eval(session, evaluation)
+    check_version(e, expected_version, "evaluation", e.id)
+    _need_stage(e, ("self_assessed",), "declare")
+    _not_before(e, on)
+    if e.grade == "AAA" and held_grade(session, e.circle_id, as_of=on) == "NONE":
+        raise RuleError(
+            f"circle {e.circle.code} does not hold AA",
+            fix="AAA is declared only for a circle that holds AA (从达标AA型中优选)",
+        )
+    res = latest_result(session, e.circle_id, as_of=on)
+    problem = None
+    if res is None:
+        problem = "no checkup of this circle is stored"
+    elif not res.constraints_pass:
+        problem = "the latest checkup fails constraint indicators " + ", ".join(
+            res.failed_constraints
+        )
+    elif e.grade == "AAA" and res.grade != "AAA":
+        problem = f"the latest checkup grades the circle {res.grade}, not AAA"
+    if problem:
+        if not (override_reason and override_reason.strip()):
+            raise RuleError(
+                f"cannot declare {e.circle.code} for {e.grade}: {problem}",
+                fix="close the shortfalls and re-run the checkup, or record an "
+                "override with its reason (--override-reason)",
+            )
+        e.override_reason = f"{override_reason.strip()}（{problem}）"
+        e.override_by = get_actor(session)
+    e.checkup_result_id = res.id if res is not None else None
+    e.declared_on = on
+    e.stage = "declared"
+    flush(session, "evaluation", e.id)
+    return e
+
+
+def district_review(
+    session: Session,
+    evaluation: int | Evaluation,
+    *,
+    on: date,
+    passed: bool,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Evaluation:
+    e = _eval(session, evaluation)
+    check_version(e, expected_version, "evaluation", e.id)
+    _need_stage(e, ("declared",), "review")
+    _not_before(e, on)
+    if not passed and not note:
+        raise RuleError("a failed review needs its reasons", fix="give --note")
+    e.reviewed_on, e.review_passed, e.review_note = on, passed, note
+    e.stage = "reviewed" if passed else "review_failed"
+    flush(session, "evaluation", e.id)
+    return e
+
+
+def joint_evaluation(
+    session: Session,
+    evaluation: int | Evaluation,
+    *,
+    on: date,
+    accepted: bool,
+    evidence: list[tuple[str, bytes]],
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Evaluation:
+    """City-district joint evaluation: verdict with at least one evidence file."""
+    e = _eval(session, evaluation)
+    check_version(e, expected_version, "evaluation", e.id)
+    _need_stage(e, ("reviewed",), "evaluate jointly")
+    _not_before(e, on)
+    if not evidence:
+        raise RuleError(
+            "a joint evaluation needs evidence",
+            fix="attach the evaluation record (评定验收意见) as a file",
+        )
+    for name, content in evidence:
+        store_evidence(session, name, content, evaluation_id=e.id)
+    e.evaluated_on, e.verdict, e.verdict_note = on, "accepted" if accepted else "rejected", note
+    e.stage = "accepted" if accepted else "rejected"
+    flush(session, "evaluation", e.id)
+    return e
+
+
+def publish(
+    session: Session, evaluation: int | Evaluation, *, on: date, expected_version: int | None = None
+) -> Evaluation:
+    e = _eval(session, evaluation)
+    check_version(e, expected_version, "evaluation", e.id)
+    _need_stage(e, ("accepted",), "publish")
+    _not_before(e, on)
+    e.published_on, e.stage = on, "published"
+    flush(session, "evaluation", e.id)
+    return e
+
+
+def hang_plaque(
+    session: Session, evaluation: int | Evaluation, *, on: date, expected_version: int | None = None
+) -> Evaluation:
+    e = _eval(session, evaluation)
+    check_version(e, expected_version, "evaluation", e.id)
+    _need_stage(e, ("published",), "hang the plaque")
+    _not_before(e, on)
+    e.plaque_on, e.stage = on, "plaqued"
+    flush(session, "evaluation", e.id)
+    return e
+
+
+def recheck(
+    session: Session,
+    circle: str,
+    *,
+    year: int,
+    on: date,
+    passed: bool,
+    evidence: list[tuple[str, bytes]],
+    note: str | None = None,
+) -> Evaluation:
+    """A later-year re-check of the grade the circle holds; a failed one lowers it."""
+    c = get_circle(session, circle)
+    grade = held_grade(session, c.id, as_of=on)
+    if grade == "NONE":
+        raise RuleError(f"circle {c.code} holds no grade to re-check", fix="evaluate it first")
+    if not evidence:
+        raise RuleError("a re-check needs evidence", fix="attach the re-check record")
+    if not passed and not note:
+        raise RuleError("a failed re-check needs its reasons", fix="give --note")
+    e = Evaluation(
+        circle_id=c.id,
+        grade=grade,
+        year=year,
+        is_recheck=True,
+        stage="recheck_passed" if passed else "recheck_failed",
+        evaluated_on=on,
+        verdict="accepted" if passed else "rejected",
+        verdict_note=note,
+    )
+    session.add(e)
+    flush(session)
+    for name, content in evidence:
+        store_evidence(session, name, content, evaluation_id=e.id)
+    return e
+
+
+def list_evaluations(session: Session, *, circle: str | None = None) -> list[Evaluation]:
+    q = select(Evaluation).order_by(Evaluation.id)
+    if circle:
+        q = q.where(Evaluation.circle_id == get_circle(session, circle).id)
+    return list(session.scalars(q))
+
+
+def evidence_of_evaluation(session: Session, evaluation_id: int) -> list[EvidenceFile]:
+    return list(
+        session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.evaluation_id == evaluation_id)
+            .order_by(EvidenceFile.id)
+        )
+    )

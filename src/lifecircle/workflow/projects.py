@@ -1,0 +1,352 @@
+"""The project library (项目库): projects, their state machine with history, evidence, overdue."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lifecircle.errors import RuleError
+from lifecircle.store.audit import get_actor
+from lifecircle.store.models import EvidenceFile, Project, ProjectStatusChange
+from lifecircle.workflow import config
+from lifecircle.workflow._common import check_version, flush, get_circle, get_unit
+
+STATUSES = ("planned", "approved", "in_progress", "completed", "verified", "delayed", "cancelled")
+STATUS_ZH = {
+    "planned": "计划",
+    "approved": "已立项",
+    "in_progress": "在建",
+    "completed": "已完工",
+    "verified": "已验收",
+    "delayed": "延期",
+    "cancelled": "已取消",
+}
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "planned": ("approved", "delayed", "cancelled"),
+    "approved": ("in_progress", "delayed", "cancelled"),
+    "in_progress": ("completed", "delayed", "cancelled"),
+    "delayed": ("approved", "in_progress", "cancelled"),
+    "completed": ("verified", "in_progress"),
+    "verified": (),
+    "cancelled": (),
+}
+OPEN = ("planned", "approved", "in_progress", "delayed")
+DONE = ("completed", "verified")
+EDITABLE = (
+    "name",
+    "budget_yuan",
+    "funding_source",
+    "start_date",
+    "due_date",
+    "note",
+    "indicator_ids",
+    "project_type",
+)
+
+
+def _project(session: Session, code_or_id: str | int | Project) -> Project:
+    if isinstance(code_or_id, Project):
+        return code_or_id
+    if isinstance(code_or_id, int):
+        p = session.get(Project, code_or_id)
+    else:
+        p = session.scalar(select(Project).where(Project.code == code_or_id))
+    if p is None:
+        raise RuleError(f"no project {code_or_id!r}", fix="use `lifecircle project list`")
+    return p
+
+
+get_project = _project
+
+
+def _check_type(value: str) -> str:
+    code = config.resolve_choice(value, config.project_types())
+    if code is None:
+        raise RuleError(
+            f"unknown project type {value!r}",
+            fix="use one of the 七个统筹: " + "、".join(config.project_types().values()),
+        )
+    return code
+
+
+def _check_funding(value: str) -> str:
+    code = config.resolve_choice(value, config.funding_sources())
+    if code is None:
+        raise RuleError(
+            f"unknown funding source {value!r}",
+            fix="use one of " + "、".join(config.funding_sources().values()),
+        )
+    return code
+
+
+def create_project(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    circle: str,
+    project_type: str,
+    lead_unit: str,
+    due_date: date,
+    on: date,
+    co_units: tuple[str, ...] | list[str] = (),
+    indicator_ids: tuple[str, ...] | list[str] = (),
+    budget_yuan: int = 0,
+    funding_source: str = "district_finance",
+    start_date: date | None = None,
+    note: str | None = None,
+) -> Project:
+    """A new project in state ``planned``; its history starts with that entry."""
+    if session.scalar(select(Project).where(Project.code == code)) is not None:
+        raise RuleError(f"project {code} exists already", fix="choose another code")
+    if budget_yuan < 0:
+        raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+    if start_date and start_date > due_date:
+        raise RuleError("start date is after the due date", fix="check the dates")
+    lead = get_unit(session, lead_unit)
+    co = [get_unit(session, u) for u in co_units]
+    if any(u.id == lead.id for u in co):
+        raise RuleError("the lead unit is also listed as co-operating", fix="list it once")
+    p = Project(
+        code=code,
+        name=name,
+        circle_id=get_circle(session, circle).id,
+        project_type=_check_type(project_type),
+        lead_unit_id=lead.id,
+        indicator_ids=list(indicator_ids),
+        budget_yuan=int(budget_yuan),
+        funding_source=_check_funding(funding_source),
+        start_date=start_date,
+        due_date=due_date,
+        original_due_date=due_date,
+        status="planned",
+        progress=0,
+        note=note,
+    )
+    p.co_units = co
+    session.add(p)
+    flush(session)
+    p.history.append(
+        ProjectStatusChange(
+            from_status=None,
+            to_status="planned",
+            on=on,
+            actor=get_actor(session),
+            note="created",
+        )
+    )
+    flush(session)
+    return p
+
+
+def transition(
+    session: Session,
+    project: str | int | Project,
+    to_status: str,
+    *,
+    on: date,
+    expected_version: int | None = None,
+    note: str | None = None,
+    new_due_date: date | None = None,
+) -> Project:
+    """Move a project along its state machine (history recorded).
+
+    ``completed`` sets the completion date to ``on``; ``verified`` needs at least one evidence
+    file; ``delayed`` and ``cancelled`` need a note (the reason), ``delayed`` may carry a new due
+    date (the original stays in the history, and lateness is judged by the original date).
+    """
+    p = _project(session, project)
+    check_version(p, expected_version, "project", p.code)
+    if to_status not in STATUSES:
+        raise RuleError(f"unknown status {to_status!r}", fix=f"use one of {', '.join(STATUSES)}")
+    if to_status not in TRANSITIONS[p.status]:
+        allowed = ", ".join(TRANSITIONS[p.status]) or "none (final state)"
+        raise RuleError(
+            f"project {p.code} cannot go from {p.status} to {to_status}",
+            fix=f"allowed from {p.status}: {allowed}",
+        )
+    if to_status == "verified":
+        n = len(evidence_of(session, p.id))
+        if n == 0:
+            raise RuleError(
+                f"project {p.code} has no evidence file",
+                fix="attach the acceptance evidence (lifecircle project evidence) first",
+            )
+    if to_status in ("delayed", "cancelled") and not (note and note.strip()):
+        raise RuleError(f"{to_status} needs a reason", fix="give --note with the reason")
+    if on < max((h.on for h in p.history), default=on):
+        raise RuleError("the date is before the project's last change", fix="check the date")
+    text = note
+    if new_due_date is not None:
+        if to_status != "delayed":
+            raise RuleError("a new due date goes with 'delayed'", fix="use status delayed")
+        text = f"{note}（原定完成 {p.due_date.isoformat()}，调整为 {new_due_date.isoformat()}）"
+        p.due_date = new_due_date
+    if to_status == "completed":
+        p.completed_date = on
+        p.progress = 100
+    if to_status == "in_progress" and p.status == "completed":
+        p.completed_date = None
+    p.history.append(
+        ProjectStatusChange(
+            from_status=p.status,
+            to_status=to_status,
+            on=on,
+            actor=get_actor(session),
+            note=text,
+        )
+    )
+    p.status = to_status
+    flush(session, "project", p.code)
+    return p
+
+
+def update_project(
+    session: Session, project: str | int | Project, *, expected_version: int | None, **fields
+) -> Project:
+    """Edit a project's plain fields (optimistic: ``expected_version`` is the version you saw)."""
+    p = _project(session, project)
+    check_version(p, expected_version, "project", p.code)
+    for k, v in fields.items():
+        if k not in EDITABLE:
+            raise RuleError(
+                f"field {k!r} cannot be edited here",
+                fix=f"editable: {', '.join(EDITABLE)}; status via transition",
+            )
+        if k == "project_type":
+            v = _check_type(v)
+        if k == "funding_source":
+            v = _check_funding(v)
+        if k == "budget_yuan" and int(v) < 0:
+            raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+        setattr(p, k, v)
+    flush(session, "project", p.code)
+    return p
+
+
+def report_progress(
+    session: Session,
+    project: str | int | Project,
+    progress: int,
+    *,
+    expected_version: int | None = None,
+) -> Project:
+    p = _project(session, project)
+    check_version(p, expected_version, "project", p.code)
+    if not 0 <= progress <= 100:
+        raise RuleError(f"progress {progress} is outside 0..100", fix="give a percentage")
+    if p.status not in ("approved", "in_progress", "delayed"):
+        raise RuleError(
+            f"project {p.code} is {p.status}: no progress to report",
+            fix="progress is reported for approved/in-progress/delayed projects",
+        )
+    p.progress = progress
+    flush(session, "project", p.code)
+    return p
+
+
+def store_evidence(
+    session: Session,
+    filename: str,
+    content: bytes,
+    *,
+    project_id: int | None = None,
+    evaluation_id: int | None = None,
+) -> EvidenceFile:
+    if not content:
+        raise RuleError(f"evidence file {filename} is empty", fix="attach the real document")
+    ev = EvidenceFile(
+        project_id=project_id,
+        evaluation_id=evaluation_id,
+        filename=filename,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        content=content,
+        uploaded_by=get_actor(session),
+    )
+    session.add(ev)
+    flush(session)
+    return ev
+
+
+def attach_evidence(
+    session: Session, project: str | int | Project, filename: str, content: bytes
+) -> EvidenceFile:
+    """Store an evidence file (content and sha256) on a project."""
+    p = _project(session, project)
+    if p.status == "cancelled":
+        raise RuleError(f"project {p.code} is cancelled", fix="evidence is for live projects")
+    return store_evidence(session, filename, content, project_id=p.id)
+
+
+def evidence_of(session: Session, project_id: int) -> list[EvidenceFile]:
+    return list(
+        session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.project_id == project_id)
+            .order_by(EvidenceFile.id)
+        )
+    )
+
+
+def verify_evidence(ev: EvidenceFile) -> bool:
+    """True when the stored content still matches its checksum."""
+    return hashlib.sha256(ev.content).hexdigest() == ev.sha256
+
+
+def original_due(p: Project) -> date:
+    return p.original_due_date or p.due_date
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    code: str  # on_time | late | overdue | pending | cancelled
+    zh: str
+    days_late: int
+
+
+def timeliness(p: Project, today: date) -> Timeliness:
+    """Judge a project against its original due date on ``today``: done on time, done late,
+    overdue (open past due), pending (open, not yet due) or cancelled."""
+    due = original_due(p)
+    if p.status == "cancelled":
+        return Timeliness("cancelled", "已取消", 0)
+    if p.status in DONE and p.completed_date is not None and p.completed_date <= today:
+        late = (p.completed_date - due).days
+        return (
+            Timeliness("on_time", "按期完成", 0)
+            if late <= 0
+            else Timeliness("late", "逾期完成", late)
+        )
+    if today > due:
+        return Timeliness("overdue", "逾期未完成", (today - due).days)
+    return Timeliness("pending", "推进中", 0)
+
+
+def is_overdue(p: Project, today: date) -> bool:
+    return timeliness(p, today).code == "overdue"
+
+
+def list_projects(
+    session: Session,
+    *,
+    circle: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    overdue_on: date | None = None,
+) -> list[Project]:
+    q = select(Project).order_by(Project.code)
+    if circle:
+        q = q.where(Project.circle_id == get_circle(session, circle).id)
+    if unit:
+        q = q.where(Project.lead_unit_id == get_unit(session, unit).id)
+    if status:
+        q = q.where(Project.status == status)
+    out = list(session.scalars(q))
+    if overdue_on is not None:
+        out = [p for p in out if is_overdue(p, overdue_on)]
+    return out

@@ -1,0 +1,337 @@
+"""The task schedule (任务铺排表) and district targets: which circle reaches which grade, when."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lifecircle.errors import InputError, RuleError
+from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
+from lifecircle.workflow import config
+from lifecircle.workflow._common import flush, get_circle, read_table
+from lifecircle.workflow.checkups import latest_result
+from lifecircle.workflow.config import GRADES
+from lifecircle.workflow.evaluation import held_grade
+from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
+
+SCHEDULE_ALIASES = {
+    "year": ("年度", "年份", "创建年度"),
+    "circle_id": ("生活圈编号", "编号"),
+    "grade": ("目标等级", "创建类型", "等级"),
+    "note": ("备注",),
+    "name": ("生活圈名称", "名称"),
+}
+_HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "目标等级", "完成时限", "备注"]
+
+
+def _grade(value: str) -> str | None:
+    v = (value or "").strip().upper().replace("型", "")
+    return v if v in GRADES else None
+
+
+def _check_target(
+    session: Session, circle: Circle, year: int, grade: str, pending_aa: dict[int, int]
+) -> str | None:
+    """The reason the target breaks a rule, or None."""
+    years = config.programme()["years"]
+    if year not in years:
+        return f"year {year} is outside the programme ({years[0]}-{years[-1]})"
+    if (
+        session.scalar(
+            select(ScheduleTarget).where(
+                ScheduleTarget.circle_id == circle.id, ScheduleTarget.grade == grade
+            )
+        )
+        is not None
+    ):
+        return f"circle {circle.code} already has a {grade} target"
+    if grade == "AAA":
+        aa_year = pending_aa.get(circle.id)
+        if aa_year is None:
+            aa = session.scalar(
+                select(ScheduleTarget).where(
+                    ScheduleTarget.circle_id == circle.id, ScheduleTarget.grade == "AA"
+                )
+            )
+            aa_year = aa.year if aa else None
+        holds = held_grade(session, circle.id) != "NONE"
+        if not holds and (aa_year is None or aa_year > year):
+            return (
+                f"circle {circle.code} neither holds AA nor is scheduled for AA by {year}: "
+                "AAA only for a circle that holds AA"
+            )
+    return None
+
+
+def add_target(
+    session: Session, circle: str, year: int, grade: str, note: str | None = None
+) -> ScheduleTarget:
+    """Schedule ``circle`` for ``grade`` in ``year``; due date from the programme (AA 30 Sep,
+    AAA 31 Oct)."""
+    g = _grade(grade)
+    if g is None:
+        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+    c = get_circle(session, circle)
+    reason = _check_target(session, c, year, g, {})
+    if reason:
+        raise RuleError(reason, fix="check the schedule (任务铺排表)")
+    t = ScheduleTarget(
+        year=year, circle_id=c.id, grade=g, due_date=config.due_date(g, year), note=note
+    )
+    session.add(t)
+    flush(session)
+    return t
+
+
+def remove_target(session: Session, circle: str, grade: str) -> None:
+    c = get_circle(session, circle)
+    t = session.scalar(
+        select(ScheduleTarget).where(
+            ScheduleTarget.circle_id == c.id, ScheduleTarget.grade == grade
+        )
+    )
+    if t is None:
+        raise RuleError(f"no {grade} target for {c.code}", fix="see `lifecircle schedule list`")
+    if grade == "AA":
+        aaa = session.scalar(
+            select(ScheduleTarget).where(
+                ScheduleTarget.circle_id == c.id, ScheduleTarget.grade == "AAA"
+            )
+        )
+        if aaa is not None and held_grade(session, c.id) == "NONE":
+            raise RuleError(
+                f"{c.code} has an AAA target that needs this AA target",
+                fix="remove the AAA target first",
+            )
+    session.delete(t)
+    flush(session)
+
+
+def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleTarget]:
+    q = (
+        select(ScheduleTarget)
+        .join(Circle)
+        .order_by(ScheduleTarget.year, ScheduleTarget.grade, Circle.code)
+    )
+    if year is not None:
+        q = q.where(ScheduleTarget.year == year)
+    return list(session.scalars(q))
+
+
+def import_schedule(session: Session, path: str | os.PathLike) -> int:
+    """Attachment 2 (任务铺排表) from XLSX/CSV: 年度/year, 生活圈编号/circle_id, 目标等级/grade,
+    备注/note. All or nothing; a bad row names file, row, field and the fix."""
+    file = str(Path(path))
+    rows = read_table(path, SCHEDULE_ALIASES)
+    parsed = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            year = int(float(row.get("year") or ""))
+        except ValueError:
+            raise InputError(
+                f"year {row.get('year')!r} is not a year",
+                file=file,
+                row=i,
+                field="year",
+                fix="give the year, e.g. 2024",
+            ) from None
+        code = row.get("circle_id")
+        circle = session.scalar(select(Circle).where(Circle.code == (code or "")))
+        if circle is None:
+            raise InputError(
+                f"circle {code!r} is not in the database",
+                file=file,
+                row=i,
+                field="circle_id",
+                fix="use an id from the circle list (附件1)",
+            )
+        grade = _grade(row.get("grade") or "")
+        if grade is None:
+            raise InputError(
+                f"grade {row.get('grade')!r}",
+                file=file,
+                row=i,
+                field="grade",
+                fix="write AA or AAA",
+            )
+        parsed.append((i, year, circle, grade, row.get("note")))
+    pending_aa = {c.id: y for (_, y, c, g, _) in parsed if g == "AA"}
+    seen = set()
+    with session.begin_nested():
+        for i, year, circle, grade, note in sorted(parsed, key=lambda r: (r[3] != "AA", r[0])):
+            if (circle.id, grade) in seen:
+                raise InputError(
+                    f"circle {circle.code} has two {grade} rows",
+                    file=file,
+                    row=i,
+                    field="circle_id",
+                    fix="keep one row per circle and grade",
+                )
+            seen.add((circle.id, grade))
+            reason = _check_target(session, circle, year, grade, pending_aa)
+            if reason:
+                raise InputError(
+                    reason,
+                    file=file,
+                    row=i,
+                    field="grade",
+                    fix="AAA rows need an AA row of the same or an earlier year",
+                )
+            session.add(
+                ScheduleTarget(
+                    year=year,
+                    circle_id=circle.id,
+                    grade=grade,
+                    due_date=config.due_date(grade, year),
+                    note=note,
+                )
+            )
+            session.flush()
+    return len(parsed)
+
+
+def export_schedule(session: Session, path: str | os.PathLike) -> int:
+    """Write the schedule as XLSX (the layout ``import_schedule`` reads)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "任务铺排表"
+    ws.append(_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    targets = list_targets(session)
+    for t in targets:
+        ws.append(
+            [
+                t.year,
+                t.circle.code,
+                t.circle.name,
+                t.circle.street.name,
+                config.GRADE_ZH[t.grade],
+                t.due_date.isoformat(),
+                t.note or "",
+            ]
+        )
+    for col, width in zip("ABCDEFG", (8, 12, 24, 14, 10, 12, 30), strict=True):
+        ws.column_dimensions[col].width = width
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part.xlsx")
+    wb.save(tmp)
+    tmp.replace(path)
+    return len(targets)
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    id: str
+    label: str
+    grade: str
+    required: int
+    planned: int
+    achieved: int
+
+    @property
+    def planned_ok(self) -> bool:
+        return self.planned >= self.required
+
+
+def _achieved(session: Session, grade: str, years: list[int], as_of: date | None) -> int:
+    q = select(Evaluation).where(
+        Evaluation.is_recheck.is_(False),
+        Evaluation.verdict == "accepted",
+        Evaluation.grade == grade,
+        Evaluation.year.in_(years),
+    )
+    n = set()
+    for e in session.scalars(q):
+        if as_of is None or e.evaluated_on <= as_of:
+            n.add(e.circle_id)
+    return len(n)
+
+
+def check_totals(session: Session, *, as_of: date | None = None) -> list[TotalCheck]:
+    """The district totals of the plan (programme.yaml) against the schedule and the results."""
+    out = []
+    for rule in config.programme()["totals"]:
+        planned = len(
+            [
+                t
+                for t in list_targets(session)
+                if t.grade == rule["grade"] and t.year in rule["years"]
+            ]
+        )
+        out.append(
+            TotalCheck(
+                rule["id"],
+                rule["label"],
+                rule["grade"],
+                rule["min"],
+                planned,
+                _achieved(session, rule["grade"], rule["years"], as_of),
+            )
+        )
+    return out
+
+
+TARGET_ZH = {
+    "met": "按期达标",
+    "met_late": "逾期达标",
+    "missed": "未按期达标",
+    "at_risk": "存在风险",
+    "on_track": "正常推进",
+}
+
+
+@dataclass(frozen=True)
+class TargetState:
+    target: ScheduleTarget
+    code: str
+    zh: str
+    reason: str
+
+
+def target_state(session: Session, t: ScheduleTarget, today: date) -> TargetState:
+    """met / met_late (accepted by the joint evaluation), missed (past due), at_risk (an overdue
+    project, a project due after the target, or a failing constraint no open project closes),
+    on_track."""
+    q = select(Evaluation).where(
+        Evaluation.circle_id == t.circle_id,
+        Evaluation.is_recheck.is_(False),
+        Evaluation.verdict == "accepted",
+        Evaluation.grade.in_(("AA", "AAA") if t.grade == "AA" else ("AAA",)),
+    )
+    done = [e.evaluated_on for e in session.scalars(q) if e.evaluated_on <= today]
+    if done:
+        first = min(done)
+        if first <= t.due_date:
+            return TargetState(t, "met", TARGET_ZH["met"], f"{first} 联合评定通过")
+        return TargetState(t, "met_late", TARGET_ZH["met_late"], f"{first} 联合评定通过")
+    if today > t.due_date:
+        return TargetState(t, "missed", TARGET_ZH["missed"], f"完成时限 {t.due_date} 已过")
+    projects = list_projects(session, circle=t.circle.code)
+    late = [p.code for p in projects if is_overdue(p, today)]
+    if late:
+        return TargetState(t, "at_risk", TARGET_ZH["at_risk"], "逾期项目：" + "、".join(late))
+    after = [p.code for p in projects if p.status in OPEN and p.due_date > t.due_date]
+    if after:
+        return TargetState(
+            t, "at_risk", TARGET_ZH["at_risk"], "项目计划完成晚于目标时限：" + "、".join(after)
+        )
+    res = latest_result(session, t.circle_id, as_of=today)
+    if res is not None and not res.constraints_pass:
+        covered = {
+            i for p in projects if p.status not in ("cancelled",) for i in (p.indicator_ids or [])
+        }
+        open_gaps = [i for i in res.failed_constraints if i not in covered]
+        if open_gaps:
+            return TargetState(
+                t, "at_risk", TARGET_ZH["at_risk"], "短板无项目覆盖：" + "、".join(open_gaps)
+            )
+    return TargetState(t, "on_track", TARGET_ZH["on_track"], "")

@@ -1,0 +1,164 @@
+"""Units, circle list import (all or nothing), district package, checkup storage with trace."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+from sqlalchemy import func, select
+
+from lifecircle.errors import DistrictError, InputError, RuleError, SchemaError
+from lifecircle.store.models import CheckupResult, CheckupRun, Circle, Compound, Unit
+from lifecircle.workflow import checkups, places
+from lifecircle.workflow.sample import sample_checkup as build_checkup
+
+
+def _count(s, model):
+    return s.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_units_has_plan_units_and_every_street(session):
+    places.seed_units(session)
+    names = set(session.scalars(select(Unit.name)))
+    for n in ("区发展改革局", "区教育局", "区民政局", "区住房城乡建设局", "区人居环境局", "跳马镇"):
+        assert n in names
+    assert session.scalar(select(func.count()).where(Unit.kind == "street")) == 13
+    assert not any("和记" in n for n in names)
+    assert places.seed_units(session) == {"streets": 0, "units": 0}  # idempotent
+
+
+def test_circle_list_csv_and_xlsx(session, tmp_path):
+    p = tmp_path / "附件1.csv"
+    p.write_text(
+        "生活圈编号,生活圈名称,街道,社区\nC01,梓园,侯家塘街道,梓园社区、韶山路社区\n"
+        "C02,东塘,东塘街道,东塘社区;沙湖桥社区\n",
+        "gb18030",
+    )
+    assert places.import_circle_list(session, p) == 2
+    c = session.scalar(select(Circle).where(Circle.code == "C01"))
+    assert [x.name for x in c.communities] == sorted(["梓园社区", "韶山路社区"])
+    import pandas as pd
+
+    x = tmp_path / "list.xlsx"
+    pd.DataFrame(
+        {
+            "circle_id": ["C03"],
+            "name": ["井湾"],
+            "street": ["井湾子街道"],
+            "communities": ["井湾子社区"],
+        }
+    ).to_excel(x, index=False)
+    assert places.import_circle_list(session, x) == 1
+    assert _count(session, Circle) == 3
+
+
+def test_bad_circle_row_names_file_row_field_and_changes_nothing(engine, session, tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text(
+        "circle_id,name,street,communities\nC01,a,侯家塘街道,甲社区\nC02,b,侯家塘街道,\n", "utf-8"
+    )
+    with pytest.raises(InputError) as exc:
+        places.import_circle_list(session, p)
+    assert (exc.value.file, exc.value.row, exc.value.field) == (str(p), 2, "communities")
+    assert exc.value.fix
+    session.commit()
+    assert _count(session, Circle) == 0
+    p.write_text(
+        "circle_id,name,street,communities\nC01,a,侯家塘街道,甲社区\nC02,b,侯家塘街道,甲社区\n",
+        "utf-8",
+    )
+    with pytest.raises(InputError) as exc:
+        places.import_circle_list(session, p)
+    assert exc.value.row == 2 and "already in circle C01" in exc.value.message
+
+
+def test_district_package_import(session, tmp_path):
+    (tmp_path / "district.yaml").write_text(
+        "format: lifecircle-district/1\nname: 雨花区\nadmin_code: '430111'\ncrs: EPSG:4326\n"
+        "layers:\n  circles: circles.csv\n  compounds: compounds.gpkg\n",
+        "utf-8",
+    )
+    (tmp_path / "circles.csv").write_text(
+        "circle_id,name,street,communities\nC01,圈一,侯家塘街道,甲社区;乙社区\n", "utf-8"
+    )
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": ["H1", "H2"],
+            "name": ["一小区", "二小区"],
+            "community": ["甲社区", "乙社区"],
+            "population": [1200.0, 800.0],
+            "households": [400, 300],
+        },
+        geometry=[shapely.Point(112.99, 28.14), shapely.Point(113.0, 28.15)],
+        crs=4326,
+    )
+    gdf.to_file(tmp_path / "compounds.gpkg")
+    counts = places.import_district_package(session, tmp_path)
+    assert counts["circles"] == 1 and counts["compounds"] == 2
+    h1 = session.scalar(select(Compound).where(Compound.code == "H1"))
+    assert h1.circle_id is not None
+    assert shapely.from_wkb(h1.geom_wkb).equals(shapely.Point(112.99, 28.14))
+    session.commit()
+    gdf.loc[1, "community"] = "不存在社区"
+    gdf.to_file(tmp_path / "compounds.gpkg")
+    with pytest.raises(DistrictError) as exc:
+        places.import_district_package(session, tmp_path)
+    assert exc.value.row == 2 and exc.value.field == "community"
+    session.rollback()
+    assert _count(session, Compound) == 2
+
+
+def test_checkup_stored_with_trace_and_compare_years(session):
+    places.seed_units(session)
+    run = checkups.import_checkup(session, build_checkup(8))
+    assert (run.catalogue_id, run.catalogue_version, run.year) == (
+        "changsha-provisional",
+        "0.1",
+        2024,
+    )
+    assert run.input_hash.startswith("sha256:")
+    assert _count(session, CheckupResult) == 8
+    c4 = session.scalar(select(Circle).where(Circle.code == "C04"))
+    assert checkups.latest_result(session, c4.id).failed_constraints == ["kindergarten_cov"]
+    checkups.import_checkup(
+        session, build_checkup(8, run_id="run-2025", failing={}, created_at="2025-06-01T00:00:00Z")
+    )
+    hist = checkups.compare_years(session, c4.id)
+    assert [h["year"] for h in hist] == [2024, 2025]
+    assert [h["grade"] for h in hist] == ["NONE", "AA"]
+    assert checkups.latest_result(session, c4.id).constraints_pass
+    from datetime import date
+
+    assert not checkups.latest_result(session, c4.id, as_of=date(2024, 12, 31)).constraints_pass
+
+
+def test_checkup_rejects_bad_schema_and_duplicates(session):
+    bad = build_checkup(3)
+    del bad["run"]["input_hash"]
+    with pytest.raises(SchemaError) as exc:
+        checkups.import_checkup(session, bad)
+    assert exc.value.field == "run.input_hash"
+    bad = build_checkup(3)
+    bad["circles"][1]["grade"] = "A"
+    with pytest.raises(SchemaError) as exc:
+        checkups.import_checkup(session, bad)
+    assert exc.value.row == 2
+    assert _count(session, CheckupRun) == 0 and _count(session, Circle) == 0
+    checkups.import_checkup(session, build_checkup(3))
+    with pytest.raises(SchemaError):
+        checkups.import_checkup(session, build_checkup(3))
+    with pytest.raises(SchemaError):
+        checkups.import_checkup(session, build_checkup(4, run_id="x"), create_circles=False)
+
+
+def test_leaders_and_roles(programme):
+    s = programme
+    chief = places.add_person(s, "张三", unit="区人居环境局", title="局长")
+    places.assign_role(s, chief, "chief")
+    with pytest.raises(RuleError):
+        places.assign_role(s, places.add_person(s, "李四"), "chief")
+    with pytest.raises(RuleError):
+        places.assign_role(s, chief, "deputy_chief")
+    leader = places.add_person(s, "王五", unit="侯家塘街道")
+    c = places.set_circle_leader(s, "C01", leader, expected_version=1)
+    assert c.leader.name == "王五" and c.version == 2

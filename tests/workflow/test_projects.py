@@ -1,0 +1,143 @@
+"""Project state machine, history, evidence with checksum, overdue flag, optimistic locking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from lifecircle.errors import ConflictError, RuleError
+from lifecircle.store import session_scope
+from lifecircle.store.models import AuditLog, Project
+from lifecircle.workflow import projects as pj
+
+
+def _new(s, code="P1", due=date(2024, 8, 31), **kw):
+    args = dict(
+        code=code,
+        name="幼儿园新建",
+        circle="C04",
+        project_type="老旧小区改造",
+        lead_unit="区教育局",
+        co_units=["区住房城乡建设局", "侯家塘街道"],
+        indicator_ids=["kindergarten_cov"],
+        budget_yuan=1_200_000,
+        funding_source="市级补助",
+        start_date=date(2024, 3, 1),
+        due_date=due,
+        on=date(2024, 3, 1),
+    )
+    args.update(kw)
+    return pj.create_project(s, **args)
+
+
+def test_create_validates_type_units_and_funding(programme):
+    s = programme
+    p = _new(s)
+    assert (p.project_type, p.funding_source, p.status) == (
+        "old_compound",
+        "city_subsidy",
+        "planned",
+    )
+    assert [u.name for u in p.co_units] == sorted(
+        [u.name for u in p.co_units], key=lambda n: n
+    ) or len(p.co_units) == 2
+    assert p.history[0].to_status == "planned"
+    for bad in (
+        {"project_type": "修路"},
+        {"lead_unit": "区不存在局"},
+        {"funding_source": "众筹"},
+        {"budget_yuan": -1},
+        {"co_units": ["区教育局"]},
+    ):
+        with pytest.raises(RuleError):
+            _new(s, code="P9", **bad)
+    with pytest.raises(RuleError):
+        _new(s)  # duplicate code
+
+
+def test_state_machine_and_history(programme):
+    s = programme
+    p = _new(s)
+    with pytest.raises(RuleError, match="cannot go from planned to completed"):
+        pj.transition(s, "P1", "completed", on=date(2024, 4, 1))
+    for st, d in (("approved", 2), ("in_progress", 3)):
+        pj.transition(s, "P1", st, on=date(2024, 4, d))
+    with pytest.raises(RuleError, match="needs a reason"):
+        pj.transition(s, "P1", "delayed", on=date(2024, 4, 4))
+    pj.transition(
+        s, "P1", "delayed", on=date(2024, 4, 4), note="征地", new_due_date=date(2024, 10, 31)
+    )
+    assert p.due_date == date(2024, 10, 31) and p.original_due_date == date(2024, 8, 31)
+    pj.transition(s, "P1", "in_progress", on=date(2024, 5, 1))
+    pj.transition(s, "P1", "completed", on=date(2024, 9, 15))
+    assert p.completed_date == date(2024, 9, 15) and p.progress == 100
+    with pytest.raises(RuleError, match="no evidence"):
+        pj.transition(s, "P1", "verified", on=date(2024, 9, 20))
+    ev = pj.attach_evidence(s, "P1", "验收报告.pdf", b"%PDF-1.4 acceptance")
+    assert pj.verify_evidence(ev) and len(ev.sha256) == 64
+    pj.transition(s, "P1", "verified", on=date(2024, 9, 20))
+    assert [h.to_status for h in p.history] == [
+        "planned",
+        "approved",
+        "in_progress",
+        "delayed",
+        "in_progress",
+        "completed",
+        "verified",
+    ]
+    assert all(h.actor == "tester" for h in p.history)
+    with pytest.raises(RuleError, match="final state"):
+        pj.transition(s, "P1", "cancelled", on=date(2024, 9, 21), note="x")
+    # judged by the original due date: finished late
+    assert pj.timeliness(p, date(2024, 9, 30)).code == "late"
+    ev.content = b"tampered"
+    assert not pj.verify_evidence(ev)
+
+
+def test_overdue_flag_from_dates(programme):
+    s = programme
+    p = _new(s, due=date(2024, 8, 31))
+    assert pj.timeliness(p, date(2024, 8, 31)).code == "pending"
+    assert pj.is_overdue(p, date(2024, 9, 1))
+    assert pj.timeliness(p, date(2024, 9, 30)).days_late == 30
+    assert [x.code for x in pj.list_projects(s, overdue_on=date(2024, 9, 1))] == ["P1"]
+    q = _new(s, code="P2", due=date(2024, 9, 30))
+    for st in ("approved", "in_progress", "completed"):
+        pj.transition(s, "P2", st, on=date(2024, 9, 1))
+    assert pj.timeliness(q, date(2024, 12, 1)).code == "on_time"
+    pj.transition(s, "P1", "cancelled", on=date(2024, 9, 2), note="合并到P2")
+    assert pj.timeliness(p, date(2024, 12, 1)).code == "cancelled"
+    with pytest.raises(RuleError):
+        pj.report_progress(s, "P1", 50)
+
+
+def test_concurrent_edit_loser_gets_conflict(engine, programme):
+    _new(programme)
+    programme.commit()
+    with session_scope(engine, actor="a") as s1:
+        v = s1.scalar(select(Project).where(Project.code == "P1")).version
+    with session_scope(engine, actor="a") as s1:
+        pj.update_project(s1, "P1", expected_version=v, budget_yuan=1_500_000)
+    with pytest.raises(ConflictError, match="someone else"), session_scope(engine, "b") as s2:
+        pj.update_project(s2, "P1", expected_version=v, budget_yuan=900_000)
+    # the ORM-level race: both loaded version 2, the second flush loses
+    s_a = session_scope(engine, actor="a")
+    s_b = session_scope(engine, actor="b")
+    with s_a as a, s_b as b:
+        pa = a.scalar(select(Project).where(Project.code == "P1"))
+        pb = b.scalar(select(Project).where(Project.code == "P1"))
+        a.commit()
+        b.commit()
+        pa.note = "a"
+        a.commit()
+        with pytest.raises(ConflictError):
+            pj.update_project(b, pb, expected_version=None, note="b")
+    with session_scope(engine) as s:
+        p = s.scalar(select(Project).where(Project.code == "P1"))
+        assert (p.budget_yuan, p.note, p.version) == (1_500_000, "a", 3)
+        updates = s.scalars(
+            select(AuditLog).where(AuditLog.table_name == "project", AuditLog.action == "update")
+        ).all()
+        assert [u.actor for u in updates] == ["a", "a"]
