@@ -84,3 +84,14 @@ def test_missing_crs():
 def test_plausible_layers_pass():
     check_crs_plausible(_pts([(112.98, 28.12)]))
     check_crs_plausible(_pts([(112.98, 28.12)]).to_crs(32649))
+
+
+def test_small_synthetic_metric_grid_is_not_mistaken_for_degrees():
+    # a toy layer of a few metres near the origin of a UTM zone is legal input for tests
+    check_crs_plausible(_pts([(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)], crs=32649))
+    # ...while the same zone with Changsha lon/lat is not
+    with pytest.raises(CRSError):
+        check_crs_plausible(_pts([(112.98, 28.12)], crs=32649))
+    # Gauss-Kruger CGCS2000 CM 114E (EPSG:4547) with lon/lat values
+    with pytest.raises(CRSError):
+        check_crs_plausible(_pts([(113.1, 28.2)], crs=4547))

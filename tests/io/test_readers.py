@@ -85,6 +85,23 @@ def test_csv_explicit_coordinate_columns(tmp_path: Path):
     assert (gdf.geometry.x[0], gdf.geometry.y[0]) == (113.0, 28.0)
 
 
+def test_amap_location_column_is_split(tmp_path: Path):
+    path = tmp_path / "amap_poi.csv"
+    path.write_text(
+        'id,name,location\nB0FFF1,幼儿园,"113.01,28.12"\nB0FFF2,药店,"113.02,28.13"\n'
+        'B0FFF3,超市,"113.03"\n',
+        "utf-8",
+    )
+    with pytest.raises(SchemaError) as err:
+        read_layer(path, coords="gcj02")
+    assert (err.value.row, err.value.field) == (3, "location(lat)")
+    path.write_text(path.read_text("utf-8").rsplit("\n", 2)[0] + "\n", "utf-8")
+    gdf = read_layer(path, coords="gcj02")
+    assert list(gdf.columns) == ["id", "name", "geometry"]
+    want = np.column_stack(gcj02_to_wgs84([113.01, 113.02], [28.12, 28.13]))
+    np.testing.assert_allclose(_xy(gdf), want, atol=1e-12)
+
+
 def test_xlsx_first_sheet_and_named_sheet(tmp_path: Path):
     path = tmp_path / "facilities.xlsx"
     with pd.ExcelWriter(path) as xl:

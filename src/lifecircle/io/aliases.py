@@ -13,6 +13,7 @@ __all__ = ["ALIASES", "closest_column", "find_column", "normalise_name"]
 ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "lon": ("lon", "lng", "longitude", "long", "经度", "wgs84_lon", "gcj02_lon", "x", "x坐标"),
     "lat": ("lat", "latitude", "纬度", "wgs84_lat", "gcj02_lat", "y", "y坐标"),
+    "location": ("location", "lnglat", "lng_lat", "经纬度", "坐标"),  # "lng,lat" in one cell
     "id": ("id", "编号", "编码", "代码", "code", "fid", "uid", "poi_id", "序号"),
     "name": ("name", "名称", "小区名称", "设施名称", "小区", "名字"),
     "population": ("population", "pop", "人口", "人口数", "常住人口", "居住人口", "人数"),

@@ -48,8 +48,8 @@ def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> 
     """Stop when coordinates cannot be in the CRS the layer claims.
 
     Two common mistakes of exported layers are caught: metres labelled as degrees (a
-    geographic CRS with |x| > 180 or |y| > 90) and lon/lat labelled as a projected CRS (every
-    coordinate within +-180/+-90, which no real projected city layer has).
+    geographic CRS with |x| > 180 or |y| > 90) and lon/lat labelled as a projected CRS (the
+    values, read as degrees, fall in the CRS's area of use and, read as metres, outside it).
 
     Parameters
     ----------
@@ -87,7 +87,7 @@ def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> 
                 fix="pass the real projected CRS of the data (e.g. crs='EPSG:4547' for "
                 "CGCS2000 / 3-degree Gauss-Kruger CM 114E, or crs='EPSG:32649' for UTM 49N).",
             )
-    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+    elif _degrees_in_projected(gdf.crs, bounds):
         raise CRSError(
             f"the layer is labelled {gdf.crs.to_string()} (projected, metres) but every "
             f"coordinate is within x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}: these "
@@ -96,6 +96,33 @@ def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> 
             field="geometry",
             fix="pass crs='EPSG:4326' (lon/lat) for this file.",
         )
+
+
+def _degrees_in_projected(crs: pyproj.CRS, bounds: tuple[float, float, float, float]) -> bool:
+    """True when projected coordinates are really lon/lat: read as degrees they fall in the
+    CRS's area of use, read as metres they fall outside it.
+
+    Both conditions are needed so that a small synthetic grid near (0, 0) metres stays
+    legal; CRSs without an area of use (local, custom) are never flagged.
+    """
+    minx, miny, maxx, maxy = bounds
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        return False
+    area = crs.area_of_use
+    if area is None:
+        return False
+    west, south, east, north = area.bounds
+    if not (west - 1 <= minx and maxx <= east + 1 and south - 1 <= miny and maxy <= north + 1):
+        return False
+    try:
+        to_crs = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+        pminx, pminy, pmaxx, pmaxy = to_crs.transform_bounds(west, south, east, north)
+    except (pyproj.exceptions.ProjError, ValueError):
+        return False
+    if not all(map(math.isfinite, (pminx, pminy, pmaxx, pmaxy))):
+        return False
+    inside = pminx <= minx and maxx <= pmaxx and pminy <= miny and maxy <= pmaxy
+    return not inside
 
 
 def normalise_geographic(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -136,6 +136,26 @@ def _resolve_xy_column(df: pd.DataFrame, given: str | None, field: str, *, sourc
     return found
 
 
+def _split_location(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
+    """Split an Amap-style ``location`` column ("113.01,28.12") into two coordinate columns.
+
+    Used only when the table has no separate lon/lat columns. Returns the table and the
+    names of the new columns (``"location(lon)"``, ``"location(lat)"``), or Nones.
+    """
+    if find_column(df.columns, "lon") is not None or find_column(df.columns, "lat") is not None:
+        return df, None, None
+    loc = find_column(df.columns, "location")
+    if loc is None:
+        return df, None, None
+    parts = df[loc].astype("string").str.replace("，", ",").str.split(",", n=1, expand=True)
+    if parts.shape[1] != 2:
+        return df, None, None
+    lon, lat = f"{loc}(lon)", f"{loc}(lat)"
+    out = df.drop(columns=[loc])
+    out[lon], out[lat] = parts[0], parts[1]
+    return out, lon, lat
+
+
 def _table_to_points(
     df: pd.DataFrame,
     *,
@@ -152,7 +172,7 @@ def _table_to_points(
         )
     xcol = _resolve_xy_column(df, lon_col, "lon", source=source)
     ycol = _resolve_xy_column(df, lat_col, "lat", source=source)
-    xy = {}
+    xy: dict[str, np.ndarray] = {}
     for col in (xcol, ycol):
         raw = df[col]
         values = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce").to_numpy(
@@ -377,6 +397,8 @@ def read_layer(
             if kind == "csv"
             else read_xlsx_table(p, sheet=layer)
         )
+        if lon_col is None and lat_col is None:
+            df, lon_col, lat_col = _split_location(df)
         gdf = _table_to_points(df, source=source, lon_col=lon_col, lat_col=lat_col, crs=target_crs)
         fields = (
             _resolve_xy_column(df, lon_col, "lon", source=source),
