@@ -47,7 +47,7 @@ def make_compounds(
         poly = row.geometry
         k = max(1, round(n / 12))
         centres = _sample_in(poly, k, rng, layout)
-        sd = min(150.0, np.sqrt(poly.area) / 6)
+        sd = min(90.0, np.sqrt(poly.area) / 8)
         pts = _sample_in(poly, int(n), rng, layout, centres=centres, sd=sd)
         pts = pts[np.lexsort((pts[:, 0], -pts[:, 1]))]
         pop = largest_remainder(int(row.population), rng.lognormal(0.0, 0.6, n), minimum=1)

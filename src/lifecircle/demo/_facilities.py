@@ -79,9 +79,9 @@ N_GAPS = 3
 # minimum per facility. Nursery totals are then rescaled to NURSERY_PER_1000 district-wide.
 RATES = {
     "nursery": ((6.0, 4.6, 2.4), 5, 10),
-    "kindergarten": ((40.0, 33.0, 25.0), 30, 90),
-    "primary_school": ((75.0, 65.0, 50.0), 45, 270),
-    "middle_school": ((40.0, 34.0, 26.0), 50, 300),
+    "kindergarten": ((40.0, 33.0, 25.0), 30, 60),
+    "primary_school": ((75.0, 65.0, 50.0), 45, 180),
+    "middle_school": ((40.0, 34.0, 26.0), 50, 250),
     "elderly_service_station": ((2.0, 1.2, 0.6), 1, 4),
     "day_care_centre": ((1.5, 1.0, 0.5), 1, 6),
 }
@@ -113,11 +113,14 @@ def assign_levels(n_circles: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(base)
 
 
-def _offset(x, y, rng, layout, dist=(15.0, 35.0)):
+def _offset(x, y, rng, layout, dist=(15.0, 35.0), cells=None):
+    """Move points a little off their compound; stay dry and inside the compound's cell."""
     ang = rng.uniform(0, 2 * np.pi, len(x))
     r = rng.uniform(*dist, len(x))
     fx, fy = x + r * np.cos(ang), y + r * np.sin(ang)
     wet = layout.in_river(fx, fy, margin=5.0)
+    if cells is not None:
+        wet |= ~shapely.contains_xy(cells, fx, fy)
     return np.round(np.where(wet, x, fx), 2), np.round(np.where(wet, y, fy), 2)
 
 
@@ -168,6 +171,7 @@ def make_facilities(
     cy = compounds.geometry.y.to_numpy()
     pop = compounds["population"].to_numpy(float)
     comm = compounds["community"].to_numpy()
+    cell_of = compounds["cell"].to_numpy()
     east = layout.east_of_river(cx, cy)
     n_circles = len(circle_pop)
     origin = rng.uniform(0, 1000, (n_circles, 2))
@@ -199,14 +203,14 @@ def make_facilities(
                 idx = np.flatnonzero(compound_circle == c)
                 picked.append(np.array([_far_one(idx, cx, cy, pop, east)]))
         pick = np.sort(np.concatenate(picked)) if picked else np.empty(0, int)
-        fx, fy = _offset(cx[pick], cy[pick], rng, layout)
+        fx, fy = _offset(cx[pick], cy[pick], rng, layout, cells=cell_of[pick])
         rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
     # One bigger park per good or middling circle, near its population centre.
     for c in np.flatnonzero(levels < 2):
         idx = np.flatnonzero(compound_circle == c)
         mx, my = np.average(cx[idx], weights=pop[idx]), np.average(cy[idx], weights=pop[idx])
         i = int(idx[np.argmin(np.hypot(cx[idx] - mx, cy[idx] - my))])
-        fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, dist=(60.0, 90.0))
+        fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, (60.0, 90.0), cell_of[[i]])
         rows.append(pd.DataFrame({"category": "park", "x": fx, "y": fy, "ci": [i], "big": True}))
     # Bus stops and metro stations sit on the network.
     tree = cKDTree(np.column_stack([cx, cy]))

@@ -114,8 +114,10 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
         compound_circle, weights=compounds["population"].to_numpy(float), minlength=len(circles)
     )
     levels = assign_levels(len(circles), rng)
+    cells = communities.set_index("name").geometry
+    with_cell = compounds.assign(cell=cells.loc[compounds["community"]].to_numpy())
     facilities, gaps = make_facilities(
-        layout, net, compounds, compound_circle, circle_pop, levels, rng
+        layout, net, with_cell, compound_circle, circle_pop, levels, rng
     )
     ids = circles["circle_id"].tolist()
     manual = _manual_values(ids, levels, rng)
