@@ -92,6 +92,11 @@ def test_missing_threshold(tmp_path):
     assert "park_g" in str(err) and "threshold" in str(err) and "Fix:" in str(err)
 
 
+def test_null_threshold(tmp_path):
+    err, _ = bad(tmp_path, lambda d: d["indicators"][1].update(threshold=None))
+    assert err.field == "threshold" and "park_g" in str(err)
+
+
 def test_unknown_facility_category(tmp_path):
     err, _ = bad(tmp_path, lambda d: d["indicators"][0].update(facility_categories=["zoo"]))
     assert err.field == "facility_categories"

@@ -113,6 +113,11 @@ class Catalogue:
     notice_en: str | None = None
     path: Path | None = None
 
+    @property
+    def title(self) -> str:
+        """Chinese title (what checkup.json's ``run.catalogue.title`` shows)."""
+        return self.title_zh
+
     def indicator(self, indicator_id: str) -> Indicator:
         """The indicator with this id (KeyError when the catalogue has none)."""
         for ind in self.indicators:
