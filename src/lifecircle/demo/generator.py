@@ -36,24 +36,20 @@ CIRCLES_NOTE = (
 EVIDENCE = "示例数据（生成）"
 MANUAL_DATE = "2023-12-31"
 
-# Indicators no map can measure, as manual values. Ids are provisional: the catalogue author
-# may rename them here, in one place. scope "district" or "circle"; unit; value range by
-# service level (good, middling, poor) for circles, or one value for the district.
+# Indicators no map can measure, as manual values, with the ids of the changsha-provisional
+# catalogue (rename them here, in one place, if the catalogue changes). scope "district" (one
+# value) or "circle" (a value range by service level: good, middling, poor).
 MANUAL_INDICATORS: dict[str, dict] = {
-    "green_travel_share": {"scope": "district", "unit": "%", "value": 76.4},
-    "smart_grid_share": {"scope": "district", "unit": "%", "value": 82.5},
-    "supply_reliability": {"scope": "district", "unit": "%", "value": 99.962},
-    "barrier_free_share": {
+    "dt_green_travel_share": {"scope": "district", "unit": "%", "value": 76.4},
+    "dt_barrier_free_rate": {"scope": "district", "unit": "%", "value": 100.0},
+    "dt_smart_grid_line_share_core": {"scope": "district", "unit": "%", "value": 82.5},
+    "dt_supply_reliability_second_ring": {"scope": "district", "unit": "%", "value": 99.962},
+    "gd_property_management": {
         "scope": "circle",
         "unit": "%",
-        "range": ((100.0, 100.0), (92.0, 100.0), (70.0, 90.0)),
+        "range": ((100.0, 100.0), (88.0, 99.0), (60.0, 85.0)),
     },
-    "property_management_coverage": {
-        "scope": "circle",
-        "unit": "%",
-        "range": ((95.0, 100.0), (85.0, 98.0), (60.0, 85.0)),
-    },
-    "5g_public_coverage": {
+    "ch_5g_public_areas": {
         "scope": "circle",
         "unit": "%",
         "range": ((100.0, 100.0), (95.0, 100.0), (80.0, 95.0)),
