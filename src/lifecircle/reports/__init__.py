@@ -1,0 +1,174 @@
+"""Checkup reports: per-circle 体检报告 and the district report, as HTML, Word and Excel.
+
+Entry points: :func:`render_circle_report`, :func:`render_district_report` and
+:func:`render_reports` (everything for a checkup directory). Words live in ``strings.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from lifecircle.reports.data import CheckupOutput, load_checkup
+
+FORMATS = ("html", "docx", "xlsx")
+OSM_TILES = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": "© OpenStreetMap contributors",
+}
+
+
+def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    out = tuple(dict.fromkeys(f.lower() for f in formats))
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise ValueError(f"unknown format {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+    return out
+
+
+def _tiles(tile_url: str | None, attribution: str | None) -> dict | None:
+    if not tile_url:
+        return None
+    if tile_url.lower() in ("osm", "openstreetmap"):
+        return dict(OSM_TILES)
+    return {"url": tile_url, "attribution": attribution or ""}
+
+
+def _checkup(checkup: CheckupOutput | str | Path) -> CheckupOutput:
+    return checkup if isinstance(checkup, CheckupOutput) else load_checkup(checkup)
+
+
+def render_circle_report(
+    checkup: CheckupOutput | str | Path,
+    circle_id: str,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] | str = FORMATS,
+    lang: str = "zh",
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
+    today: date | None = None,
+) -> list[Path]:
+    """Write the 体检报告 of one circle; returns the files written (``<id>.html`` …).
+
+    ``tile_url`` adds a basemap to the HTML map (off by default: tiles need the internet);
+    ``"osm"`` means OpenStreetMap, anything else is a Leaflet URL template (e.g. Tianditu
+    with its ``tk=`` key).
+    """
+    from lifecircle.reports import excel, html, maps, word
+    from lifecircle.reports.context import build_circle_report
+    from lifecircle.reports.strings import Text
+
+    ck = _checkup(checkup)
+    fmts = _formats(formats)
+    T = Text(lang)
+    rep = build_circle_report(ck, circle_id, T, today)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{_safe(circle_id)}{'' if lang == 'zh' else '.' + lang}"
+    written = []
+    if "html" in fmts:
+        p = out / f"{stem}.html"
+        _write_text(p, html.circle_html(ck, rep, T, _tiles(tile_url, tile_attribution)))
+        written.append(p)
+    if "docx" in fmts:
+        figs = [(maps.circle_overview_png(ck, rep, T), T("fig_overview", n="{n}"))]
+        cat_png = maps.circle_categories_png(ck, rep, T)
+        if cat_png is not None:
+            figs.append((cat_png, T("fig_categories", n="{n}")))
+        written.append(_atomic(out / f"{stem}.docx", lambda p: word.circle_docx(rep, T, p, figs)))
+    if "xlsx" in fmts:
+        written.append(_atomic(out / f"{stem}.xlsx", lambda p: excel.circle_xlsx(rep, T, p)))
+    return written
+
+
+def render_district_report(
+    checkup: CheckupOutput | str | Path,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] | str = FORMATS,
+    lang: str = "zh",
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
+    today: date | None = None,
+) -> list[Path]:
+    """Write the district report (``district.html`` / ``.docx`` / ``.xlsx``)."""
+    from lifecircle.reports import excel, html, maps, word
+    from lifecircle.reports.context import build_district_report
+    from lifecircle.reports.strings import Text
+
+    ck = _checkup(checkup)
+    fmts = _formats(formats)
+    T = Text(lang)
+    rep = build_district_report(ck, T, today)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "district" if lang == "zh" else f"district.{lang}"
+    written = []
+    if "html" in fmts:
+        p = out / f"{stem}.html"
+        _write_text(p, html.district_html(ck, rep, T, _tiles(tile_url, tile_attribution)))
+        written.append(p)
+    if "docx" in fmts:
+        png = maps.district_png(ck, rep, T)
+        written.append(_atomic(out / f"{stem}.docx", lambda p: word.district_docx(rep, T, p, png)))
+    if "xlsx" in fmts:
+        written.append(_atomic(out / f"{stem}.xlsx", lambda p: excel.district_xlsx(rep, T, p)))
+    return written
+
+
+def render_reports(
+    checkup: CheckupOutput | str | Path,
+    out_dir: str | Path,
+    *,
+    circle_ids: Iterable[str] | None = None,
+    formats: Iterable[str] | str = FORMATS,
+    lang: str = "zh",
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
+    progress=None,
+) -> list[Path]:
+    """The district report plus every circle's report (or only ``circle_ids``, no district)."""
+    ck = _checkup(checkup)
+    kw = dict(formats=formats, lang=lang, tile_url=tile_url, tile_attribution=tile_attribution)
+    written: list[Path] = []
+    ids = list(circle_ids) if circle_ids else None
+    if ids is None:
+        written += render_district_report(ck, out_dir, **kw)
+        ids = ck.circle_ids()
+    for cid in ids:
+        written += render_circle_report(ck, cid, out_dir, **kw)
+        if progress is not None:
+            progress(cid)
+    return written
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
+
+
+def _atomic(path: Path, writer) -> Path:
+    tmp = path.with_name(path.name + ".part")
+    try:
+        writer(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_text(path: Path, text: str) -> None:
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+__all__ = [
+    "FORMATS",
+    "CheckupOutput",
+    "load_checkup",
+    "render_circle_report",
+    "render_district_report",
+    "render_reports",
+]

@@ -1,0 +1,480 @@
+"""What a report says, built once from a checkup and rendered by every format alike."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lifecircle import __version__
+from lifecircle.reports.data import CheckupOutput, finite
+from lifecircle.reports.plan import plan_targets_for, target_status
+from lifecircle.reports.strings import Text
+
+CATEGORY_ORDER = ("constraint", "guiding", "characteristic")
+DIST_BANDS = (300, 500, 800, 1000)
+
+
+def fmt_num(x: Any, unit: str | None = None, *, digits: int | None = None) -> str:
+    """A number as a reader expects it: thousands separators, few decimals, '—' for none."""
+    v = finite(x)
+    if v is None:
+        if x is not None and isinstance(x, float) and math.isinf(x):
+            return "∞"
+        return "—"
+    if digits is None:
+        if float(v).is_integer() and abs(v) >= 1:
+            digits = 0
+        elif unit == "%" or abs(v) >= 100:
+            digits = 1
+        else:
+            digits = 2
+    text = f"{v:,.{digits}f}"
+    return text
+
+
+def fmt_value(x: Any, unit: str | None) -> str:
+    text = fmt_num(x, unit)
+    if text == "—" or not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def fmt_date(s: str | None) -> str:
+    if not s:
+        return "—"
+    try:
+        return datetime.fromisoformat(str(s).replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return str(s)
+
+
+@dataclass
+class Meta:
+    """The facts every report states about where its numbers come from."""
+
+    title: str
+    district: str
+    catalogue: str
+    provisional: bool
+    provisional_notice: str | None
+    generated_notice: str | None
+    data_hash: str
+    software_version: str
+    report_software_version: str
+    checkup_date: str
+    report_date: str
+    run_id: str
+    lang: str
+
+    def rows(self, T: Text) -> list[tuple[str, str]]:
+        kind = T("catalogue_provisional") if self.provisional else T("catalogue_official")
+        rows = [
+            (
+                T("catalogue"),
+                f"{self.catalogue}（{kind}）"
+                if self.lang == "zh"
+                else f"{self.catalogue} ({kind})",
+            ),
+            (T("data_hash"), self.data_hash),
+            (T("software_version"), self.software_version_text()),
+            (T("checkup_date"), self.checkup_date),
+            (T("report_date"), self.report_date),
+            (T("run_id"), self.run_id),
+        ]
+        return rows
+
+    def software_version_text(self) -> str:
+        if self.software_version == self.report_software_version:
+            return f"lifecircle {self.software_version}"
+        return f"lifecircle {self.software_version} (report: {self.report_software_version})"
+
+
+def build_meta(ck: CheckupOutput, T: Text, title: str, today: date | None = None) -> Meta:
+    run = ck.run
+    cat = run.get("catalogue") or {}
+    cat_text = " ".join(
+        str(p) for p in (cat.get("title") or cat.get("id") or "?", cat.get("version")) if p
+    )
+    provisional = bool(cat.get("provisional"))
+    prov_notice = None
+    if provisional:
+        prov_notice = cat.get("notice") or T("provisional_notice", catalogue=cat_text)
+    gen_notice = None
+    if run.get("generated_geometry"):
+        # The fixed Chinese notice always appears; an English report adds the translation.
+        gen_notice = "示例数据：几何为生成数据"
+        if T.lang != "zh":
+            gen_notice += f" — {T('generated_notice')}"
+    return Meta(
+        title=title,
+        district=ck.district_name,
+        catalogue=cat_text,
+        provisional=provisional,
+        provisional_notice=prov_notice,
+        generated_notice=gen_notice,
+        data_hash=str(run.get("input_hash") or "—"),
+        software_version=str(run.get("software_version") or "—"),
+        report_software_version=__version__,
+        checkup_date=fmt_date(run.get("created_at")),
+        report_date=(today or date.today()).isoformat(),
+        run_id=str(run.get("id") or "—"),
+        lang=T.lang,
+    )
+
+
+def indicator_row(ind: dict, T: Text) -> dict:
+    """One indicator as displayed (strings) plus raw values for charts and Excel."""
+    unit = ind.get("unit") or ""
+    op = ind.get("operator") or ">="
+    thr = ind.get("threshold")
+    status = ind.get("status") or "missing"
+    cats = ind.get("facility_categories") or []
+    return {
+        "id": ind.get("id", ""),
+        "name": T.indicator(ind),
+        "category": ind.get("category", ""),
+        "category_text": T(f"cat_{ind.get('category', 'constraint')}")
+        if ind.get("category") in CATEGORY_ORDER
+        else str(ind.get("category", "")),
+        "value": finite(ind.get("value")),
+        "value_text": fmt_value(ind.get("value"), unit),
+        "threshold": finite(thr),
+        "threshold_text": f"{op.replace('>=', '≥').replace('<=', '≤').replace('==', '=')} "
+        + fmt_value(thr, unit),
+        "operator": op,
+        "unit": unit,
+        "status": status,
+        "status_text": T(f"status_{status}") if status in ("pass", "fail", "missing") else status,
+        "margin": finite(ind.get("margin")),
+        "margin_text": fmt_num(ind.get("margin"), unit),
+        "radius_m": finite(ind.get("radius_m")),
+        "facility_categories": cats,
+        "facility_text": T.sep().join(T.category(c) for c in cats),
+        "source": ind.get("source") or "—",
+        "verified": bool(ind.get("verified")),
+        "verified_text": T("yes") if ind.get("verified") else T("no"),
+        "deadline": ind.get("deadline") or "",
+        "plan_item": ind.get("plan_item") or "",
+        "ratio": _ratio(ind),
+    }
+
+
+def _ratio(ind: dict) -> float | None:
+    """Value as a percentage of the threshold (inverted for ≤), for one chart scale."""
+    v, t = finite(ind.get("value")), finite(ind.get("threshold"))
+    if v is None or t is None:
+        return None
+    if ind.get("operator") == "<=":
+        return 100.0 if v == 0 else round(100.0 * t / v, 1)
+    if t == 0:
+        return 100.0 if v >= 0 else 0.0
+    return round(100.0 * v / t, 1)
+
+
+def sorted_indicators(inds: list[dict]) -> list[dict]:
+    def key(i):
+        c = i.get("category")
+        return (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 9,)
+
+    return sorted(inds, key=key)
+
+
+@dataclass
+class CircleReport:
+    """Everything the per-circle report shows."""
+
+    meta: Meta
+    circle: dict
+    overview: list[tuple[str, str]]
+    indicators: list[dict]
+    shortfalls: list[dict]
+    suggestions: list[dict]
+    missing_note: str | None
+    compounds: pd.DataFrame  # this circle's compounds (no geometry), distance columns
+    facilities: pd.DataFrame | None  # facilities in and near the circle (no geometry)
+    focus_categories: list[str]  # categories of failing indicators (for maps)
+    radius_for: dict[str, float]  # category -> walk radius of its failing indicator
+    distance_profile: list[dict]  # per focus category: population per distance band
+    warnings: list[dict] = field(default_factory=list)
+
+
+def build_circle_report(
+    ck: CheckupOutput, circle_id: str, T: Text, today: date | None = None
+) -> CircleReport:
+    c = ck.circle(circle_id)
+    district = ck.district_name
+    meta = build_meta(
+        ck, T, T("circle_report_title", district=district, name=c.get("name") or c["id"]), today
+    )
+    overview = [
+        (T("circle_id"), c["id"]),
+        (T("name"), c.get("name") or "—"),
+        (T("street"), c.get("street") or "—"),
+        (T("communities"), T.sep().join(c.get("communities") or []) or "—"),
+        (T("population"), fmt_num(c.get("population"), digits=0)),
+        (T("households"), fmt_num(c.get("households"), digits=0)),
+        (T("area_km2"), fmt_num(c.get("area_km2"), digits=2)),
+        (T("compound_count"), fmt_num(c.get("compound_count"), digits=0)),
+        (T("grade"), T(f"grade_{c.get('grade', 'NONE')}")),
+        (T("grade_reason"), c.get("grade_reason") or "—"),
+    ]
+    inds = [indicator_row(i, T) for i in sorted_indicators(c.get("indicators") or [])]
+    by_id = {i["id"]: i for i in inds}
+
+    comp = ck.compounds[ck.compounds["circle_id"] == circle_id].drop(columns="geometry")
+    comp = pd.DataFrame(comp)
+    names = comp.set_index("id")["name"] if "name" in comp.columns else None
+
+    shortfalls = []
+    focus: list[str] = []
+    radius_for: dict[str, float] = {}
+    for sf in c.get("shortfalls") or []:
+        ind = by_id.get(sf.get("indicator_id"), {})
+        unit = sf.get("unit") or ind.get("unit") or ""
+        cats = sf.get("facility_categories") or []
+        rad = ind.get("radius_m")
+        for cat in cats:
+            if cat not in focus:
+                focus.append(cat)
+            if rad is not None:
+                radius_for[cat] = min(radius_for.get(cat, rad), rad)
+        affected = []
+        for a in sorted(
+            sf.get("affected_compounds") or [], key=lambda a: -(finite(a.get("population")) or 0)
+        ):
+            name = (
+                a.get("name")
+                or (names.get(str(a.get("id"))) if names is not None else None)
+                or str(a.get("id"))
+            )
+            nm = a.get("nearest_m")
+            affected.append(
+                {
+                    "id": str(a.get("id")),
+                    "name": name,
+                    "population": finite(a.get("population")) or 0,
+                    "population_text": fmt_num(a.get("population"), digits=0),
+                    "nearest_m": finite(nm),
+                    "nearest_text": T("unreachable")
+                    if finite(nm) is None
+                    and nm is not None
+                    and not (isinstance(nm, float) and math.isnan(nm))
+                    else fmt_num(nm, digits=0),
+                }
+            )
+        shortfalls.append(
+            {
+                "indicator_id": sf.get("indicator_id", ""),
+                "name": sf.get("name_zh")
+                if T.lang == "zh"
+                else (ind.get("name") or sf.get("name_zh")),
+                "category_text": T(f"cat_{sf.get('category')}")
+                if sf.get("category") in CATEGORY_ORDER
+                else str(sf.get("category", "")),
+                "value_text": fmt_value(sf.get("value"), unit),
+                "threshold_text": ind.get("threshold_text") or fmt_value(sf.get("threshold"), unit),
+                "facility_categories": cats,
+                "facility_text": T.sep().join(T.category(x) for x in cats) or "—",
+                "affected_population": finite(sf.get("affected_population")) or 0,
+                "affected_population_text": fmt_num(sf.get("affected_population"), digits=0),
+                "affected": affected,
+                "radius_m": rad,
+            }
+        )
+
+    suggestions = []
+    for sf in shortfalls:
+        lines = []
+        if sf["facility_categories"]:
+            lines.append(T("suggest_add", cats=sf["facility_text"]))
+            if sf["affected"]:
+                top = sf["affected"][:5]
+                where = T.sep().join(a["name"] for a in top)
+                if len(sf["affected"]) > 5:
+                    where += T("and_more")
+                kw = dict(where=where, pop=sf["affected_population_text"], n=len(sf["affected"]))
+                if sf["radius_m"]:
+                    lines.append(T("suggest_where", radius=fmt_num(sf["radius_m"]), **kw))
+                else:
+                    lines.append(T("suggest_where_noradius", **kw))
+        else:
+            lines.append(T("suggest_manual"))
+        suggestions.append({"title": sf["name"], "lines": lines})
+    missing = [i for i in inds if i["status"] == "missing"]
+    missing_note = (
+        T("suggest_missing", items=T.sep().join(i["name"] for i in missing)) if missing else None
+    )
+
+    facilities = None
+    if ck.facilities is not None:
+        poly = ck.circles.loc[ck.circles["circle_id"] == circle_id]
+        facilities = nearby_facilities(ck, circle_id, poly)
+
+    profile = distance_profile(comp, focus, T)
+    return CircleReport(
+        meta=meta,
+        circle=c,
+        overview=overview,
+        indicators=inds,
+        shortfalls=shortfalls,
+        suggestions=suggestions,
+        missing_note=missing_note,
+        compounds=comp,
+        facilities=facilities,
+        focus_categories=focus,
+        radius_for=radius_for,
+        distance_profile=profile,
+        warnings=ck.doc.get("warnings") or [],
+    )
+
+
+def nearby_facilities(ck: CheckupOutput, circle_id: str, poly) -> pd.DataFrame:
+    """Facilities inside the circle or within 1 km of its edge (they may serve it)."""
+    fac = ck.facilities
+    if poly.empty:
+        return fac.iloc[0:0].copy()
+    metric = poly.estimate_utm_crs()
+    shape = poly.to_crs(metric).geometry.iloc[0]
+    pts = fac.to_crs(metric)
+    near = pts.geometry.distance(shape) <= 1000.0
+    out = fac.loc[near].copy()
+    out["in_circle"] = pts.loc[near].geometry.within(shape).to_numpy()
+    return out
+
+
+def distance_profile(comp: pd.DataFrame, cats: list[str], T: Text) -> list[dict]:
+    """Population of the circle per walking-distance band, for each category."""
+    out = []
+    pop = comp["population"].to_numpy(dtype=float) if len(comp) else np.zeros(0)
+    labels = [T("band_le", r=DIST_BANDS[0])]
+    for a, b in itertools.pairwise(DIST_BANDS):
+        labels.append(T("band_range", a=a, b=b))
+    labels.append(T("band_gt", r=DIST_BANDS[-1]))
+    for cat in cats:
+        col = f"nearest_m__{cat}"
+        if col not in comp.columns:
+            continue
+        d = comp[col].astype(float).fillna(np.inf).to_numpy()
+        edges = (-np.inf, *DIST_BANDS, np.inf)
+        vals = [float(pop[(d > lo) & (d <= hi)].sum()) for lo, hi in itertools.pairwise(edges)]
+        out.append({"category": cat, "name": T.category(cat), "bands": labels, "population": vals})
+    return out
+
+
+@dataclass
+class DistrictReport:
+    """Everything the district report shows."""
+
+    meta: Meta
+    overview: list[tuple[str, str]]
+    grade_counts: dict[str, int]
+    circles: list[dict]  # id, name, street, population, grade, grade_text, cells{ind_id: status}
+    constraint_ids: list[str]
+    constraint_names: dict[str, str]
+    targets: list[dict]
+    district_indicators: list[dict]
+    warnings: list[dict]
+
+
+def build_district_report(ck: CheckupOutput, T: Text, today: date | None = None) -> DistrictReport:
+    doc = ck.doc
+    meta = build_meta(ck, T, T("district_report_title", district=ck.district_name), today)
+    circles = doc["circles"]
+    counts = {"NONE": 0, "AA": 0, "AAA": 0}
+    for c in circles:
+        counts[c.get("grade", "NONE")] = counts.get(c.get("grade", "NONE"), 0) + 1
+    population = sum(finite(c.get("population")) or 0 for c in circles)
+    overview = [
+        (T("circle"), fmt_num(len(circles), digits=0)),
+        (T("population"), fmt_num(population, digits=0)),
+        (T("grade_AAA"), fmt_num(counts["AAA"], digits=0)),
+        (T("grade_AA"), fmt_num(counts["AA"], digits=0)),
+        (T("grade_NONE"), fmt_num(counts["NONE"], digits=0)),
+    ]
+    constraint_ids: list[str] = []
+    constraint_names: dict[str, str] = {}
+    for c in circles:
+        for i in c.get("indicators") or []:
+            if i.get("category") == "constraint" and i["id"] not in constraint_names:
+                constraint_ids.append(i["id"])
+                constraint_names[i["id"]] = T.indicator(i)
+    rows = []
+    for c in circles:
+        cells = {i["id"]: i.get("status", "missing") for i in c.get("indicators") or []}
+        values = {
+            i["id"]: fmt_value(i.get("value"), i.get("unit")) for i in c.get("indicators") or []
+        }
+        rows.append(
+            {
+                "id": c["id"],
+                "name": c.get("name") or c["id"],
+                "street": c.get("street") or "",
+                "population": finite(c.get("population")) or 0,
+                "population_text": fmt_num(c.get("population"), digits=0),
+                "grade": c.get("grade", "NONE"),
+                "grade_text": T(f"grade_{c.get('grade', 'NONE')}"),
+                "cells": {k: cells.get(k, "missing") for k in constraint_ids},
+                "value_texts": {k: values.get(k, "—") for k in constraint_ids},
+                "n_fail": sum(1 for k in constraint_ids if cells.get(k) == "fail"),
+            }
+        )
+    as_of = _as_of(ck, today)
+    targets = []
+    for t in plan_targets_for(ck.run.get("district")):
+        current = counts["AA"] + counts["AAA"] if t.grade == "AA" else counts["AAA"]
+        d = t.deadline.isoformat() if t.deadline else "—"
+        if t.year is None:
+            label = T("target_aa_total") if t.grade == "AA" else T("target_aaa_total")
+        elif t.achieved:
+            label = T("target_aa_2022")
+        else:
+            key = "target_aa_year" if t.grade == "AA" else "target_aaa_year"
+            label = T(key, y=t.year, d=d)
+        status = target_status(t, current, as_of)
+        required = f"≥ {t.required}"
+        if t.year is not None and t.cumulative is not None:
+            required += (
+                f"（累计 ≥ {t.cumulative}）" if T.lang == "zh" else f" (total ≥ {t.cumulative})"
+            )
+        targets.append(
+            {
+                "label": label,
+                "grade": t.grade,
+                "deadline": d,
+                "required": t.required,
+                "cumulative": t.cumulative,
+                "required_text": required,
+                "current": current,
+                "status": status,
+                "status_text": T(f"target_{status}"),
+            }
+        )
+    dinds = [indicator_row(i, T) for i in doc.get("district_indicators") or []]
+    dinds.sort(key=lambda r: (r["deadline"] or "9999", r["id"]))
+    return DistrictReport(
+        meta=meta,
+        overview=overview,
+        grade_counts=counts,
+        circles=rows,
+        constraint_ids=constraint_ids,
+        constraint_names=constraint_names,
+        targets=targets,
+        district_indicators=dinds,
+        warnings=doc.get("warnings") or [],
+    )
+
+
+def _as_of(ck: CheckupOutput, today: date | None) -> date:
+    created = ck.run.get("created_at")
+    if created:
+        try:
+            return datetime.fromisoformat(str(created).replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    return today or date.today()

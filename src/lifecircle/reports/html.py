@@ -1,0 +1,249 @@
+"""Self-contained HTML pages: Leaflet and ECharts inlined from the package, no network needed."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+from functools import cache
+from importlib import resources
+
+import jinja2
+import numpy as np
+
+from lifecircle.reports.context import DIST_BANDS, CircleReport, DistrictReport
+from lifecircle.reports.data import CheckupOutput, finite
+from lifecircle.reports.maps import BAND_COLOURS, GRADE_COLOURS, GRADE_TEXT
+from lifecircle.reports.strings import Text
+
+_JS_KEYS = (
+    "population",
+    "nearest_m",
+    "unreachable",
+    "html_service_areas",
+    "html_facilities",
+    "html_compounds",
+    "status_fail",
+    "chart_indicators",
+    "chart_distance",
+    "chart_grades",
+)
+
+
+@cache
+def _static(name: str) -> str:
+    return (resources.files("lifecircle.reports") / "static" / name).read_text("utf-8")
+
+
+@cache
+def _leaflet_css() -> str:
+    """leaflet.css with its images inlined as data URIs (a file:// page must not fetch them)."""
+    css = _static("leaflet/leaflet.css")
+    images = resources.files("lifecircle.reports") / "static" / "leaflet" / "images"
+
+    def inline(m: re.Match) -> str:
+        data = (images / m.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    return css.replace("url(#default#VML)", "none")
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("lifecircle.reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _json(obj) -> str:
+    # "</" would end the inline <script>; U+2028/9 break older JS parsers.
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _geojson(gdf, props: list[str]) -> dict:
+    """GeoJSON with coordinates rounded to ~0.1 m, keeping only ``props``."""
+    import shapely
+
+    geoms = shapely.set_precision(gdf.geometry.values, 1e-6)
+    feats = []
+    for geom, (_, row) in zip(geoms, gdf[props].iterrows(), strict=True):
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {k: _plain(row[k]) for k in props},
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def _common(meta, T: Text, tiles: dict | None) -> dict:
+    return {
+        "lang": T.lang,
+        "tiles": tiles,
+        "strings": {k: T(k) for k in _JS_KEYS},
+        "bands": list(DIST_BANDS),
+        "band_colours": list(BAND_COLOURS[: len(DIST_BANDS) + 1]),
+        "band_labels": [T("band_le", r=DIST_BANDS[0])]
+        + [T("band_range", a=a, b=b) for a, b in itertools.pairwise(DIST_BANDS)]
+        + [T("band_gt", r=DIST_BANDS[-1])],
+    }
+
+
+def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
+    return (
+        _env()
+        .get_template(template)
+        .render(
+            meta=meta,
+            meta_rows=meta.rows(T),
+            T=T,
+            lang=T.lang,
+            data_json=_json(data),
+            leaflet_css=_leaflet_css(),
+            leaflet_js=_static("leaflet/leaflet.js"),
+            echarts_js=_static("echarts/echarts.common.min.js"),
+            app_js=_static("report.js"),
+            **ctx,
+        )
+    )
+
+
+def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | None = None) -> str:
+    cid = rep.circle["id"]
+    circles = ck.circles
+    me = circles[circles["circle_id"] == cid]
+    # neighbours: circles touching a 1 km margin around this one
+    metric = me.estimate_utm_crs()
+    zone = me.to_crs(metric).buffer(1000).to_crs(circles.crs).iloc[0]
+    nb = circles[(circles["circle_id"] != cid) & circles.intersects(zone)]
+    comp = ck.compounds[ck.compounds["circle_id"] == cid]
+    dist_cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in comp.columns]
+    dist_cats += [
+        c.split("__", 1)[1]
+        for c in comp.columns
+        if c.startswith("nearest_m__") and c.split("__", 1)[1] not in dist_cats
+    ]
+    compounds = [
+        {
+            "id": r["id"],
+            "name": str(r.get("name", r["id"])),
+            "pop": int(finite(r["population"]) or 0),
+            "lat": round(r.geometry.y, 6),
+            "lon": round(r.geometry.x, 6),
+            "d": {
+                c: (
+                    None
+                    if finite(r[f"nearest_m__{c}"]) is None
+                    else round(float(r[f"nearest_m__{c}"]), 1)
+                )
+                for c in dist_cats
+            },
+        }
+        for _, r in comp.iterrows()
+    ]
+    facilities = []
+    fac_cats = []
+    if rep.facilities is not None:
+        fac_cats = [c for c in rep.focus_categories if (rep.facilities["category"] == c).any()]
+        sub = rep.facilities[rep.facilities["category"].isin(fac_cats)]
+        facilities = [
+            [round(r.geometry.y, 6), round(r.geometry.x, 6), str(r["name"]), r["category"]]
+            for _, r in sub.iterrows()
+        ]
+    areas = []
+    if ck.service_areas is not None:
+        sa = ck.service_areas
+        for cat in rep.focus_categories:
+            r = rep.radius_for.get(cat)
+            rows = sa[(sa["category"] == cat) & ((sa["radius_m"] == r) if r else True)]
+            rows = rows.clip(zone) if len(rows) else rows
+            if len(rows):
+                label = T.category(cat) + (f" {r:g} {T('distance_unit')}" if r else "")
+                areas.append(
+                    {
+                        "category": cat,
+                        "label": label,
+                        "geojson": _geojson(rows, ["category", "radius_m"]),
+                    }
+                )
+    data = _common(rep.meta, T, tiles) | {
+        "kind": "circle",
+        "circle": _geojson(me, ["circle_id", "name"]),
+        "neighbours": _geojson(nb, ["circle_id"]),
+        "compounds": compounds,
+        "facilities": facilities,
+        "facility_categories": [{"id": c, "label": T.category(c)} for c in fac_cats],
+        "distance_categories": [{"id": c, "label": T.category(c)} for c in dist_cats],
+        "service_areas": areas,
+        "indicators": [
+            {
+                k: i[k]
+                for k in (
+                    "id",
+                    "name",
+                    "ratio",
+                    "status",
+                    "value_text",
+                    "threshold_text",
+                    "status_text",
+                )
+            }
+            for i in rep.indicators
+        ],
+        "distance_profile": rep.distance_profile,
+    }
+    total = sum(s["affected_population"] for s in rep.shortfalls)
+    return _page("circle.html", rep.meta, T, data, rep=rep, total_affected=f"{total:,.0f}")
+
+
+def district_html(
+    ck: CheckupOutput, rep: DistrictReport, T: Text, tiles: dict | None = None
+) -> str:
+    by_id = {c["id"]: c for c in rep.circles}
+    g = ck.circles[["circle_id", "geometry"]].copy()
+    g["name"] = g["circle_id"].map(lambda i: by_id.get(i, {}).get("name", i))
+    g["grade"] = g["circle_id"].map(lambda i: by_id.get(i, {}).get("grade", "NONE"))
+    g["grade_text"] = g["grade"].map(lambda x: T(f"grade_{x}"))
+    g["n_fail"] = g["circle_id"].map(lambda i: by_id.get(i, {}).get("n_fail", 0))
+    pts = g.geometry.representative_point()
+    labels = [
+        [round(p.y, 6), round(p.x, 6), cid, GRADE_TEXT[gr]]
+        for p, cid, gr in zip(pts, g["circle_id"], g["grade"], strict=True)
+    ]
+    counts = rep.grade_counts
+    totals = [t for t in rep.targets if t["deadline"] == "2025-12-31"]
+    aa_t = next((t["required"] for t in totals if t["grade"] == "AA"), None)
+    aaa_t = next((t["required"] for t in totals if t["grade"] == "AAA"), None)
+    zh = T.lang == "zh"
+    chart = {
+        "categories": [T("target_aa_total"), T("target_aaa_total")],
+        "current": [counts["AA"] + counts["AAA"], counts["AAA"]],
+        "target": [aa_t, aaa_t],
+        "current_label": T("target_current"),
+        "target_label": ("2025年底目标" if zh else "Target by end of 2025"),
+    }
+    data = _common(rep.meta, T, tiles) | {
+        "kind": "district",
+        "circles": _geojson(g, ["circle_id", "name", "grade", "grade_text", "n_fail"]),
+        "labels": labels,
+        "grade_colours": GRADE_COLOURS,
+        "grade_legend": [[k, f"{T('grade_' + k)} ({counts[k]})"] for k in ("AAA", "AA", "NONE")],
+        "target_chart": chart,
+    }
+    return _page("district.html", rep.meta, T, data, rep=rep)

@@ -1,0 +1,455 @@
+"""Static maps (PNG) with Chinese labels: circle overview, failing categories, district."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+
+from lifecircle.reports import fonts
+from lifecircle.reports.context import DIST_BANDS, CircleReport, DistrictReport
+from lifecircle.reports.data import CheckupOutput
+from lifecircle.reports.strings import Text
+
+GRADE_COLOURS = {"NONE": "#e9a07a", "AA": "#6aa6d8", "AAA": "#2e8b57"}
+GRADE_TEXT = {"NONE": "#3b1d0f", "AA": "#0b2540", "AAA": "#ffffff"}
+OK_COLOUR = "#2e8b57"
+GAP_COLOUR = "#d7301f"
+BAND_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
+FAC_MARKERS = ("^", "s", "D", "P", "v", "X", "p", "h")
+FAC_COLOURS = (
+    "#1f3b73",
+    "#6a3d9a",
+    "#b15928",
+    "#00665e",
+    "#8c2d04",
+    "#4d4d4d",
+    "#c51b7d",
+    "#225ea8",
+)
+DPI = 150
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _nice_length(span_m: float) -> float:
+    target = span_m / 4
+    exp = 10 ** math.floor(math.log10(max(target, 1)))
+    for f in (5, 2, 1):
+        if f * exp <= target:
+            return f * exp
+    return exp
+
+
+def _decorate(ax, T: Text, notice: str | None) -> None:
+    """Scale bar (lower left), north arrow (upper right), the demo notice (upper left)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    w, h = x1 - x0, y1 - y0
+    length = _nice_length(w)
+    bx, by = x0 + 0.04 * w, y0 + 0.05 * h
+    bar_h = 0.012 * h
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.add_patch(
+        Rectangle(
+            (bx - 0.015 * w, by - 0.02 * h),
+            length + 0.03 * w,
+            0.10 * h,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
+    ax.add_patch(Rectangle((bx, by), length / 2, bar_h, facecolor="black", zorder=21))
+    ax.add_patch(
+        Rectangle(
+            (bx + length / 2, by),
+            length / 2,
+            bar_h,
+            facecolor="white",
+            edgecolor="black",
+            linewidth=0.8,
+            zorder=21,
+        )
+    )
+    label = (
+        T("map_scale_km", d=f"{length / 1000:g}")
+        if length >= 1000
+        else T("map_scale", d=f"{length:g}")
+    )
+    ax.text(
+        bx + length / 2,
+        by + bar_h + 0.012 * h,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=22,
+    )
+    nx, ny = x1 - 0.06 * w, y1 - 0.16 * h
+    ax.add_patch(
+        Rectangle(
+            (nx - 0.035 * w, ny - 0.055 * h),
+            0.07 * w,
+            0.145 * h,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
+    ax.add_patch(
+        FancyArrow(
+            nx,
+            ny,
+            0,
+            0.08 * h,
+            width=0.012 * w,
+            head_width=0.04 * w,
+            head_length=0.035 * h,
+            length_includes_head=True,
+            color="black",
+            zorder=21,
+        )
+    )
+    ax.text(nx, ny - 0.01 * h, T("map_north"), ha="center", va="top", fontsize=10, zorder=22)
+    if notice:
+        ax.text(
+            0.015,
+            0.985,
+            notice,
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=9,
+            color="#8b0000",
+            zorder=23,
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "facecolor": "#fff3cd",
+                "edgecolor": "#8b0000",
+                "linewidth": 1.0,
+            },
+        )
+
+
+def _frame(ax, geom_bounds, pad: float = 0.08, aspect: float | None = None) -> None:
+    minx, miny, maxx, maxy = geom_bounds
+    w, h = maxx - minx, maxy - miny
+    px, py = w * pad + 50, h * pad + 50
+    ax.set_xlim(minx - px, maxx + px)
+    # room for the scale bar below, the notice and north arrow above
+    ax.set_ylim(miny - py - 0.10 * h, maxy + py + 0.12 * h)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_edgecolor("#888888")
+
+
+def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7.5) -> None:
+    """Label points without overlapping one another: greedy, in the given order."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    n = 0
+    for x, y, t in zip(xs, ys, texts, strict=True):
+        if n >= max_labels:
+            break
+        for dx, dy, ha, va in (
+            (6, 6, "left", "bottom"),
+            (-6, 6, "right", "bottom"),
+            (6, -6, "left", "top"),
+            (-6, -6, "right", "top"),
+        ):
+            ann = ax.annotate(
+                t,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                ha=ha,
+                va=va,
+                zorder=15,
+                bbox={
+                    "boxstyle": "round,pad=0.15",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.8,
+                },
+            )
+            bb = ann.get_window_extent(renderer).expanded(1.05, 1.1)
+            if (
+                not any(bb.overlaps(p) for p in placed)
+                and ax.bbox.contains(bb.x0, bb.y0)
+                and ax.bbox.contains(bb.x1, bb.y1)
+            ):
+                placed.append(bb)
+                n += 1
+                break
+            ann.remove()
+
+
+def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
+    """Circle outline, neighbours, compounds (gap / no gap), facilities of failing categories."""
+    cid = rep.circle["id"]
+    circles = ck.circles
+    metric = circles.loc[circles["circle_id"] == cid].estimate_utm_crs()
+    cm = circles.to_crs(metric)
+    me = cm[cm["circle_id"] == cid]
+    comp = ck.compounds[ck.compounds["circle_id"] == cid].to_crs(metric)
+    with matplotlib.rc_context(fonts.rc()):
+        fig, ax = plt.subplots(figsize=(7.0, 6.0))
+        _frame(ax, me.total_bounds)
+        cm.boundary.plot(ax=ax, color="#bbbbbb", linewidth=0.8, zorder=1)
+        me.plot(ax=ax, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
+        gap = np.zeros(len(comp), dtype=bool)
+        for cat in rep.focus_categories:
+            col = f"nearest_m__{cat}"
+            r = rep.radius_for.get(cat)
+            if col in comp.columns and r:
+                gap |= ~(comp[col].astype(float).fillna(np.inf).to_numpy() <= r)
+        sizes = 12 + 120 * np.sqrt(comp["population"].to_numpy(float) / 4000.0)
+        handles = [Line2D([], [], color="#1f2d3d", linewidth=2, label=T("map_legend_boundary"))]
+        if len(comp):
+            ax.scatter(
+                comp.geometry.x[~gap],
+                comp.geometry.y[~gap],
+                s=sizes[~gap],
+                c=OK_COLOUR,
+                alpha=0.75,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=5,
+            )
+            ax.scatter(
+                comp.geometry.x[gap],
+                comp.geometry.y[gap],
+                s=sizes[gap],
+                c=GAP_COLOUR,
+                alpha=0.85,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=6,
+            )
+        handles.append(
+            Line2D(
+                [], [], marker="o", linestyle="", color=OK_COLOUR, label=T("map_legend_compound_ok")
+            )
+        )
+        if gap.any():
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color=GAP_COLOUR,
+                    label=T("map_legend_compound_gap"),
+                )
+            )
+        fac_note = None
+        if ck.facilities is not None:
+            fac = ck.facilities.to_crs(metric)
+            x0, x1 = ax.get_xlim()
+            y0, y1 = ax.get_ylim()
+            for k, cat in enumerate(rep.focus_categories[: len(FAC_MARKERS)]):
+                sub = fac[fac["category"] == cat].cx[x0:x1, y0:y1]
+                ax.scatter(
+                    sub.geometry.x,
+                    sub.geometry.y,
+                    marker=FAC_MARKERS[k],
+                    s=46,
+                    c=FAC_COLOURS[k],
+                    edgecolors="white",
+                    linewidths=0.7,
+                    zorder=8,
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker=FAC_MARKERS[k],
+                        linestyle="",
+                        color=FAC_COLOURS[k],
+                        label=T.category(cat),
+                    )
+                )
+        elif rep.focus_categories:
+            fac_note = T("map_no_facilities")
+        _decorate(ax, T, rep.meta.generated_notice)
+        if fac_note:
+            ax.text(0.5, 0.01, fac_note, transform=ax.transAxes, ha="center", fontsize=8)
+        # label the most populous compounds with a gap (or the most populous overall)
+        order = comp.assign(_gap=gap).sort_values(["_gap", "population"], ascending=False)
+        if "name" in order.columns and len(order):
+            _place_labels(
+                ax,
+                order.geometry.x.to_numpy(),
+                order.geometry.y.to_numpy(),
+                order["name"].astype(str).tolist(),
+            )
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=3,
+            fontsize=8,
+            frameon=False,
+        )
+        return _png(fig)
+
+
+def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes | None:
+    """One panel per failing category: compounds coloured by walking distance bands."""
+    cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in ck.compounds.columns][:6]
+    if not cats:
+        return None
+    cid = rep.circle["id"]
+    me_all = ck.circles.loc[ck.circles["circle_id"] == cid]
+    metric = me_all.estimate_utm_crs()
+    me = me_all.to_crs(metric)
+    comp = ck.compounds[ck.compounds["circle_id"] == cid].to_crs(metric)
+    fac = ck.facilities.to_crs(metric) if ck.facilities is not None else None
+    ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 else 3
+    nrow = math.ceil(len(cats) / ncol)
+    edges = (-np.inf, *DIST_BANDS, np.inf)
+    labels = [T("band_le", r=DIST_BANDS[0])]
+    labels += [T("band_range", a=a, b=b) for a, b in itertools.pairwise(DIST_BANDS)]
+    labels += [T("band_gt", r=DIST_BANDS[-1])]
+    with matplotlib.rc_context(fonts.rc()):
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.5 * ncol, 3.3 * nrow + 0.6), squeeze=False)
+        for ax in axes.flat[len(cats) :]:
+            ax.set_visible(False)
+        for ax, cat in zip(axes.flat, cats, strict=False):
+            _frame(ax, me.total_bounds, pad=0.05)
+            me.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4, zorder=1)
+            d = comp[f"nearest_m__{cat}"].astype(float).fillna(np.inf).to_numpy()
+            band = np.digitize(d, edges[1:-1], right=True)
+            ax.scatter(
+                comp.geometry.x,
+                comp.geometry.y,
+                s=22,
+                c=[BAND_COLOURS[b] for b in band],
+                edgecolors="#333333",
+                linewidths=0.4,
+                zorder=5,
+            )
+            if fac is not None:
+                x0, x1 = ax.get_xlim()
+                y0, y1 = ax.get_ylim()
+                sub = fac[fac["category"] == cat].cx[x0:x1, y0:y1]
+                ax.scatter(
+                    sub.geometry.x,
+                    sub.geometry.y,
+                    marker="^",
+                    s=42,
+                    c="black",
+                    edgecolors="white",
+                    linewidths=0.6,
+                    zorder=8,
+                )
+            r = rep.radius_for.get(cat)
+            title = T.category(cat) + (
+                f"（{r:g} 米）" if r and T.lang == "zh" else f" ({r:g} m)" if r else ""
+            )
+            ax.set_title(title, fontsize=9.5)
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+        handles = [
+            Patch(facecolor=BAND_COLOURS[i], edgecolor="#333333", label=labels[i])
+            for i in range(len(labels))
+        ]
+        handles.append(
+            Line2D([], [], marker="^", linestyle="", color="black", label=T("map_legend_facility"))
+        )
+        fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=min(6, len(handles)),
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.0),
+        )
+        if rep.meta.generated_notice:
+            fig.text(
+                0.01,
+                0.995,
+                rep.meta.generated_notice,
+                ha="left",
+                va="top",
+                fontsize=8.5,
+                color="#8b0000",
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "#fff3cd", "edgecolor": "#8b0000"},
+            )
+        fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+        return _png(fig)
+
+
+def district_png(ck: CheckupOutput, rep: DistrictReport, T: Text) -> bytes:
+    """All circles coloured by grade, each labelled with its id."""
+    circles = ck.circles
+    metric = circles.estimate_utm_crs()
+    cm = circles.to_crs(metric)
+    grade_of = {c["id"]: c["grade"] for c in rep.circles}
+    cm = cm.assign(_grade=cm["circle_id"].map(grade_of).fillna("NONE"))
+    with matplotlib.rc_context(fonts.rc()):
+        fig, ax = plt.subplots(figsize=(7.5, 7.0))
+        _frame(ax, cm.total_bounds, pad=0.04)
+        for g, colour in GRADE_COLOURS.items():
+            sub = cm[cm["_grade"] == g]
+            if len(sub):
+                sub.plot(ax=ax, facecolor=colour, edgecolor="white", linewidth=1.2, zorder=2)
+        fs = 8 if len(cm) <= 30 else 6.5
+        for _, row in cm.iterrows():
+            p = row.geometry.representative_point()
+            ax.text(
+                p.x,
+                p.y,
+                row["circle_id"],
+                ha="center",
+                va="center",
+                fontsize=fs,
+                color=GRADE_TEXT[row["_grade"]],
+                zorder=5,
+            )
+        _decorate(ax, T, rep.meta.generated_notice)
+        handles = [
+            Patch(
+                facecolor=GRADE_COLOURS[g],
+                label=f"{T('grade_' + g)}（{rep.grade_counts[g]}）"
+                if T.lang == "zh"
+                else f"{T('grade_' + g)} ({rep.grade_counts[g]})",
+            )
+            for g in ("AAA", "AA", "NONE")
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=3,
+            fontsize=9,
+            frameon=False,
+        )
+        return _png(fig)
+
+
+__all__ = ["circle_categories_png", "circle_overview_png", "district_png", "gpd"]

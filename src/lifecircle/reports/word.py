@@ -1,0 +1,299 @@
+"""Word documents (python-docx): the same sections as the HTML, with static maps as images."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from lifecircle.reports.context import CircleReport, DistrictReport, Meta
+from lifecircle.reports.strings import Text
+
+EAST_ASIA_FONT = "Microsoft YaHei"  # Word substitutes a local CJK font when it is missing
+STATUS_SHADE = {"pass": "C6EFCE", "fail": "FFC7CE", "missing": "EDEDED"}
+GRADE_SHADE = {"AAA": "2E8B57", "AA": "9DC3E6", "NONE": "F4B183"}
+TARGET_SHADE = {"met": "C6EFCE", "behind": "FFC7CE", "open": "EDEDED"}
+
+
+def _new_document() -> Document:
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    sec.left_margin = sec.right_margin = Cm(2.0)
+    sec.top_margin = sec.bottom_margin = Cm(2.0)
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
+        st = doc.styles[name]
+        st.font.name = "Arial"
+        rpr = st.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.append(fonts)
+        fonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    return doc
+
+
+def _shade(cell, hex_colour: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), hex_colour)
+    tcpr.append(shd)
+
+
+def _table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    widths_cm: list[float] | None = None,
+    font_pt: float = 9,
+):
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for j, h in enumerate(header):
+        cell = t.rows[0].cells[j]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(h)
+        run.bold = True
+        run.font.size = Pt(font_pt)
+        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        _shade(cell, "1F3B5A")
+    # repeat the header row on every page
+    trpr = t.rows[0]._tr.get_or_add_trPr()
+    th = OxmlElement("w:tblHeader")
+    th.set(qn("w:val"), "true")
+    trpr.append(th)
+    for row in rows:
+        cells = t.add_row().cells
+        for j, v in enumerate(row):
+            cells[j].text = ""
+            run = cells[j].paragraphs[0].add_run("" if v is None else str(v))
+            run.font.size = Pt(font_pt)
+    if widths_cm:
+        for row in t.rows:
+            for j, w in enumerate(widths_cm):
+                row.cells[j].width = Cm(w)
+    return t
+
+
+DARK_RED = RGBColor(0x9C, 0x00, 0x06)
+
+
+def _notice(doc, text: str, *, colour: RGBColor = DARK_RED, size: float = 12) -> None:
+    p = doc.add_paragraph()
+    run = p.add_run(text)
+    run.bold = True
+    run.font.size = Pt(size)
+    run.font.color.rgb = colour
+    ppr = p._p.get_or_add_pPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:fill"), "FFF3CD")
+    ppr.append(shd)
+
+
+def _front(doc, meta: Meta, T: Text) -> None:
+    h = doc.add_heading(meta.title, level=0)
+    h.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if meta.generated_notice:
+        _notice(doc, meta.generated_notice, size=14)
+    if meta.provisional_notice:
+        _notice(doc, meta.provisional_notice, colour=RGBColor(0x7F, 0x4F, 0x00), size=10)
+    t = _table(doc, [T("meta"), ""], [list(r) for r in meta.rows(T)], [4.0, 13.0])
+    _ = t
+    # page footer: title, data hash and version on every page
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.text = (
+        f"{meta.title} · {T('data_hash')} {meta.data_hash[:19]} · {meta.software_version_text()}"
+    )
+    if meta.generated_notice:
+        footer.text = meta.generated_notice + " · " + footer.text
+    for r in footer.runs:
+        r.font.size = Pt(8)
+
+
+def _figure(doc, png: bytes, caption: str, width_cm: float = 16.5) -> None:
+    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cap = doc.add_paragraph(caption, style="Caption")
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[bytes, str]]) -> Path:
+    """体检报告 for one circle: 概况, 指标评价, 短板清单, 补短板建议, 附图."""
+    doc = _new_document()
+    _front(doc, rep.meta, T)
+
+    doc.add_heading(T("s_overview"), level=1)
+    _table(doc, [T("name"), ""], [list(r) for r in rep.overview], [4.0, 13.0])
+    doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
+
+    doc.add_heading(T("s_indicators"), level=1)
+    header = [
+        T("indicator"),
+        T("category"),
+        T("value"),
+        T("threshold"),
+        T("status"),
+        T("source"),
+        T("verified"),
+    ]
+    rows = [
+        [
+            i["name"],
+            i["category_text"],
+            i["value_text"],
+            i["threshold_text"],
+            i["status_text"],
+            i["source"],
+            i["verified_text"],
+        ]
+        for i in rep.indicators
+    ]
+    t = _table(doc, header, rows, [4.6, 1.8, 2.0, 2.2, 1.5, 3.9, 1.2], font_pt=8.5)
+    for k, i in enumerate(rep.indicators, 1):
+        _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
+
+    doc.add_heading(T("s_shortfalls"), level=1)
+    if not rep.shortfalls:
+        doc.add_paragraph(T("no_shortfalls"))
+    else:
+        total = sum(s["affected_population"] for s in rep.shortfalls)
+        doc.add_paragraph(T("n_shortfalls", n=len(rep.shortfalls), pop=f"{total:,.0f}"))
+        header = [
+            T("indicator"),
+            T("value"),
+            T("threshold"),
+            T("facility_categories"),
+            T("affected_population"),
+            T("affected_compounds"),
+        ]
+        rows = []
+        for s in rep.shortfalls:
+            names = T.sep().join(
+                f"{a['name']}（{a['population_text']}）"
+                if T.lang == "zh"
+                else f"{a['name']} ({a['population_text']})"
+                for a in s["affected"][:8]
+            )
+            if len(s["affected"]) > 8:
+                names += f"{T.sep()}… ({len(s['affected'])})"
+            rows.append(
+                [
+                    s["name"],
+                    s["value_text"],
+                    s["threshold_text"],
+                    s["facility_text"],
+                    s["affected_population_text"],
+                    names or "—",
+                ]
+            )
+        _table(doc, header, rows, [3.6, 1.8, 2.0, 2.6, 2.0, 5.0], font_pt=8.5)
+
+    doc.add_heading(T("s_suggestions"), level=1)
+    if not rep.suggestions and not rep.missing_note:
+        doc.add_paragraph(T("no_shortfalls"))
+    for s in rep.suggestions:
+        p = doc.add_paragraph(style="List Number")
+        p.add_run(s["title"] + ("：" if T.lang == "zh" else ": ")).bold = True
+        p.add_run(" ".join(s["lines"]))
+    if rep.missing_note:
+        doc.add_paragraph(rep.missing_note)
+
+    doc.add_heading(T("s_figures"), level=1)
+    for n, (png, caption) in enumerate(figures, 1):
+        _figure(doc, png, caption.format(n=n) if "{n}" in caption else caption)
+    doc.save(path)
+    return path
+
+
+def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> Path:
+    """District report: overview, grade map, circles x constraint indicators, targets."""
+    doc = _new_document()
+    _front(doc, rep.meta, T)
+    doc.add_heading(T("d_overview"), level=1)
+    _table(doc, [T("grade_counts"), T("count")], [list(r) for r in rep.overview], [8.0, 4.0])
+    doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
+
+    doc.add_heading(T("d_map"), level=1)
+    _figure(doc, map_png, T("fig_district", n=1), width_cm=15.5)
+
+    doc.add_heading(T("d_matrix"), level=1)
+    ids = rep.constraint_ids
+    legend = (
+        "；".join(f"{k} = {rep.constraint_names[k]}" for k in ids)
+        if T.lang == "zh"
+        else "; ".join(f"{k} = {rep.constraint_names[k]}" for k in ids)
+    )
+    doc.add_paragraph(legend).runs[0].font.size = Pt(8.5)
+    header = [T("circle_id"), T("name"), T("grade"), *ids]
+    mark = {"pass": "✓", "fail": "✗", "missing": "?"}
+    rows = [
+        [c["id"], c["name"], c["grade_text"], *[mark[c["cells"][k]] for k in ids]]
+        for c in rep.circles
+    ]
+    rest = max(0.8, (17.0 - 1.2 - 3.4 - 1.6) / max(1, len(ids)))
+    t = _table(doc, header, rows, [1.2, 3.4, 1.6, *([rest] * len(ids))], font_pt=8)
+    for r, c in enumerate(rep.circles, 1):
+        _shade(t.rows[r].cells[2], GRADE_SHADE.get(c["grade"], "FFFFFF"))
+        for j, k in enumerate(ids, 3):
+            _shade(t.rows[r].cells[j], STATUS_SHADE[c["cells"][k]])
+
+    doc.add_heading(T("d_targets"), level=1)
+    if rep.targets:
+        header = [
+            T("target_item"),
+            T("deadline"),
+            T("target_required"),
+            T("target_current"),
+            T("target_status"),
+        ]
+        rows = [
+            [x["label"], x["deadline"], x["required_text"], str(x["current"]), x["status_text"]]
+            for x in rep.targets
+        ]
+        t = _table(doc, header, rows, [6.0, 2.4, 3.4, 2.4, 2.8], font_pt=8.5)
+        for r, x in enumerate(rep.targets, 1):
+            _shade(t.rows[r].cells[4], TARGET_SHADE[x["status"]])
+        for note in (T("target_plan_source"), T("target_year_note")):
+            doc.add_paragraph(note).runs[0].font.size = Pt(8.5)
+
+    doc.add_heading(T("d_district_indicators"), level=1)
+    if not rep.district_indicators:
+        doc.add_paragraph(T("no_district_indicators"))
+    else:
+        header = [
+            T("indicator"),
+            T("value"),
+            T("threshold"),
+            T("status"),
+            T("deadline"),
+            T("plan_item"),
+            T("source"),
+        ]
+        rows = [
+            [
+                i["name"],
+                i["value_text"],
+                i["threshold_text"],
+                i["status_text"],
+                i["deadline"] or "—",
+                i["plan_item"] or "—",
+                i["source"],
+            ]
+            for i in rep.district_indicators
+        ]
+        t = _table(doc, header, rows, [4.6, 1.8, 2.0, 1.5, 2.2, 1.8, 3.1], font_pt=8.5)
+        for r, i in enumerate(rep.district_indicators, 1):
+            _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
+    doc.save(path)
+    return path
