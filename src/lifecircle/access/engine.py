@@ -32,6 +32,7 @@ def compute_access(
     walk_speed_m_per_min: float = DEFAULT_WALK_SPEED_M_PER_MIN,
     categories: Iterable[str] | None = None,
     max_snap_m: float = 200.0,
+    counts_for: Iterable[str] | None = None,
     progress: Progress | None = None,
 ) -> AccessResult:
     """Walking access from every home to every facility category.
@@ -61,6 +62,9 @@ def compute_access(
         Categories to measure; default every category present in ``facilities``.
     max_snap_m
         Points farther than this from every edge are left out and reported.
+    counts_for
+        Categories that get counts and 2SFCA supply (bounded searches from every facility,
+        the costly part); default all. Nearest distances are always computed.
     progress
         Called as ``progress(stage, done, total)`` during long work.
     """
@@ -69,6 +73,7 @@ def compute_access(
     _check_frame(homes, "homes", ("id", "population"), graph)
     _check_frame(facilities, "facilities", ("id", "category"), graph)
     cats = _categories(facilities, categories)
+    bounded = set(cats) if counts_for is None else set(map(str, counts_for))
     report = progress or (lambda stage, done, total: None)
 
     home_pts = _points(homes)
@@ -110,6 +115,8 @@ def compute_access(
         found = nearest >= 0
         ids[found] = fac_ids[nearest[found]]
         columns[names.nearest_id] = ids
+        if cat not in bounded:
+            continue
         with_supply = bool(len(members)) and np.isfinite(cap[members]).any()
         if with_supply and not np.isfinite(cap[members]).all():
             n_missing = int((~np.isfinite(cap[members])).sum())

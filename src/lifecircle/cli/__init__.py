@@ -38,6 +38,14 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script: user errors print plainly (exit 2), no traceback."""
+    import sys
+
+    from lifecircle.errors import LifecircleError
+
     _register()
-    app()
+    try:
+        app()
+    except LifecircleError as exc:
+        typer.secho(f"错误：{exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

@@ -1,0 +1,104 @@
+"""Access from files: read and check the layers, build the network, measure, write outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from lifecircle.access.engine import Progress, compute_access
+from lifecircle.access.result import AccessResult
+from lifecircle.errors import SchemaError
+
+
+def access_from_files(
+    *,
+    homes: str | os.PathLike,
+    facilities: str | os.PathLike,
+    network: str | os.PathLike | None = None,
+    osm: str | os.PathLike | None = None,
+    radii: Sequence[float] | None = None,
+    minutes: Sequence[float] | None = None,
+    walk_speed_m_per_min: float = 80.0,
+    crs=None,
+    coords: str = "wgs84",
+    max_snap_m: float = 200.0,
+    categories: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> AccessResult:
+    """Read homes, facilities and a network (line layer or OSM PBF) and measure access.
+
+    Every layer is validated on the way in (columns, ids, coordinates; see
+    ``docs/input-formats.md``); lon/lat layers in ``coords`` (``gcj02``, ``bd09`` …) are
+    converted to WGS-84; everything is projected to ``crs`` or to the UTM zone of the
+    network.
+    """
+    from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
+    from lifecircle.network.build import graph_from_lines
+    from lifecircle.network.osm import graph_from_osm
+
+    if (network is None) == (osm is None):
+        msg = "give exactly one network source"
+        raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
+    report = progress or (lambda stage, done, total: None)
+    report("read", 0, 3)
+    home_layer = validate_homes(read_layer(homes, coords=coords), source=str(homes))
+    report("read", 1, 3)
+    fac_layer = validate_facilities(read_layer(facilities, coords=coords), source=str(facilities))
+    report("read", 2, 3)
+    if osm is not None:
+        graph = graph_from_osm(osm, crs=crs)
+    else:
+        lines = read_layer(network, geometry="line", coords=coords)
+        graph = graph_from_lines(to_metric(lines, crs=crs), source=str(network))
+    report("read", 3, 3)
+    return compute_access(
+        graph,
+        to_metric(home_layer, crs=graph.crs),
+        to_metric(fac_layer, crs=graph.crs),
+        radii=radii,
+        minutes=minutes,
+        walk_speed_m_per_min=walk_speed_m_per_min,
+        categories=categories,
+        max_snap_m=max_snap_m,
+        progress=progress,
+    )
+
+
+def write_outputs(result: AccessResult, out: str | os.PathLike) -> list[Path]:
+    """Write a result: ``out`` ending in .parquet or .gpkg is that one file; else a folder.
+
+    The folder gets ``access.parquet`` (GeoParquet, one row per home), ``access.gpkg``
+    (layers homes, coverage, unsnapped), ``coverage.csv``, ``unsnapped.csv`` and
+    ``run.json`` (options, network figures, timings, warnings). Each file is complete or
+    absent.
+    """
+    from lifecircle.io import write_atomic
+
+    out = Path(out)
+    if out.suffix.lower() == ".parquet":
+        return [result.to_parquet(out)]
+    if out.suffix.lower() == ".gpkg":
+        return [result.to_gpkg(out)]
+    out.mkdir(parents=True, exist_ok=True)
+    written = [result.to_parquet(out / "access.parquet"), result.to_gpkg(out / "access.gpkg")]
+    coverage = result.coverage
+    written.append(write_atomic(out / "coverage.csv", lambda t: coverage.to_csv(t, index=False)))
+    unsnapped = result.unsnapped
+    written.append(write_atomic(out / "unsnapped.csv", lambda t: unsnapped.to_csv(t, index=False)))
+    meta = {
+        "homes": len(result.homes),
+        "categories": list(result.categories),
+        "radii_m": list(result.radii_m),
+        "network": result.network,
+        "crs": result.crs.to_string() if result.crs is not None else None,
+        "unsnapped": len(result.unsnapped),
+        "unsnapped_population": result.unsnapped_population,
+        "warnings": list(result.warnings),
+        "seconds": round(result.seconds, 3),
+        "options": result.options,
+    }
+    text = json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True)
+    written.append(write_atomic(out / "run.json", lambda t: t.write_text(text, encoding="utf-8")))
+    return written

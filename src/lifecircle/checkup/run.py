@@ -1,0 +1,313 @@
+"""run_checkup: the 专项体检 of a whole district, every circle against a catalogue."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lifecircle import __version__
+from lifecircle.access import AccessResult, compute_access
+from lifecircle.checkup.measure import Measured, measure, nearest_of_any
+from lifecircle.checkup.result import (
+    AffectedCompound,
+    CheckupResult,
+    CircleResult,
+    IndicatorResult,
+    Shortfall,
+)
+from lifecircle.standards import Catalogue, Indicator, evaluate, grade
+
+#: the 15-minute walk, always measured so reports can show it
+BASE_RADIUS_M = 1000.0
+
+
+@dataclass(frozen=True)
+class Checkup:
+    """A finished checkup: the result objects, the access table behind them, the district."""
+
+    result: CheckupResult
+    access: AccessResult
+    homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
+    district: Any
+
+    def write(self, out_dir, *, formats=None):
+        """Write checkup.json, circles.gpkg, compounds.gpkg, facilities.gpkg to ``out_dir``."""
+        from lifecircle.checkup.write import write_checkup
+
+        return write_checkup(self, out_dir)
+
+
+def run_checkup(
+    district,
+    catalogue: Catalogue,
+    *,
+    max_snap_m: float = 200.0,
+    progress=None,
+) -> Checkup:
+    """Run the access engine and evaluate every indicator for every circle, and the district.
+
+    Per circle: each indicator's value, threshold, status and margin; the grade (NONE /
+    AA / AAA) by the catalogue's rule; and the shortfalls (failing or missing indicators)
+    with the compounds and residents affected. District-scope indicators are evaluated
+    once over all homes. Problems that do not stop the run (a manual value for an unknown
+    indicator, a compound off the network …) are listed in ``warnings``.
+    """
+    t0 = time.perf_counter()
+    report = progress or (lambda stage, done, total: None)
+    warnings: list[dict[str, Any]] = list(getattr(district, "warnings", []) or [])
+    indicators = list(catalogue.indicators)
+    radii = sorted(
+        {float(i.radius_m) for i in indicators if i.radius_m is not None} | {BASE_RADIUS_M}
+    )
+    wanted = {c for i in indicators for c in i.facility_categories}
+    categories = sorted(wanted | set(district.facilities["category"].astype(str)))
+    supply_cats = {
+        c
+        for i in indicators
+        if i.effective_kind == "per_1000" and i.radius_m
+        for c in i.facility_categories
+    }
+    access = compute_access(
+        district.graph,
+        district.compounds,
+        district.facilities,
+        radii=radii,
+        categories=categories,
+        counts_for=sorted(supply_cats),
+        max_snap_m=max_snap_m,
+        progress=progress,
+    )
+    homes = _all_homes(district, access, warnings)
+    label = dict(zip(access.radii_m, access.radius_labels, strict=True))
+    manual = _manual_lookup(district.manual_values, catalogue, warnings)
+
+    circle_inds = [i for i in indicators if i.scope == "circle"]
+    circles: list[CircleResult] = []
+    fac = district.facilities
+    n = len(district.circles)
+    for k, row in enumerate(district.circles.itertuples(index=False)):
+        report("checkup", k, n)
+        cid = str(row.circle_id)
+        h = homes[homes["circle_id"] == cid]
+        f = fac[fac["circle_id"].astype(str) == cid]
+        results, shortfalls = [], []
+        for ind in circle_inds:
+            res, m = _evaluate(ind, h, f, label, manual.get((cid, ind.id)))
+            results.append(res)
+            if res.status != "pass":
+                shortfalls.append(_shortfall(ind, res, h, m))
+        g, reason = grade(catalogue, {r.id: r.status for r in results})
+        circles.append(
+            CircleResult(
+                id=cid,
+                name=str(row.name),
+                street=str(row.street),
+                communities=[str(c) for c in row.communities],
+                population=float(h["population"].sum()),
+                households=float(pd.to_numeric(h.get("households"), errors="coerce").sum())
+                if "households" in h
+                else 0.0,
+                area_km2=float(row.geometry.area / 1e6) if row.geometry is not None else 0.0,
+                compound_count=len(h),
+                grade=str(g.value),
+                grade_reason=reason,
+                indicators=results,
+                shortfalls=shortfalls,
+            )
+        )
+    report("checkup", n, n)
+    district_results = [
+        _evaluate(i, homes, fac, label, manual.get(("district", i.id)))[0]
+        for i in indicators
+        if i.scope == "district"
+    ]
+    result = CheckupResult(
+        run=_run_meta(district, catalogue, access, max_snap_m),
+        summary=_summary(circles, district_results, homes),
+        district_indicators=district_results,
+        circles=circles,
+        warnings=warnings,
+    )
+    object.__setattr__(access, "seconds", time.perf_counter() - t0)
+    return Checkup(result=result, access=access, homes=homes, district=district)
+
+
+def _all_homes(district, access: AccessResult, warnings: list) -> pd.DataFrame:
+    """Every compound with its access columns; off-network ones walk nowhere (inf)."""
+    comp = district.compounds.copy()
+    comp["id"] = comp["id"].astype(str)
+    table = access.homes.drop(columns=["population"])
+    homes = comp.drop(columns="geometry").join(table, on="id")
+    off = ~homes["id"].isin(table.index)
+    if off.any():
+        for col in table.columns:
+            if col.startswith("nearest_m__"):
+                homes.loc[off, col] = np.inf
+            elif col.startswith(("count_", "supply_per_1000_")):
+                homes.loc[off, col] = 0
+        ids = homes.loc[off, "id"].tolist()
+        pop = float(homes.loc[off, "population"].sum())
+        warnings.append(
+            {
+                "code": "compound_off_network",
+                "message": f"{len(ids)} 个小区（{pop:,.0f} 人）距路网超过挂接距离，按不可达计："
+                + "、".join(ids[:20])
+                + ("…" if len(ids) > 20 else ""),
+                "file": "compounds",
+                "row": None,
+                "field": "geometry",
+            }
+        )
+    homes["circle_id"] = homes["circle_id"].astype(str)
+    return homes
+
+
+def _manual_lookup(manual: pd.DataFrame | None, catalogue: Catalogue, warnings: list) -> dict:
+    """(scope, indicator id) -> manual row; warns of ids the catalogue does not know."""
+    out: dict[tuple[str, str], dict] = {}
+    if manual is None or len(manual) == 0:
+        return out
+    known = {i.id for i in catalogue.indicators}
+    for k, row in enumerate(manual.to_dict("records"), start=1):
+        iid = str(row["indicator_id"])
+        if iid not in known:
+            warnings.append(
+                {
+                    "code": "manual_value_unknown_indicator",
+                    "message": f"人工填报值的指标编号 '{iid}' 不在指标体系 {catalogue.id} 中，已忽略",
+                    "file": "manual_values.csv",
+                    "row": k,
+                    "field": "indicator_id",
+                }
+            )
+            continue
+        out[(str(row["scope"]), iid)] = row
+    return out
+
+
+def _evaluate(ind: Indicator, homes, facilities, label, manual_row):
+    """IndicatorResult for one indicator over a group of homes, and the measurement."""
+    evidence = note = None
+    if ind.computed:
+        m = measure(ind, homes, facilities, radius_label=label)
+        note = m.note
+    else:
+        value = None if manual_row is None else float(manual_row["value"])
+        m = Measured(value)
+        if manual_row is not None:
+            evidence = f"{manual_row.get('evidence') or ''}（{manual_row.get('date') or ''}）"
+        else:
+            note = "缺少人工填报值（manual_values.csv）"
+    status, margin = evaluate(ind, m.value)
+    res = IndicatorResult(
+        id=ind.id,
+        name_zh=ind.name_zh,
+        name_en=ind.name_en,
+        category=ind.category,
+        kind=ind.effective_kind,
+        value=m.value,
+        threshold=float(ind.threshold),
+        operator=ind.operator,
+        unit=ind.unit,
+        status=str(status.value),
+        margin=margin,
+        radius_m=ind.radius_m,
+        facility_categories=list(ind.facility_categories),
+        plan_item=ind.plan_item,
+        source=ind.source,
+        verified=bool(ind.verified),
+        deadline=ind.deadline,
+        responsible_units=list(ind.responsible_units),
+        evidence=evidence,
+        note=note,
+    )
+    return res, m
+
+
+def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured):
+    """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
+    mask = np.ones(len(homes), dtype=bool) if m.short is None else np.asarray(m.short)
+    short = homes[mask]
+    if ind.facility_categories:
+        dist = nearest_of_any(short, ind.facility_categories)
+    else:
+        dist = np.full(len(short), np.nan)
+    affected = [
+        AffectedCompound(
+            id=str(r.id),
+            name=str(getattr(r, "name", r.id)),
+            population=float(r.population),
+            nearest_m=float(d) if np.isfinite(d) else None,
+        )
+        for r, d in zip(short.itertuples(index=False), dist, strict=True)
+    ]
+    affected.sort(key=lambda a: (-a.population, a.id))
+    return Shortfall(
+        indicator_id=ind.id,
+        name_zh=ind.name_zh,
+        name_en=ind.name_en,
+        category=ind.category,
+        status=res.status,
+        value=res.value,
+        threshold=res.threshold,
+        operator=res.operator,
+        unit=res.unit,
+        facility_categories=list(ind.facility_categories),
+        responsible_units=list(ind.responsible_units),
+        affected_population=float(short["population"].sum()),
+        affected_compounds=affected,
+    )
+
+
+def _summary(circles: list[CircleResult], district_results, homes) -> dict[str, Any]:
+    grades = {"NONE": 0, "AA": 0, "AAA": 0}
+    for c in circles:
+        grades[c.grade] = grades.get(c.grade, 0) + 1
+    return {
+        "circles": len(circles),
+        "population": float(homes["population"].sum()),
+        "compounds": len(homes),
+        "grades": grades,
+        "district_indicators_passed": sum(1 for r in district_results if r.status == "pass"),
+        "district_indicators": len(district_results),
+    }
+
+
+def _run_meta(district, catalogue: Catalogue, access: AccessResult, max_snap_m) -> dict:
+    options = {"radii_m": list(access.radii_m), "max_snap_m": max_snap_m}
+    trace = json.dumps(
+        [district.input_hash, catalogue.id, catalogue.version, __version__, options],
+        sort_keys=True,
+    )
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return {
+        "id": hashlib.sha256(trace.encode()).hexdigest()[:16],
+        "created_at": when.isoformat(timespec="seconds"),
+        "software_version": __version__,
+        "catalogue": {
+            "id": catalogue.id,
+            "version": catalogue.version,
+            "provisional": bool(catalogue.provisional),
+            "title": catalogue.title_zh,
+            "title_en": catalogue.title_en,
+            "notice_zh": catalogue.notice_zh,
+            "notice_en": catalogue.notice_en,
+        },
+        "input_hash": district.input_hash,
+        "district": {"name": district.name, "admin_code": district.admin_code},
+        "generated_geometry": bool(district.generated),
+        "notice": district.notice,
+        "notice_en": getattr(district, "notice_en", None),
+        "circles_note": getattr(district, "circles_note", None),
+        "network": access.network,
+        "options": options,
+    }

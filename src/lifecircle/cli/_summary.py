@@ -1,0 +1,58 @@
+"""Terminal summary of a checkup: grades per circle, shortfalls, the notices that must show."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+GRADE_ZH = {"NONE": "未达标", "AA": "AA型", "AAA": "AAA型"}
+
+
+def print_checkup_summary(result, console: Console | None = None, *, limit: int = 60) -> None:
+    """Print notices, the per-circle table and the grade counts of a CheckupResult."""
+    console = console or Console()
+    run = result.run
+    if run.get("generated_geometry"):
+        console.print(
+            f"[bold yellow]{run.get('notice') or '示例数据：几何为生成数据'}[/bold yellow]"
+        )
+    if run.get("circles_note"):
+        console.print(f"[yellow]{run['circles_note']}[/yellow]")
+    cat = run["catalogue"]
+    flag = "（暂定版）" if cat.get("provisional") else ""
+    console.print(f"指标体系：{cat.get('title')} {cat['id']} v{cat['version']}{flag}")
+    if cat.get("provisional") and cat.get("notice_zh"):
+        console.print(f"[dim]{cat['notice_zh'].strip()}[/dim]")
+    table = Table(title=f"{run['district']['name']} 生活圈体检结果")
+    for col, just in (
+        ("编号", "left"), ("生活圈", "left"), ("街道", "left"), ("人口", "right"),
+        ("约束性达标", "right"), ("评级", "left"), ("主要短板", "left"),
+    ):  # fmt: skip
+        table.add_column(col, justify=just)
+    n_constraint = (
+        sum(1 for i in result.circles[0].indicators if i.category == "constraint")
+        if result.circles
+        else 0
+    )
+    for c in result.circles[:limit]:
+        main = [s.name_zh for s in c.shortfalls if s.category == "constraint"][:3]
+        colour = {"NONE": "red", "AA": "green", "AAA": "bold green"}.get(c.grade, "")
+        table.add_row(
+            c.id, c.name, c.street, f"{c.population:,.0f}",
+            f"{c.constraint_passed}/{n_constraint}",
+            f"[{colour}]{GRADE_ZH.get(c.grade, c.grade)}[/{colour}]",
+            "、".join(main) or "—",
+        )  # fmt: skip
+    console.print(table)
+    g = result.summary["grades"]
+    console.print(
+        f"共 {result.summary['circles']} 个生活圈：AAA型 {g.get('AAA', 0)}，AA型 {g.get('AA', 0)}，"
+        f"未达标 {g.get('NONE', 0)}；区级指标达标 "
+        f"{result.summary['district_indicators_passed']}/{result.summary['district_indicators']}"
+    )
+    for w in result.warnings[:10]:
+        console.print(f"[yellow]注意：{w['message']}[/yellow]")
+    if len(result.warnings) > 10:
+        console.print(
+            f"[yellow]……另有 {len(result.warnings) - 10} 条提示，见 checkup.json[/yellow]"
+        )

@@ -1,0 +1,52 @@
+"""``lifecircle checkup``: the 专项体检 of every life circle of a district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from lifecircle.cli import app
+from lifecircle.cli._progress import progress_callback
+from lifecircle.cli._summary import print_checkup_summary
+
+
+@app.command("checkup")
+def checkup_command(
+    district: Path | None = typer.Argument(None, help="区数据包文件夹（含 district.yaml）"),
+    out: Path = typer.Option(Path("checkup"), "--out", help="输出文件夹"),
+    catalogue: str = typer.Option(
+        "changsha-provisional", "--catalogue", help="指标体系：内置名称或 YAML 文件路径"
+    ),
+    osm: Path | None = typer.Option(None, "--osm", help="用 OpenStreetMap .osm.pbf 直接体检"),
+    floor_area: float = typer.Option(
+        35.0, "--floor-area-per-person", help="OSM：人均居住面积（m²）"
+    ),
+    hex_km2: float = typer.Option(1.0, "--hex-km2", help="OSM：无生活圈时六边形单元面积（km²）"),
+    max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
+) -> None:
+    """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
+    from lifecircle.checkup import run_checkup
+    from lifecircle.standards import load_catalogue
+
+    console = Console()
+    if (district is None) == (osm is None):
+        raise typer.BadParameter("请给出区数据包文件夹，或 --osm 文件（二选一）")
+    cat = load_catalogue(catalogue)
+    with progress_callback() as progress:
+        progress("read", 0, 1)
+        if osm is not None:
+            from lifecircle.district import district_from_osm
+
+            d = district_from_osm(osm, floor_area_per_person_m2=floor_area, hex_area_km2=hex_km2)
+        else:
+            from lifecircle.district import load_district
+
+            d = load_district(district)
+        progress("read", 1, 1)
+        checkup = run_checkup(d, cat, max_snap_m=max_snap, progress=progress)
+    written = checkup.write(out)
+    print_checkup_summary(checkup.result, console)
+    for path in written:
+        console.print(f"已写出 {path}")

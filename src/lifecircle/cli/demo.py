@@ -1,0 +1,65 @@
+"""``lifecircle demo``: generate the demo district, run its checkup, write reports and a database."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from lifecircle.cli import app
+from lifecircle.cli._progress import progress_callback
+from lifecircle.cli._summary import print_checkup_summary
+
+
+@app.command("demo")
+def demo_command(
+    out: Path = typer.Option(Path("lifecircle-demo"), "--out", help="输出文件夹"),
+    seed: int = typer.Option(2023, "--seed", help="生成示例区的随机种子"),
+    scale: float = typer.Option(1.0, "--scale", help="示例区面积比例（1.0 = 全区）"),
+    reports: bool = typer.Option(True, "--reports/--no-reports", help="是否生成体检报告"),
+    database: bool = typer.Option(True, "--db/--no-db", help="是否建立示例创建工作数据库"),
+) -> None:
+    """示例：在雨花区真实名称与人口总数上生成示例几何，完成体检、报告与创建工作数据库。"""
+    from lifecircle.checkup import run_checkup
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+    from lifecircle.standards import load_catalogue
+
+    console = Console()
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    package = generate_demo(out / "district", seed=seed, scale=scale)
+    console.print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
+    district = load_district(package)
+    catalogue = load_catalogue("changsha-provisional")
+    with progress_callback() as progress:
+        checkup = run_checkup(district, catalogue, progress=progress)
+    checkup_dir = out / "checkup"
+    checkup.write(checkup_dir)
+    print_checkup_summary(checkup.result, console)
+    where = [f"体检结果：{checkup_dir / 'checkup.json'}（以及 circles.gpkg、compounds.gpkg）"]
+    if reports:
+        from lifecircle.reports import render_reports
+
+        report_dir = out / "reports"
+        render_reports(checkup_dir, report_dir)
+        where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
+        worst = min(checkup.result.circles, key=lambda c: (c.constraint_passed, c.id))
+        where.append(f"短板最多的生活圈：{report_dir / (worst.id + '.html')}（{worst.name}）")
+    if database:
+        from lifecircle.store.db import make_engine, session_scope, upgrade
+        from lifecircle.workflow.demo import seed_demo_programme
+
+        db_path = out / "lifecircle.db"
+        db_path.unlink(missing_ok=True)  # the demo database is rebuilt on every run
+        engine = make_engine(db_path)
+        upgrade(engine)
+        with session_scope(engine, actor="demo") as session:
+            seed_demo_programme(session, checkup.result.to_dict())
+        engine.dispose()
+        where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
+    console.print(f"\n完成，用时 {time.perf_counter() - t0:.1f} 秒。请查看：")
+    for line in where:
+        console.print(f"  • {line}")
