@@ -1,0 +1,7 @@
+"""District data packages: the manifest, its layers, and the District the checkup consumes."""
+
+from lifecircle.district.loader import load_district
+from lifecircle.district.manifest import read_manifest, schema
+from lifecircle.district.model import District
+
+__all__ = ["District", "load_district", "read_manifest", "schema"]

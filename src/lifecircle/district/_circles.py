@@ -1,0 +1,206 @@
+"""Tie compounds to circles through their community; build circle polygons; locate facilities."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lifecircle.errors import DistrictError
+
+from .model import warning
+
+#: a circle without community polygons is the convex hull of its compounds, buffered by this
+HULL_BUFFER_M = 250.0
+
+
+def community_circle_map(circles: pd.DataFrame, source: str) -> dict[str, str]:
+    """community name -> circle id; a community listed by two circles is an error."""
+    owner: dict[str, tuple[str, int]] = {}
+    for cid, comms, row in zip(
+        circles["circle_id"], circles["communities"], circles["row"], strict=True
+    ):
+        for comm in comms:
+            if comm in owner and owner[comm][0] != cid:
+                first, first_row = owner[comm]
+                raise DistrictError(
+                    f"community {comm!r} is in two circles: {first} (row {first_row}) and {cid}",
+                    file=source,
+                    row=int(row),
+                    field="communities",
+                    fix="a community belongs to exactly one circle: remove it from one of them.",
+                )
+            owner[comm] = (cid, int(row))
+    return {k: v[0] for k, v in owner.items()}
+
+
+def assign_compounds(
+    compounds: gpd.GeoDataFrame,
+    circles: pd.DataFrame,
+    *,
+    compounds_file: str,
+    circles_file: str,
+    strict: bool,
+    warnings: list[dict],
+) -> gpd.GeoDataFrame:
+    """Set ``circle_id`` on every compound from its community.
+
+    A compound whose community is in no circle stops the load (`DistrictError`), or with
+    ``strict=False`` is kept with ``circle_id`` None and reported as
+    ``compound_in_no_circle``. Communities listed in the circles table that no compound
+    names are reported as ``community_without_compounds``.
+    """
+    comm_of = community_circle_map(circles, circles_file)
+    cid = compounds["community"].map(comm_of)
+    missing = np.flatnonzero(cid.isna().to_numpy())
+    if len(missing):
+        i = int(missing[0])
+        comm = compounds["community"].iloc[i]
+        what = f"community {comm!r}" if comm else "an empty community"
+        message = f"compound {compounds['id'].iloc[i]!r} has {what}, which no circle lists" + (
+            f" ({len(missing)} compounds in all)" if len(missing) > 1 else ""
+        )
+        fix = f"add {comm!r} to the communities of a circle in {circles_file}, or correct the name."
+        if strict:
+            raise DistrictError(message, file=compounds_file, row=i + 1, field="community", fix=fix)
+        for j in missing:
+            c = compounds["community"].iloc[j]
+            warnings.append(
+                warning(
+                    "compound_in_no_circle",
+                    f"compound {compounds['id'].iloc[j]!r} ({compounds['population'].iloc[j]:g} "
+                    f"residents) has community {c!r}, which no circle lists; it counts in no "
+                    "circle",
+                    file=compounds_file,
+                    row=int(j) + 1,
+                    field="community",
+                )
+            )
+    have = set(compounds["community"])
+    for comms, row, circle in zip(
+        circles["communities"], circles["row"], circles["circle_id"], strict=True
+    ):
+        for comm in comms:
+            if comm not in have:
+                warnings.append(
+                    warning(
+                        "community_without_compounds",
+                        f"community {comm!r} of circle {circle} has no compound in "
+                        f"{compounds_file}",
+                        file=circles_file,
+                        row=int(row),
+                        field="communities",
+                    )
+                )
+    out = compounds.copy()
+    out["circle_id"] = cid.astype(object).where(cid.notna(), None)
+    return out
+
+
+def circle_polygons(
+    circles: pd.DataFrame,
+    compounds: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame | None,
+    *,
+    circles_file: str,
+    warnings: list[dict],
+) -> np.ndarray:
+    """One geometry per circle: union of its community polygons, else a buffered hull.
+
+    The hull is the convex hull of the circle's compounds buffered by `HULL_BUFFER_M`;
+    a circle with neither polygons nor compounds gets None (and a warning).
+    """
+    polys = {}
+    if communities is not None:
+        for name, geom in zip(communities["name"], communities.geometry.values, strict=True):
+            polys[name] = geom if name not in polys else shapely.union(polys[name], geom)
+    by_circle = compounds.groupby("circle_id").indices
+    pts = compounds.geometry.values
+    out = np.empty(len(circles), dtype=object)
+    for k, (cid, comms, row) in enumerate(
+        zip(circles["circle_id"], circles["communities"], circles["row"], strict=True)
+    ):
+        parts = [polys[c] for c in comms if c in polys]
+        if communities is not None and len(parts) < len(comms):
+            lacking = [c for c in comms if c not in polys]
+            warnings.append(
+                warning(
+                    "community_without_polygon",
+                    f"circle {cid}: no polygon in the communities layer for "
+                    + "、".join(lacking)
+                    + ("; the circle's area leaves them out" if parts else "; hull of compounds"),
+                    file=circles_file,
+                    row=int(row),
+                    field="communities",
+                )
+            )
+        if parts:
+            out[k] = shapely.union_all(parts)
+        elif cid in by_circle:
+            hull = shapely.convex_hull(shapely.multipoints(pts[by_circle[cid]]))
+            out[k] = shapely.buffer(hull, HULL_BUFFER_M)
+        else:
+            out[k] = None
+    return out
+
+
+def locate(points: np.ndarray, polygons: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Id of the first polygon holding each point (boundary included), else None."""
+    result = np.full(len(points), None, dtype=object)
+    valid = np.array([g is not None for g in polygons], dtype=bool)
+    if not valid.any() or len(points) == 0:
+        return result
+    idx = np.flatnonzero(valid)
+    tree = shapely.STRtree(polygons[idx])
+    pt_i, poly_j = tree.query(points, predicate="intersects")
+    order = np.lexsort((poly_j, pt_i))  # first circle in table order wins on overlaps
+    pt_i, poly_j = pt_i[order], poly_j[order]
+    first = np.ones(len(pt_i), dtype=bool)
+    first[1:] = pt_i[1:] != pt_i[:-1]
+    id_arr = np.asarray(ids, dtype=object)[idx]
+    result[pt_i[first]] = id_arr[poly_j[first]]
+    return result
+
+
+def circle_table(
+    circles: pd.DataFrame,
+    compounds: gpd.GeoDataFrame,
+    geometry: np.ndarray,
+    *,
+    crs,
+    circles_file: str,
+    warnings: list[dict],
+) -> gpd.GeoDataFrame:
+    """The circles frame: ids, names, communities, population/households sums, area."""
+    pop = compounds.groupby("circle_id")["population"].sum()
+    hh = compounds.groupby("circle_id")["households"].sum(min_count=1)
+    count = compounds.groupby("circle_id").size()
+    for cid, row in zip(circles["circle_id"], circles["row"], strict=True):
+        if cid not in count.index:
+            warnings.append(
+                warning(
+                    "circle_without_compounds",
+                    f"circle {cid} has no compound (none of its communities has one); it is "
+                    "kept with population 0",
+                    file=circles_file,
+                    row=int(row),
+                    field="communities",
+                )
+            )
+    ids = circles["circle_id"]
+    area = np.array([shapely.area(g) / 1e6 if g is not None else np.nan for g in geometry])
+    return gpd.GeoDataFrame(
+        {
+            "circle_id": ids.to_numpy(dtype=object),
+            "name": circles["name"].to_numpy(dtype=object),
+            "street": circles["street"].to_numpy(dtype=object),
+            "communities": [list(c) for c in circles["communities"]],
+            "population": ids.map(pop).fillna(0.0).to_numpy(float),
+            "households": ids.map(hh).to_numpy(float),
+            "compound_count": ids.map(count).fillna(0).to_numpy(np.int64),
+            "area_km2": area,
+        },
+        geometry=gpd.GeoSeries(list(geometry), crs=crs),
+        crs=crs,
+    )

@@ -1,0 +1,214 @@
+"""Read the package's geometry layers through lifecircle.io, into one metric CRS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+
+from lifecircle.errors import SchemaError
+from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
+from lifecircle.io._sniff import file_kind
+from lifecircle.io.aliases import find_column
+from lifecircle.standards.taxonomy import Taxonomy
+
+from .manifest import LayerSpec, Manifest
+
+SHARES = ("share_0_3", "share_3_6", "share_60_plus")
+COMPOUND_COLUMNS = ("id", "name", "community", "street", "population", "households", *SHARES)
+FACILITY_COLUMNS = ("id", "name", "category", "capacity", "floor_area_m2")
+
+
+def read_geo(spec: LayerSpec, manifest: Manifest, geometry: str) -> gpd.GeoDataFrame:
+    """One layer through `lifecircle.io.read_layer`, with the manifest's coords and CRS.
+
+    Tables (CSV/XLSX) are lon/lat in ``coords`` unless the layer entry gives ``crs``;
+    geodata files keep their own CRS, and take the manifest's ``crs`` only when they
+    carry none (a layer entry's ``crs`` overrides the file's).
+    """
+    coords = spec.coords or manifest.get("coords", "wgs84")
+    crs: Any = spec.crs
+    if crs is None and file_kind(spec.path) not in ("csv", "xlsx"):
+        try:
+            has_crs = pyogrio.read_info(spec.path, layer=spec.layer).get("crs") is not None
+        except Exception:  # unreadable: let read_layer name the problem
+            has_crs = True
+        if not has_crs:
+            crs = manifest.get("crs")
+    return read_layer(
+        spec.path,
+        layer=spec.layer,
+        geometry=geometry,
+        lon_col=spec.lon_col,
+        lat_col=spec.lat_col,
+        coords=coords,
+        crs=crs,
+        encoding=spec.encoding,
+    )
+
+
+def _numeric(
+    df: pd.DataFrame, col: str, source: str, *, low: float = 0.0, high: float = np.inf, fix: str
+) -> pd.Series:
+    raw = df[col]
+    text = raw.astype("string").str.strip().str.replace(",", "", regex=False)
+    val = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = (val.isna() & text.notna() & (text != "")) | (val < low) | (val > high)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SchemaError(
+            f"{col} {raw.iloc[i]!r} is not a number between {low:g} and {high:g}",
+            file=source,
+            row=i + 1,
+            field=col,
+            fix=fix,
+        )
+    return val
+
+
+def _text_column(df: pd.DataFrame, col: str, default: pd.Series | str = "") -> pd.Series:
+    if col not in df.columns:
+        return (
+            pd.Series(default, index=df.index, dtype=object)
+            if isinstance(default, str)
+            else default
+        )
+    return df[col].astype("string").str.strip().fillna("").astype(object)
+
+
+def read_compounds(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS | None) -> gpd.GeoDataFrame:
+    """Compounds as validated homes in ``crs`` (or their UTM zone), with the fixed columns."""
+    src = str(spec.path)
+    gdf = validate_homes(read_geo(spec, manifest, "point"), source=src)
+    for field in ("community", "street"):
+        col = find_column([c for c in gdf.columns if c != "geometry"], field)
+        if col is not None and col != field and field not in gdf.columns:
+            gdf = gdf.rename(columns={col: field})
+    if "community" not in gdf.columns:
+        raise SchemaError(
+            "required column 'community' is missing (accepted: community, 社区, 所属社区, 村)",
+            file=src,
+            field="community",
+            fix="add the community (社区) of each compound; circles are groups of communities.",
+        )
+    out = gpd.GeoDataFrame(
+        {
+            "id": gdf["id"].astype(str),
+            "name": _text_column(gdf, "name", gdf["id"].astype(object)),
+            "community": _text_column(gdf, "community"),
+            "street": _text_column(gdf, "street"),
+            "population": gdf["population"].astype(float),
+            "households": gdf["households"].astype(float) if "households" in gdf else np.nan,
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    out.loc[out["name"] == "", "name"] = out["id"]
+    for share in SHARES:
+        out[share] = (
+            _numeric(
+                gdf, share, src, high=1.0, fix="give shares as fractions 0-1 (18.5% -> 0.185)."
+            )
+            if share in gdf.columns
+            else np.nan
+        )
+    out = out[[*COMPOUND_COLUMNS, "geometry"]]
+    return to_metric(out, crs=crs)
+
+
+def category_lookup(taxonomy: Taxonomy) -> dict[str, str]:
+    """Accepted category labels -> taxonomy id: ids, Chinese and English names (any case)."""
+    table: dict[str, str] = {}
+    for cid in taxonomy.ids:
+        for label in (cid, taxonomy.name_zh(cid), taxonomy.name_en(cid)):
+            table.setdefault(str(label).strip().lower(), cid)
+    return table
+
+
+def _map_categories(gdf: gpd.GeoDataFrame, taxonomy: Taxonomy) -> gpd.GeoDataFrame:
+    col = find_column([c for c in gdf.columns if c != gdf.geometry.name], "category")
+    if col is None:
+        return gdf  # validate_facilities names the missing column
+    lookup = category_lookup(taxonomy)
+
+    def one(value: object) -> object:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return value
+        text = str(value).strip()
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]  # a typecode read as a float
+        hit = lookup.get(text.lower())
+        if hit is None and text.replace("|", "").replace(";", "").isdigit():
+            hit = taxonomy.category_for_amap(text)
+        return hit if hit is not None else text
+
+    out = gdf.copy()
+    uniques = {v: one(v) for v in out[col].dropna().unique()}
+    out[col] = out[col].map(lambda v: uniques.get(v, v))
+    return out
+
+
+def read_facilities(
+    spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS, taxonomy: Taxonomy
+) -> gpd.GeoDataFrame:
+    """Facilities with taxonomy ids (ids, 中文名 or Amap typecodes accepted), in ``crs``."""
+    src = str(spec.path)
+    raw = _map_categories(read_geo(spec, manifest, "point"), taxonomy)
+    gdf = validate_facilities(raw, source=src, categories=taxonomy.ids)
+    out = gpd.GeoDataFrame(
+        {
+            "id": gdf["id"].astype(str),
+            "name": _text_column(gdf, "name", gdf["id"].astype(object)),
+            "category": gdf["category"].astype(str),
+            "capacity": gdf["capacity"].astype(float),
+            "floor_area_m2": (
+                _numeric(gdf, "floor_area_m2", src, fix="give the area in m² as a number >= 0.")
+                if "floor_area_m2" in gdf.columns
+                else np.nan
+            ),
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    out.loc[out["name"] == "", "name"] = out["id"]
+    return to_metric(out, crs=crs)
+
+
+def read_communities(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Community polygons: name, street, geometry, in ``crs``."""
+    src = str(spec.path)
+    gdf = read_geo(spec, manifest, "any")
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    name_col = find_column(cols, "community") or find_column(cols, "name")
+    if name_col is None:
+        raise SchemaError(
+            "required column 'name' is missing (the community name, as in circles.csv)",
+            file=src,
+            field="name",
+            fix="add a 'name' (社区名称) column.",
+        )
+    types = gdf.geometry.geom_type.to_numpy()
+    bad = ~np.isin(types, ("Polygon", "MultiPolygon"))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"row geometry is {types[i]}, not a polygon",
+            file=src,
+            row=i + 1,
+            field="geometry",
+            fix="the communities layer holds one polygon per community.",
+        )
+    street_col = find_column(cols, "street")
+    out = gpd.GeoDataFrame(
+        {
+            "name": gdf[name_col].astype("string").str.strip().fillna("").astype(object),
+            "street": _text_column(gdf, street_col) if street_col else "",
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    return to_metric(out, crs=crs)

@@ -1,0 +1,221 @@
+"""Read the package's attribute tables: circles (circle_id, communities) and manual values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from lifecircle.errors import DistrictError, SchemaError
+from lifecircle.io._sniff import file_kind, sniff
+from lifecircle.io._tables import read_csv_table, read_xlsx_table
+from lifecircle.io.aliases import find_column
+
+from .manifest import LayerSpec
+
+#: separators of the communities list of a circle: ; ； 、 , ，
+COMMUNITY_SEPARATORS = re.compile(r"[;；、,，]")
+
+CIRCLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "circle_id": ("circle_id", "circle", "id", "生活圈编号", "生活圈编码", "编号", "编码"),
+    "name": ("name", "circle_name", "生活圈名称", "名称"),
+    "street": ("street", "街道", "所属街道", "镇"),
+    "communities": ("communities", "community", "社区", "包含社区", "社区名单", "所含社区"),
+}
+MANUAL_ALIASES: dict[str, tuple[str, ...]] = {
+    "scope": ("scope", "circle_id", "范围", "生活圈编号"),
+    "indicator_id": ("indicator_id", "indicator", "指标编号", "指标"),
+    "value": ("value", "数值", "值"),
+    "evidence": ("evidence", "source", "依据", "证明材料", "来源"),
+    "date": ("date", "日期", "填报日期"),
+}
+_DATE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(?:[ T].*)?$")
+
+
+def read_table(spec: LayerSpec) -> pd.DataFrame:
+    """A CSV or XLSX table of the package, every cell as text."""
+    kind = file_kind(spec.path)
+    if kind not in ("csv", "xlsx"):
+        raise SchemaError(
+            f"the {spec.key} layer must be a CSV or XLSX table, not {spec.path.suffix}",
+            file=str(spec.path),
+            fix="save it as .csv (UTF-8 or GBK) or .xlsx.",
+        )
+    sniff(spec.path, kind)
+    if kind == "csv":
+        return read_csv_table(spec.path, encoding=spec.encoding)
+    return read_xlsx_table(spec.path, sheet=spec.layer)
+
+
+def _canonical(
+    df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...], source: str
+) -> pd.DataFrame:
+    lookup = {k: v for k, v in aliases.items()}
+    mapping: dict[str, str] = {}
+    for field, names in lookup.items():
+        by_norm = {str(c).strip().lower(): str(c) for c in df.columns}
+        hit = next((by_norm[n.lower()] for n in names if n.lower() in by_norm), None)
+        if hit is None and field in ("name", "street"):
+            hit = find_column(df.columns, field)
+        if hit is not None and hit not in mapping:
+            mapping[hit] = field
+    out = df.rename(columns=mapping)
+    for field in required:
+        if field not in out.columns:
+            raise SchemaError(
+                f"required column '{field}' is missing (the table has: "
+                f"{', '.join(map(str, df.columns))})",
+                file=source,
+                field=field,
+                fix=f"add a '{field}' column (also accepted: {', '.join(aliases[field][1:])}).",
+            )
+    return out
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip().fillna("")
+
+
+def split_communities(cell: object) -> list[str]:
+    """The community names of one cell, split on ; ； 、 , ， and stripped."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
+        return []
+    return [p.strip() for p in COMMUNITY_SEPARATORS.split(str(cell)) if p.strip()]
+
+
+def read_circles(spec: LayerSpec) -> pd.DataFrame:
+    """circles.csv as circle_id, name, street, communities (list of str), row (1-based).
+
+    Raises
+    ------
+    SchemaError
+        Missing circle_id/communities column, or an empty circle id.
+    DistrictError
+        A duplicate circle id (naming both rows).
+    """
+    src = str(spec.path)
+    df = _canonical(read_table(spec), CIRCLE_ALIASES, ("circle_id", "communities"), src)
+    out = pd.DataFrame({"circle_id": _text(df["circle_id"])})
+    for col in ("name", "street"):
+        out[col] = _text(df[col]) if col in df.columns else ""
+    out["communities"] = [split_communities(c) for c in df["communities"].tolist()]
+    out["row"] = np.arange(1, len(out) + 1)
+    empty = np.flatnonzero((out["circle_id"] == "").to_numpy())
+    if len(empty):
+        raise SchemaError(
+            "the circle id is empty",
+            file=src,
+            row=int(empty[0]) + 1,
+            field="circle_id",
+            fix="give every circle an id (e.g. C01).",
+        )
+    dup = out["circle_id"].duplicated(keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        cid = out["circle_id"].iloc[i]
+        first = int(np.flatnonzero((out["circle_id"] == cid).to_numpy())[0]) + 1
+        raise DistrictError(
+            f"duplicate circle id {cid!r} (also on row {first})",
+            file=src,
+            row=i + 1,
+            field="circle_id",
+            fix="give each circle its own id.",
+        )
+    out.loc[out["name"] == "", "name"] = out["circle_id"]
+    return out
+
+
+def _parse_date(text: str) -> str | None:
+    m = _DATE.match(text)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def read_manual_values(spec: LayerSpec, circle_ids: set[str]) -> pd.DataFrame:
+    """manual_values.csv as scope, indicator_id, value (float), evidence, date (ISO).
+
+    Raises
+    ------
+    SchemaError
+        A missing column, an empty indicator id, a value that is not a number, or a date
+        that is not a calendar date (YYYY-MM-DD); names the row.
+    DistrictError
+        A scope that is neither ``district`` nor a circle id, or the same (scope,
+        indicator) twice.
+    """
+    src = str(spec.path)
+    df = _canonical(read_table(spec), MANUAL_ALIASES, ("scope", "indicator_id", "value"), src)
+    scope = _text(df["scope"])
+    ind = _text(df["indicator_id"])
+    raw_val = _text(df["value"]).str.replace(",", "", regex=False).str.rstrip("%")
+    value = pd.to_numeric(raw_val, errors="coerce").astype(float)
+    evidence = _text(df["evidence"]) if "evidence" in df.columns else pd.Series("", index=df.index)
+    dates = _text(df["date"]) if "date" in df.columns else pd.Series("", index=df.index)
+    iso: list[str | None] = []
+    for i in range(len(df)):
+        row = i + 1
+        if ind.iloc[i] == "":
+            raise SchemaError(
+                "the indicator id is empty", file=src, row=row, field="indicator_id",
+                fix="give the catalogue id of the indicator (e.g. gd_property_management).",
+            )  # fmt: skip
+        if scope.iloc[i] != "district" and scope.iloc[i] not in circle_ids:
+            raise DistrictError(
+                f"scope {scope.iloc[i]!r} is neither 'district' nor a circle id",
+                file=src,
+                row=row,
+                field="scope",
+                fix="use 'district' or one of the circle ids of the circles layer.",
+            )
+        if not np.isfinite(value.iloc[i]):
+            raise SchemaError(
+                f"value {df['value'].iloc[i]!r} is not a number",
+                file=src,
+                row=row,
+                field="value",
+                fix="write a plain number such as 96.5 (no units other than a trailing %).",
+            )
+        text = dates.iloc[i]
+        parsed = _parse_date(text) if text else None
+        if text and parsed is None:
+            raise SchemaError(
+                f"date {text!r} is not a calendar date",
+                file=src,
+                row=row,
+                field="date",
+                fix="write the date as YYYY-MM-DD, e.g. 2024-06-30.",
+            )
+        iso.append(parsed)
+    out = pd.DataFrame(
+        {"scope": scope, "indicator_id": ind, "value": value, "evidence": evidence, "date": iso}
+    )
+    dup = out.duplicated(["scope", "indicator_id"]).to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise DistrictError(
+            f"indicator {ind.iloc[i]!r} is given twice for scope {scope.iloc[i]!r}",
+            file=src,
+            row=i + 1,
+            field="indicator_id",
+            fix="keep one value per scope and indicator.",
+        )
+    return out.reset_index(drop=True)
+
+
+def empty_manual_values() -> pd.DataFrame:
+    """The manual-values frame of a package that has none."""
+    return pd.DataFrame(
+        {
+            "scope": pd.Series(dtype=str),
+            "indicator_id": pd.Series(dtype=str),
+            "value": pd.Series(dtype=float),
+            "evidence": pd.Series(dtype=str),
+            "date": pd.Series(dtype=object),
+        }
+    )
