@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _handle(fn):
         try:
             return fn(*args, **kwargs)
         except LifecircleError as exc:
-            err.print(f"[red]错误[/red] {exc}", markup=True, highlight=False)
+            err.print(f"[red]错误[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -68,10 +69,26 @@ def _engine(db: str | None, *, migrated: bool = True):
     return engine
 
 
-def _scope(db, actor):
+@contextmanager
+def _scope(db, actor=None):
+    """One unit of work on a fresh engine that is disposed afterwards."""
     from lifecircle.store import session_scope
 
-    return session_scope(_engine(db), actor=actor or getpass.getuser())
+    engine = _engine(db)
+    try:
+        with session_scope(engine, actor=actor or getpass.getuser()) as s:
+            yield s
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _engine_ctx(db, *, migrated=True):
+    engine = _engine(db, migrated=migrated)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _day(value: str | None) -> date:
@@ -88,12 +105,12 @@ def db_upgrade(db: str = DbOpt, seed: bool = typer.Option(True, help="同时写�
     from lifecircle.store import session_scope, upgrade
     from lifecircle.workflow.places import seed_units
 
-    engine = _engine(db, migrated=False)
-    upgrade(engine)
-    if seed:
-        with session_scope(engine, actor="lifecircle db upgrade") as s:
-            seed_units(s)
-    console.print(f"数据库已就绪：{engine.url.render_as_string()}")
+    with _engine_ctx(db, migrated=False) as engine:
+        upgrade(engine)
+        if seed:
+            with session_scope(engine, actor="lifecircle db upgrade") as s:
+                seed_units(s)
+        console.print(f"数据库已就绪：{engine.url.render_as_string()}")
 
 
 @db_app.command("backup")
@@ -102,7 +119,8 @@ def db_backup(path: Path, db: str = DbOpt):
     """把所有表导出为可移植的 JSON 备份。"""
     from lifecircle.store.backup import backup
 
-    counts = backup(_engine(db), path)
+    with _engine_ctx(db) as engine:
+        counts = backup(engine, path)
     console.print(f"已备份 {sum(counts.values())} 行到 {path}")
 
 
@@ -116,7 +134,8 @@ def db_restore(
 
     if not yes:
         typer.confirm("恢复将替换数据库中的全部数据，继续？", abort=True)
-    counts = restore(_engine(db), path)
+    with _engine_ctx(db) as engine:
+        counts = restore(engine, path)
     console.print(f"已恢复 {sum(counts.values())} 行，逐表核对一致")
 
 
@@ -188,11 +207,10 @@ def project_list(
     overdue: bool = typer.Option(False, help="只列逾期未完成项目"),
 ):
     """列出项目（按日期判断按期/逾期）。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow import projects as pj
 
     day = _day(today)
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         rows = pj.list_projects(
             s, circle=circle, unit=unit, status=status, overdue_on=day if overdue else None
         )
@@ -313,10 +331,9 @@ def project_evidence(code: str, file: Path, db: str = DbOpt, actor: str = ActorO
 @_handle
 def project_history(code: str, db: str = DbOpt):
     """项目状态变更历史。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow.projects import get_project
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         for h in get_project(s, code).history:
             console.print(f"{h.on} {h.from_status or '-'} → {h.to_status} {h.actor} {h.note or ''}")
 
@@ -328,10 +345,9 @@ def project_history(code: str, db: str = DbOpt):
 @_handle
 def schedule_list(year: int = typer.Option(None), today: str = typer.Option(None), db: str = DbOpt):
     """任务铺排表及每个目标的状态。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow.schedule import list_targets, target_state
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         t = Table("年度", "生活圈", "名称", "街道", "等级", "时限", "状态", "说明")
         for x in list_targets(s, year=year):
             st = target_state(s, x, _day(today))
@@ -370,10 +386,9 @@ def schedule_add(
 @_handle
 def schedule_check(today: str = typer.Option(None), db: str = DbOpt):
     """核对全区目标（2025年底AA 25个、AAA 10个，每年AA≥5、AAA≥3）。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow.schedule import check_totals
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         t = Table("目标", "要求", "已铺排", "已达标", "铺排")
         for c in check_totals(s, as_of=_day(today)):
             t.add_row(
@@ -390,10 +405,9 @@ def schedule_check(today: str = typer.Option(None), db: str = DbOpt):
 @_handle
 def schedule_export(path: Path, db: str = DbOpt):
     """导出任务铺排表为 XLSX。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow.schedule import export_schedule
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         console.print(f"已导出 {export_schedule(s, path)} 条到 {path}")
 
 
@@ -548,10 +562,9 @@ def evaluate_recheck(
 @_handle
 def evaluate_list(circle: str = typer.Option(None), db: str = DbOpt):
     """列出评定记录。"""
-    from lifecircle.store import session_scope
     from lifecircle.workflow.evaluation import STAGE_ZH, list_evaluations
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         t = Table("编号", "生活圈", "等级", "年度", "阶段", "申报例外")
         for e in list_evaluations(s, circle=circle):
             t.add_row(
@@ -625,8 +638,7 @@ def bulletin_cmd(
 @project_app.command("export-json", hidden=True)
 @_handle
 def project_export_json(db: str = DbOpt):
-    from lifecircle.store import session_scope
     from lifecircle.workflow.projects import list_projects
 
-    with session_scope(_engine(db)) as s:
+    with _scope(db) as s:
         typer.echo(json.dumps([p.code for p in list_projects(s)], ensure_ascii=False))

