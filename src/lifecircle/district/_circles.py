@@ -94,7 +94,9 @@ def assign_compounds(
                     )
                 )
     out = compounds.copy()
-    out["circle_id"] = cid.astype(object).where(cid.notna(), None)
+    out["circle_id"] = pd.Series(
+        [comm_of.get(c) for c in compounds["community"]], index=compounds.index, dtype=object
+    )
     return out
 
 

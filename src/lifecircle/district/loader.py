@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pandas as pd
 import pyproj
 
 from lifecircle.errors import CRSError, DistrictError
@@ -102,14 +103,14 @@ def load_district(path: str | os.PathLike) -> District:
         circles_raw, compounds, geometry, crs=crs, circles_file=circles_file, warnings=warnings
     )
     ids = circles["circle_id"].tolist()
-    facilities["circle_id"] = locate(facilities.geometry.values, geometry, ids)
+    located = locate(facilities.geometry.values, geometry, ids)
+    facilities["circle_id"] = pd.Series(located, index=facilities.index, dtype=object)
     if communities is not None:
         owner = {
             c: cid for cid, comms in zip(ids, circles["communities"], strict=True) for c in comms
         }
-        communities["circle_id"] = communities["name"].map(owner).astype(object)
-        communities["circle_id"] = communities["circle_id"].where(
-            communities["circle_id"].notna(), None
+        communities["circle_id"] = pd.Series(
+            [owner.get(n) for n in communities["name"]], index=communities.index, dtype=object
         )
     manual = (
         read_manual_values(layers["manual_values"], set(ids))
