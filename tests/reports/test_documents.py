@@ -215,3 +215,13 @@ def test_missing_checkup_json(tmp_path):
 
     with pytest.raises(InputError, match=r"checkup\.json not found"):
         load_checkup(tmp_path)
+
+
+def test_numbers_keep_the_digits_that_decide_pass_or_fail():
+    from lifecircle.reports.context import fmt_num, fmt_value
+
+    # 99.97 % against 99.95 % must not both read "100.0%"
+    assert fmt_value(99.97, "%") == "99.97%" and fmt_value(99.95, "%") == "99.95%"
+    assert fmt_value(18.2, "%") == "18.2%"
+    assert fmt_num(1264895.0) == "1,264,895" and fmt_num(None) == "—"
+    assert fmt_value(0.0, "个") == "0 个"

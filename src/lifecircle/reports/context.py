@@ -27,14 +27,12 @@ def fmt_num(x: Any, unit: str | None = None, *, digits: int | None = None) -> st
         if x is not None and isinstance(x, float) and math.isinf(x):
             return "∞"
         return "—"
-    if digits is None:
-        if float(v).is_integer() and abs(v) >= 1:
-            digits = 0
-        elif unit == "%" or abs(v) >= 100:
-            digits = 1
-        else:
-            digits = 2
-    text = f"{v:,.{digits}f}"
+    if digits is not None:
+        return f"{v:,.{digits}f}"
+    # up to two decimals, trailing zeros dropped: 99.95 stays 99.95, 18.20 reads 18.2
+    text = f"{v:,.2f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
     return text
 
 
@@ -339,10 +337,12 @@ def nearby_facilities(ck: CheckupOutput, circle_id: str, poly) -> pd.DataFrame:
     fac = ck.facilities
     if poly.empty:
         return fac.iloc[0:0].copy()
-    metric = poly.estimate_utm_crs()
-    shape = poly.to_crs(metric).geometry.iloc[0]
-    pts = fac.to_crs(metric)
-    near = pts.geometry.distance(shape) <= 1000.0
+    cm = ck.metric("circles")
+    shape = cm.loc[cm["circle_id"] == circle_id].geometry.iloc[0]
+    pts = ck.metric("facilities")
+    minx, miny, maxx, maxy = shape.bounds
+    box = pts.cx[minx - 1000 : maxx + 1000, miny - 1000 : maxy + 1000]
+    near = box.index[box.geometry.distance(shape) <= 1000.0]
     out = fac.loc[near].copy()
     out["in_circle"] = pts.loc[near].geometry.within(shape).to_numpy()
     return out

@@ -53,6 +53,19 @@ class CheckupOutput:
     facilities: gpd.GeoDataFrame | None = None
     service_areas: gpd.GeoDataFrame | None = None
     _by_id: dict = field(default_factory=dict, repr=False)
+    _metric: dict = field(default_factory=dict, repr=False)
+
+    def metric(self, name: str) -> gpd.GeoDataFrame | None:
+        """A layer (``circles``, ``compounds``, ``facilities``) in one metric CRS, cached.
+
+        The CRS is the UTM zone of the whole district, so every circle's maps share it.
+        """
+        if not self._metric:
+            self._metric["crs"] = self.circles.estimate_utm_crs()
+        if name not in self._metric:
+            layer = getattr(self, name)
+            self._metric[name] = None if layer is None else layer.to_crs(self._metric["crs"])
+        return self._metric[name]
 
     @property
     def run(self) -> dict:

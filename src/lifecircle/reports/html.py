@@ -129,8 +129,9 @@ def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | Non
     circles = ck.circles
     me = circles[circles["circle_id"] == cid]
     # neighbours: circles touching a 1 km margin around this one
-    metric = me.estimate_utm_crs()
-    zone = me.to_crs(metric).buffer(1000).to_crs(circles.crs).iloc[0]
+    cm = ck.metric("circles")
+    zone_m = cm[cm["circle_id"] == cid].buffer(1000)
+    zone = zone_m.to_crs(circles.crs).iloc[0]
     nb = circles[(circles["circle_id"] != cid) & circles.intersects(zone)]
     comp = ck.compounds[ck.compounds["circle_id"] == cid]
     dist_cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in comp.columns]

@@ -47,6 +47,24 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _polys(ax, geoms, *, facecolor="none", edgecolor="black", linewidth=1.0, zorder=1) -> None:
+    """Draw polygons straight with matplotlib (GeoSeries.plot redraws the canvas each call)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon as MplPolygon
+
+    patches = []
+    for g in geoms:
+        parts = getattr(g, "geoms", [g])
+        for part in parts:
+            if part.geom_type == "Polygon" and not part.is_empty:
+                patches.append(MplPolygon(np.asarray(part.exterior.coords)[:, :2], closed=True))
+    ax.add_collection(
+        PatchCollection(
+            patches, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth, zorder=zorder
+        )
+    )
+
+
 def _nice_length(span_m: float) -> float:
     target = span_m / 4
     exp = 10 ** math.floor(math.log10(max(target, 1)))
@@ -62,15 +80,16 @@ def _decorate(ax, T: Text, notice: str | None) -> None:
     y0, y1 = ax.get_ylim()
     w, h = x1 - x0, y1 - y0
     length = _nice_length(w)
-    bx, by = x0 + 0.04 * w, y0 + 0.05 * h
-    bar_h = 0.012 * h
     ax.set_xlabel("")
     ax.set_ylabel("")
+    # both sit in the margins that _frame leaves free of data
+    bx, by = x0 + 0.04 * w, y0 + 0.025 * h
+    bar_h = 0.012 * h
     ax.add_patch(
         Rectangle(
-            (bx - 0.015 * w, by - 0.02 * h),
+            (bx - 0.015 * w, by - 0.015 * h),
             length + 0.03 * w,
-            0.10 * h,
+            0.085 * h,
             facecolor="white",
             edgecolor="none",
             alpha=0.85,
@@ -96,40 +115,37 @@ def _decorate(ax, T: Text, notice: str | None) -> None:
     )
     ax.text(
         bx + length / 2,
-        by + bar_h + 0.012 * h,
+        by + bar_h + 0.008 * h,
         label,
         ha="center",
         va="bottom",
         fontsize=8,
         zorder=22,
     )
-    nx, ny = x1 - 0.06 * w, y1 - 0.16 * h
-    ax.add_patch(
-        Rectangle(
-            (nx - 0.035 * w, ny - 0.055 * h),
-            0.07 * w,
-            0.145 * h,
-            facecolor="white",
-            edgecolor="none",
-            alpha=0.85,
-            zorder=20,
-        )
-    )
+    nx, ny = x1 - 0.04 * w, y1 - 0.105 * h
     ax.add_patch(
         FancyArrow(
             nx,
             ny,
             0,
-            0.08 * h,
-            width=0.012 * w,
-            head_width=0.04 * w,
+            0.085 * h,
+            width=0.01 * w,
+            head_width=0.035 * w,
             head_length=0.035 * h,
             length_includes_head=True,
             color="black",
             zorder=21,
         )
     )
-    ax.text(nx, ny - 0.01 * h, T("map_north"), ha="center", va="top", fontsize=10, zorder=22)
+    ax.text(
+        nx - 0.03 * w,
+        ny + 0.04 * h,
+        T("map_north"),
+        ha="right",
+        va="center",
+        fontsize=10,
+        zorder=22,
+    )
     if notice:
         ax.text(
             0.015,
@@ -156,7 +172,7 @@ def _frame(ax, geom_bounds, pad: float = 0.08, aspect: float | None = None) -> N
     px, py = w * pad + 50, h * pad + 50
     ax.set_xlim(minx - px, maxx + px)
     # room for the scale bar below, the notice and north arrow above
-    ax.set_ylim(miny - py - 0.10 * h, maxy + py + 0.12 * h)
+    ax.set_ylim(miny - py - 0.10 * h, maxy + py + 0.13 * h)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -166,9 +182,7 @@ def _frame(ax, geom_bounds, pad: float = 0.08, aspect: float | None = None) -> N
 
 def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7.5) -> None:
     """Label points without overlapping one another: greedy, in the given order."""
-    fig = ax.figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = ax.figure.canvas.get_renderer()
     placed = []
     n = 0
     for x, y, t in zip(xs, ys, texts, strict=True):
@@ -211,16 +225,15 @@ def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7
 def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
     """Circle outline, neighbours, compounds (gap / no gap), facilities of failing categories."""
     cid = rep.circle["id"]
-    circles = ck.circles
-    metric = circles.loc[circles["circle_id"] == cid].estimate_utm_crs()
-    cm = circles.to_crs(metric)
+    cm = ck.metric("circles")
     me = cm[cm["circle_id"] == cid]
-    comp = ck.compounds[ck.compounds["circle_id"] == cid].to_crs(metric)
+    comp_all = ck.metric("compounds")
+    comp = comp_all[comp_all["circle_id"] == cid]
     with matplotlib.rc_context(fonts.rc()):
         fig, ax = plt.subplots(figsize=(7.0, 6.0))
         _frame(ax, me.total_bounds)
-        cm.boundary.plot(ax=ax, color="#bbbbbb", linewidth=0.8, zorder=1)
-        me.plot(ax=ax, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
+        _polys(ax, cm.geometry, edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
+        _polys(ax, me.geometry, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
         gap = np.zeros(len(comp), dtype=bool)
         for cat in rep.focus_categories:
             col = f"nearest_m__{cat}"
@@ -268,7 +281,7 @@ def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
             )
         fac_note = None
         if ck.facilities is not None:
-            fac = ck.facilities.to_crs(metric)
+            fac = ck.metric("facilities")
             x0, x1 = ax.get_xlim()
             y0, y1 = ax.get_ylim()
             for k, cat in enumerate(rep.focus_categories[: len(FAC_MARKERS)]):
@@ -324,11 +337,11 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
     if not cats:
         return None
     cid = rep.circle["id"]
-    me_all = ck.circles.loc[ck.circles["circle_id"] == cid]
-    metric = me_all.estimate_utm_crs()
-    me = me_all.to_crs(metric)
-    comp = ck.compounds[ck.compounds["circle_id"] == cid].to_crs(metric)
-    fac = ck.facilities.to_crs(metric) if ck.facilities is not None else None
+    cm = ck.metric("circles")
+    me = cm[cm["circle_id"] == cid]
+    comp_all = ck.metric("compounds")
+    comp = comp_all[comp_all["circle_id"] == cid]
+    fac = ck.metric("facilities")
     ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 else 3
     nrow = math.ceil(len(cats) / ncol)
     edges = (-np.inf, *DIST_BANDS, np.inf)
@@ -341,7 +354,7 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
             ax.set_visible(False)
         for ax, cat in zip(axes.flat, cats, strict=False):
             _frame(ax, me.total_bounds, pad=0.05)
-            me.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4, zorder=1)
+            _polys(ax, me.geometry, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4)
             d = comp[f"nearest_m__{cat}"].astype(float).fillna(np.inf).to_numpy()
             band = np.digitize(d, edges[1:-1], right=True)
             ax.scatter(
@@ -406,9 +419,7 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
 
 def district_png(ck: CheckupOutput, rep: DistrictReport, T: Text) -> bytes:
     """All circles coloured by grade, each labelled with its id."""
-    circles = ck.circles
-    metric = circles.estimate_utm_crs()
-    cm = circles.to_crs(metric)
+    cm = ck.metric("circles")
     grade_of = {c["id"]: c["grade"] for c in rep.circles}
     cm = cm.assign(_grade=cm["circle_id"].map(grade_of).fillna("NONE"))
     with matplotlib.rc_context(fonts.rc()):
@@ -417,7 +428,9 @@ def district_png(ck: CheckupOutput, rep: DistrictReport, T: Text) -> bytes:
         for g, colour in GRADE_COLOURS.items():
             sub = cm[cm["_grade"] == g]
             if len(sub):
-                sub.plot(ax=ax, facecolor=colour, edgecolor="white", linewidth=1.2, zorder=2)
+                _polys(
+                    ax, sub.geometry, facecolor=colour, edgecolor="white", linewidth=1.2, zorder=2
+                )
         fs = 8 if len(cm) <= 30 else 6.5
         for _, row in cm.iterrows():
             p = row.geometry.representative_point()

@@ -79,13 +79,41 @@ def _table(
             run = cells[j].paragraphs[0].add_run("" if v is None else str(v))
             run.font.size = Pt(font_pt)
     if widths_cm:
-        for row in t.rows:
-            for j, w in enumerate(widths_cm):
-                row.cells[j].width = Cm(w)
+        _widths(t, widths_cm)
     return t
 
 
 DARK_RED = RGBColor(0x9C, 0x00, 0x06)
+
+
+def _widths(t, widths_cm: list[float]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid + cells + layout)."""
+    t.autofit = False
+    tblpr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    for j, w in enumerate(widths_cm):
+        t.columns[j].width = Cm(w)
+        for cell in t.columns[j].cells:
+            cell.width = Cm(w)
+
+
+def _kv(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
+    """A two-column table of label / value, labels shaded."""
+    t = doc.add_table(rows=0, cols=2)
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for k, v in rows:
+        cells = t.add_row().cells
+        for cell, text, bold in ((cells[0], k, True), (cells[1], v, False)):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run("" if text is None else str(text))
+            run.bold = bold
+            run.font.size = Pt(font_pt)
+        _shade(cells[0], "F0F3F7")
+    _widths(t, [4.0, 13.0])
+    return t
 
 
 def _notice(doc, text: str, *, colour: RGBColor = DARK_RED, size: float = 12) -> None:
@@ -108,8 +136,7 @@ def _front(doc, meta: Meta, T: Text) -> None:
         _notice(doc, meta.generated_notice, size=14)
     if meta.provisional_notice:
         _notice(doc, meta.provisional_notice, colour=RGBColor(0x7F, 0x4F, 0x00), size=10)
-    t = _table(doc, [T("meta"), ""], [list(r) for r in meta.rows(T)], [4.0, 13.0])
-    _ = t
+    _kv(doc, meta.rows(T))
     # page footer: title, data hash and version on every page
     footer = doc.sections[0].footer.paragraphs[0]
     footer.text = (
@@ -134,7 +161,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     _front(doc, rep.meta, T)
 
     doc.add_heading(T("s_overview"), level=1)
-    _table(doc, [T("name"), ""], [list(r) for r in rep.overview], [4.0, 13.0])
+    _kv(doc, rep.overview)
     doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
 
     doc.add_heading(T("s_indicators"), level=1)
@@ -159,7 +186,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
         ]
         for i in rep.indicators
     ]
-    t = _table(doc, header, rows, [4.6, 1.8, 2.0, 2.2, 1.5, 3.9, 1.2], font_pt=8.5)
+    t = _table(doc, header, rows, [4.4, 1.8, 2.0, 2.2, 1.5, 3.7, 1.4], font_pt=8.5)
     for k, i in enumerate(rep.indicators, 1):
         _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
 
@@ -221,7 +248,7 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
     doc = _new_document()
     _front(doc, rep.meta, T)
     doc.add_heading(T("d_overview"), level=1)
-    _table(doc, [T("grade_counts"), T("count")], [list(r) for r in rep.overview], [8.0, 4.0])
+    _kv(doc, rep.overview)
     doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
 
     doc.add_heading(T("d_map"), level=1)

@@ -128,7 +128,7 @@
       series: [{ type: "bar", data: ind.map(function (i) {
           return { value: Math.min(i.ratio, 300), itemStyle: { color: i.status === "pass" ? "#2e8b57" : "#d7301f" } }; }),
         label: { show: true, position: "right", formatter: function (p) { return ind[p.dataIndex].ratio + "%"; } },
-        markLine: { symbol: "none", silent: true, lineStyle: { color: "#1f2d3d", type: "dashed", width: 1.5 }, data: [{ xAxis: 100 }], label: { formatter: "100%" } } }]
+        markLine: { symbol: "none", silent: true, lineStyle: { color: "#1f2d3d", type: "dashed", width: 1.5 }, data: [{ xAxis: 100 }], label: { show: false } } }]
     });
     if (R.distance_profile.length) {
       chart("chart-distance", {
@@ -136,8 +136,8 @@
         title: { text: S.chart_distance, left: "center", textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { bottom: 0 },
-        grid: { left: 170, right: 30, top: 40, bottom: 50 },
-        xAxis: { type: "value", name: S.population, nameLocation: "middle", nameGap: 28 },
+        grid: { left: 170, right: 30, top: 40, bottom: 75 },
+        xAxis: { type: "value", name: S.population, nameLocation: "middle", nameGap: 26 },
         yAxis: { type: "category", inverse: true, data: R.distance_profile.map(function (p) { return p.name; }) },
         series: R.band_labels.map(function (lab, b) {
           return { name: lab, type: "bar", stack: "pop", itemStyle: { color: BAND_COLOURS[b] },

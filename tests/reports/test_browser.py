@@ -1,0 +1,145 @@
+"""The HTML reports in Debian's headless Chromium: drawn, no console errors, no network."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lifecircle.reports import load_checkup, render_circle_report, render_district_report
+from lifecircle.reports.fonts import cjk_font_path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Chinese glyphs from the mplfonts wheel, so screenshots are legible on a bare machine.
+    conf = tmp_path_factory.mktemp("fontconfig") / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<dir>{cjk_font_path().parent}</dir><include ignore_missing="yes">/etc/fonts/fonts.conf'
+        f"</include><cachedir>{conf.parent / 'cache'}</cachedir></fontconfig>",
+        "utf-8",
+    )
+    import os
+
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, env=env)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(checkup_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("html")
+    ck = load_checkup(checkup_dir)
+    render_circle_report(ck, "C01", out, formats="html")
+    render_circle_report(ck, "C03", out, formats="html", lang="en")
+    render_district_report(ck, out, formats="html")
+    return out
+
+
+def _variance(png: bytes) -> float:
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float)
+    return float(img.std())
+
+
+def _open(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-rendered='1']", timeout=30_000)
+    page.wait_for_timeout(800)  # ECharts animates its first frame
+    return page, errors, requests
+
+
+def _only_local(requests: list[str]) -> list[str]:
+    return [u for u in requests if not u.startswith(("file://", "data:", "about:", "blob:"))]
+
+
+@pytest.mark.parametrize("name", ["C01.html", "C03.en.html"])
+def test_circle_page_draws_offline(browser, pages, name, tmp_path):
+    page, errors, requests = _open(browser, pages / name)
+    try:
+        assert errors == []
+        assert _only_local(requests) == []
+        n_markers = page.locator("#map path.leaflet-interactive").count()
+        assert n_markers == 0  # preferCanvas: markers are drawn on a canvas
+        canvas = page.locator("#map canvas")
+        assert canvas.count() >= 1
+        assert _variance(page.locator("#map").screenshot()) > 8
+        assert _variance(page.locator("#chart-indicators").screenshot()) > 8
+        if page.locator("#chart-distance").is_visible():
+            assert _variance(page.locator("#chart-distance").screenshot()) > 8
+        # switching the colouring category redraws without errors
+        options = page.locator("#colour-by option").all_inner_texts()
+        assert len(options) >= 2
+        page.select_option("#colour-by", index=1)
+        page.wait_for_timeout(200)
+        assert errors == []
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        keep = Path("/tmp/lifecircle-report-shots")
+        if keep.parent.exists():
+            keep.mkdir(exist_ok=True)
+            shutil.copy(shot, keep / shot.name)
+    finally:
+        page.close()
+
+
+def test_district_page_draws_offline(browser, pages, tmp_path):
+    page, errors, requests = _open(browser, pages / "district.html")
+    try:
+        assert errors == []
+        assert _only_local(requests) == []
+        assert _variance(page.locator("#map").screenshot()) > 8
+        assert _variance(page.locator("#chart-grades").screenshot()) > 8
+        assert page.locator("#matrix tbody tr").count() == 4
+        assert "示例数据：几何为生成数据" in page.locator("#generated-notice").inner_text()
+        shot = tmp_path / "district.png"
+        page.screenshot(path=str(shot), full_page=True)
+        keep = Path("/tmp/lifecircle-report-shots")
+        if keep.parent.exists():
+            keep.mkdir(exist_ok=True)
+            shutil.copy(shot, keep / shot.name)
+    finally:
+        page.close()
+
+
+def test_tiles_are_off_by_default_and_requested_when_asked(browser, checkup_dir, tmp_path):
+    render_circle_report(
+        checkup_dir, "C02", tmp_path, formats="html", tile_url="http://127.0.0.1:9/{z}/{x}/{y}.png"
+    )
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((tmp_path / "C02.html").as_uri())
+    page.wait_for_selector("body[data-rendered='1']", timeout=30_000)
+    page.wait_for_timeout(300)
+    page.close()
+    assert any(u.startswith("http://127.0.0.1:9/") for u in requests)
