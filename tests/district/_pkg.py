@@ -49,7 +49,9 @@ def grid_lines(n: int = 11) -> gpd.GeoDataFrame:
             a = (x0 + (x1 - x0) * k / (n - 1), y0 + (y1 - y0) * k / (n - 1))
             b = (x0 + (x1 - x0) * (k + 1) / (n - 1), y0 + (y1 - y0) * (k + 1) / (n - 1))
             segs.append(shapely.LineString([a, b]))
-    return gpd.GeoDataFrame({"highway": ["residential"] * len(segs)}, geometry=segs, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"highway": ["residential"] * len(segs)}, geometry=segs, crs="EPSG:4326"
+    )
 
 
 def manifest(**extra: object) -> dict:

@@ -105,7 +105,11 @@ def _validate(data: Any, path: Path) -> None:
             fix="write 'key: value' lines (see docs/district-format.md).",
         )
     validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
+    # shallowest first; a misspelt key before the 'required' error it causes
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), e.validator != "additionalProperties", e.message),
+    )
     if errors:
         err = errors[0]
         field = _field_of(err)
