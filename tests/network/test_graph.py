@@ -73,3 +73,12 @@ def test_points_in_a_network_layer_name_the_row():
 def test_degrees_are_refused_with_a_fix():
     with pytest.raises(CRSError, match="metric"):
         graph_from_lines(_lines(shapely.LineString([(113, 28), (113.01, 28)]), crs="EPSG:4326"))
+
+
+def test_node_crossings_joins_lines_that_cross():
+    g = graph_from_lines(
+        _lines(shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(50, -50), (50, 50)])),
+        node_crossings=True,
+    )
+    assert g.n_nodes == 5 and g.n_edges == 4
+    assert len(g.component_sizes) == 1

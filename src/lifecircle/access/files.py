@@ -23,6 +23,8 @@ def access_from_files(
     walk_speed_m_per_min: float = 80.0,
     crs=None,
     coords: str = "wgs84",
+    network_coords: str = "wgs84",
+    node_crossings: bool = False,
     max_snap_m: float = 200.0,
     categories: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -50,8 +52,10 @@ def access_from_files(
     if osm is not None:
         graph = graph_from_osm(osm, crs=crs)
     else:
-        lines = read_layer(network, geometry="line", coords=coords)
-        graph = graph_from_lines(to_metric(lines, crs=crs), source=str(network))
+        lines = read_layer(network, geometry="line", coords=network_coords)
+        graph = graph_from_lines(
+            to_metric(lines, crs=crs), source=str(network), node_crossings=node_crossings
+        )
     report("read", 3, 3)
     return compute_access(
         graph,

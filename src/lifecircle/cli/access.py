@@ -32,7 +32,13 @@ def access_command(
     minutes: str | None = typer.Option(None, "--minutes", help="步行分钟数，如 5,10,15"),
     speed: float = typer.Option(80.0, "--speed", help="步行速度（米/分钟）"),
     crs: str | None = typer.Option(None, "--crs", help="计算用米制坐标系，默认按数据选 UTM 带"),
-    coords: str = typer.Option("wgs84", "--coords", help="经纬度坐标系：wgs84/cgcs2000/gcj02/bd09"),
+    coords: str = typer.Option(
+        "wgs84", "--coords", help="住宅点与设施点的经纬度坐标系：wgs84/cgcs2000/gcj02/bd09"
+    ),
+    network_coords: str = typer.Option("wgs84", "--network-coords", help="路网经纬度坐标系"),
+    node_crossings: bool = typer.Option(
+        False, "--node-crossings", help="线在交叉处即连通（路网无交点顶点时使用）"
+    ),
     max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
 ) -> None:
     """步行可达性：每个住宅点到每类设施的最近距离、半径内数量、覆盖率与千人供给（2SFCA）。"""
@@ -49,6 +55,8 @@ def access_command(
             walk_speed_m_per_min=speed,
             crs=crs,
             coords=coords,
+            network_coords=network_coords,
+            node_crossings=node_crossings,
             max_snap_m=max_snap,
             progress=progress,
         )

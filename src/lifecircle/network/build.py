@@ -16,6 +16,7 @@ def graph_from_lines(
     *,
     source: str | None = None,
     tolerance_m: float = 0.01,
+    node_crossings: bool = False,
     keep_attrs: tuple[str, ...] = _KEEP,
 ) -> WalkGraph:
     """Node a line layer and return its walking graph.
@@ -33,6 +34,10 @@ def graph_from_lines(
         File name, for error messages.
     tolerance_m
         Vertices closer than this are the same node.
+    node_crossings
+        Also join lines wherever they cross or touch (GEOS noding), for road layers drawn
+        without vertices at junctions. Bridges then become junctions too, and line
+        attributes are dropped: prefer a properly noded layer.
     keep_attrs
         Line attributes carried onto the edges when present.
     """
@@ -56,6 +61,10 @@ def graph_from_lines(
             msg, file=src, row=row, field="geometry", fix="keep only LineString rows."
         )
     parts, part_row = shapely.get_parts(geoms, return_index=True)
+    if node_crossings:
+        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+        part_row = np.zeros(len(parts), dtype=np.int64)
+        keep_attrs = ()
     attrs = {c: lines[c].to_numpy()[part_row] for c in keep_attrs if c in lines.columns}
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     n = len(coords)

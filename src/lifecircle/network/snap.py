@@ -52,27 +52,21 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
     idx = np.flatnonzero(valid)
     if len(idx):
         tree = shapely.STRtree(graph.edge_geometry)
-        (pi, ei), dist = tree.query_nearest(
-            points[idx], max_distance=max_snap_m, return_distance=True, all_matches=True
-        )
+        # No max_distance in the query: GEOS is slower with one, and the distance of a
+        # too-far point is worth reporting anyway.
+        (pi, ei), dist = tree.query_nearest(points[idx], return_distance=True, all_matches=True)
         # all_matches returns every equally near edge: keep the lowest edge index.
         order = np.lexsort((ei, pi))
         pi, ei, dist = pi[order], ei[order], dist[order]
         first = np.ones(len(pi), dtype=bool)
         first[1:] = pi[1:] != pi[:-1]
         pi, ei, dist = pi[first], ei[first], dist[first]
+        distance[idx[pi]] = dist
         within = dist <= max_snap_m
-        pi, ei, dist = pi[within], ei[within], dist[within]
+        reason[idx[pi[~within]]] = REASON_TOO_FAR
+        pi, ei = pi[within], ei[within]
         target = idx[pi]
         edge[target] = ei
-        distance[target] = dist
         offset[target] = shapely.line_locate_point(graph.edge_geometry[ei], points[target])
-        too_far = np.ones(len(idx), dtype=bool)
-        too_far[pi] = False
-        far = idx[too_far]
-        reason[far] = REASON_TOO_FAR
-        if len(far):  # report how far they are, so a user can judge the data
-            (fi, _), fdist = tree.query_nearest(points[far], return_distance=True)
-            distance[far[fi]] = fdist
     offset = np.clip(offset, 0.0, np.where(edge >= 0, graph.edge_length[np.maximum(edge, 0)], 0.0))
     return Snapped(edge=edge, offset=offset, distance=distance, reason=reason)

@@ -1,0 +1,5 @@
+"""``python -m lifecircle`` runs the ``lifecircle`` command."""
+
+from lifecircle.cli import main
+
+main()
