@@ -90,7 +90,7 @@ def test_minutes_name_the_columns(files, tmp_path):
 
 
 def test_bad_input_stops_with_a_named_error_and_writes_nothing(files, tmp_path):
-    net, homes, fac = files
+    net, _homes, fac = files
     bad = tmp_path / "bad.csv"
     bad.write_text("id,population,lon,lat\nA,10,113.0,28.1\nA,20,113.001,28.1\n", encoding="utf-8")
     out = tmp_path / "out"
