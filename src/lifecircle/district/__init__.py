@@ -3,5 +3,6 @@
 from lifecircle.district.loader import load_district
 from lifecircle.district.manifest import read_manifest, schema
 from lifecircle.district.model import District
+from lifecircle.district.osm import district_from_osm
 
-__all__ = ["District", "load_district", "read_manifest", "schema"]
+__all__ = ["District", "district_from_osm", "load_district", "read_manifest", "schema"]
