@@ -7,29 +7,36 @@ import math
 import numpy as np
 import shapely
 
+_ANCHOR = 0.381966  # fraction of a cell between the bounding box and the lattice origin
+
 
 def hex_side(area_km2: float) -> float:
     """Side (= circumradius) in metres of a regular hexagon of ``area_km2``: A = 3√3/2 · s²."""
     return math.sqrt(2.0 * area_km2 * 1e6 / (3.0 * math.sqrt(3.0)))
 
 
-def hexagon_grid(x: np.ndarray, y: np.ndarray, area_km2: float) -> np.ndarray:
+def hexagon_grid(x: np.ndarray, y: np.ndarray, area_km2: float) -> tuple[np.ndarray, np.ndarray]:
     """Pointy-top hexagons of ``area_km2`` that hold at least one of the points.
 
-    The lattice is anchored at the south-west corner of the points' bounding box, so the
-    same points give the same cells. Cells are ordered north to south, then west to east.
+    The lattice is anchored a fixed fraction of a cell south-west of the points' bounding
+    box, so the same points give the same cells and the extreme points do not sit on a
+    cell edge. Cells are ordered north to south, then west to east.
 
     Returns
     -------
-    numpy.ndarray of shapely.Polygon
+    cells : numpy.ndarray of shapely.Polygon
         One hexagon per occupied cell.
+    cell_of : numpy.ndarray of int
+        Index into ``cells`` of each point's cell (its nearest centre), so no point is
+        lost to floating point on a shared edge.
     """
     if not area_km2 > 0:
         raise ValueError("hex_area_km2 must be positive")
     s = hex_side(area_km2)
     w = math.sqrt(3.0) * s  # distance between neighbouring centres in a row
     dy = 1.5 * s  # distance between rows
-    x0, y0 = float(np.min(x)), float(np.min(y))
+    x0 = float(np.min(x)) - _ANCHOR * w
+    y0 = float(np.min(y)) - _ANCHOR * s
     # candidate cell per point: nearest centre among the two nearest rows (exact for hexagons)
     row_f = (y - y0) / dy
     best = np.full(len(x), np.inf)
@@ -45,7 +52,9 @@ def hexagon_grid(x: np.ndarray, y: np.ndarray, area_km2: float) -> np.ndarray:
         best = np.where(take, d, best)
         cell_r = np.where(take, r.astype(np.int64), cell_r)
         cell_c = np.where(take, c.astype(np.int64), cell_c)
-    cells = np.unique(np.column_stack([-cell_r, cell_c]), axis=0)  # north first, then west
+    cells, cell_of = np.unique(
+        np.column_stack([-cell_r, cell_c]), axis=0, return_inverse=True
+    )  # north first, then west
     angles = np.deg2rad(np.arange(6) * 60.0 + 30.0)  # pointy top: vertices at 30°, 90° …
     out = np.empty(len(cells), dtype=object)
     for k, (neg_r, c) in enumerate(cells):
@@ -55,7 +64,7 @@ def hexagon_grid(x: np.ndarray, y: np.ndarray, area_km2: float) -> np.ndarray:
         out[k] = shapely.Polygon(
             np.column_stack([cx + s * np.cos(angles), cy + s * np.sin(angles)])
         )
-    return out
+    return out, cell_of.ravel()
 
 
 def hex_ids(n: int) -> list[str]:

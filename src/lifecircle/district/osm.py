@@ -240,14 +240,16 @@ def _given_circles(
     )
 
 
-def _hex_circles(homes: gpd.GeoDataFrame, area_km2: float) -> gpd.GeoDataFrame:
-    cells = hexagon_grid(homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy(), area_km2)
+def _hex_circles(homes: gpd.GeoDataFrame, area_km2: float) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    x, y = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
+    cells, cell_of = hexagon_grid(x, y, area_km2)
     ids = hex_ids(len(cells))
-    return gpd.GeoDataFrame(
+    table = gpd.GeoDataFrame(
         {"circle_id": ids, "name": [f"六边形单元 {i}" for i in ids], "street": ""},
         geometry=list(cells),
         crs=homes.crs,
     )
+    return table, np.asarray(ids, dtype=object)[cell_of]
 
 
 def district_from_osm(
@@ -313,7 +315,10 @@ def district_from_osm(
             )
         )
     provisional = circles is None
-    table = _hex_circles(homes, hex_area_km2) if provisional else _given_circles(circles, metric)
+    if provisional:
+        table, home_circle = _hex_circles(homes, hex_area_km2)
+    else:
+        table = _given_circles(circles, metric)
     if provisional:
         warnings.append(
             warning(
@@ -325,7 +330,9 @@ def district_from_osm(
         )
     geoms = np.asarray(table.geometry.values, dtype=object)
     ids = table["circle_id"].tolist()
-    homes["circle_id"] = pd.Series(locate(homes.geometry.values, geoms, ids), dtype=object)
+    if not provisional:
+        home_circle = locate(homes.geometry.values, geoms, ids)
+    homes["circle_id"] = pd.Series(home_circle, dtype=object)
     outside = int(homes["circle_id"].isna().sum())
     if outside:
         warnings.append(
