@@ -193,6 +193,28 @@ def test_network_file_shares_endpoints_exactly(package):
     assert n > 5_000  # a small district still has thousands of walkable nodes
 
 
+def _distance_to_network(package: Path, layer: str) -> pd.Series:
+    """Distance (m) from each point of ``layer`` to the nearest edge of the package network."""
+    tree = shapely.STRtree(_read(package / "network.gpkg").geometry.to_numpy())
+    pts = _read(package / f"{layer}.gpkg")
+    (i, _), dist = tree.query_nearest(pts.geometry.to_numpy(), return_distance=True)
+    out = np.full(len(pts), np.inf)
+    out[i] = dist
+    return pd.Series(out, index=pts["id"])
+
+
+def _assert_near_network(package: Path, max_m: float = 150.0) -> None:
+    for layer in ("compounds", "facilities"):
+        d = _distance_to_network(package, layer)
+        far = d[d > max_m]
+        assert far.empty, f"{len(far)} {layer} farther than {max_m} m: {far.head().to_dict()}"
+
+
+def test_compounds_and_facilities_lie_near_the_kept_network(package):
+    """Nothing is stranded on a piece of street grid that was dropped (e.g. beyond the river)."""
+    _assert_near_network(package)
+
+
 def test_every_category_present_with_capacities_and_areas(package):
     fac = _read(package / "facilities.gpkg")
     assert list(fac.columns) == ["id", "name", "category", "capacity", "floor_area_m2", "geometry"]
@@ -285,4 +307,5 @@ def test_city_scale_has_100k_nodes_and_is_fast(tmp_path):
     comp = _read(out / "compounds.gpkg")
     assert 3_000 <= len(comp) <= 6_000
     assert comp["population"].sum() == CENSUS_TOTAL
+    _assert_near_network(out)
     assert seconds < 30, f"generation took {seconds:.1f} s"  # about 3-4 s measured

@@ -9,13 +9,17 @@ import shapely
 
 from lifecircle.demo._layout import CRS, Layout
 from lifecircle.demo._names import compound_names, largest_remainder
+from lifecircle.demo._network import Network
 
 COMPOUNDS_AT_SCALE_1 = 4200
 PERSONS_PER_HOUSEHOLD = 2.8
+# A compound's gate is at most this far from a kept street or path (campus blocks without
+# footpaths are about 90 m from their edge streets in the middle).
+MAX_FROM_NETWORK_M = 70.0
 
 
-def _sample_in(poly, n, rng, layout, centres=None, sd=0.0):
-    """``n`` dry points in ``poly``: uniform, or around ``centres`` with spread ``sd``."""
+def _sample_in(poly, n, rng, layout, network, centres=None, sd=0.0):
+    """``n`` dry points in ``poly`` near the kept network: uniform, or around ``centres``."""
     minx, miny, maxx, maxy = poly.bounds
     got = np.empty((0, 2))
     for attempt in range(60):
@@ -28,14 +32,21 @@ def _sample_in(poly, n, rng, layout, centres=None, sd=0.0):
         ok = shapely.contains_xy(poly, pts[:, 0], pts[:, 1]) & ~layout.in_river(
             pts[:, 0], pts[:, 1], margin=20.0
         )
+        ok[ok] = network.near(pts[ok, 0], pts[ok, 1], MAX_FROM_NETWORK_M)
         got = np.vstack([got, pts[ok]])
         if len(got) >= n:
             return got[:n]
-    raise RuntimeError("could not place compounds in a community cell")  # pragma: no cover
+    raise RuntimeError(
+        "could not place compounds in a community cell near the street network"
+    )  # pragma: no cover
 
 
 def make_compounds(
-    layout: Layout, communities: gpd.GeoDataFrame, scale: float, rng: np.random.Generator
+    layout: Layout,
+    network: Network,
+    communities: gpd.GeoDataFrame,
+    scale: float,
+    rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
     """Compounds with population summing exactly to each community's population."""
     n_total = max(3 * len(communities), round(COMPOUNDS_AT_SCALE_1 * scale))
@@ -46,9 +57,9 @@ def make_compounds(
     for row, n in zip(communities.itertuples(index=False), per_comm, strict=True):
         poly = row.geometry
         k = max(1, round(n / 12))
-        centres = _sample_in(poly, k, rng, layout)
+        centres = _sample_in(poly, k, rng, layout, network)
         sd = min(90.0, np.sqrt(poly.area) / 8)
-        pts = _sample_in(poly, int(n), rng, layout, centres=centres, sd=sd)
+        pts = _sample_in(poly, int(n), rng, layout, network, centres=centres, sd=sd)
         pts = pts[np.lexsort((pts[:, 0], -pts[:, 1]))]
         pop = largest_remainder(int(row.population), rng.lognormal(0.0, 0.6, n), minimum=1)
         north = (pts[:, 1] - layout.y0) / layout.height  # older estates in the old north

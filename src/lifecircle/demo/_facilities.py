@@ -23,6 +23,9 @@ from lifecircle.demo._names import largest_remainder, stem
 from lifecircle.demo._network import Network
 
 LEVELS = ("good", "middling", "poor")
+# A facility is at most this far from a kept street or path (compounds: 70 m, so a facility
+# left on its compound is nearer still).
+MAX_FROM_NETWORK_M = 90.0
 
 # id: (name suffix, service radius m, role). Roles: "basic" services every circle must have
 # within a short walk; "quality" ones that make the difference between AA and AAA.
@@ -113,14 +116,16 @@ def assign_levels(n_circles: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(base)
 
 
-def _offset(x, y, rng, layout, dist=(15.0, 35.0), cells=None):
-    """Move points a little off their compound; stay dry and inside the compound's cell."""
+def _offset(x, y, rng, layout, network, dist=(15.0, 35.0), cells=None):
+    """Move points a little off their compound; stay dry, inside the compound's cell and
+    near the kept network (else the point stays on its compound)."""
     ang = rng.uniform(0, 2 * np.pi, len(x))
     r = rng.uniform(*dist, len(x))
     fx, fy = x + r * np.cos(ang), y + r * np.sin(ang)
     wet = layout.in_river(fx, fy, margin=5.0)
     if cells is not None:
         wet |= ~shapely.contains_xy(cells, fx, fy)
+    wet |= ~network.near(fx, fy, MAX_FROM_NETWORK_M)
     return np.round(np.where(wet, x, fx), 2), np.round(np.where(wet, y, fy), 2)
 
 
@@ -203,19 +208,21 @@ def make_facilities(
                 idx = np.flatnonzero(compound_circle == c)
                 picked.append(np.array([_far_one(idx, cx, cy, pop, east)]))
         pick = np.sort(np.concatenate(picked)) if picked else np.empty(0, int)
-        fx, fy = _offset(cx[pick], cy[pick], rng, layout, cells=cell_of[pick])
+        fx, fy = _offset(cx[pick], cy[pick], rng, layout, network, cells=cell_of[pick])
         rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
     # One bigger park per good or middling circle, near its population centre.
     for c in np.flatnonzero(levels < 2):
         idx = np.flatnonzero(compound_circle == c)
         mx, my = np.average(cx[idx], weights=pop[idx]), np.average(cy[idx], weights=pop[idx])
         i = int(idx[np.argmin(np.hypot(cx[idx] - mx, cy[idx] - my))])
-        fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, (60.0, 90.0), cell_of[[i]])
+        fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, network, (60.0, 90.0), cell_of[[i]])
         rows.append(pd.DataFrame({"category": "park", "x": fx, "y": fy, "ci": [i], "big": True}))
     # Bus stops and metro stations sit on the network.
     tree = cKDTree(np.column_stack([cx, cy]))
     for cat, nodes in (("bus_stop", network.bus_nodes), ("metro_station", network.metro_nodes)):
-        fx, fy = _offset(network.node_x[nodes], network.node_y[nodes], rng, layout, (8.0, 12.0))
+        fx, fy = _offset(
+            network.node_x[nodes], network.node_y[nodes], rng, layout, network, (8.0, 12.0)
+        )
         _, near = tree.query(np.column_stack([fx, fy]))
         rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": near, "big": False}))
 

@@ -10,7 +10,7 @@ connected piece is kept. All of it is vectorised numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -44,12 +44,27 @@ class Network:
     node_y: np.ndarray
     bus_nodes: np.ndarray  # node indices on arterials, for bus stops
     metro_nodes: np.ndarray  # node indices for metro stations
+    _tree: shapely.STRtree | None = field(default=None, init=False, repr=False, compare=False)
 
     def lines(self) -> np.ndarray:
         coords = np.stack(
             [np.column_stack([self.x1, self.y1]), np.column_stack([self.x2, self.y2])], axis=1
         )
         return shapely.linestrings(coords)
+
+    def near(self, x: np.ndarray, y: np.ndarray, max_m: float) -> np.ndarray:
+        """Mask of the points within ``max_m`` of a kept edge.
+
+        Only the largest connected piece is kept, so land beyond the river or the district
+        edge whose streets were dropped is not near: nothing may be placed there.
+        """
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.lines())
+        pts = shapely.points(np.asarray(x, float), np.asarray(y, float))
+        hit = self._tree.query(pts, predicate="dwithin", distance=max_m)[0]
+        mask = np.zeros(len(pts), bool)
+        mask[hit] = True
+        return mask
 
 
 def _line_class(k: np.ndarray) -> np.ndarray:

@@ -103,7 +103,7 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
     )
     communities = make_communities(layout, rng)
     circles, circle_of = make_circles(communities)
-    compounds = make_compounds(layout, communities, scale, rng)
+    compounds = make_compounds(layout, net, communities, scale, rng)
     comm_circle = dict(zip(communities["name"], circle_of, strict=True))
     compound_circle = compounds["community"].map(comm_circle).to_numpy()
     circle_pop = np.bincount(
