@@ -148,3 +148,27 @@ def test_grid_fixture_is_noded() -> None:
     g = grid_lines(3)
     assert len(g) == 2 * 3 * 2
     assert np.allclose(shapely.length(g.geometry.to_numpy()).sum(), 2 * 3 * 2 * 0.002)
+
+
+def test_chinese_headers_and_gbk(make_package) -> None:
+    root = make_package()
+    compounds = COMPOUNDS.replace(
+        "id,name,community,street,population,households,lon,lat",
+        "编号,小区名称,所属社区,所属街道,常住人口,户数,经度,纬度",
+    )
+    (root / "compounds.csv").write_bytes(compounds.encode("gbk"))
+    circles = (
+        "生活圈编号,生活圈名称,街道,包含社区\nC1,东一,东街道,A社区、B社区\nC2,西一,西街道,C社区\n"
+    )
+    (root / "circles.csv").write_bytes(circles.encode("gbk"))
+    (root / "manual_values.csv").unlink()
+    import yaml
+
+    doc = yaml.safe_load((root / "district.yaml").read_text(encoding="utf-8"))
+    doc["layers"].pop("manual_values")
+    (root / "district.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    d = load_district(root)
+    assert d.compounds["community"].tolist()[:3] == ["A社区", "A社区", "B社区"]
+    assert d.compounds["name"].iloc[0] == "甲小区" and d.compounds["street"].iloc[0] == "东街道"
+    assert d.circles.set_index("circle_id")["population"].to_dict() == {"C1": 2300.0, "C2": 1900.0}
+    assert d.warnings == []
