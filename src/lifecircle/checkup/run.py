@@ -91,13 +91,16 @@ def run_checkup(
 
     circle_inds = [i for i in indicators if i.scope == "circle"]
     circles: list[CircleResult] = []
-    fac = district.facilities
+    fac = pd.DataFrame(district.facilities.drop(columns="geometry"))
+    homes_of = dict(tuple(homes.groupby("circle_id", sort=False)))
+    fac_of = dict(tuple(fac.groupby(fac["circle_id"].astype(str), sort=False)))
+    no_homes, no_fac = homes.iloc[:0], fac.iloc[:0]
     n = len(district.circles)
     for k, row in enumerate(district.circles.itertuples(index=False)):
         report("checkup", k, n)
         cid = str(row.circle_id)
-        h = homes[homes["circle_id"] == cid]
-        f = fac[fac["circle_id"].astype(str) == cid]
+        h = homes_of.get(cid, no_homes)
+        f = fac_of.get(cid, no_fac)
         results, shortfalls = [], []
         for ind in circle_inds:
             res, m = _evaluate(ind, h, f, label, manual.get((cid, ind.id)))
@@ -240,14 +243,17 @@ def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Mea
         dist = nearest_of_any(short, ind.facility_categories)
     else:
         dist = np.full(len(short), np.nan)
+    names = short["name"] if "name" in short.columns else short["id"]
     affected = [
         AffectedCompound(
-            id=str(r.id),
-            name=str(getattr(r, "name", r.id)),
-            population=float(r.population),
+            id=str(i),
+            name=str(nm),
+            population=float(p),
             nearest_m=float(d) if np.isfinite(d) else None,
         )
-        for r, d in zip(short.itertuples(index=False), dist, strict=True)
+        for i, nm, p, d in zip(
+            short["id"].tolist(), names.tolist(), short["population"].tolist(), dist, strict=True
+        )
     ]
     affected.sort(key=lambda a: (-a.population, a.id))
     return Shortfall(
