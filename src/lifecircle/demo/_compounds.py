@@ -1,4 +1,8 @@
-"""Generated residential compounds (小区): clustered points inside their community cell."""
+"""Generated residential compounds (小区): clustered points inside their community cell.
+
+Only where the kept street network is near: land cut off by the river at the district edge
+loses its streets (only the largest connected piece of network is kept) and gets no compound.
+"""
 
 from __future__ import annotations
 

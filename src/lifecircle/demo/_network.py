@@ -44,13 +44,17 @@ class Network:
     node_y: np.ndarray
     bus_nodes: np.ndarray  # node indices on arterials, for bus stops
     metro_nodes: np.ndarray  # node indices for metro stations
+    _lines: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _tree: shapely.STRtree | None = field(default=None, init=False, repr=False, compare=False)
 
     def lines(self) -> np.ndarray:
-        coords = np.stack(
-            [np.column_stack([self.x1, self.y1]), np.column_stack([self.x2, self.y2])], axis=1
-        )
-        return shapely.linestrings(coords)
+        """One straight LineString per edge (built once; shapely geometries are immutable)."""
+        if self._lines is None:
+            coords = np.stack(
+                [np.column_stack([self.x1, self.y1]), np.column_stack([self.x2, self.y2])], axis=1
+            )
+            self._lines = shapely.linestrings(coords)
+        return self._lines
 
     def near(self, x: np.ndarray, y: np.ndarray, max_m: float) -> np.ndarray:
         """Mask of the points within ``max_m`` of a kept edge.
