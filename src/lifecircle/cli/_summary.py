@@ -11,6 +11,8 @@ GRADE_ZH = {"NONE": "未达标", "AA": "AA型", "AAA": "AAA型"}
 def print_checkup_summary(result, console: Console | None = None, *, limit: int = 60) -> None:
     """Print notices, the per-circle table and the grade counts of a CheckupResult."""
     console = console or Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # logs and pipes: no need to wrap at 80
     run = result.run
     if run.get("generated_geometry"):
         console.print(
@@ -25,7 +27,7 @@ def print_checkup_summary(result, console: Console | None = None, *, limit: int 
         console.print(f"[dim]{cat['notice_zh'].strip()}[/dim]")
     table = Table(title=f"{run['district']['name']} 生活圈体检结果")
     for col, just in (
-        ("编号", "left"), ("生活圈", "left"), ("街道", "left"), ("人口", "right"),
+        ("编号", "left"), ("生活圈", "left"), ("人口", "right"),
         ("约束性达标", "right"), ("评级", "left"), ("主要短板", "left"),
     ):  # fmt: skip
         table.add_column(col, justify=just)
@@ -35,13 +37,13 @@ def print_checkup_summary(result, console: Console | None = None, *, limit: int 
         else 0
     )
     for c in result.circles[:limit]:
-        main = [s.name_zh for s in c.shortfalls if s.category == "constraint"][:3]
+        main = _short_names([s for s in c.shortfalls if s.category == "constraint"])
         colour = {"NONE": "red", "AA": "green", "AAA": "bold green"}.get(c.grade, "")
         table.add_row(
-            c.id, c.name, c.street, f"{c.population:,.0f}",
+            c.id, c.name, f"{c.population:,.0f}",
             f"{c.constraint_passed}/{n_constraint}",
             f"[{colour}]{GRADE_ZH.get(c.grade, c.grade)}[/{colour}]",
-            "、".join(main) or "—",
+            main or "—",
         )  # fmt: skip
     console.print(table)
     g = result.summary["grades"]
@@ -56,3 +58,18 @@ def print_checkup_summary(result, console: Console | None = None, *, limit: int 
         console.print(
             f"[yellow]……另有 {len(result.warnings) - 10} 条提示，见 checkup.json[/yellow]"
         )
+
+
+def _short_names(shortfalls) -> str:
+    """Short Chinese names of what is lacking: the facility kinds, else the indicator name."""
+    from lifecircle.standards import load_taxonomy
+
+    tax = load_taxonomy()
+    names: list[str] = []
+    for s in shortfalls:
+        cats = [tax.name_zh(c) if c in tax else c for c in s.facility_categories]
+        for name in cats or [s.name_zh]:
+            if name not in names:
+                names.append(name)
+    shown = "、".join(names[:4])
+    return shown + ("等" if len(names) > 4 else "")

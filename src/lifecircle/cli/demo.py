@@ -29,15 +29,25 @@ def demo_command(
 
     console = Console()
     t0 = time.perf_counter()
+    stages: list[tuple[str, float]] = []
+
+    def done(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages.append((stage, now - since))
+        return now
+
     out.mkdir(parents=True, exist_ok=True)
     package = generate_demo(out / "district", seed=seed, scale=scale)
     console.print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
+    t = done("生成示例区", t0)
     district = load_district(package)
     catalogue = load_catalogue("changsha-provisional")
+    t = done("读取与校验", t)
     with progress_callback() as progress:
         checkup = run_checkup(district, catalogue, progress=progress)
     checkup_dir = out / "checkup"
     checkup.write(checkup_dir)
+    t = done("专项体检", t)
     print_checkup_summary(checkup.result, console)
     where = [f"体检结果：{checkup_dir / 'checkup.json'}（以及 circles.gpkg、compounds.gpkg）"]
     if reports:
@@ -45,6 +55,7 @@ def demo_command(
 
         report_dir = out / "reports"
         render_reports(checkup_dir, report_dir)
+        t = done("体检报告", t)
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         worst = min(checkup.result.circles, key=lambda c: (c.constraint_passed, c.id))
         where.append(f"短板最多的生活圈：{report_dir / (worst.id + '.html')}（{worst.name}）")
@@ -59,7 +70,9 @@ def demo_command(
         with session_scope(engine, actor="demo") as session:
             seed_demo_programme(session, checkup.result.to_dict())
         engine.dispose()
+        t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
-    console.print(f"\n完成，用时 {time.perf_counter() - t0:.1f} 秒。请查看：")
+    timing = "，".join(f"{name} {secs:.1f} 秒" for name, secs in stages)
+    console.print(f"\n完成，用时 {time.perf_counter() - t0:.1f} 秒（{timing}）。请查看：")
     for line in where:
         console.print(f"  • {line}")
