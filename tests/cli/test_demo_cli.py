@@ -1,0 +1,32 @@
+"""``lifecircle demo`` end to end, in a small form (the full-scale run is in benchmarks/demo.py)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+
+def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "lifecircle", "demo", "--scale", "0.05", "--out", str(tmp_path / "d")],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "d"
+    assert "示例数据：几何为生成数据" in r.stdout
+    assert "并非" in r.stdout  # the circles are not the official list
+    data = json.loads((out / "checkup" / "checkup.json").read_text(encoding="utf-8"))
+    assert data["run"]["generated_geometry"] is True
+    assert data["run"]["notice"] == "示例数据：几何为生成数据"
+    assert data["summary"]["circles"] == 49
+    assert data["summary"]["population"] == 1264895
+    assert (out / "reports" / "district.html").exists()
+    assert (out / "reports" / "C01.docx").exists()
+    with sqlite3.connect(out / "lifecircle.db") as con:
+        (n_projects,) = con.execute("select count(*) from project").fetchone()
+    assert n_projects > 0
+    for path in out.rglob("*"):
+        if path.suffix in {".json", ".html", ".csv", ".yaml"}:
+            assert "和记AG" not in path.read_text(encoding="utf-8", errors="ignore"), path
