@@ -149,7 +149,9 @@ def run_scipy_nearest(lines, homes, fac):
 
     uniq, m = _csgraph(lines)
     fn = np.unique(_nearest_node(uniq, fac.geometry.values))
+    t0 = time.perf_counter()
     d = dijkstra(m, directed=False, indices=fn, min_only=True)
+    PHASES["multi-source dijkstra"] = time.perf_counter() - t0
     return d[_nearest_node(uniq, homes.geometry.values)], None
 
 
@@ -159,9 +161,11 @@ def run_scipy_counts(lines, homes, fac):
     uniq, m = _csgraph(lines)
     fn = _nearest_node(uniq, fac.geometry.values)
     cnt = np.zeros(m.shape[0], dtype=np.int64)
+    t0 = time.perf_counter()
     for chunk in np.array_split(fn, max(1, len(fn) // 250)):  # bounded memory: 250 rows
         d = dijkstra(m, directed=False, indices=chunk, limit=RADIUS)
         cnt += (d <= RADIUS).sum(axis=0)
+    PHASES["bounded dijkstra"] = time.perf_counter() - t0
     return None, cnt[_nearest_node(uniq, homes.geometry.values)]
 
 
@@ -194,6 +198,7 @@ ENGINES = {
 def _child(fn, args, conn):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # peers print progress from C++; keep the table readable
+    PHASES.clear()  # the parent's warm-up run filled it
     start_rss = _rss_kb()
     t0 = time.perf_counter()
     try:
@@ -212,7 +217,7 @@ def _summ(a):
         return None
     a = np.asarray(a, dtype=float)
     fin = a[np.isfinite(a) & (a < 4e6)]
-    return (float(fin.mean()) if len(fin) else float("nan"), int(len(fin)))
+    return (float(fin.mean()) if len(fin) else float("nan"), len(fin))
 
 
 def _rss_kb() -> int:
@@ -237,16 +242,18 @@ def run_all(name, lines, homes, fac, skip):
         secs, mem, err, near, cnt, phases = parent.recv()
         p.join()
         rows.append((engine, secs, mem, err, near, cnt))
-        if engine == "lifecircle":
-            rows.extend((f"  lifecircle: {k}", v, None, "phase", None, None) for k, v in phases.items())
+        rows.extend((f"  {engine}: {k}", v, None, "phase", None, None) for k, v in phases.items())
         print(f"  {name}: {engine} done in {secs:.2f} s", file=sys.stderr, flush=True)
     return rows
 
 
 def print_table(name, info, rows):
     base = next(r for r in rows if r[0] == "lifecircle")
+    phase = {r[0].strip(): r[1] for r in rows if r[3] == "phase"}
     print(f"\n### {name}: {info}\n")
-    print("| engine | seconds | × lifecircle | peak MB | mean nearest m (n) | mean count (n) | note |")
+    print(
+        "| engine | seconds | × lifecircle | peak MB | mean nearest m (n) | mean count (n) | note |"
+    )
     print("|---|---:|---:|---:|---|---|---|")
     for engine, secs, mem, err, near, cnt in rows:
         if secs is None or mem is None:
@@ -257,6 +264,23 @@ def print_table(name, info, rows):
         fmt = lambda s: "–" if s is None else f"{s[0]:.1f} ({s[1]})"  # noqa: E731
         print(f"| {engine} | {secs:.2f} | {ratio:.1f} | {mem:.0f} | {fmt(near)} | {fmt(cnt)} "
               f"| {err or ''} |")  # fmt: skip
+    kernel = [
+        ("nearest: lifecircle vs scipy multi-source Dijkstra", "lifecircle: nearest",
+         "scipy nearest: multi-source dijkstra"),
+        ("counts: lifecircle vs scipy bounded Dijkstra", "lifecircle: counts",
+         "scipy counts: bounded dijkstra"),
+    ]  # fmt: skip
+    print()
+    for label, ours, theirs in kernel:
+        if ours in phase and theirs in phase and phase[ours]:
+            print(f"- {label}: {phase[ours]:.3f} s vs {phase[theirs]:.3f} s "
+                  f"({phase[theirs] / phase[ours]:.1f}x)")  # fmt: skip
+    mem = {r[0]: r[2] for r in rows if r[2] is not None}
+    for peer in ("pandana", "cityseer"):
+        if peer in mem and peer in {r[0] for r in rows if r[1]}:
+            t = {r[0]: r[1] for r in rows}
+            print(f"- end to end: {peer} / lifecircle = {t[peer] / base[1]:.1f}x time, "
+                  f"lifecircle peak memory = {mem['lifecircle'] / mem[peer]:.2f} of {peer}'s")  # fmt: skip
 
 
 def main() -> None:
