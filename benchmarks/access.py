@@ -130,7 +130,7 @@ def run_cityseer(lines, homes, fac):
     xy = np.stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()], 1)
     hn = _nearest_node(xy, homes.geometry.values)
     near = nodes[f"cc_fac_nearest_max_{int(RADIUS)}"].to_numpy()[hn]
-    cnt_col = [c for c in nodes.columns if c.startswith(f"cc_fac_{int(RADIUS)}")][0]
+    cnt_col = next(c for c in nodes.columns if c.startswith(f"cc_fac_{int(RADIUS)}"))
     return near, nodes[cnt_col].to_numpy()[hn]
 
 
