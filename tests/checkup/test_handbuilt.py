@@ -137,3 +137,17 @@ def test_checkup_command(package, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "AAA型 1" in r.stdout and "未达标 1" in r.stdout
     assert (tmp_path / "out" / "checkup.json").exists()
+
+
+def test_checkup_json_follows_its_schema_and_bad_files_are_named(checkup, tmp_path):
+    from lifecircle.checkup.result import validate_checkup_json
+    from lifecircle.errors import SchemaError
+
+    checkup.write(tmp_path)
+    data = json.loads((tmp_path / "checkup.json").read_text(encoding="utf-8"))
+    validate_checkup_json(data)
+    data["circles"][0]["grade"] = "A+"
+    (tmp_path / "checkup.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SchemaError) as err:
+        CheckupResult.read(tmp_path)
+    assert "circles/0/grade" in str(err.value) and "checkup.json" in str(err.value)

@@ -153,11 +153,35 @@ class CheckupResult:
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> CheckupResult:
-        """Read ``checkup.json`` (a file, or the folder holding it)."""
+        """Read and validate ``checkup.json`` (a file, or the folder holding it)."""
         path = Path(path)
         if path.is_dir():
             path = path / "checkup.json"
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        validate_checkup_json(data, source=str(path))
+        return cls.from_dict(data)
+
+
+def checkup_schema() -> dict[str, Any]:
+    """The JSON Schema of ``checkup.json`` (shipped as ``checkup.schema.json``)."""
+    text = (Path(__file__).parent / "checkup.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
+    """Raise SchemaError naming the field when ``data`` is not a valid checkup.json."""
+    import jsonschema
+
+    from lifecircle.errors import SchemaError
+
+    validator = jsonschema.Draft202012Validator(checkup_schema())
+    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        msg = f"not a valid checkup.json (schema {SCHEMA_VERSION}): {error.message}"
+        raise SchemaError(
+            msg, file=source, field=where, fix="write it with `lifecircle checkup` again."
+        )
 
 
 def _clean(obj: Any) -> Any:
