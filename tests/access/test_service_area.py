@@ -1,0 +1,183 @@
+"""Service areas: reached network against networkx, hand cases, polygons around the streets."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from lifecircle.access.service_area import reached_intervals, reached_lines, service_areas
+from lifecircle.network.build import graph_from_lines
+from lifecircle.network.snap import snap_points
+
+CRS = "EPSG:32649"
+
+
+def _graph(lines):
+    return graph_from_lines(gpd.GeoDataFrame(geometry=lines, crs=CRS))
+
+
+def _facilities(points, category="kindergarten"):
+    return gpd.GeoDataFrame(
+        {"id": [f"f{i}" for i in range(len(points))], "category": category},
+        geometry=[Point(p) for p in points],
+        crs=CRS,
+    )
+
+
+def _reached_length(sa, category):
+    return float(sa.loc[sa["category"] == category, "length_m"].iloc[0])
+
+
+def test_one_street_facility_in_the_middle_reaches_2r():
+    g = _graph([LineString([(0, 0), (1000, 0)])])
+    sa = service_areas(g, _facilities([(500, 0)]), categories=["kindergarten"], radius_m=200)
+    assert _reached_length(sa, "kindergarten") == pytest.approx(400.0, abs=1e-9)
+    # the cut is at the exact distance, and the polygon bands the reached part only
+    e, lo, hi = reached_intervals(g, [0], [500.0], [0.0], 200)
+    assert (e.tolist(), lo.tolist(), hi.tolist()) == ([0], [300.0], [700.0])
+    line = reached_lines(g, e, lo, hi)[0]
+    assert line.length == pytest.approx(400.0) and line.coords[0] == pytest.approx((300, 0))
+    poly = sa.geometry.iloc[0]
+    assert poly.geom_type in ("Polygon", "MultiPolygon")
+    assert poly.contains(Point(500, 0)) and poly.contains(Point(690, 30))
+    assert not poly.contains(Point(800, 0)) and not poly.contains(Point(500, 60))
+
+
+def test_snap_gap_counts_and_ends_clip():
+    g = _graph([LineString([(0, 0), (1000, 0)])])
+    fac = _facilities([(500, 30), (50, 0)])
+    sa = service_areas(g, fac, categories=["kindergarten"], radius_m=200)
+    # 2 x (200 - 30) around x=500, and [0, 250] around x=50 (clipped at the street's end)
+    assert _reached_length(sa, "kindergarten") == pytest.approx(340.0 + 250.0)
+
+
+def test_corner_and_branches():
+    # an L with a spur: the budget left at the corner is split over both ways
+    g = _graph(
+        [
+            LineString([(0, 0), (300, 0)]),
+            LineString([(300, 0), (300, 300)]),
+            LineString([(300, 0), (600, 0)]),
+        ]
+    )
+    sa = service_areas(g, _facilities([(200, 0)]), categories=["kindergarten"], radius_m=250)
+    # back 200 to x=0, forward 100 to the corner, then 150 up and 150 on
+    assert _reached_length(sa, "kindergarten") == pytest.approx(200 + 100 + 150 + 150)
+
+
+def test_categories_without_facilities_or_off_network():
+    g = _graph([LineString([(0, 0), (1000, 0)])])
+    fac = _facilities([(500, 500)])  # 500 m off the street: not snapped at 200 m
+    sa = service_areas(g, fac, categories=["kindergarten", "nursery"], radius_m=300)
+    assert sa["category"].tolist() == ["kindergarten", "nursery"]
+    assert sa["length_m"].tolist() == [0.0, 0.0]
+    assert sa.geometry.is_empty.all()
+    assert sa.crs == g.crs
+
+
+def _random_network(rng, n=7, step=120.0, drop=0.25):
+    """A jittered grid with some streets missing and some bent (three-vertex) edges."""
+    xs = np.arange(n) * step
+    pts = {(i, j): (xs[i] + rng.normal(0, 20), xs[j] + rng.normal(0, 20)) for i in range(n) for j in range(n)}  # fmt: skip
+    lines = []
+    for (i, j), p in pts.items():
+        for q in ((i + 1, j), (i, j + 1)):
+            if q in pts and rng.random() > drop:
+                a, b = np.asarray(p), np.asarray(pts[q])
+                if rng.random() < 0.4:  # bend it
+                    mid = (a + b) / 2 + rng.normal(0, 25, 2)
+                    lines.append(LineString([a, mid, b]))
+                else:
+                    lines.append(LineString([a, b]))
+    return _graph(lines)
+
+
+def _networkx_reached(graph, fac_points, radius, max_snap_m=200.0):
+    """Reached network length by plain Dijkstra on the graph cut at every facility."""
+    snapped = snap_points(graph, shapely.points(fac_points), max_snap_m=max_snap_m)
+    g = nx.Graph()
+    stops: dict[int, list[tuple[float, object]]] = {}
+    for i in np.flatnonzero(snapped.ok):
+        meet = ("meet", int(i))
+        stops.setdefault(int(snapped.edge[i]), []).append((float(snapped.offset[i]), meet))
+        g.add_edge("source", meet, weight=float(snapped.distance[i]))
+    pieces = []
+    for e in range(graph.n_edges):
+        u, v, length = int(graph.edge_u[e]), int(graph.edge_v[e]), float(graph.edge_length[e])
+        chain = [(0.0, ("node", u)), *sorted(stops.get(e, [])), (length, ("node", v))]
+        for (o1, a), (o2, b) in itertools.pairwise(chain):
+            pieces.append((a, b, o2 - o1))
+            if a != b and not (g.has_edge(a, b) and g[a][b]["weight"] <= o2 - o1):
+                g.add_edge(a, b, weight=o2 - o1)
+    if "source" not in g:
+        return 0.0
+    d = nx.single_source_dijkstra_path_length(g, "source", weight="weight")
+    total = 0.0
+    for a, b, w in pieces:
+        ra = min(w, max(0.0, radius - d.get(a, np.inf)))
+        rb = min(w, max(0.0, radius - d.get(b, np.inf)))
+        total += min(w, ra + rb)
+    return total
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_reached_length_matches_networkx(seed):
+    rng = np.random.default_rng(seed)
+    g = _random_network(rng)
+    # no parallel edges, so the exploded networkx graph is exact
+    pairs = {tuple(sorted(p)) for p in zip(g.edge_u.tolist(), g.edge_v.tolist(), strict=True)}
+    assert len(pairs) == g.n_edges
+    nf = int(rng.integers(1, 6))
+    pts = np.column_stack([rng.uniform(-50, 770, nf), rng.uniform(-50, 770, nf)])
+    fac = _facilities(pts)
+    for radius in (60.0, 150.0, 333.0, 900.0):
+        sa = service_areas(g, fac, categories=["kindergarten"], radius_m=radius)
+        want = _networkx_reached(g, pts, radius)
+        assert _reached_length(sa, "kindergarten") == pytest.approx(want, abs=0.1), radius
+        # the geometry drawn is the length measured
+        sn = snap_points(g, shapely.points(pts))
+        ok = sn.ok
+        e, lo, hi = reached_intervals(g, sn.edge[ok], sn.offset[ok], sn.distance[ok], radius)
+        drawn = shapely.length(reached_lines(g, e, lo, hi)).sum()
+        assert drawn == pytest.approx(want, abs=0.1)
+        assert np.all(np.diff(e) >= 0) and np.all(hi > lo - 1e-9)
+
+
+def test_polygon_bands_the_reached_streets():
+    rng = np.random.default_rng(11)
+    g = _random_network(rng)
+    fac = _facilities([(300.0, 300.0)])
+    sa = service_areas(g, fac, categories=["kindergarten"], radius_m=250, buffer_m=40)
+    poly = sa.geometry.iloc[0]
+    assert poly.is_valid and not poly.is_empty
+    sn = snap_points(g, shapely.points([(300.0, 300.0)]))
+    e, lo, hi = reached_intervals(g, sn.edge, sn.offset, sn.distance, 250)
+    lines = reached_lines(g, e, lo, hi)
+    exact = shapely.union_all(shapely.buffer(lines, 40.0))
+    # the traced band is the exact buffer to within about a cell (10 m): a little wide
+    assert 0.97 < poly.area / exact.area < 1.10
+    assert poly.symmetric_difference(exact).area / exact.area < 0.15
+    assert shapely.buffer(exact, 12).contains(poly)
+    assert poly.buffer(12).contains(shapely.union_all(lines))
+
+
+def test_full_demo_scale_is_fast(tmp_path):
+    """The 1000 m categories of the small demo, timed loosely: vectorised, not per edge."""
+    import time
+
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+
+    d = load_district(generate_demo(tmp_path / "district", scale=0.05))
+    cats = ["kindergarten", "nursery", "community_health_station", "pharmacy"]
+    t0 = time.perf_counter()
+    sa = service_areas(d.graph, d.facilities, categories=cats, radius_m=1000)
+    assert time.perf_counter() - t0 < 10
+    assert sa["length_m"].gt(0).all() and sa.geometry.is_valid.all()
+    assert (sa["length_m"] <= d.graph.edge_length.sum() + 1e-6).all()
