@@ -16,7 +16,9 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
     - ``circles.gpkg``: one polygon per circle with its grade, population and one
       ``pass__<indicator>`` column per constraint indicator (1 pass, 0 fail, null missing);
     - ``compounds.gpkg``: one point per compound with ``circle_id`` and every access column;
-    - ``facilities.gpkg``: the facilities with the circle they are located in.
+    - ``facilities.gpkg``: the facilities with the circle they are located in;
+    - ``service_areas.gpkg``: per facility category of a circle-scope coverage indicator,
+      the walking network within the indicator's radius, as polygons (for maps).
     """
     from lifecircle.io import write_atomic, write_gpkg
 
@@ -33,7 +35,37 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
     fac = district.facilities.copy()
     fac["circle_id"] = fac["circle_id"].astype("string")
     written.append(write_gpkg(fac, out / "facilities.gpkg", layer="facilities"))
+    written.append(
+        write_gpkg(_service_areas_layer(checkup), out / "service_areas.gpkg", layer="service_areas")
+    )
     return written
+
+
+def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
+    """Service areas of the categories of circle-scope coverage indicators, at their radii."""
+    from lifecircle.access.service_area import service_areas
+
+    result, district = checkup.result, checkup.district
+    by_radius: dict[float, set[str]] = {}
+    for i in result.circles[0].indicators if result.circles else []:
+        if i.kind == "coverage" and i.radius_m:
+            by_radius.setdefault(float(i.radius_m), set()).update(i.facility_categories)
+    max_snap_m = float((result.run.get("options") or {}).get("max_snap_m", 200.0))
+    parts = [
+        service_areas(
+            district.graph,
+            district.facilities,
+            categories=sorted(cats),
+            radius_m=r,
+            max_snap_m=max_snap_m,
+        )
+        for r, cats in sorted(by_radius.items())
+    ]
+    if not parts:
+        return gpd.GeoDataFrame(
+            {"category": [], "radius_m": [], "length_m": []}, geometry=[], crs=district.graph.crs
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=district.graph.crs)
 
 
 def _circles_layer(result, district) -> gpd.GeoDataFrame:

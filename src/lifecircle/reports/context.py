@@ -69,6 +69,7 @@ class Meta:
     report_date: str
     run_id: str
     lang: str
+    circles_note: str | None = None
 
     def rows(self, T: Text) -> list[tuple[str, str]]:
         kind = T("catalogue_provisional") if self.provisional else T("catalogue_official")
@@ -102,7 +103,9 @@ def build_meta(ck: CheckupOutput, T: Text, title: str, today: date | None = None
     provisional = bool(cat.get("provisional"))
     prov_notice = None
     if provisional:
-        prov_notice = cat.get("notice") or T("provisional_notice", catalogue=cat_text)
+        # the catalogue's own notice says what is provisional; a generic one otherwise
+        own = cat.get("notice_zh") if T.lang == "zh" else cat.get("notice_en")
+        prov_notice = own or cat.get("notice") or T("provisional_notice", catalogue=cat_text)
     gen_notice = None
     if run.get("generated_geometry"):
         # The fixed Chinese notice always appears; an English report adds the translation.
@@ -123,6 +126,7 @@ def build_meta(ck: CheckupOutput, T: Text, title: str, today: date | None = None
         report_date=(today or date.today()).isoformat(),
         run_id=str(run.get("id") or "—"),
         lang=T.lang,
+        circles_note=run.get("circles_note") or None,
     )
 
 
@@ -155,12 +159,26 @@ def indicator_row(ind: dict, T: Text) -> dict:
         "facility_categories": cats,
         "facility_text": T.sep().join(T.category(c) for c in cats),
         "source": ind.get("source") or "—",
+        "responsible_text": T.sep().join(ind.get("responsible_units") or []) or "—",
+        "remark": _remark(ind, T),
+        "kind": ind.get("kind") or "",
         "verified": bool(ind.get("verified")),
         "verified_text": T("yes") if ind.get("verified") else T("no"),
         "deadline": ind.get("deadline") or "",
         "plan_item": ind.get("plan_item") or "",
         "ratio": _ratio(ind),
     }
+
+
+def _remark(ind: dict, T: Text) -> str:
+    """Evidence of a manual value and the checkup's note, as one line ('' when neither)."""
+    parts = []
+    colon = "：" if T.lang == "zh" else ": "
+    if ind.get("evidence"):
+        parts.append(f"{T('evidence')}{colon}{ind['evidence']}")
+    if ind.get("note"):
+        parts.append(f"{T('note')}{colon}{ind['note']}")
+    return "；".join(parts) if T.lang == "zh" else "; ".join(parts)
 
 
 def _ratio(ind: dict) -> float | None:
@@ -196,10 +214,15 @@ class CircleReport:
     missing_note: str | None
     compounds: pd.DataFrame  # this circle's compounds (no geometry), distance columns
     facilities: pd.DataFrame | None  # facilities in and near the circle (no geometry)
-    focus_categories: list[str]  # categories of failing indicators (for maps)
-    radius_for: dict[str, float]  # category -> walk radius of its failing indicator
+    focus_categories: list[str]  # categories of failing coverage indicators (for maps)
+    radius_for: dict[str, float]  # category -> walk radius of its most important failing one
     distance_profile: list[dict]  # per focus category: population per distance band
     warnings: list[dict] = field(default_factory=list)
+    map_items: list[dict] = field(default_factory=list)  # failing coverage indicators
+    n_fail: int = 0
+    n_missing: int = 0
+    affected_total: float = 0.0  # residents short of at least one failing indicator
+    affected_compounds_total: int = 0
 
 
 def build_circle_report(
@@ -237,11 +260,14 @@ def build_circle_report(
         unit = sf.get("unit") or ind.get("unit") or ""
         cats = sf.get("facility_categories") or []
         rad = ind.get("radius_m")
-        for cat in cats:
-            if cat not in focus:
-                focus.append(cat)
-            if rad is not None:
-                radius_for[cat] = min(radius_for.get(cat, rad), rad)
+        status = sf.get("status") or ind.get("status") or "fail"
+        # maps show walking distance, which only coverage indicators are about; the first
+        # failing one (constraint before guiding) sets a category's radius
+        if ind.get("kind") == "coverage" and rad and status == "fail":
+            for cat in cats:
+                if cat not in focus:
+                    focus.append(cat)
+                radius_for.setdefault(cat, rad)
         affected = []
         for a in sorted(
             sf.get("affected_compounds") or [], key=lambda a: -(finite(a.get("population")) or 0)
@@ -269,6 +295,14 @@ def build_circle_report(
         shortfalls.append(
             {
                 "indicator_id": sf.get("indicator_id", ""),
+                "status": status,
+                "status_text": T(f"status_{status}")
+                if status in ("pass", "fail", "missing")
+                else status,
+                "kind": ind.get("kind") or "",
+                "responsible_text": T.sep().join(sf.get("responsible_units") or [])
+                or ind.get("responsible_text")
+                or "—",
                 "name": sf.get("name_zh")
                 if T.lang == "zh"
                 else (ind.get("name") or sf.get("name_zh")),
@@ -288,7 +322,10 @@ def build_circle_report(
 
     suggestions = []
     for sf in shortfalls:
+        if sf["status"] == "missing":
+            continue  # listed once, in the missing-data note
         lines = []
+        units = sf["responsible_text"] if sf["responsible_text"] != "—" else ""
         if sf["facility_categories"]:
             lines.append(T("suggest_add", cats=sf["facility_text"]))
             if sf["affected"]:
@@ -301,8 +338,10 @@ def build_circle_report(
                     lines.append(T("suggest_where", radius=fmt_num(sf["radius_m"]), **kw))
                 else:
                     lines.append(T("suggest_where_noradius", **kw))
+            if units:
+                lines.append(T("suggest_units", units=units))
         else:
-            lines.append(T("suggest_manual"))
+            lines.append(T("suggest_manual_units", units=units) if units else T("suggest_manual"))
         suggestions.append({"title": sf["name"], "lines": lines})
     missing = [i for i in inds if i["status"] == "missing"]
     missing_note = (
@@ -315,6 +354,18 @@ def build_circle_report(
         facilities = nearby_facilities(ck, circle_id, poly)
 
     profile = distance_profile(comp, focus, T)
+    failing = [s for s in shortfalls if s["status"] == "fail"]
+    hit = {a["id"]: a["population"] for s in failing for a in s["affected"]}
+    map_items = [
+        {
+            "id": s["indicator_id"],
+            "name": s["name"],
+            "categories": s["facility_categories"],
+            "radius_m": s["radius_m"],
+        }
+        for s in failing
+        if s["kind"] == "coverage" and s["radius_m"] and s["facility_categories"]
+    ]
     return CircleReport(
         meta=meta,
         circle=c,
@@ -329,6 +380,11 @@ def build_circle_report(
         radius_for=radius_for,
         distance_profile=profile,
         warnings=ck.doc.get("warnings") or [],
+        map_items=map_items,
+        n_fail=len(failing),
+        n_missing=sum(1 for s in shortfalls if s["status"] == "missing"),
+        affected_total=float(sum(hit.values())),
+        affected_compounds_total=len(hit),
     )
 
 

@@ -158,38 +158,41 @@ def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | Non
         }
         for _, r in comp.iterrows()
     ]
+    # facilities in and near the circle, of the categories the map can colour by: the page
+    # shows those of the chosen category only (all ~30 at once are unreadable)
     facilities = []
-    fac_cats = []
     if rep.facilities is not None:
-        fac_cats = [c for c in rep.focus_categories if (rep.facilities["category"] == c).any()]
-        sub = rep.facilities[rep.facilities["category"].isin(fac_cats)]
+        sub = rep.facilities[rep.facilities["category"].isin(dist_cats)]
         facilities = [
-            [round(r.geometry.y, 6), round(r.geometry.x, 6), str(r["name"]), r["category"]]
-            for _, r in sub.iterrows()
+            [round(y, 6), round(x, 6), str(n), str(c), bool(i)]
+            for y, x, n, c, i in zip(
+                sub.geometry.y,
+                sub.geometry.x,
+                sub["name"].astype(str),
+                sub["category"],
+                sub["in_circle"],
+                strict=True,
+            )
         ]
-    areas = []
+    areas = {}
     if ck.service_areas is not None:
         sa = ck.service_areas
         for cat in rep.focus_categories:
             r = rep.radius_for.get(cat)
-            rows = sa[(sa["category"] == cat) & ((sa["radius_m"] == r) if r else True)]
+            rows = sa[(sa["category"] == cat) & (sa["radius_m"] == r)] if r else sa.iloc[:0]
             rows = rows.clip(zone) if len(rows) else rows
+            rows = rows[~rows.geometry.is_empty]
             if len(rows):
-                label = T.category(cat) + (f" {r:g} {T('distance_unit')}" if r else "")
-                areas.append(
-                    {
-                        "category": cat,
-                        "label": label,
-                        "geojson": _geojson(rows, ["category", "radius_m"]),
-                    }
-                )
+                areas[cat] = {
+                    "label": T("map_service_area", cat=T.category(cat), r=f"{r:g}"),
+                    "geojson": _geojson(rows, ["category", "radius_m"]),
+                }
     data = _common(rep.meta, T, tiles) | {
         "kind": "circle",
         "circle": _geojson(me, ["circle_id", "name"]),
         "neighbours": _geojson(nb, ["circle_id"]),
         "compounds": compounds,
         "facilities": facilities,
-        "facility_categories": [{"id": c, "label": T.category(c)} for c in fac_cats],
         "distance_categories": [{"id": c, "label": T.category(c)} for c in dist_cats],
         "service_areas": areas,
         "indicators": [
@@ -209,8 +212,17 @@ def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | Non
         ],
         "distance_profile": rep.distance_profile,
     }
-    total = sum(s["affected_population"] for s in rep.shortfalls)
-    return _page("circle.html", rep.meta, T, data, rep=rep, total_affected=f"{total:,.0f}")
+    n_bars = sum(1 for i in rep.indicators if i["ratio"] is not None)
+    return _page(
+        "circle.html",
+        rep.meta,
+        T,
+        data,
+        rep=rep,
+        total_affected=f"{rep.affected_total:,.0f}",
+        chart_height=max(320, 80 + 21 * n_bars),
+        distance_height=max(260, 130 + 30 * len(rep.distance_profile)),
+    )
 
 
 def district_html(

@@ -34,40 +34,33 @@
 
   function circleMap() {
     var map = baseMap("map");
-    var others = L.geoJSON(R.neighbours, { style: { color: "#999", weight: 1, fill: false } }).addTo(map);
+    L.geoJSON(R.neighbours, { style: { color: "#999", weight: 1, fill: false } }).addTo(map);
     var me = L.geoJSON(R.circle, { style: { color: "#1f2d3d", weight: 3, fillColor: "#dde6f0", fillOpacity: 0.25 } }).addTo(map);
     map.fitBounds(me.getBounds(), { padding: [20, 20] });
-    var overlays = {};
-    var areaColours = ["#1f77b4", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#2ca02c"];
-    (R.service_areas || []).forEach(function (a, k) {
-      var lyr = L.geoJSON(a.geojson, { style: { color: areaColours[k % 8], weight: 1, fillOpacity: 0.12, dashArray: "4 3" } });
-      overlays[S.html_service_areas + "：" + a.label] = lyr;
-      if (k === 0) { lyr.addTo(map); }
-    });
-    var facColours = ["#1f3b73", "#6a3d9a", "#b15928", "#00665e", "#8c2d04", "#4d4d4d", "#c51b7d", "#225ea8"];
-    var facLegend = [];
-    R.facility_categories.forEach(function (cat, k) {
-      var grp = L.layerGroup();
-      R.facilities.forEach(function (f) {
-        if (f[3] !== cat.id) { return; }
-        L.circleMarker([f[0], f[1]], { radius: 5, color: "#fff", weight: 1, fillColor: facColours[k % 8], fillOpacity: 1 })
-          .bindTooltip(esc(f[2]) + "<br>" + esc(cat.label)).addTo(grp);
-      });
-      grp.addTo(map);
-      overlays[S.html_facilities + "：" + cat.label] = grp;
-      facLegend.push('<i class="sq" style="background:' + facColours[k % 8] + '"></i>' + esc(cat.label));
-    });
+    // one category at a time: its service area, its facilities, compounds coloured by the walk
+    var areaLayer = L.layerGroup().addTo(map);
+    var facLayer = L.layerGroup().addTo(map);
     var compLayer = L.layerGroup().addTo(map);
+    var overlays = {};
+    overlays[S.html_service_areas] = areaLayer;
+    overlays[S.html_facilities] = facLayer;
     overlays[S.html_compounds] = compLayer;
     L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+    var legend = legendControl(map, "");
 
     var sel = document.getElementById("colour-by");
     R.distance_categories.forEach(function (cat) {
       var o = document.createElement("option"); o.value = cat.id; o.textContent = cat.label; sel.appendChild(o);
     });
+    var labelOf = {};
+    R.distance_categories.forEach(function (c) { labelOf[c.id] = c.label; });
     function draw() {
-      compLayer.clearLayers();
+      areaLayer.clearLayers(); facLayer.clearLayers(); compLayer.clearLayers();
       var cat = sel.value;
+      var area = cat ? (R.service_areas || {})[cat] : null;
+      if (area) {
+        L.geoJSON(area.geojson, { style: { color: "#1f77b4", weight: 1, fillColor: "#1f77b4", fillOpacity: 0.13 }, interactive: false }).addTo(areaLayer);
+      }
       R.compounds.forEach(function (c) {
         var d = cat ? c.d[cat] : null;
         var b = cat ? bandOf(d) : 0;
@@ -77,11 +70,25 @@
             (cat ? "<br>" + S.nearest_m + " " + (d === null ? S.unreachable : Math.round(d)) : ""))
           .addTo(compLayer);
       });
+      var nFac = 0;
+      R.facilities.forEach(function (f) {
+        if (f[3] !== cat) { return; }
+        nFac++;
+        L.circleMarker([f[0], f[1]], { radius: 5, color: "#111", weight: 2.5, fillColor: "#fff", fillOpacity: 1 })
+          .bindTooltip(esc(f[2]) + "<br>" + esc(labelOf[cat] || cat)).addTo(facLayer);
+      });
+      var lg = R.band_labels.map(function (lab, i) { return '<i style="background:' + BAND_COLOURS[i] + '"></i>' + esc(lab); }).join("<br>");
+      var html = "<b>" + esc(S.nearest_m) + "</b><br>" + lg;
+      if (cat) {
+        html += '<br><i style="background:#fff;border:2.5px solid #111"></i>' + esc(labelOf[cat] || cat) + " (" + nFac + ")";
+      }
+      if (area) {
+        html += '<br><i class="sq" style="background:rgba(31,119,180,0.25);border-color:#1f77b4"></i>' + esc(area.label);
+      }
+      legend.getContainer().innerHTML = html;
     }
     sel.addEventListener("change", draw);
     draw();
-    var lg = R.band_labels.map(function (lab, i) { return '<i style="background:' + BAND_COLOURS[i] + '"></i>' + esc(lab); }).join("<br>");
-    legendControl(map, "<b>" + esc(S.nearest_m) + "</b><br>" + lg + (facLegend.length ? "<br><b>" + esc(S.html_facilities) + "</b><br>" + facLegend.join("<br>") : ""));
     return map;
   }
 
@@ -122,10 +129,10 @@
       title: { text: S.chart_indicators, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: function (ps) {
         var i = ind[ps[0].dataIndex]; return esc(i.name) + "<br>" + esc(i.value_text) + " / " + esc(i.threshold_text) + "<br>" + esc(i.status_text); } },
-      grid: { left: 230, right: 60, top: 40, bottom: 30 },
+      grid: { left: 230, right: 70, top: 40, bottom: 30 },
       xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", inverse: true, data: ind.map(function (i) { return i.name; }), axisLabel: { width: 215, overflow: "truncate" } },
-      series: [{ type: "bar", data: ind.map(function (i) {
+      yAxis: { type: "category", inverse: true, data: ind.map(function (i) { return i.name; }), axisLabel: { width: 215, overflow: "truncate", interval: 0 } },
+      series: [{ type: "bar", barMaxWidth: 14, data: ind.map(function (i) {
           return { value: Math.min(i.ratio, 300), itemStyle: { color: i.status === "pass" ? "#2e8b57" : "#d7301f" } }; }),
         label: { show: true, position: "right", formatter: function (p) { return ind[p.dataIndex].ratio + "%"; } },
         markLine: { symbol: "none", silent: true, lineStyle: { color: "#1f2d3d", type: "dashed", width: 1.5 }, data: [{ xAxis: 100 }], label: { show: false } } }]
