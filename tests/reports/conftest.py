@@ -1,11 +1,14 @@
-"""A checkup output directory for the report tests, built as `lifecircle checkup` writes it.
+"""Checkup output directories for the report tests.
 
-`build_checkup(path, n_circles=...)` writes ``checkup.json`` (docs/interfaces.md),
-``circles.gpkg``, ``compounds.gpkg``, ``facilities.gpkg`` and ``service_areas.gpkg``.
-Geometry is generated around Yuhua (Changsha) and says so (``generated_geometry: true``);
-names of streets and communities are real. Walking distances here are straight-line x 1.3
-(a fixture shortcut only: the real checkup measures them on the walking network). When the
-real checkup lands, swap this builder for a call to it; the tests read only the files.
+``checkup_dir`` is a REAL checkup: the small demo district (``scale=0.05``: 49 circles,
+~500 compounds) run through ``lifecircle.checkup.run_checkup`` and written by
+``Checkup.write`` (checkup.json, circles/compounds/facilities/service_areas.gpkg), built
+once per session. Most tests use it.
+
+``build_checkup(path, n_circles=...)`` writes a hand-made directory in the same format, for
+the few tests that need a precise case the demo does not have: one circle of each grade in
+a known order, an official (non-provisional) catalogue on real geometry, a compound with no
+walking route. Its walking distances are straight-line x 1.3 (a shortcut of this fixture).
 """
 
 from __future__ import annotations
@@ -609,10 +612,52 @@ _FAC_SUFFIX = {
 }
 
 
+def build_real_checkup(out: Path, scale: float = 0.05) -> Path:
+    """Generate the demo district at ``scale`` and write its real checkup into ``out``."""
+    from lifecircle.checkup import run_checkup
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+    from lifecircle.standards import load_catalogue
+
+    out = Path(out)
+    district = generate_demo(out.parent / f"{out.name}-district", scale=scale)
+    ck = run_checkup(load_district(district), load_catalogue("changsha-provisional"))
+    ck.write(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def checkup_dir(tmp_path_factory) -> Path:
-    """A four-circle checkup: C01 NONE, C02 AA, C03 AAA, C04 AA."""
+    """The real checkup of the small demo district (49 circles)."""
+    return build_real_checkup(tmp_path_factory.mktemp("real") / "checkup")
+
+
+@pytest.fixture(scope="session")
+def fixture_dir(tmp_path_factory) -> Path:
+    """A hand-made four-circle checkup: C01 NONE, C02 AA, C03 AAA, C04 AA."""
     return build_checkup(tmp_path_factory.mktemp("checkup") / "out", n_circles=4)
+
+
+def load_doc(path: Path) -> dict:
+    return json.loads((Path(path) / "checkup.json").read_text("utf-8"))
+
+
+def pick_circles(path: Path) -> dict[str, str]:
+    """Circle ids of the real checkup by role: a NONE circle failing a coverage indicator
+    (maps drawn), an AAA circle, and an AA circle."""
+    doc = load_doc(path)
+    roles = {}
+    for c in doc["circles"]:
+        cov = any(
+            s["status"] == "fail"
+            and next(i for i in c["indicators"] if i["id"] == s["indicator_id"])["kind"]
+            == "coverage"
+            for s in c["shortfalls"]
+        )
+        if c["grade"] == "NONE" and cov:
+            roles.setdefault("none", c["id"])
+        roles.setdefault(c["grade"].lower(), c["id"])
+    return roles
 
 
 def circle_grades(path: Path) -> dict[str, str]:
@@ -620,4 +665,4 @@ def circle_grades(path: Path) -> dict[str, str]:
     return {c["id"]: c["grade"] for c in doc["circles"]}
 
 
-__all__ = ["build_checkup", "circle_grades", "pd"]
+__all__ = ["build_checkup", "build_real_checkup", "circle_grades", "load_doc", "pd", "pick_circles"]

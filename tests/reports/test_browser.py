@@ -12,6 +12,8 @@ import pytest
 from lifecircle.reports import load_checkup, render_circle_report, render_district_report
 from lifecircle.reports.fonts import cjk_font_path
 
+from .conftest import pick_circles
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -50,12 +52,20 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pages(checkup_dir, tmp_path_factory) -> Path:
+def roles(checkup_dir) -> dict[str, str]:
+    return pick_circles(checkup_dir)
+
+
+@pytest.fixture(scope="module")
+def pages(checkup_dir, roles, tmp_path_factory) -> Path:
+    """The real checkup's pages: a NONE circle (zh), an AAA circle (en), the district."""
     out = tmp_path_factory.mktemp("html")
     ck = load_checkup(checkup_dir)
-    render_circle_report(ck, "C01", out, formats="html")
-    render_circle_report(ck, "C03", out, formats="html", lang="en")
+    render_circle_report(ck, roles["none"], out, formats="html")
+    render_circle_report(ck, roles["aaa"], out, formats="html", lang="en")
     render_district_report(ck, out, formats="html")
+    for src, dst in ((f"{roles['none']}.html", "none.html"), (f"{roles['aaa']}.en.html", "aaa.en.html")):  # fmt: skip
+        shutil.copy(out / src, out / dst)
     return out
 
 
@@ -82,7 +92,7 @@ def _only_local(requests: list[str]) -> list[str]:
     return [u for u in requests if not u.startswith(("file://", "data:", "about:", "blob:"))]
 
 
-@pytest.mark.parametrize("name", ["C01.html", "C03.en.html"])
+@pytest.mark.parametrize("name", ["none.html", "aaa.en.html"])
 def test_circle_page_draws_offline(browser, pages, name, tmp_path):
     page, errors, requests = _open(browser, pages / name)
     try:
@@ -96,12 +106,18 @@ def test_circle_page_draws_offline(browser, pages, name, tmp_path):
         assert _variance(page.locator("#chart-indicators").screenshot()) > 8
         if page.locator("#chart-distance").is_visible():
             assert _variance(page.locator("#chart-distance").screenshot()) > 8
-        # switching the colouring category redraws without errors
+        # one category at a time: the legend names it with its facility count; switching
+        # redraws without errors
         options = page.locator("#colour-by option").all_inner_texts()
         assert len(options) >= 2
+        legend = page.locator("#map .legend").inner_text()
+        assert options[0] in legend
         page.select_option("#colour-by", index=1)
         page.wait_for_timeout(200)
         assert errors == []
+        assert options[1] in page.locator("#map .legend").inner_text()
+        if name == "none.html":  # failing coverage: its service area is drawn and named
+            assert "服务范围" in legend
         shot = tmp_path / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)
         keep = Path("/tmp/lifecircle-report-shots")
@@ -119,7 +135,7 @@ def test_district_page_draws_offline(browser, pages, tmp_path):
         assert _only_local(requests) == []
         assert _variance(page.locator("#map").screenshot()) > 8
         assert _variance(page.locator("#chart-grades").screenshot()) > 8
-        assert page.locator("#matrix tbody tr").count() == 4
+        assert page.locator("#matrix tbody tr").count() == 49
         assert "示例数据：几何为生成数据" in page.locator("#generated-notice").inner_text()
         shot = tmp_path / "district.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -131,14 +147,15 @@ def test_district_page_draws_offline(browser, pages, tmp_path):
         page.close()
 
 
-def test_tiles_are_off_by_default_and_requested_when_asked(browser, checkup_dir, tmp_path):
+def test_tiles_are_off_by_default_and_requested_when_asked(browser, checkup_dir, roles, tmp_path):
+    cid = roles["aa"]
     render_circle_report(
-        checkup_dir, "C02", tmp_path, formats="html", tile_url="http://127.0.0.1:9/{z}/{x}/{y}.png"
+        checkup_dir, cid, tmp_path, formats="html", tile_url="http://127.0.0.1:9/{z}/{x}/{y}.png"
     )
     page = browser.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto((tmp_path / "C02.html").as_uri())
+    page.goto((tmp_path / f"{cid}.html").as_uri())
     page.wait_for_selector("body[data-rendered='1']", timeout=30_000)
     page.wait_for_timeout(300)
     page.close()

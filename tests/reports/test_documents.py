@@ -13,14 +13,19 @@ from openpyxl import load_workbook
 
 from lifecircle.reports import load_checkup, render_circle_report, render_district_report
 
-from .conftest import build_checkup, circle_grades
+from .conftest import build_checkup, circle_grades, load_doc, pick_circles
 
 
 @pytest.fixture(scope="module")
-def reports(checkup_dir, tmp_path_factory) -> Path:
+def roles(checkup_dir) -> dict[str, str]:
+    return pick_circles(checkup_dir)
+
+
+@pytest.fixture(scope="module")
+def reports(checkup_dir, roles, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
     ck = load_checkup(checkup_dir)
-    for cid in ck.circle_ids():
+    for cid in sorted(set(roles.values())):
         render_circle_report(ck, cid, out)
     render_district_report(ck, out)
     return out
@@ -33,108 +38,159 @@ def _docx_text(path: Path) -> tuple[list[str], list[str], list]:
     return headings, body, doc.tables
 
 
-def test_fixture_has_every_grade(checkup_dir):
-    assert circle_grades(checkup_dir) == {"C01": "NONE", "C02": "AA", "C03": "AAA", "C04": "AA"}
+def test_fixture_has_every_grade(fixture_dir, checkup_dir):
+    assert circle_grades(fixture_dir) == {"C01": "NONE", "C02": "AA", "C03": "AAA", "C04": "AA"}
+    assert set(circle_grades(checkup_dir).values()) == {"NONE", "AA", "AAA"}
 
 
-def test_circle_docx_sections_tables_and_chinese(reports, checkup_dir):
-    headings, body, tables = _docx_text(reports / "C01.docx")
+def test_circle_docx_sections_tables_and_chinese(reports, checkup_dir, roles):
+    cid = roles["none"]
+    headings, body, tables = _docx_text(reports / f"{cid}.docx")
     assert headings[0].startswith("雨花区一刻钟生活圈专项体检报告")
     for h in ("一、概况", "二、指标评价", "三、短板清单", "四、补短板建议", "五、附图"):
         assert h in headings
     assert "示例数据：几何为生成数据" in body[1]  # right under the title
-    assert any("暂行指标体系" in t for t in body)
-    doc = json.loads((checkup_dir / "checkup.json").read_text("utf-8"))
-    c01 = doc["circles"][0]
-    # meta table states catalogue, hash, version, dates
+    doc = load_doc(checkup_dir)
+    run = doc["run"]
+    # the catalogue's own provisional notice, and the note that the circles are generated
+    assert run["catalogue"]["notice_zh"] in body
+    assert any(t.startswith("生活圈划分说明：") and run["circles_note"] in t for t in body)
+    c = next(x for x in doc["circles"] if x["id"] == cid)
     meta = {r.cells[0].text: r.cells[1].text for r in tables[0].rows}
-    assert meta["数据指纹"] == doc["run"]["input_hash"]
+    assert meta["数据指纹"] == run["input_hash"]
     assert "lifecircle 0.1.0" in meta["软件版本"]
     assert "暂行" in meta["指标体系"]
-    # indicator table: one row per indicator with pass/fail and verified
+    # indicator table: one row per indicator with pass/fail, responsible units, evidence
     ind = tables[2]
-    assert [c.text for c in ind.rows[0].cells][:5] == ["指标", "类别", "现状值", "标准值", "评价"]
-    assert len(ind.rows) == 1 + len(c01["indicators"])
-    statuses = {r.cells[0].text: r.cells[4].text for r in ind.rows[1:]}
-    for i in c01["indicators"]:
-        assert (
-            statuses[i["name_zh"]]
-            == {"pass": "达标", "fail": "未达标", "missing": "缺数据"}[i["status"]]
-        )
-    # shortfall table names the affected compounds and residents
+    head = [x.text for x in ind.rows[0].cells]
+    assert head[:6] == ["指标", "类别", "现状值", "标准值", "评价", "责任单位"]
+    assert len(ind.rows) == 1 + len(c["indicators"])
+    by_name = {r.cells[0].text: r for r in ind.rows[1:]}
+    for i in c["indicators"]:
+        row = by_name[i["name_zh"]]
+        want = {"pass": "达标", "fail": "未达标", "missing": "缺数据"}[i["status"]]
+        assert row.cells[4].text == want
+        assert row.cells[5].text == ("、".join(i["responsible_units"]) or "—")
+        for extra in (i["evidence"], i["note"]):
+            if extra:
+                assert extra in row.cells[6].text
+    # shortfall table: failing ones name the affected compounds; missing ones do not
     sf = tables[3]
-    assert len(sf.rows) == 1 + len(c01["shortfalls"])
-    first = c01["shortfalls"][0]
+    assert len(sf.rows) == 1 + len(c["shortfalls"])
+    first = next(s for s in c["shortfalls"] if s["status"] == "fail" and s["affected_compounds"])
     top = max(first["affected_compounds"], key=lambda a: a["population"])
     row = next(r for r in sf.rows if r.cells[0].text == first["name_zh"])
-    assert top["name"] in row.cells[5].text
-    assert row.cells[4].text == f"{first['affected_population']:,.0f}"
-    # suggestions and two maps
-    assert any(t.startswith("建议补充") or "建议补充" in t for t in body)
-    assert len(Document(str(reports / "C01.docx")).inline_shapes) == 2
+    assert row.cells[1].text == "未达标"
+    assert top["name"] in row.cells[6].text
+    assert row.cells[5].text == f"{first['affected_population']:,.0f}"
+    for s in c["shortfalls"]:
+        if s["status"] == "missing":
+            r = next(r for r in sf.rows if r.cells[0].text == s["name_zh"])
+            assert (r.cells[1].text, r.cells[5].text) == ("缺数据", "—")
+    # residents are counted once, however many indicators they fail
+    summary = next(t for t in body if t.startswith("共有"))
+    n_fail = sum(1 for s in c["shortfalls"] if s["status"] == "fail")
+    pop = sum(
+        {
+            a["id"]: a["population"]
+            for s in c["shortfalls"]
+            if s["status"] == "fail"
+            for a in s["affected_compounds"]
+        }.values()
+    )
+    assert summary.startswith(f"共有 {n_fail} 项指标未达标，涉及 {pop:,.0f} 名居民")
+    assert pop <= c["population"]
+    # suggestions name the responsible units; two maps
+    assert any("建议补充" in t for t in body)
+    assert any("责任单位：" in t for t in body)
+    assert len(Document(str(reports / f"{cid}.docx")).inline_shapes) == 2
 
 
-def test_circle_without_shortfalls_says_so(reports):
-    _headings, body, tables = _docx_text(reports / "C03.docx")
+def test_circle_without_shortfalls_says_so(fixture_dir, tmp_path):
+    render_circle_report(fixture_dir, "C03", tmp_path, formats="docx")
+    _headings, body, tables = _docx_text(tmp_path / "C03.docx")
     assert "本生活圈各项指标均已达标，无短板。" in body or any("缺少数据" in t for t in body)
     assert any("AAA型" in r.cells[1].text for r in tables[1].rows)
 
 
 def test_district_docx(reports, checkup_dir):
-    headings, _body, tables = _docx_text(reports / "district.docx")
+    headings, body, tables = _docx_text(reports / "district.docx")
     assert headings[0] == "雨花区一刻钟生活圈专项体检：全区汇总报告"
     for h in ("二、生活圈评级分布图", "三、生活圈约束性指标达标情况", "四、创建目标完成情况"):
         assert h in headings
+    doc = load_doc(checkup_dir)
     matrix = next(t for t in tables if t.rows[0].cells[0].text == "编号")
-    assert len(matrix.rows) == 1 + 4
+    assert len(matrix.rows) == 1 + len(doc["circles"]) == 50
     assert {r.cells[2].text for r in matrix.rows[1:]} == {"未达标", "AA型", "AAA型"}
     assert set("".join(c.text for r in matrix.rows[1:] for c in r.cells[3:])) <= {"✓", "✗", "?"}
+    # constraint indicators are numbered in the header and named in the legend above it
+    n_cons = len(matrix.rows[0].cells) - 3
+    assert [c.text for c in matrix.rows[0].cells[3:]] == [str(n) for n in range(1, n_cons + 1)]
+    assert any(t.startswith("1 = 步行15分钟可达幼儿园人口覆盖率") for t in body)
     targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
     labels = [r.cells[0].text for r in targets.rows[1:]]
     assert "达到AA型标准的生活圈（含AAA型）" in labels
     row25 = next(r for r in targets.rows if r.cells[0].text.startswith("达到AA型"))
     assert row25.cells[1].text == "2025-12-31" and row25.cells[2].text == "≥ 25"
-    assert row25.cells[3].text == "3"  # 2 AA + 1 AAA in the fixture
+    grades = doc["summary"]["grades"]
+    assert row25.cells[3].text == str(grades["AA"] + grades["AAA"])
     assert any(x == "2023年新增AA型（2023-09-30前完成）" for x in labels)
     assert any(x == "2024年新增AAA型（2024-10-31前完成）" for x in labels)
-    # the fixture's checkup is of 2025-06-15: the 2024 quota of 20 AA is passed and not met
+    dind = tables[-1]
+    names = {r.cells[0].text: r for r in dind.rows[1:]}
+    assert len(names) == len(doc["district_indicators"])
+    for i in doc["district_indicators"]:
+        assert names[i["name_zh"]].cells[4].text == (i["deadline"] or "—")
+
+
+def test_district_targets_against_dates(fixture_dir, tmp_path):
+    # the hand-made checkup is of 2025-06-15: the 2024 quota of 20 AA is passed and not met
+    render_district_report(fixture_dir, tmp_path, formats="docx")
+    _h, _b, tables = _docx_text(tmp_path / "district.docx")
+    targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
+    row25 = next(r for r in targets.rows if r.cells[0].text.startswith("达到AA型"))
+    assert row25.cells[3].text == "3"  # 2 AA + 1 AAA
     row24 = next(r for r in targets.rows if r.cells[0].text.startswith("2024年新增AA型"))
     assert row24.cells[4].text == "未满足（已过时限）"
-    dind = tables[-1]
-    assert any(r.cells[0].text == "每千人口拥有3岁以下婴幼儿托位数" for r in dind.rows)
-    assert all(r.cells[4].text == "2025-12-31" for r in dind.rows[1:])
 
 
-def test_circle_xlsx(reports, checkup_dir):
-    wb = load_workbook(reports / "C01.xlsx")
+def test_circle_xlsx(reports, checkup_dir, roles):
+    cid = roles["none"]
+    wb = load_workbook(reports / f"{cid}.xlsx")
     assert wb.sheetnames == ["概况", "指标评价", "短板清单", "小区步行距离", "设施"]
     ov = wb["概况"]
     assert ov["A2"].value == "示例数据：几何为生成数据"
+    assert ov["A4"].value.startswith("生活圈划分说明")
     ws = wb["指标评价"]
     assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]][:4] == ["指标编号", "指标", "类别", "现状值"]
-    doc = json.loads((checkup_dir / "checkup.json").read_text("utf-8"))
-    kg = doc["circles"][0]["indicators"][0]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == kg["id"])
-    assert row[3].value == pytest.approx(kg["value"]) and row[3].number_format == "#,##0.00"
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["指标编号", "指标", "类别", "现状值"]
+    assert {"责任单位", "佐证/备注"} <= set(header)
+    doc = load_doc(checkup_dir)
+    c = next(x for x in doc["circles"] if x["id"] == cid)
+    failing = next(i for i in c["indicators"] if i["status"] == "fail" and i["value"] is not None)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == failing["id"])
+    assert row[3].value == pytest.approx(failing["value"]) and row[3].number_format == "#,##0.00"
     assert row[6].value == "未达标" and row[6].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws.column_dimensions["B"].width > 15
+    manual = next(i for i in c["indicators"] if i["note"] or i["evidence"])
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == manual["id"])
+    assert (manual["note"] or manual["evidence"]) in row[header.index("佐证/备注")].value
     comp = wb["小区步行距离"]
     header = [c.value for c in comp[1]]
-    assert header[:4] == [
-        "ID",
-        "小区",
-        "社区",
-        "人口（人）".replace("人口（人）", "常住人口（人）"),
-    ]
+    assert header[:4] == ["ID", "小区", "社区", "常住人口（人）"]
     assert "幼儿园（米）" in header
-    n_comp = sum(1 for c in doc["circles"][0:1] for _ in range(c["compound_count"]))
-    assert comp.max_row == 1 + n_comp
-    # the compound with no walking route says so instead of a number
-    col = header.index("社区卫生服务站（米）") + 1
-    assert "不可达" in [comp.cell(row=r, column=col).value for r in range(2, comp.max_row + 1)]
+    assert comp.max_row == 1 + c["compound_count"]
     fac = wb["设施"]
     assert fac.max_row > 5 and {c.value for c in fac[1]} >= {"设施编号", "设施名称", "类别"}
+
+
+def test_unreachable_compound_says_so(fixture_dir, tmp_path):
+    render_circle_report(fixture_dir, "C01", tmp_path, formats="xlsx")
+    comp = load_workbook(tmp_path / "C01.xlsx")["小区步行距离"]
+    header = [c.value for c in comp[1]]
+    col = header.index("社区卫生服务站（米）") + 1
+    assert "不可达" in [comp.cell(row=r, column=col).value for r in range(2, comp.max_row + 1)]
 
 
 def test_district_xlsx(reports):
@@ -142,25 +198,28 @@ def test_district_xlsx(reports):
     assert wb.sheetnames == ["概况", "生活圈", "约束性指标", "创建目标", "全区指标"]
     m = wb["约束性指标"]
     assert m.freeze_panes == "D2"
-    assert m.max_row == 5
+    assert m.max_row == 50
     assert m["D2"].value.split()[0] in ("达标", "未达标", "缺数据")
     t = wb["创建目标"]
     assert any("雨政办发〔2023〕20号" in str(c.value) for c in t["A"])
 
 
-def test_english_reports(checkup_dir, tmp_path):
-    files = render_circle_report(checkup_dir, "C01", tmp_path, lang="en")
-    assert [f.name for f in files] == ["C01.en.html", "C01.en.docx", "C01.en.xlsx"]
-    headings, body, _ = _docx_text(tmp_path / "C01.en.docx")
+def test_english_reports(checkup_dir, roles, tmp_path):
+    cid = roles["none"]
+    files = render_circle_report(checkup_dir, cid, tmp_path, lang="en")
+    assert [f.name for f in files] == [f"{cid}.en.html", f"{cid}.en.docx", f"{cid}.en.xlsx"]
+    headings, body, _ = _docx_text(tmp_path / f"{cid}.en.docx")
     assert "2. Indicators" in headings and "3. Shortfalls" in headings
     # the Chinese notice stays, with its translation
     assert "示例数据：几何为生成数据 — Sample data: geometry is generated" in body
-    wb = load_workbook(tmp_path / "C01.en.xlsx")
+    # the catalogue's English notice
+    assert load_doc(checkup_dir)["run"]["catalogue"]["notice_en"] in body
+    wb = load_workbook(tmp_path / f"{cid}.en.xlsx")
     assert wb.sheetnames[1] == "Indicators"
 
 
-def test_html_is_self_contained(reports):
-    html = (reports / "C01.html").read_text("utf-8")
+def test_html_is_self_contained(reports, roles):
+    html = (reports / f"{roles['none']}.html").read_text("utf-8")
     assert "示例数据：几何为生成数据" in html and 'id="generated-notice"' in html
     # no external resources: no src= / href= pointing anywhere, no CSS url() to files
     markup = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
@@ -170,6 +229,30 @@ def test_html_is_self_contained(reports):
     assert "L.map" in html and "echarts.init" in html
     for sec in ("一、概况", "二、指标评价", "三、短板清单", "四、补短板建议", "五、附图"):
         assert sec in html
+
+
+def test_html_map_data_from_the_real_checkup(reports, checkup_dir, roles):
+    """Service areas and facilities of the failing coverage categories reach the page."""
+    cid = roles["none"]
+    html = (reports / f"{cid}.html").read_text("utf-8")
+    data = json.loads(re.search(r"var REPORT = (.*?);\n</script>", html, re.S).group(1))
+    c = next(x for x in load_doc(checkup_dir)["circles"] if x["id"] == cid)
+    kinds = {i["id"]: i for i in c["indicators"]}
+    cov = [
+        cat
+        for s in c["shortfalls"]
+        if s["status"] == "fail" and kinds[s["indicator_id"]]["kind"] == "coverage"
+        for cat in s["facility_categories"]
+    ]
+    assert cov and set(data["service_areas"]) <= set(cov)
+    assert data["service_areas"], "service_areas.gpkg is drawn"
+    area = next(iter(data["service_areas"].values()))
+    assert area["geojson"]["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # the first option of the map is a failing category, and its facilities are on the page
+    assert data["distance_categories"][0]["id"] == cov[0]
+    assert len(data["compounds"]) == c["compound_count"]
+    cats = {f[3] for f in data["facilities"]}
+    assert cov[0] in cats and len(cats) > 5
 
 
 def test_no_generated_notice_on_real_data(tmp_path):

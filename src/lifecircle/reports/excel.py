@@ -74,7 +74,8 @@ def _meta_sheet(ws, meta: Meta, T: Text, extra: list[tuple[str, object]]) -> Non
     r = 1
     ws.cell(row=r, column=1, value=meta.title).font = Font(bold=True, size=14)
     r += 1
-    for notice in (meta.generated_notice, meta.provisional_notice):
+    note = f"{T('circles_note')}: {meta.circles_note}" if meta.circles_note else None
+    for notice in (meta.generated_notice, meta.provisional_notice, note):
         if notice:
             c = ws.cell(row=r, column=1, value=notice)
             c.font, c.fill = NOTICE_FONT, NOTICE_FILL
@@ -123,7 +124,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
         T("margin"),
         T("radius_m"),
         T("facility_categories"),
+        T("responsible_units"),
         T("source"),
+        T("remark"),
         T("verified"),
     ]
     rows = [
@@ -138,7 +141,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
             i["margin"],
             i["radius_m"],
             i["facility_text"],
+            i["responsible_text"],
             i["source"],
+            i["remark"] or None,
             i["verified_text"],
         ]
         for i in rep.indicators
@@ -151,9 +156,11 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
         T("indicator_id"),
         T("indicator"),
         T("category"),
+        T("status"),
         T("value"),
         T("threshold"),
         T("facility_categories"),
+        T("responsible_units"),
         T("affected_population"),
         T("compound"),
         T("population"),
@@ -165,12 +172,14 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
             sf["indicator_id"],
             sf["name"],
             sf["category_text"],
+            sf["status_text"],
             sf["value_text"],
             sf["threshold_text"],
             sf["facility_text"],
-            sf["affected_population"],
+            sf["responsible_text"],
+            sf["affected_population"] if sf["status"] == "fail" else None,
         ]
-        if not sf["affected"]:
+        if not sf["affected"] or sf["status"] != "fail":
             rows.append([*base, None, None, None])
         for a in sf["affected"]:
             rows.append(
@@ -181,7 +190,8 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                     a["nearest_m"] if a["nearest_m"] is not None else a["nearest_text"],
                 ]
             )
-    _table(ws, header, rows, {7: INT, 9: INT, 10: INT})
+    _table(ws, header, rows, {9: INT, 11: INT, 12: INT})
+    _color_status(ws, 4, 1, len(rows))
 
     ws = wb.create_sheet(T("sheet_compounds"))
     comp = rep.compounds

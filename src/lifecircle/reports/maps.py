@@ -65,6 +65,48 @@ def _polys(ax, geoms, *, facecolor="none", edgecolor="black", linewidth=1.0, zor
     )
 
 
+def _areas(ax, geoms, *, facecolor="#1f77b4", alpha=0.16, zorder=1.5) -> None:
+    """Polygons with their holes (service areas), as one compound path."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    paths = []
+    for g in geoms:
+        for part in getattr(g, "geoms", [g]):
+            if part.geom_type != "Polygon" or part.is_empty:
+                continue
+            for ring in (part.exterior, *part.interiors):
+                paths.append(MplPath(np.asarray(ring.coords)[:, :2], closed=True))
+    if paths:
+        patch = PathPatch(
+            MplPath.make_compound_path(*paths),
+            facecolor=facecolor,
+            edgecolor="none",
+            alpha=alpha,
+            zorder=zorder,
+        )
+        ax.add_patch(patch)
+
+
+def _service_area(ck: CheckupOutput, cat: str, radius, bounds):
+    """The service area of ``cat`` at ``radius`` clipped to ``bounds`` (metric), or None."""
+    if ck.service_areas is None or not radius:
+        return None
+    import shapely
+
+    sa = ck.metric("service_areas")
+    rows = sa[(sa["category"] == cat) & (sa["radius_m"] == float(radius))]
+    if rows.empty:
+        return None
+    return shapely.clip_by_rect(rows.geometry.values, *bounds)
+
+
+def _aspect(bounds) -> float:
+    """Width / height of a map frame, kept within limits that still fit a page."""
+    minx, miny, maxx, maxy = bounds
+    return float(np.clip((maxx - minx + 1) / (maxy - miny + 1), 0.7, 1.5))
+
+
 def _nice_length(span_m: float) -> float:
     target = span_m / 4
     exp = 10 ** math.floor(math.log10(max(target, 1)))
@@ -230,7 +272,7 @@ def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
     comp_all = ck.metric("compounds")
     comp = comp_all[comp_all["circle_id"] == cid]
     with matplotlib.rc_context(fonts.rc()):
-        fig, ax = plt.subplots(figsize=(7.0, 6.0))
+        fig, ax = plt.subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
         _frame(ax, me.total_bounds)
         _polys(ax, cm.geometry, edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
         _polys(ax, me.geometry, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
@@ -342,19 +384,28 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
     comp_all = ck.metric("compounds")
     comp = comp_all[comp_all["circle_id"] == cid]
     fac = ck.metric("facilities")
-    ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 else 3
+    aspect = _aspect(me.total_bounds)
+    ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 or aspect < 1 else 3
     nrow = math.ceil(len(cats) / ncol)
+    panel_w = 6.0 if ncol == 1 else 3.6
     edges = (-np.inf, *DIST_BANDS, np.inf)
     labels = [T("band_le", r=DIST_BANDS[0])]
     labels += [T("band_range", a=a, b=b) for a, b in itertools.pairwise(DIST_BANDS)]
     labels += [T("band_gt", r=DIST_BANDS[-1])]
     with matplotlib.rc_context(fonts.rc()):
-        fig, axes = plt.subplots(nrow, ncol, figsize=(3.5 * ncol, 3.3 * nrow + 0.6), squeeze=False)
+        fig, axes = plt.subplots(
+            nrow, ncol, figsize=(panel_w * ncol, panel_w / aspect * nrow + 0.8), squeeze=False
+        )
         for ax in axes.flat[len(cats) :]:
             ax.set_visible(False)
         for ax, cat in zip(axes.flat, cats, strict=False):
             _frame(ax, me.total_bounds, pad=0.05)
             _polys(ax, me.geometry, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4)
+            x0, x1 = ax.get_xlim()
+            y0, y1 = ax.get_ylim()
+            area = _service_area(ck, cat, rep.radius_for.get(cat), (x0, y0, x1, y1))
+            if area is not None:
+                _areas(ax, area)
             d = comp[f"nearest_m__{cat}"].astype(float).fillna(np.inf).to_numpy()
             band = np.digitize(d, edges[1:-1], right=True)
             ax.scatter(
@@ -394,6 +445,8 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
         handles.append(
             Line2D([], [], marker="^", linestyle="", color="black", label=T("map_legend_facility"))
         )
+        if ck.service_areas is not None:
+            handles.append(Patch(facecolor="#1f77b4", alpha=0.3, label=T("html_service_areas")))
         fig.legend(
             handles=handles,
             loc="lower center",

@@ -136,6 +136,12 @@ def _front(doc, meta: Meta, T: Text) -> None:
         _notice(doc, meta.generated_notice, size=14)
     if meta.provisional_notice:
         _notice(doc, meta.provisional_notice, colour=RGBColor(0x7F, 0x4F, 0x00), size=10)
+    if meta.circles_note:
+        p = doc.add_paragraph()
+        p.add_run(T("circles_note") + ("：" if T.lang == "zh" else ": ")).bold = True
+        p.add_run(meta.circles_note)
+        for r in p.runs:
+            r.font.size = Pt(9)
     _kv(doc, meta.rows(T))
     # page footer: title, data hash and version on every page
     footer = doc.sections[0].footer.paragraphs[0]
@@ -171,6 +177,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
         T("value"),
         T("threshold"),
         T("status"),
+        T("responsible_units"),
         T("source"),
         T("verified"),
     ]
@@ -181,12 +188,13 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
             i["value_text"],
             i["threshold_text"],
             i["status_text"],
-            i["source"],
+            i["responsible_text"],
+            i["source"] + (f"（{i['remark']}）" if i["remark"] else ""),
             i["verified_text"],
         ]
         for i in rep.indicators
     ]
-    t = _table(doc, header, rows, [4.4, 1.8, 2.0, 2.2, 1.5, 3.7, 1.4], font_pt=8.5)
+    t = _table(doc, header, rows, [3.6, 1.5, 1.8, 2.0, 1.3, 2.0, 3.9, 1.1], font_pt=8)
     for k, i in enumerate(rep.indicators, 1):
         _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
 
@@ -194,10 +202,20 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     if not rep.shortfalls:
         doc.add_paragraph(T("no_shortfalls"))
     else:
-        total = sum(s["affected_population"] for s in rep.shortfalls)
-        doc.add_paragraph(T("n_shortfalls", n=len(rep.shortfalls), pop=f"{total:,.0f}"))
+        if rep.n_fail:
+            doc.add_paragraph(
+                T(
+                    "n_shortfalls",
+                    n=rep.n_fail,
+                    pop=f"{rep.affected_total:,.0f}",
+                    n_comp=rep.affected_compounds_total,
+                )
+            )
+        if rep.n_missing:
+            doc.add_paragraph(T("n_missing", n=rep.n_missing))
         header = [
             T("indicator"),
+            T("status"),
             T("value"),
             T("threshold"),
             T("facility_categories"),
@@ -214,17 +232,21 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
             )
             if len(s["affected"]) > 8:
                 names += f"{T.sep()}… ({len(s['affected'])})"
+            fail = s["status"] == "fail"
             rows.append(
                 [
                     s["name"],
+                    s["status_text"],
                     s["value_text"],
                     s["threshold_text"],
                     s["facility_text"],
-                    s["affected_population_text"],
-                    names or "—",
+                    s["affected_population_text"] if fail else "—",
+                    (names or "—") if fail else "—",
                 ]
             )
-        _table(doc, header, rows, [3.6, 1.8, 2.0, 2.6, 2.0, 5.0], font_pt=8.5)
+        t = _table(doc, header, rows, [3.4, 1.3, 1.8, 2.0, 2.4, 1.8, 4.3], font_pt=8)
+        for k, s in enumerate(rep.shortfalls, 1):
+            _shade(t.rows[k].cells[1], STATUS_SHADE.get(s["status"], "FFFFFF"))
 
     doc.add_heading(T("s_suggestions"), level=1)
     if not rep.suggestions and not rep.missing_note:
@@ -256,13 +278,12 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
 
     doc.add_heading(T("d_matrix"), level=1)
     ids = rep.constraint_ids
-    legend = (
-        "；".join(f"{k} = {rep.constraint_names[k]}" for k in ids)
-        if T.lang == "zh"
-        else "; ".join(f"{k} = {rep.constraint_names[k]}" for k in ids)
+    # indicator ids are too long for narrow columns: number them, and list the numbers
+    legend = ("；" if T.lang == "zh" else "; ").join(
+        f"{n} = {rep.constraint_names[k]}" for n, k in enumerate(ids, 1)
     )
     doc.add_paragraph(legend).runs[0].font.size = Pt(8.5)
-    header = [T("circle_id"), T("name"), T("grade"), *ids]
+    header = [T("circle_id"), T("name"), T("grade"), *[str(n) for n in range(1, len(ids) + 1)]]
     mark = {"pass": "✓", "fail": "✗", "missing": "?"}
     rows = [
         [c["id"], c["name"], c["grade_text"], *[mark[c["cells"][k]] for k in ids]]
