@@ -1,7 +1,10 @@
-"""Benchmark: every report (district + 49 circles, HTML/DOCX/XLSX) for a 49-circle checkup.
+"""Benchmark: every report (district + all circles, HTML/DOCX/XLSX) for a real checkup.
 
-Usage: python benchmarks/reports.py [N_CIRCLES] — prints seconds per stage and per circle.
-Runs on the fixture builder of tests/reports until the real demo checkup is available.
+Usage: python benchmarks/reports.py [CHECKUP_DIR]
+
+Without an argument it generates the full demo district (49 circles), runs the checkup and
+writes it (checkup.json + GeoPackages, service areas included) to a temporary directory,
+then times loading it and rendering every report. Prints seconds per stage and per format.
 """
 
 from __future__ import annotations
@@ -11,18 +14,29 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "reports"))
-
-from conftest import build_checkup  # noqa: E402
-
-from lifecircle.reports import load_checkup, render_circle_report, render_district_report  # noqa: E402
+from lifecircle.reports import load_checkup, render_circle_report, render_district_report
 
 
-def main(n: int = 49) -> None:
+def _real_checkup(tmp: Path) -> Path:
+    from lifecircle.checkup import run_checkup
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+    from lifecircle.standards import load_catalogue
+
+    t0 = time.perf_counter()
+    district = generate_demo(tmp / "district", scale=1.0)
+    ck = run_checkup(load_district(district), load_catalogue("changsha-provisional"))
+    t1 = time.perf_counter()
+    ck.write(tmp / "checkup")
+    t2 = time.perf_counter()
+    print(f"demo + checkup    {t1 - t0:6.2f} s")
+    print(f"write checkup     {t2 - t1:6.2f} s  (incl. service_areas.gpkg)")
+    return tmp / "checkup"
+
+
+def main(checkup_dir: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        d = build_checkup(Path(tmp) / "checkup", n_circles=n)
+        d = Path(checkup_dir) if checkup_dir else _real_checkup(Path(tmp))
         t1 = time.perf_counter()
         ck = load_checkup(d)
         t2 = time.perf_counter()
@@ -30,23 +44,25 @@ def main(n: int = 49) -> None:
         render_district_report(ck, out)
         t3 = time.perf_counter()
         per_fmt = {"html": 0.0, "docx": 0.0, "xlsx": 0.0}
-        for cid in ck.circle_ids():
+        ids = ck.circle_ids()
+        for cid in ids:
             for f in per_fmt:
                 s = time.perf_counter()
                 render_circle_report(ck, cid, out, formats=f)
                 per_fmt[f] += time.perf_counter() - s
         t4 = time.perf_counter()
-        size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-        print(f"fixture build     {t1 - t0:6.2f} s  ({n} circles)")
+        files = list(out.iterdir())
+        size = sum(p.stat().st_size for p in files) / 1e6
+        n = len(ids)
+        print(f"checkup           {d} ({n} circles, {len(ck.compounds):,} compounds,", end=" ")
+        print(f"{0 if ck.facilities is None else len(ck.facilities):,} facilities)")
         print(f"load checkup      {t2 - t1:6.2f} s")
         print(f"district report   {t3 - t2:6.2f} s  (html+docx+xlsx)")
         print(f"circle reports    {t4 - t3:6.2f} s  ({(t4 - t3) / n:.3f} s per circle)")
         for f, s in per_fmt.items():
             print(f"  {f:5s}           {s:6.2f} s")
-        print(
-            f"total (reports)   {t4 - t1:6.2f} s, {len(list(out.iterdir()))} files, {size:.1f} MB"
-        )
+        print(f"total (reports)   {t4 - t1:6.2f} s, {len(files)} files, {size:.1f} MB")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 49)
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
