@@ -17,6 +17,7 @@ to lifecircle and peak memory. Not a test: these machines are noisy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
 import resource
@@ -204,10 +205,8 @@ def _child(name, args, conn):
     os.dup2(devnull, 1)  # peers print progress from C++; keep the table readable
     fn = ENGINES[name]
     small = grid_lines(12)
-    try:  # warm-up: imports and compiled code, outside the measurement
+    with contextlib.suppress(Exception):  # warm-up: imports, compiled code; not measured
         fn(small, random_points(small, 20, 1, "h"), random_points(small, 3, 2, "f"))
-    except Exception:
-        pass
     PHASES.clear()
     start_rss = _rss_kb()
     t0 = time.perf_counter()
@@ -241,7 +240,7 @@ def _rss_kb() -> int:
 def run_all(name, lines, homes, fac, skip):
     ctx = mp.get_context("spawn")
     rows = []
-    for engine, fn in ENGINES.items():
+    for engine in ENGINES:
         if engine in skip or (engine == "networkx" and len(lines) > 100_000 and "nx-big" not in skip
                               and os.environ.get("BENCH_NX_BIG") != "1"):  # fmt: skip
             rows.append((engine, None, None, "skipped", None, None))
