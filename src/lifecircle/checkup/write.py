@@ -17,8 +17,8 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
       ``pass__<indicator>`` column per constraint indicator (1 pass, 0 fail, null missing);
     - ``compounds.gpkg``: one point per compound with ``circle_id`` and every access column;
     - ``facilities.gpkg``: the facilities with the circle they are located in;
-    - ``service_areas.gpkg``: per facility category of a circle-scope coverage indicator,
-      the walking network within the indicator's radius, as polygons (for maps).
+    - ``service_areas.gpkg``: per facility category of a coverage indicator that some
+      circle fails, the walking network within the indicator's radius, as polygons (maps).
     """
     from lifecircle.io import write_atomic, write_gpkg
 
@@ -42,14 +42,19 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
 
 
 def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
-    """Service areas of the categories of circle-scope coverage indicators, at their radii."""
+    """Service areas of the categories of coverage indicators that some circle fails.
+
+    Those are what the reports draw (a shortfall and where its service reaches); the
+    others are left out because each costs a network search and a polygon build.
+    """
     from lifecircle.access.service_area import service_areas
 
     result, district = checkup.result, checkup.district
     by_radius: dict[float, set[str]] = {}
-    for i in result.circles[0].indicators if result.circles else []:
-        if i.kind == "coverage" and i.radius_m:
-            by_radius.setdefault(float(i.radius_m), set()).update(i.facility_categories)
+    for c in result.circles:
+        for i in c.indicators:
+            if i.kind == "coverage" and i.radius_m and i.status == "fail":
+                by_radius.setdefault(float(i.radius_m), set()).update(i.facility_categories)
     max_snap_m = float((result.run.get("options") or {}).get("max_snap_m", 200.0))
     parts = [
         service_areas(
