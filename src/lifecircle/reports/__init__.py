@@ -6,6 +6,7 @@ Entry points: :func:`render_circle_report`, :func:`render_district_report` and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -130,20 +131,56 @@ def render_reports(
     tile_url: str | None = None,
     tile_attribution: str | None = None,
     progress=None,
+    workers: int | None = None,
 ) -> list[Path]:
-    """The district report plus every circle's report (or only ``circle_ids``, no district)."""
+    """The district report plus every circle's report (or only ``circle_ids``, no district).
+
+    Circle reports are independent, so with ``workers`` > 1 (default: one per core, when
+    there are more than four circles) they are rendered in separate processes, each
+    reading the checkup directory once. Output is the same either way.
+    """
     ck = _checkup(checkup)
     kw = dict(formats=formats, lang=lang, tile_url=tile_url, tile_attribution=tile_attribution)
+    _formats(formats)  # bad formats fail here, before any work
     written: list[Path] = []
     ids = list(circle_ids) if circle_ids else None
     if ids is None:
         written += render_district_report(ck, out_dir, **kw)
         ids = ck.circle_ids()
-    for cid in ids:
-        written += render_circle_report(ck, cid, out_dir, **kw)
-        if progress is not None:
-            progress(cid)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(ids) > 4 else 1
+    if workers <= 1:
+        for cid in ids:
+            written += render_circle_report(ck, cid, out_dir, **kw)
+            if progress is not None:
+                progress(cid)
+        return written
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold numba's thread pool, which is not fork-safe
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(str(ck.path), str(out_dir), kw),
+    ) as pool:
+        for cid, paths in zip(ids, pool.map(_worker_render, ids), strict=True):
+            written += paths
+            if progress is not None:
+                progress(cid)
     return written
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(checkup_dir: str, out_dir: str, kw: dict) -> None:
+    _WORKER.update(ck=load_checkup(checkup_dir), out_dir=out_dir, kw=kw)
+
+
+def _worker_render(circle_id: str) -> list[Path]:
+    return render_circle_report(_WORKER["ck"], circle_id, _WORKER["out_dir"], **_WORKER["kw"])
 
 
 def _safe(name: str) -> str:
