@@ -120,3 +120,28 @@ def test_network_with_no_edges_is_refused(files, tmp_path):
             "--out", tmp_path / "o", "--coords", "gcj02")  # fmt: skip
     assert r.returncode == 2
     assert "empty.geojson" in r.stderr
+
+
+def test_unknown_category_is_refused_and_chinese_names_or_amap_codes_are_accepted(files, tmp_path):
+    net, homes, _fac = files
+    fac = tmp_path / "fac.csv"
+    fac.write_text(
+        "id,category,lon,lat\nk,幼儿园,113.0005,28.1\np,090601,113.001,28.1\nx,spaceport,113.002,28.1\n",
+        encoding="utf-8",
+    )
+    r = run("access", "--network", net, "--homes", homes, "--facilities", fac,
+            "--out", tmp_path / "o", "--node-crossings")  # fmt: skip
+    assert r.returncode == 2
+    assert "spaceport" in r.stderr and "row 3" in r.stderr and "kindergarten" in r.stderr
+    fac.write_text(
+        "id,category,lon,lat\nk,幼儿园,113.0005,28.1\np,Pharmacy,113.001,28.1\n", encoding="utf-8"
+    )
+    out = tmp_path / "ok.parquet"
+    r = run("access", "--network", net, "--homes", homes, "--facilities", fac,
+            "--out", out, "--node-crossings")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    cols = gpd.read_parquet(out).columns
+    assert "nearest_m__kindergarten" in cols and "nearest_m__pharmacy" in cols
+    r = run("access", "--network", net, "--homes", homes, "--facilities", tmp_path / "fac.csv",
+            "--out", tmp_path / "own.parquet", "--node-crossings", "--own-categories")  # fmt: skip
+    assert r.returncode == 0, r.stderr

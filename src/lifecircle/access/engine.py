@@ -173,10 +173,7 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
     snap, off = f_snap[members], f_off[members]
     seed_dist = np.concatenate([snap + off, snap + graph.edge_length[e] - off])
     seed_label = np.concatenate([members, members]).astype(np.int64)
-    dist, label = kernels.multi_source_dijkstra(
-        graph.indptr, graph.indices, graph.weights, seed_node, seed_dist, seed_label,
-        graph.n_nodes,
-    )  # fmt: skip
+    dist, label = kernels.nearest_search(graph, seed_node, seed_dist, seed_label)
     f_ptr, f_sorted_local = _by_edge(e, graph.n_edges)
     return kernels.nearest_on_edges(
         dist, label, graph.edge_u, graph.edge_v, graph.edge_length,

@@ -27,9 +27,14 @@ def access_from_files(
     node_crossings: bool = False,
     max_snap_m: float = 200.0,
     categories: Sequence[str] | None = None,
+    own_categories: bool = False,
     progress: Progress | None = None,
 ) -> AccessResult:
     """Read homes, facilities and a network (line layer or OSM PBF) and measure access.
+
+    Facility categories are the taxonomy's (ids, Chinese or English names, Amap type
+    codes are all accepted); an unknown one stops with an error listing the valid ids,
+    unless ``own_categories`` allows any label.
 
     Every layer is validated on the way in (columns, ids, coordinates; see
     ``docs/input-formats.md``); lon/lat layers in ``coords`` (``gcj02``, ``bd09`` …) are
@@ -47,7 +52,18 @@ def access_from_files(
     report("read", 0, 3)
     home_layer = validate_homes(read_layer(homes, coords=coords), source=str(homes))
     report("read", 1, 3)
-    fac_layer = validate_facilities(read_layer(facilities, coords=coords), source=str(facilities))
+    fac_raw = read_layer(facilities, coords=coords)
+    valid = None
+    if not own_categories:
+        from lifecircle.io.aliases import find_column
+        from lifecircle.standards import load_taxonomy
+
+        taxonomy = load_taxonomy()
+        col = find_column([c for c in fac_raw.columns if c != fac_raw.geometry.name], "category")
+        if col is not None:
+            fac_raw[col] = taxonomy.map_labels(fac_raw[col])
+        valid = taxonomy.ids
+    fac_layer = validate_facilities(fac_raw, source=str(facilities), categories=valid)
     report("read", 2, 3)
     if osm is not None:
         graph = graph_from_osm(osm, crs=crs)

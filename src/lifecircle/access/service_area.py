@@ -40,10 +40,7 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     seed_node = np.concatenate([graph.edge_u[f_edge], graph.edge_v[f_edge]])
     seed_dist = np.concatenate([f_snap + f_off, f_snap + length[f_edge] - f_off])
     seed_label = np.concatenate([np.arange(len(f_edge)), np.arange(len(f_edge))]).astype(np.int64)
-    dist, _ = kernels.multi_source_dijkstra(
-        graph.indptr, graph.indices, graph.weights, seed_node, seed_dist, seed_label,
-        graph.n_nodes,
-    )  # fmt: skip
+    dist, _ = kernels.nearest_search(graph, seed_node, seed_dist, seed_label)
     du, dv = dist[graph.edge_u], dist[graph.edge_v]
     a = np.minimum(r - du, length)  # reached from the u end: [0, a]
     b = np.minimum(r - dv, length)  # reached from the v end: [L - b, L]

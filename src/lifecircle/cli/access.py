@@ -40,6 +40,9 @@ def access_command(
         False, "--node-crossings", help="线在交叉处即连通（路网无交点顶点时使用）"
     ),
     max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
+    own_categories: bool = typer.Option(
+        False, "--own-categories", help="允许自定义设施类别（不按标准分类校验）"
+    ),
 ) -> None:
     """步行可达性：每个住宅点到每类设施的最近距离、半径内数量、覆盖率与千人供给（2SFCA）。"""
     from lifecircle.access.files import access_from_files, write_outputs
@@ -58,6 +61,7 @@ def access_command(
             network_coords=network_coords,
             node_crossings=node_crossings,
             max_snap_m=max_snap,
+            own_categories=own_categories,
             progress=progress,
         )
     written = write_outputs(result, out)

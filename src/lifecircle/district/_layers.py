@@ -120,35 +120,12 @@ def read_compounds(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS | None) 
     return to_metric(out, crs=crs)
 
 
-def category_lookup(taxonomy: Taxonomy) -> dict[str, str]:
-    """Accepted category labels -> taxonomy id: ids, Chinese and English names (any case)."""
-    table: dict[str, str] = {}
-    for cid in taxonomy.ids:
-        for label in (cid, taxonomy.name_zh(cid), taxonomy.name_en(cid)):
-            table.setdefault(str(label).strip().lower(), cid)
-    return table
-
-
 def _map_categories(gdf: gpd.GeoDataFrame, taxonomy: Taxonomy) -> gpd.GeoDataFrame:
     col = find_column([c for c in gdf.columns if c != gdf.geometry.name], "category")
     if col is None:
         return gdf  # validate_facilities names the missing column
-    lookup = category_lookup(taxonomy)
-
-    def one(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            return value
-        text = str(value).strip()
-        if text.endswith(".0") and text[:-2].isdigit():
-            text = text[:-2]  # a typecode read as a float
-        hit = lookup.get(text.lower())
-        if hit is None and text.replace("|", "").replace(";", "").isdigit():
-            hit = taxonomy.category_for_amap(text)
-        return hit if hit is not None else text
-
     out = gdf.copy()
-    uniques = {v: one(v) for v in out[col].dropna().unique()}
-    out[col] = out[col].map(lambda v: uniques.get(v, v))
+    out[col] = taxonomy.map_labels(out[col])
     return out
 
 

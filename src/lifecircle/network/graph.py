@@ -75,6 +75,25 @@ class WalkGraph:
         set_(self, "component_sizes", np.sort(sizes)[::-1].astype(np.int64))
 
     @property
+    def bucket_width(self) -> float:
+        """Bucket width (m) for bucket-queue searches: just under the shortest edge."""
+        w = self.weights[self.weights > 0]
+        return float(w.min()) * 0.999 if len(w) and len(w) == len(self.weights) else 0.0
+
+    @property
+    def bucket_count(self) -> int:
+        """Ring size for bucket-queue searches: the longest edge in buckets, plus two."""
+        width = self.bucket_width
+        return int(self.weights.max() / width) + 2 if width > 0 else 0
+
+    @property
+    def extent_m(self) -> float:
+        """A bound on walking distances: three times the diagonal of the nodes' extent."""
+        dx = float(self.node_x.max() - self.node_x.min()) if self.n_nodes else 0.0
+        dy = float(self.node_y.max() - self.node_y.min()) if self.n_nodes else 0.0
+        return 3.0 * float(np.hypot(dx, dy)) + float(self.weights.max(initial=0.0))
+
+    @property
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.node_x)

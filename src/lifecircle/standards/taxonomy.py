@@ -140,6 +140,31 @@ class Taxonomy:
             todo &= ~mask
         return out
 
+    def category_for_label(self, label: object) -> str | None:
+        """The category id a person or an export means: an id, a Chinese or English name
+        (any case), or an Amap type code; None when none of these matches."""
+        if label is None or label is pd.NA or (isinstance(label, float) and pd.isna(label)):
+            return None
+        text = str(label).strip()
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]  # a type code read as a float
+        if not hasattr(self, "_labels"):
+            table: dict[str, str] = {}
+            for cid in self.ids:
+                for name in (cid, self.name_zh(cid), self.name_en(cid)):
+                    table.setdefault(str(name).strip().lower(), cid)
+            self._labels = table
+        hit = self._labels.get(text.lower())
+        if hit is None and text.replace("|", "").replace(";", "").isdigit():
+            hit = self.category_for_amap(text)
+        return hit
+
+    def map_labels(self, values: pd.Series) -> pd.Series:
+        """Replace every recognised label by its category id; unknown labels stay as they
+        are, so validation can name them."""
+        uniques = {v: self.category_for_label(v) for v in values.dropna().unique()}
+        return values.map(lambda v: uniques.get(v) or v)
+
     def category_for_amap(self, typecode: str | int | None) -> str | None:
         """The category of an Amap POI type code (6 digits; ``a|b`` lists are tried in order).
 
