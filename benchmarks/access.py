@@ -5,8 +5,8 @@ facilities, 20,000 homes) and on the real Helsinki OSM extract shipped with pyro
 lifecircle, pandana, cityseer, scipy.sparse.csgraph and networkx. Each engine includes its
 own preprocessing (building its graph and attaching points) and runs in a child process
 started for it (spawn: numba's thread pool is not fork-safe), after a small warm-up run
-that loads compiled code, so its peak memory can be read on its own (peak RSS above the
-child's start, after the inputs arrived).
+that loads compiled code. Peak memory is the engine's own: the peak RSS mark is reset
+once the inputs have arrived, and the table shows peak minus the RSS at that moment.
 
     python benchmarks/access.py [--size 450] [--skip networkx,cityseer]
 
@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import multiprocessing as mp
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -208,6 +207,7 @@ def _child(name, args, conn):
     with contextlib.suppress(Exception):  # warm-up: imports, compiled code; not measured
         fn(small, random_points(small, 20, 1, "h"), random_points(small, 3, 2, "f"))
     PHASES.clear()
+    _reset_peak()  # count only what the engine itself adds from here on
     start_rss = _rss_kb()
     t0 = time.perf_counter()
     try:
@@ -217,7 +217,7 @@ def _child(name, args, conn):
         near = cnt = None
         err = f"{type(exc).__name__}: {exc}"[:200]
     secs = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status_kb("VmHWM")
     conn.send((secs, max(0, peak - start_rss) / 1024.0, err, _summ(near), _summ(cnt), PHASES))
 
 
@@ -229,12 +229,22 @@ def _summ(a):
     return (float(fin.mean()) if len(fin) else float("nan"), len(fin))
 
 
-def _rss_kb() -> int:
+def _status_kb(key: str) -> int:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def _rss_kb() -> int:
+    return _status_kb("VmRSS")
+
+
+def _reset_peak() -> None:
+    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS (Linux 4.0+)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def run_all(name, lines, homes, fac, skip):
