@@ -12,30 +12,31 @@ from lifecircle.cli import app
 
 @app.command("report")
 def report(
-    checkup_dir: Annotated[Path, typer.Argument(help="Output directory of `lifecircle checkup`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the reports into.")],
+    checkup_dir: Annotated[Path, typer.Argument(help="`lifecircle checkup` 的输出文件夹")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="报告输出文件夹")],
     circle: Annotated[
         list[str] | None,
-        typer.Option("--circle", "-c", help="Only this circle (repeatable); default: all."),
+        typer.Option("--circle", "-c", help="只生成该生活圈（可重复）；默认全部"),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html,docx,xlsx")] = "html,docx,xlsx",
-    lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="格式：html,docx,xlsx")
+    ] = "html,docx,xlsx",
+    lang: Annotated[str, typer.Option("--lang", help="语言：zh（默认）或 en")] = "zh",
     tiles: Annotated[
         str | None,
         typer.Option(
             "--tiles",
-            help="Basemap for HTML maps (needs internet): 'osm' or a URL template "
-            "such as a Tianditu URL with your tk key. Off by default.",
+            help="HTML 地图底图（需联网）：osm，或瓦片地址模板（如带 tk 密钥的天地图）；默认不加底图",
         ),
     ] = None,
     tile_attribution: Annotated[str | None, typer.Option("--tile-attribution")] = None,
 ) -> None:
-    """Write 体检报告 (HTML, Word, Excel) for every circle and the district, or one circle."""
+    """体检报告：为每个生活圈和全区生成 HTML、Word、Excel 报告（或只生成指定生活圈）。"""
     from lifecircle.errors import InputError
     from lifecircle.reports import load_checkup, render_reports
 
     if lang not in ("zh", "en"):
-        typer.echo(f"--lang must be zh or en, not {lang!r}", err=True)
+        typer.echo(f"--lang 只能是 zh 或 en，而不是 {lang!r}", err=True)
         raise typer.Exit(2)
     try:
         ck = load_checkup(checkup_dir)
@@ -46,7 +47,7 @@ def report(
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
-            task = bar.add_task("report", total=n)
+            task = bar.add_task("生成报告", total=n)
             written = render_reports(
                 ck,
                 out,
@@ -58,9 +59,9 @@ def report(
                 progress=lambda _cid: bar.advance(task),
             )
     except InputError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from None
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{len(written)} files written to {out}")
+    typer.echo(f"已写出 {len(written)} 个文件到 {out}")

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from lifecircle.io import write_atomic
 from lifecircle.reports.data import CheckupOutput, load_checkup
 
 FORMATS = ("html", "docx", "xlsx")
@@ -80,9 +81,11 @@ def render_circle_report(
         cat_png = maps.circle_categories_png(ck, rep, T)
         if cat_png is not None:
             figs.append((cat_png, T("fig_categories", n="{n}")))
-        written.append(_atomic(out / f"{stem}.docx", lambda p: word.circle_docx(rep, T, p, figs)))
+        written.append(
+            write_atomic(out / f"{stem}.docx", lambda p: word.circle_docx(rep, T, p, figs))
+        )
     if "xlsx" in fmts:
-        written.append(_atomic(out / f"{stem}.xlsx", lambda p: excel.circle_xlsx(rep, T, p)))
+        written.append(write_atomic(out / f"{stem}.xlsx", lambda p: excel.circle_xlsx(rep, T, p)))
     return written
 
 
@@ -115,9 +118,11 @@ def render_district_report(
         written.append(p)
     if "docx" in fmts:
         png = maps.district_png(ck, rep, T)
-        written.append(_atomic(out / f"{stem}.docx", lambda p: word.district_docx(rep, T, p, png)))
+        written.append(
+            write_atomic(out / f"{stem}.docx", lambda p: word.district_docx(rep, T, p, png))
+        )
     if "xlsx" in fmts:
-        written.append(_atomic(out / f"{stem}.xlsx", lambda p: excel.district_xlsx(rep, T, p)))
+        written.append(write_atomic(out / f"{stem}.xlsx", lambda p: excel.district_xlsx(rep, T, p)))
     return written
 
 
@@ -187,18 +192,8 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
 
 
-def _atomic(path: Path, writer) -> Path:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        writer(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def _write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 __all__ = [
