@@ -14,7 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from lifecircle.reports import load_checkup, render_circle_report, render_district_report
+from lifecircle.reports import (
+    load_checkup,
+    render_circle_report,
+    render_district_report,
+    render_reports,
+)
 
 
 def _real_checkup(tmp: Path) -> Path:
@@ -62,6 +67,13 @@ def main(checkup_dir: str | None = None) -> None:
         for f, s in per_fmt.items():
             print(f"  {f:5s}           {s:6.2f} s")
         print(f"total (reports)   {t4 - t1:6.2f} s, {len(files)} files, {size:.1f} MB")
+        t5 = time.perf_counter()
+        render_reports(ck, Path(tmp) / "reports-parallel")
+        t6 = time.perf_counter()
+        print(
+            f"render_reports    {t6 - t5:6.2f} s  (what `lifecircle report` and the demo run: all"
+        )
+        print("                            formats, circles in one process per core)")
 
 
 if __name__ == "__main__":
