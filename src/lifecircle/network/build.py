@@ -72,8 +72,9 @@ def graph_from_lines(
     first[1:] = line_of[1:] != line_of[:-1]
     last = np.ones(n, dtype=bool)
     last[:-1] = line_of[1:] != line_of[:-1]
-    key = np.round(coords / tolerance_m).astype(np.int64)
-    _, vid, occurrences = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    _, vid, occurrences = np.unique(
+        _vertex_keys(coords, tolerance_m), return_inverse=True, return_counts=True
+    )
     vid = vid.ravel()
     is_node = first | last | (occurrences[vid] > 1)
     interior_node = is_node & ~first & ~last
@@ -112,6 +113,21 @@ def graph_from_lines(
         crs=lines.crs,
         edge_attrs=edge_attrs,
     )
+
+
+def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """One int64 per vertex, equal for vertices within ``tolerance_m`` on a grid.
+
+    A single integer sorts far faster than rows of two (np.unique(axis=0)), which
+    matters for city networks of a million vertices.
+    """
+    key = np.round(coords / tolerance_m).astype(np.int64)
+    key -= key.min(axis=0)
+    span = int(key[:, 1].max()) + 1
+    if (int(key[:, 0].max()) + 1) * span < 2**62:
+        return key[:, 0] * span + key[:, 1]
+    # an extent too large for one integer at this tolerance: number the rows instead
+    return np.unique(key, axis=0, return_inverse=True)[1].ravel()
 
 
 def _drop_degenerate(edge_geom: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:

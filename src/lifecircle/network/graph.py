@@ -53,7 +53,7 @@ class WalkGraph:
         src = np.concatenate([u, v])
         dst = np.concatenate([v, u])
         eid = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
-        order = np.lexsort((dst, src))
+        order = np.argsort(src * max(n, 1) + dst, kind="stable")  # by source, then target
         src, dst, eid = src[order], dst[order], eid[order]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
