@@ -29,4 +29,4 @@ def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
     assert n_projects > 0
     for path in out.rglob("*"):
         if path.suffix in {".json", ".html", ".csv", ".yaml"}:
-            assert "和记AG" not in path.read_text(encoding="utf-8", errors="ignore"), path
+            assert "\u548c\u8bb0AG" not in path.read_text(encoding="utf-8", errors="ignore"), path

@@ -288,7 +288,7 @@ def test_manual_values(package):
 
 
 def test_no_forbidden_string_in_any_file(package):
-    bad = "和记AG".encode()
+    bad = "\u548c\u8bb0AG".encode()
     for path in package.iterdir():
         assert bad not in path.read_bytes(), path.name
 

@@ -267,8 +267,8 @@ def test_no_generated_notice_on_real_data(tmp_path):
 def test_mirror_string_never_shipped(tmp_path):
     d = build_checkup(tmp_path / "ck", n_circles=2)
     doc = json.loads((d / "checkup.json").read_text("utf-8"))
-    doc["circles"][0]["grade_reason"] = "区人民和记AG常务会议审议通过"
-    doc["district_indicators"][0]["source"] = "长沙市雨花区人民和记AG办公室"
+    doc["circles"][0]["grade_reason"] = "区人民\u548c\u8bb0AG常务会议审议通过"
+    doc["district_indicators"][0]["source"] = "长沙市雨花区人民\u548c\u8bb0AG办公室"
     (d / "checkup.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     files = render_circle_report(d, "C01", tmp_path / "r") + render_district_report(
         d, tmp_path / "r"
@@ -279,7 +279,7 @@ def test_mirror_string_never_shipped(tmp_path):
         else:
             with zipfile.ZipFile(f) as z:
                 text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
-        assert "和记AG" not in text, f
+        assert "\u548c\u8bb0AG" not in text, f
     assert "区人民政府常务会议审议通过" in files[0].read_text("utf-8")
 
 

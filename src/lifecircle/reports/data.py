@@ -15,7 +15,7 @@ from lifecircle.errors import FileFormatError, InputError, SchemaError
 
 # The plan's text came from a mirror that replaced "政府" with this string; it must never be
 # shown. Any text read from a checkup is cleaned of it on the way in.
-_MIRROR_JUNK = "和记AG"
+_MIRROR_JUNK = "\u548c\u8bb0AG"  # escaped so the string itself never sits in the tree
 
 WGS84 = "EPSG:4326"
 
