@@ -54,7 +54,16 @@ def demo_command(
         from lifecircle.reports import render_reports
 
         report_dir = out / "reports"
-        render_reports(checkup_dir, report_dir)
+        n_circles = len(checkup.result.circles)
+        with progress_callback() as progress:
+            done_ids: list[str] = []
+
+            def advance(circle_id: str) -> None:
+                done_ids.append(circle_id)
+                progress("report", len(done_ids), n_circles)
+
+            progress("report", 0, n_circles)
+            render_reports(checkup_dir, report_dir, progress=advance)
         t = done("体检报告", t)
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         worst = min(checkup.result.circles, key=lambda c: (c.constraint_passed, c.id))
