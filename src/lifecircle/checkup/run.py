@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +59,6 @@ def run_checkup(
     once over all homes. Problems that do not stop the run (a manual value for an unknown
     indicator, a compound off the network …) are listed in ``warnings``.
     """
-    t0 = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     warnings: list[dict[str, Any]] = list(getattr(district, "warnings", []) or [])
     indicators = list(catalogue.indicators)
@@ -139,7 +137,6 @@ def run_checkup(
         circles=circles,
         warnings=warnings,
     )
-    object.__setattr__(access, "seconds", time.perf_counter() - t0)
     return Checkup(result=result, access=access, homes=homes, district=district)
 
 
