@@ -37,8 +37,8 @@ class Checkup:
     homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
     district: Any
 
-    def write(self, out_dir, *, formats=None):
-        """Write checkup.json, circles.gpkg, compounds.gpkg, facilities.gpkg to ``out_dir``."""
+    def write(self, out_dir) -> list:
+        """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md)."""
         from lifecircle.checkup.write import write_checkup
 
         return write_checkup(self, out_dir)
