@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -15,6 +17,9 @@ from lifecircle.reports.strings import Text
 
 HEAD_FILL = PatternFill("solid", fgColor="1F3B5A")
 HEAD_FONT = Font(bold=True, color="FFFFFF")
+HEAD_ALIGN = Alignment(vertical="center", wrap_text=True)
+TITLE_FONT = Font(bold=True, size=14)
+BOLD_FONT = Font(bold=True)
 NOTICE_FONT = Font(bold=True, color="9C0006", size=12)
 NOTICE_FILL = PatternFill("solid", fgColor="FFF3CD")
 STATUS_FILL = {
@@ -32,9 +37,40 @@ DEC1 = "#,##0.0"
 DEC2 = "#,##0.00"
 
 
+# width of an all-ASCII string of n characters, summed exactly as the general case does
+_ASCII_WIDTH = [sum(1.1 for _ in range(n)) for n in range(256)]
+
+
 def _width(text: object) -> float:
     s = "" if text is None else str(text)
+    if s.isascii() and len(s) < len(_ASCII_WIDTH):
+        return _ASCII_WIDTH[len(s)]
     return sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in s)
+
+
+class _Styles:
+    """Write-only cells with shared style arrays: each font/fill/format combination is
+    registered with the workbook once, not once per cell."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self._arrays: dict[tuple, object] = {}
+
+    def cell(self, value, *, font=None, fill=None, align=None, fmt=None) -> Cell:
+        key = (id(font), id(fill), id(align), fmt)
+        arr = self._arrays.get(key)
+        if arr is None:
+            c = Cell(self.ws, row=1, column=1)
+            if font is not None:
+                c.font = font
+            if fill is not None:
+                c.fill = fill
+            if align is not None:
+                c.alignment = align
+            if fmt is not None:
+                c.number_format = fmt
+            arr = self._arrays[key] = (font, fill, align, c._style)
+        return Cell(self.ws, row=1, column=1, value=value, style_array=arr[3])
 
 
 def _table(
@@ -42,63 +78,73 @@ def _table(
     header: list[str],
     rows: list[list],
     formats: dict[int, str] | None = None,
-    start_row: int = 1,
-    status_col: int | None = None,
+    fill=None,
     max_width: float = 60,
+    freeze: str = "A2",
+    header_height: float | None = None,
 ) -> None:
-    """Write a header and rows; freeze the header, set number formats and column widths."""
+    """Write a header and rows; freeze the header, set number formats and column widths.
+
+    ``ws`` is a write-only worksheet and must be empty; ``fill(i, j, value)`` (data row
+    ``i`` from 0, column ``j`` from 1) returns the fill of a data cell, or ``None``.
+    """
     formats = formats or {}
-    for j, h in enumerate(header, 1):
-        c = ws.cell(row=start_row, column=j, value=h)
-        c.fill, c.font = HEAD_FILL, HEAD_FONT
-        c.alignment = Alignment(vertical="center", wrap_text=True)
+    rows = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r] for r in rows]
     widths = [_width(h) for h in header]
-    for i, row in enumerate(rows, start_row + 1):
-        for j, v in enumerate(row, 1):
-            if isinstance(v, float) and not np.isfinite(v):
-                v = None
-            c = ws.cell(row=i, column=j, value=v)
-            if j in formats and isinstance(v, int | float):
-                c.number_format = formats[j]
-            if status_col == j and isinstance(row[-1], str) and row[-1] in STATUS_FILL:
-                pass
-            widths[j - 1] = max(widths[j - 1], _width(v))
+    for row in rows:
+        for j, v in enumerate(row):
+            w = _width(v)
+            if w > widths[j]:
+                widths[j] = w
     for j, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = min(max_width, max(8, w + 2))
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
-    ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(header))}{start_row + len(rows)}"
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{1 + len(rows)}"
+    if header_height is not None:
+        ws.row_dimensions[1].height = header_height
+    st = _Styles(ws)
+    ws.append([st.cell(h, font=HEAD_FONT, fill=HEAD_FILL, align=HEAD_ALIGN) for h in header])
+    for i, row in enumerate(rows):
+        out = []
+        for j, v in enumerate(row, 1):
+            fmt = formats.get(j) if isinstance(v, int | float) else None
+            f = fill(i, j, v) if fill is not None else None
+            out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
+        ws.append(out)
 
 
 def _meta_sheet(ws, meta: Meta, T: Text, extra: list[tuple[str, object]]) -> None:
-    ws.title = T("sheet_overview")
-    r = 1
-    ws.cell(row=r, column=1, value=meta.title).font = Font(bold=True, size=14)
-    r += 1
+    """Overview sheet (write-only, empty ``ws`` titled ``T("sheet_overview")``)."""
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 70
+    st = _Styles(ws)
+    ws.append([st.cell(meta.title, font=TITLE_FONT)])
+    r = 2
     note = f"{T('circles_note')}: {meta.circles_note}" if meta.circles_note else None
     for notice in (meta.generated_notice, meta.provisional_notice, note):
         if notice:
-            c = ws.cell(row=r, column=1, value=notice)
-            c.font, c.fill = NOTICE_FONT, NOTICE_FILL
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+            ws.append([st.cell(notice, font=NOTICE_FONT, fill=NOTICE_FILL)])
+            ws.merged_cells.add(f"A{r}:D{r}")
             r += 1
-    r += 1
+    ws.append([])
     for k, v in [*extra, *meta.rows(T)]:
-        ws.cell(row=r, column=1, value=k).font = Font(bold=True)
-        c = ws.cell(row=r, column=2, value=v)
-        if isinstance(v, int | float):
-            c.number_format = INT if float(v).is_integer() else DEC2
-        r += 1
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 70
+        fmt = (INT if float(v).is_integer() else DEC2) if isinstance(v, int | float) else None
+        ws.append([st.cell(k, font=BOLD_FONT), v if fmt is None else st.cell(v, fmt=fmt)])
 
 
-def _color_status(ws, col: int, start_row: int, n: int) -> None:
-    for i in range(start_row + 1, start_row + 1 + n):
-        c = ws.cell(row=i, column=col)
-        key = c.value
-        for status, fill in STATUS_FILL.items():
-            if key in (status,) or key == _STATUS_TEXT.get(status):
-                c.fill = fill
+def _status_fill(col: int):
+    """Fill the status column ``col`` by its value (status key or its text)."""
+
+    def fill(i, j, v):
+        if j != col:
+            return None
+        out = None
+        for status, f in STATUS_FILL.items():
+            if v == status or v == _STATUS_TEXT.get(status):
+                out = f
+        return out
+
+    return fill
 
 
 _STATUS_TEXT: dict[str, str] = {}
@@ -107,10 +153,9 @@ _STATUS_TEXT: dict[str, str] = {}
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
-    wb = Workbook()
-    c = rep.circle
+    wb = Workbook(write_only=True)
     extra = [(k, v) for k, v in rep.overview]
-    _meta_sheet(wb.active, rep.meta, T, extra)
+    _meta_sheet(wb.create_sheet(T("sheet_overview")), rep.meta, T, extra)
 
     ws = wb.create_sheet(T("sheet_indicators"))
     header = [
@@ -148,8 +193,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
         ]
         for i in rep.indicators
     ]
-    _table(ws, header, rows, {4: DEC2, 8: DEC2, 9: INT})
-    _color_status(ws, 7, 1, len(rows))
+    _table(ws, header, rows, {4: DEC2, 8: DEC2, 9: INT}, fill=_status_fill(7))
 
     ws = wb.create_sheet(T("sheet_shortfalls"))
     header = [
@@ -190,8 +234,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                     a["nearest_m"] if a["nearest_m"] is not None else a["nearest_text"],
                 ]
             )
-    _table(ws, header, rows, {9: INT, 11: INT, 12: INT})
-    _color_status(ws, 4, 1, len(rows))
+    _table(ws, header, rows, {9: INT, 11: INT, 12: INT}, fill=_status_fill(4))
 
     ws = wb.create_sheet(T("sheet_compounds"))
     comp = rep.compounds
@@ -206,22 +249,24 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
         for x in cats
     ]
     rows = []
-    for _, r in comp.sort_values("id").iterrows():
+    unreachable = T("unreachable")
+    for r in comp.sort_values("id").to_dict("records"):
         row = [r["id"], r.get("name", ""), r.get("community", ""), finite(r["population"])]
         for x in cats:
             v = finite(r[f"nearest_m__{x}"])
-            row.append(v if v is not None else T("unreachable"))
+            row.append(v if v is not None else unreachable)
         rows.append(row)
-    _table(ws, header, rows, {4: INT, **{5 + k: INT for k in range(len(cats))}})
     # shade distances beyond the failing indicator's radius
-    for k, x in enumerate(cats):
-        rad = rep.radius_for.get(x)
+    radius = {5 + k: rep.radius_for.get(x) for k, x in enumerate(cats)}
+    fail_fill = STATUS_FILL["fail"]
+
+    def beyond(i, j, v):
+        rad = radius.get(j)
         if not rad:
-            continue
-        for i in range(2, len(rows) + 2):
-            cell = ws.cell(row=i, column=5 + k)
-            if not isinstance(cell.value, int | float) or cell.value > rad:
-                cell.fill = STATUS_FILL["fail"]
+            return None
+        return fail_fill if not isinstance(v, int | float) or v > rad else None
+
+    _table(ws, header, rows, {4: INT, **{5 + k: INT for k in range(len(cats))}}, fill=beyond)
 
     if rep.facilities is not None:
         ws = wb.create_sheet(T("sheet_facilities"))
@@ -242,13 +287,17 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                 T.category(r["category"]),
                 finite(r.get("capacity")),
                 T("yes") if r["in_circle"] else T("no"),
-                round(r.geometry.x, 6),
-                round(r.geometry.y, 6),
+                round(x, 6),
+                round(y, 6),
             ]
-            for _, r in fac.iterrows()
+            for r, x, y in zip(
+                pd.DataFrame(fac).to_dict("records"),
+                fac.geometry.x.tolist(),
+                fac.geometry.y.tolist(),
+                strict=True,
+            )
         ]
         _table(ws, header, rows, {4: INT, 6: "0.000000", 7: "0.000000"})
-    _ = c
     wb.save(path)
     return path
 
@@ -256,8 +305,8 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
 def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
     """Workbook: overview, circles, constraint matrix, targets, district indicators."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
-    wb = Workbook()
-    _meta_sheet(wb.active, rep.meta, T, list(rep.overview))
+    wb = Workbook(write_only=True)
+    _meta_sheet(wb.create_sheet(T("sheet_overview")), rep.meta, T, list(rep.overview))
 
     ws = wb.create_sheet(T("sheet_circles"))
     header = [T("circle_id"), T("name"), T("street"), T("population"), T("grade"), T("status_fail")]
@@ -265,9 +314,8 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         [c["id"], c["name"], c["street"], c["population"], c["grade_text"], c["n_fail"]]
         for c in rep.circles
     ]
-    _table(ws, header, rows, {4: INT, 6: INT})
-    for i, c in enumerate(rep.circles, 2):
-        ws.cell(row=i, column=5).fill = GRADE_FILL.get(c["grade"], GRADE_FILL["NONE"])
+    grades = [GRADE_FILL.get(c["grade"], GRADE_FILL["NONE"]) for c in rep.circles]
+    _table(ws, header, rows, {4: INT, 6: INT}, fill=lambda i, j, v: grades[i] if j == 5 else None)
 
     ws = wb.create_sheet(T("sheet_matrix"))
     header = [T("circle_id"), T("name"), T("grade")] + [
@@ -278,12 +326,16 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         + [f"{T('status_' + c['cells'][k])} {c['value_texts'][k]}" for k in rep.constraint_ids]
         for c in rep.circles
     ]
-    _table(ws, header, rows, max_width=22)
-    for i, c in enumerate(rep.circles, 2):
-        for j, k in enumerate(rep.constraint_ids, 4):
-            ws.cell(row=i, column=j).fill = STATUS_FILL[c["cells"][k]]
-    ws.freeze_panes = "D2"
-    ws.row_dimensions[1].height = 48
+    cells = [[None, None, None] + [c["cells"][k] for k in rep.constraint_ids] for c in rep.circles]
+    _table(
+        ws,
+        header,
+        rows,
+        max_width=22,
+        fill=lambda i, j, v: STATUS_FILL[cells[i][j - 1]] if j >= 4 else None,
+        freeze="D2",
+        header_height=48,
+    )
 
     ws = wb.create_sheet(T("sheet_targets"))
     header = [
@@ -298,15 +350,14 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         [t["label"], t["grade"], t["deadline"], t["required_text"], t["current"], t["status_text"]]
         for t in rep.targets
     ]
-    _table(ws, header, rows, {5: INT})
-    note_row = len(rows) + 3
-    ws.cell(row=note_row, column=1, value=T("target_plan_source"))
-    ws.cell(row=note_row + 1, column=1, value=T("target_year_note"))
-    ws.cell(row=note_row + 2, column=1, value=T("grade_disclaimer"))
-    for i, t in enumerate(rep.targets, 2):
-        ws.cell(row=i, column=6).fill = STATUS_FILL[
-            {"met": "pass", "behind": "fail", "open": "missing"}[t["status"]]
-        ]
+    target_fill = [
+        STATUS_FILL[{"met": "pass", "behind": "fail", "open": "missing"}[t["status"]]]
+        for t in rep.targets
+    ]
+    _table(ws, header, rows, {5: INT}, fill=lambda i, j, v: target_fill[i] if j == 6 else None)
+    ws.append([])  # the notes start two rows below the table
+    for note in (T("target_plan_source"), T("target_year_note"), T("grade_disclaimer")):
+        ws.append([note])
 
     ws = wb.create_sheet(T("sheet_district_indicators"))
     header = [
@@ -336,7 +387,6 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         ]
         for i in rep.district_indicators
     ]
-    _table(ws, header, rows, {3: DEC2})
-    _color_status(ws, 6, 1, len(rows))
+    _table(ws, header, rows, {3: DEC2}, fill=_status_fill(6))
     wb.save(path)
     return path
