@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 
@@ -72,15 +73,41 @@ def _table(
     th = OxmlElement("w:tblHeader")
     th.set(qn("w:val"), "true")
     trpr.append(th)
-    for row in rows:
-        cells = t.add_row().cells
-        for j, v in enumerate(row):
-            cells[j].text = ""
-            run = cells[j].paragraphs[0].add_run("" if v is None else str(v))
-            run.font.size = Pt(font_pt)
     if widths_cm:
-        _widths(t, widths_cm)
+        _widths(t, widths_cm)  # before the rows: they take their widths from the grid
+    # Rows are copies of one row built through python-docx (same XML, a fraction of the
+    # time); a text with tabs or line breaks, which python-docx turns into <w:tab/> and
+    # <w:br/>, goes through python-docx itself.
+    _add_row(t, ["x"] * len(header), font_pt)
+    template = t._tbl.tr_lst[-1]
+    t._tbl.remove(template)
+    for row in rows:
+        texts = ["" if v is None else str(v) for v in row]
+        if any(ch in s for s in texts for ch in "\t\r\n"):
+            _add_row(t, texts, font_pt)
+            continue
+        tr = copy.deepcopy(template)
+        for el, text in zip(tr.iter(_W_T), texts, strict=True):
+            if not text:
+                el.getparent().remove(el)
+            else:
+                el.text = text
+                if len(text.strip()) < len(text):
+                    el.set(_XML_SPACE, "preserve")
+        t._tbl.append(tr)
     return t
+
+
+_W_T = qn("w:t")
+_XML_SPACE = qn("xml:space")
+
+
+def _add_row(t, texts: list[str], font_pt: float) -> None:
+    cells = t.add_row().cells
+    for j, v in enumerate(texts):
+        cells[j].text = ""
+        run = cells[j].paragraphs[0].add_run(v)
+        run.font.size = Pt(font_pt)
 
 
 DARK_RED = RGBColor(0x9C, 0x00, 0x06)
@@ -93,10 +120,13 @@ def _widths(t, widths_cm: list[float]) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tblpr.append(layout)
+    cols = t.columns
     for j, w in enumerate(widths_cm):
-        t.columns[j].width = Cm(w)
-        for cell in t.columns[j].cells:
-            cell.width = Cm(w)
+        cols[j].width = Cm(w)
+    # every row has one cell per grid column (no merged cells in these tables)
+    for tr in t._tbl.tr_lst:
+        for tc, w in zip(tr.tc_lst, widths_cm, strict=True):
+            tc.width = Cm(w)
 
 
 def _kv(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
