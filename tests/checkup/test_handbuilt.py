@@ -151,3 +151,21 @@ def test_checkup_json_follows_its_schema_and_bad_files_are_named(checkup, tmp_pa
     with pytest.raises(SchemaError) as err:
         CheckupResult.read(tmp_path)
     assert "circles/0/grade" in str(err.value) and "checkup.json" in str(err.value)
+
+
+def test_compound_outside_its_community_is_reported(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    root = write_package(tmp_path / "d")
+    comp = gpd.read_file(root / "compounds.gpkg")
+    x0, y0 = comp.geometry.iloc[0].x, comp.geometry.iloc[0].y
+    # K1 claims A社区 (x 0..1000) but sits 400 m east of that community's edge, in B社区
+    comp.loc[0, "geometry"] = shapely.Point(x0 + 1300, y0)
+    comp.to_file(root / "compounds.gpkg")
+    district = load_district(root)
+    (w,) = [w for w in district.warnings if w["code"] == "compound_outside_community"]
+    assert "K1" in w["message"] and "A社区" in w["message"] and w["row"] == 1
+    # the untouched package raises no such warning
+    clean = load_district(write_package(tmp_path / "clean"))
+    assert not [w for w in clean.warnings if w["code"] == "compound_outside_community"]

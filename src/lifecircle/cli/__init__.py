@@ -28,7 +28,7 @@ def _register() -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", help="显示版本号并退出。"),
 ) -> None:
     if version:
         from lifecircle import __version__

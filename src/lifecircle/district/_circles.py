@@ -206,3 +206,50 @@ def circle_table(
         geometry=gpd.GeoSeries(list(geometry), crs=crs),
         crs=crs,
     )
+
+
+#: how far (m) a compound may sit outside its community's polygon before it is reported:
+#: generous, because community outlines are often drawn loosely along streets
+OUTSIDE_COMMUNITY_TOLERANCE_M = 50.0
+
+
+def check_compounds_in_communities(
+    compounds: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    compounds_file: str,
+    warnings: list[dict],
+) -> None:
+    """Warn of compounds that lie outside the polygon of the community they name.
+
+    A compound placed in the wrong community is counted in the wrong circle, which no
+    later check could see; this is where a typo in ``community`` or a coordinate in the
+    wrong system shows. Compounds of communities without a polygon are not checked.
+    """
+    shapes = communities.dissolve(by="name")["geometry"] if len(communities) else None
+    if shapes is None:
+        return
+    own = shapes.reindex(compounds["community"].astype(str)).to_numpy()
+    has = ~pd.isna(own)
+    if not has.any():
+        return
+    pts = np.asarray(compounds.geometry.values)[has]
+    dist = shapely.distance(pts, np.asarray(own[has], dtype=object))
+    far = np.flatnonzero(has)[dist > OUTSIDE_COMMUNITY_TOLERANCE_M]
+    if len(far) == 0:
+        return
+    ids = compounds["id"].astype(str).to_numpy()[far]
+    shown = "、".join(
+        f"{i}（{compounds['community'].iloc[k]}）" for i, k in zip(ids[:10], far[:10], strict=True)
+    )
+    warnings.append(
+        {
+            "code": "compound_outside_community",
+            "message": f"{len(far)} 个小区位于其所属社区边界之外超过 "
+            f"{OUTSIDE_COMMUNITY_TOLERANCE_M:.0f} 米，请核对社区名称或坐标：{shown}"
+            + ("…" if len(far) > 10 else ""),
+            "file": compounds_file,
+            "row": int(far[0]) + 1,
+            "field": "community",
+        }
+    )

@@ -14,7 +14,13 @@ from lifecircle.network import WalkGraph, graph_from_lines
 from lifecircle.network.osm import graph_from_osm
 from lifecircle.standards import load_taxonomy
 
-from ._circles import assign_compounds, circle_polygons, circle_table, locate
+from ._circles import (
+    assign_compounds,
+    check_compounds_in_communities,
+    circle_polygons,
+    circle_table,
+    locate,
+)
 from ._hash import input_hash
 from ._layers import read_communities, read_compounds, read_facilities, read_geo
 from ._tables import empty_manual_values, read_circles, read_manual_values
@@ -96,6 +102,10 @@ def load_district(path: str | os.PathLike) -> District:
         strict=strict,
         warnings=warnings,
     )
+    if communities is not None:
+        check_compounds_in_communities(
+            compounds, communities, compounds_file=str(layers["compounds"].path), warnings=warnings
+        )
     geometry = circle_polygons(
         circles_raw, compounds, communities, circles_file=circles_file, warnings=warnings
     )
