@@ -169,3 +169,39 @@ def test_compound_outside_its_community_is_reported(tmp_path):
     # the untouched package raises no such warning
     clean = load_district(write_package(tmp_path / "clean"))
     assert not [w for w in clean.warnings if w["code"] == "compound_outside_community"]
+
+
+def test_circles_given_as_polygons_grade_the_same(tmp_path):
+    import geopandas as gpd
+    import shapely
+    import yaml
+
+    root = write_package(tmp_path / "d")
+    comms = gpd.read_file(root / "communities.gpkg")
+    circles = gpd.GeoDataFrame(
+        {
+            "circle_id": ["C1", "C2", "C3"],
+            "name": ["一号圈", "二号圈", "三号圈"],
+            "street": "测试街道",
+        },
+        geometry=comms.sort_values("name").geometry.to_numpy(),
+        crs=comms.crs,
+    )
+    circles.to_file(root / "circles.gpkg")
+    manifest = yaml.safe_load((root / "district.yaml").read_text(encoding="utf-8"))
+    manifest["layers"]["circles"] = "circles.gpkg"
+    del manifest["layers"]["communities"]
+    (root / "district.yaml").write_text(
+        yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8"
+    )
+    ck = run_checkup(load_district(root), load_catalogue(root / "catalogue.yaml"))
+    assert {c.id: c.grade for c in ck.result.circles} == {"C1": "NONE", "C2": "AAA", "C3": "AA"}
+    assert ck.result.circle("C1").population == 1500
+
+    # a compound outside every polygon stops the load, naming it
+    comp = gpd.read_file(root / "compounds.gpkg")
+    comp.loc[3, "geometry"] = shapely.Point(comp.geometry.iloc[3].x + 5000, comp.geometry.iloc[3].y)
+    comp.to_file(root / "compounds.gpkg")
+    with pytest.raises(DistrictError) as err:
+        load_district(root)
+    assert "K4" in str(err.value) and "polygon" in str(err.value)

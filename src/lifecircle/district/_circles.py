@@ -253,3 +253,47 @@ def check_compounds_in_communities(
             "field": "community",
         }
     )
+
+
+def assign_by_polygon(
+    compounds: gpd.GeoDataFrame,
+    circles: pd.DataFrame,
+    polygons: np.ndarray,
+    *,
+    compounds_file: str,
+    circles_file: str,
+    strict: bool,
+    warnings: list[dict],
+) -> gpd.GeoDataFrame:
+    """Set ``circle_id`` on every compound from the circle polygon that holds it.
+
+    For circles given as polygons. A compound in no polygon stops the load, or with
+    ``strict=False`` is kept with ``circle_id`` None and reported (``compound_in_no_circle``),
+    as for circles given by communities.
+    """
+    ids = circles["circle_id"].tolist()
+    located = locate(np.asarray(compounds.geometry.values), polygons, ids)
+    outside = np.flatnonzero(pd.isna(pd.Series(located, dtype=object)).to_numpy())
+    if len(outside):
+        i = int(outside[0])
+        message = f"compound {compounds['id'].iloc[i]!r} lies in no circle polygon" + (
+            f" ({len(outside)} compounds in all)" if len(outside) > 1 else ""
+        )
+        fix = f"extend a circle polygon in {circles_file} over it, or correct its coordinates."
+        if strict:
+            raise DistrictError(message, file=compounds_file, row=i + 1, field="geometry", fix=fix)
+        for j in outside:
+            warnings.append(
+                warning(
+                    "compound_in_no_circle",
+                    f"compound {compounds['id'].iloc[j]!r} "
+                    f"({compounds['population'].iloc[j]:g} residents) lies in no circle polygon; "
+                    "it counts in no circle",
+                    file=compounds_file,
+                    row=int(j) + 1,
+                    field="geometry",
+                )
+            )
+    out = compounds.copy()
+    out["circle_id"] = pd.Series(list(located), index=compounds.index, dtype=object)
+    return out

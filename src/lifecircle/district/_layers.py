@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pyproj
+import shapely
 
 from lifecircle.errors import SchemaError
 from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
@@ -189,3 +190,31 @@ def read_communities(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS) -> gp
         crs=gdf.crs,
     )
     return to_metric(out, crs=crs)
+
+
+def read_circle_polygons(
+    spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Circles given as a polygon layer: the checked table and one polygon per circle.
+
+    Columns as in circles.csv (``circle_id``, ``name``, ``street``; ``communities`` is
+    optional here, since the polygons say where each circle is).
+    """
+    from ._tables import CIRCLE_ALIASES, _canonical, circle_rows
+
+    src = str(spec.path)
+    gdf = to_metric(read_geo(spec, manifest, "any"), crs=crs)
+    geoms = np.asarray(gdf.geometry.values)
+    bad = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise SchemaError(
+            "a circle is not a polygon",
+            file=src,
+            row=row,
+            field="geometry",
+            fix="give each circle as a Polygon or MultiPolygon (or list its communities in a CSV).",
+        )
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    table = _canonical(table.astype("string"), CIRCLE_ALIASES, ("circle_id",), src)
+    return circle_rows(table, src), shapely.make_valid(geoms)

@@ -97,10 +97,16 @@ def read_circles(spec: LayerSpec) -> pd.DataFrame:
     """
     src = str(spec.path)
     df = _canonical(read_table(spec), CIRCLE_ALIASES, ("circle_id", "communities"), src)
+    return circle_rows(df, src)
+
+
+def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
+    """The checked circle table from canonical columns (``communities`` optional)."""
     out = pd.DataFrame({"circle_id": _text(df["circle_id"])})
     for col in ("name", "street"):
         out[col] = _text(df[col]) if col in df.columns else ""
-    out["communities"] = [split_communities(c) for c in df["communities"].tolist()]
+    cells = df["communities"].tolist() if "communities" in df.columns else [""] * len(df)
+    out["communities"] = [split_communities(c) for c in cells]
     out["row"] = np.arange(1, len(out) + 1)
     empty = np.flatnonzero((out["circle_id"] == "").to_numpy())
     if len(empty):

@@ -10,11 +10,13 @@ import pyproj
 
 from lifecircle.errors import CRSError, DistrictError
 from lifecircle.io import choose_metric_crs, to_metric
+from lifecircle.io._sniff import file_kind
 from lifecircle.network import WalkGraph, graph_from_lines
 from lifecircle.network.osm import graph_from_osm
 from lifecircle.standards import load_taxonomy
 
 from ._circles import (
+    assign_by_polygon,
     assign_compounds,
     check_compounds_in_communities,
     circle_polygons,
@@ -22,7 +24,13 @@ from ._circles import (
     locate,
 )
 from ._hash import input_hash
-from ._layers import read_communities, read_compounds, read_facilities, read_geo
+from ._layers import (
+    read_circle_polygons,
+    read_communities,
+    read_compounds,
+    read_facilities,
+    read_geo,
+)
 from ._tables import empty_manual_values, read_circles, read_manual_values
 from .manifest import Manifest, read_manifest
 from .model import District
@@ -90,25 +98,40 @@ def load_district(path: str | os.PathLike) -> District:
         crs = choose_metric_crs(compounds)
     facilities = read_facilities(layers["facilities"], manifest, crs, taxonomy)
     circles_file = str(layers["circles"].path)
-    circles_raw = read_circles(layers["circles"])
     communities = (
         read_communities(layers["communities"], manifest, crs) if "communities" in layers else None
     )
-    compounds = assign_compounds(
-        compounds,
-        circles_raw,
-        compounds_file=str(layers["compounds"].path),
-        circles_file=circles_file,
-        strict=strict,
-        warnings=warnings,
-    )
-    if communities is not None:
-        check_compounds_in_communities(
-            compounds, communities, compounds_file=str(layers["compounds"].path), warnings=warnings
+    if file_kind(layers["circles"].path) in ("csv", "xlsx"):
+        circles_raw = read_circles(layers["circles"])
+        compounds = assign_compounds(
+            compounds,
+            circles_raw,
+            compounds_file=str(layers["compounds"].path),
+            circles_file=circles_file,
+            strict=strict,
+            warnings=warnings,
         )
-    geometry = circle_polygons(
-        circles_raw, compounds, communities, circles_file=circles_file, warnings=warnings
-    )
+        if communities is not None:
+            check_compounds_in_communities(
+                compounds,
+                communities,
+                compounds_file=str(layers["compounds"].path),
+                warnings=warnings,
+            )
+        geometry = circle_polygons(
+            circles_raw, compounds, communities, circles_file=circles_file, warnings=warnings
+        )
+    else:  # circles drawn as polygons: compounds belong to the polygon that holds them
+        circles_raw, geometry = read_circle_polygons(layers["circles"], manifest, crs)
+        compounds = assign_by_polygon(
+            compounds,
+            circles_raw,
+            geometry,
+            compounds_file=str(layers["compounds"].path),
+            circles_file=circles_file,
+            strict=strict,
+            warnings=warnings,
+        )
     circles = circle_table(
         circles_raw, compounds, geometry, crs=crs, circles_file=circles_file, warnings=warnings
     )
