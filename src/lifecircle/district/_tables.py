@@ -12,6 +12,7 @@ from lifecircle.errors import DistrictError, SchemaError
 from lifecircle.io._sniff import file_kind, sniff
 from lifecircle.io._tables import read_csv_table, read_xlsx_table
 from lifecircle.io.aliases import find_column
+from lifecircle.io.schemas import require_filled
 
 from .manifest import LayerSpec
 
@@ -108,15 +109,9 @@ def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
     cells = df["communities"].tolist() if "communities" in df.columns else [""] * len(df)
     out["communities"] = [split_communities(c) for c in cells]
     out["row"] = np.arange(1, len(out) + 1)
-    empty = np.flatnonzero((out["circle_id"] == "").to_numpy())
-    if len(empty):
-        raise SchemaError(
-            "the circle id is empty",
-            file=src,
-            row=int(empty[0]) + 1,
-            field="circle_id",
-            fix="give every circle an id (e.g. C01).",
-        )
+    require_filled(
+        out["circle_id"], file=src, field="circle_id", fix="give every circle an id (e.g. C01)."
+    )
     dup = out["circle_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])

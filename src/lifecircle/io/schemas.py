@@ -43,6 +43,16 @@ def _require(gdf: gpd.GeoDataFrame, field: str, *, source: str | None) -> None:
     )
 
 
+def require_filled(values: pd.Series, *, file: str | None, field: str, fix: str) -> None:
+    """Raise SchemaError naming the first row whose text in ``values`` is missing or blank."""
+    text = values.astype("string").str.strip()
+    empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
+    if len(empty):
+        raise SchemaError(
+            f"the {field} is empty", file=file, row=int(empty[0]) + 1, field=field, fix=fix
+        )
+
+
 def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
     """Ids as stripped strings; floats that are whole numbers lose their '.0'."""
     raw = gdf["id"]
@@ -51,15 +61,7 @@ def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
         if (finite == np.round(finite)).all():
             raw = raw.astype("Int64")
     ids = raw.astype("string").str.strip()
-    empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
-    if len(empty):
-        raise SchemaError(
-            "the id is empty",
-            file=source,
-            row=int(empty[0]) + 1,
-            field="id",
-            fix="give every row a unique id.",
-        )
+    require_filled(ids, file=source, field="id", fix="give every row a unique id.")
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.flatnonzero(dup)[0])
@@ -261,15 +263,12 @@ def validate_facilities(
     gdf = gdf.copy()
     gdf["id"] = _ids(gdf, source=source)
     cats = gdf["category"].astype("string").str.strip()
-    empty = np.flatnonzero((cats.isna() | (cats == "")).to_numpy())
-    if len(empty):
-        raise SchemaError(
-            "the category is empty",
-            file=source,
-            row=int(empty[0]) + 1,
-            field="category",
-            fix="give every facility a category id (e.g. kindergarten).",
-        )
+    require_filled(
+        cats,
+        file=source,
+        field="category",
+        fix="give every facility a category id (e.g. kindergarten).",
+    )
     if categories is not None:
         lookup = _category_lookup(categories)
         mapped = cats.map(lookup)
