@@ -9,7 +9,7 @@ import shapely
 
 from lifecircle.errors import DistrictError
 
-from .model import warning
+from ._warnings import warning
 
 #: a circle without community polygons is the convex hull of its compounds, buffered by this
 HULL_BUFFER_M = 250.0
