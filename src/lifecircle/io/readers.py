@@ -182,7 +182,8 @@ def _table_to_points(
         if len(bad):
             i = int(bad[0])
             shown = raw.iloc[i]
-            what = "empty" if pd.isna(shown) else f"not a number ({shown!r})"
+            blank = pd.isna(shown) or not str(shown).strip()
+            what = "empty" if blank else f"not a number ({shown!r})"
             raise SchemaError(
                 f"coordinate is {what}" + (f"; {len(bad)} rows like this" if len(bad) > 1 else ""),
                 file=source,
