@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -11,6 +11,7 @@ import pyproj
 
 from lifecircle.errors import CRSError, DistrictError, InputError, SchemaError
 from lifecircle.io import check_layer, choose_metric_crs, to_metric
+from lifecircle.io.readers import GeometryKind
 from lifecircle.network import WalkGraph, graph_from_lines
 from lifecircle.standards import load_taxonomy
 
@@ -35,7 +36,7 @@ from ._tables import circles_table, empty_manual_values, manual_values_table
 LAYERS = ("compounds", "facilities", "network", "circles", "communities", "manual_values")
 #: what a district's walking network may be given as: a checked line layer, a built
 #: graph, or a builder called with the district's metric CRS (an OSM extract, a file)
-NetworkInput = gpd.GeoDataFrame | WalkGraph | Callable[[pyproj.CRS], WalkGraph]
+NetworkInput: TypeAlias = gpd.GeoDataFrame | WalkGraph | Callable[[pyproj.CRS], WalkGraph]
 
 
 def metric_crs(value: Any, *, file: str | None) -> pyproj.CRS | None:
@@ -235,7 +236,9 @@ def _table(value: object, key: str) -> pd.DataFrame:
     return value
 
 
-def _geo(value: object, key: str, geometry: str, coords: str, crs: Any) -> gpd.GeoDataFrame:
+def _geo(
+    value: object, key: str, geometry: GeometryKind, coords: str, crs: Any
+) -> gpd.GeoDataFrame:
     """A frame checked as `read_geo` checks a file: the default CRS only when it has none."""
     frame = _table(value, key)
     lacks_crs = is_polygon_layer(frame) and frame.crs is None  # drawn, but with no CRS

@@ -41,7 +41,7 @@ def input_hash(named_files: Iterable[tuple[str, Path]]) -> str:
         for f in _files_of(Path(path)):
             h.update(f"{name}:{f.suffix.lower()}:{f.stat().st_size}\n".encode())
             with f.open("rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while block := fh.read(1 << 20):
                     h.update(block)
     return "sha256:" + h.hexdigest()
 

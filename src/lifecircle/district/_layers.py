@@ -15,6 +15,7 @@ from lifecircle.errors import SchemaError
 from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
 from lifecircle.io._sniff import file_kind
 from lifecircle.io.aliases import find_column
+from lifecircle.io.readers import GeometryKind
 from lifecircle.standards.taxonomy import Taxonomy
 
 from ._tables import CIRCLE_ALIASES, canonical, circle_rows
@@ -25,7 +26,7 @@ COMPOUND_COLUMNS = ("id", "name", "community", "street", "population", "househol
 FACILITY_COLUMNS = ("id", "name", "category", "capacity", "floor_area_m2")
 
 
-def read_geo(spec: LayerSpec, manifest: Manifest, geometry: str) -> gpd.GeoDataFrame:
+def read_geo(spec: LayerSpec, manifest: Manifest, geometry: GeometryKind) -> gpd.GeoDataFrame:
     """One layer through `lifecircle.io.read_layer`, with the manifest's coords and CRS.
 
     Tables (CSV/XLSX) are lon/lat in ``coords`` unless the layer entry gives ``crs``;

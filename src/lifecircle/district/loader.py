@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 import pyproj
 
@@ -33,14 +33,17 @@ def _network(manifest: Manifest) -> NetworkInput:
     return build
 
 
-def _layer(manifest: Manifest, key: str, geometry: str) -> Any:
-    """One optional layer as read: a checked GeoDataFrame, or a table of text cells."""
+def _layer(manifest: Manifest, key: str, how: Literal["point", "any", "table", "either"]) -> Any:
+    """One optional layer as read: a checked GeoDataFrame, or a table of text cells.
+
+    ``either``: a table when the file is CSV/XLSX, else a layer of any geometry.
+    """
     spec = manifest.layers.get(key)
     if spec is None:
         return None
-    if geometry == "table" or (geometry == "either" and file_kind(spec.path) in ("csv", "xlsx")):
+    if how == "table" or (how == "either" and file_kind(spec.path) in ("csv", "xlsx")):
         return read_table(spec)
-    return read_geo(spec, manifest, "any" if geometry == "either" else geometry)
+    return read_geo(spec, manifest, "point" if how == "point" else "any")
 
 
 def load_district(path: str | os.PathLike[str]) -> District:

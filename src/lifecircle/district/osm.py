@@ -73,10 +73,10 @@ def _default_levels(building: pd.Series, default: float | Mapping[str, float]) -
     table = dict(DEFAULT_LEVELS) if not isinstance(default, Mapping) else dict(default)
     if not isinstance(default, Mapping):
         table["*"] = float(default)
-    return building.map(lambda b: table.get(b, table.get("*", 3.0))).to_numpy(float)
+    return np.asarray(building.map(lambda b: table.get(b, table.get("*", 3.0))).to_numpy(float))
 
 
-def _open(pbf: Path):
+def _open(pbf: Path) -> Any:
     if not pbf.exists():
         raise FileFormatError("file not found", file=str(pbf), fix="check the path.")
     import pyrosm
@@ -97,7 +97,7 @@ def _column(df: pd.DataFrame, key: str) -> pd.Series:
     return pd.Series(pd.NA, index=df.index, dtype="string")
 
 
-def residential_buildings(osm, crs: pyproj.CRS | None) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
+def residential_buildings(osm: Any, crs: pyproj.CRS | None) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
     """Home buildings in a metric CRS (see `RESIDENTIAL_BUILDINGS`, `GENERIC_BUILDINGS`)."""
     b = osm.get_buildings()
     if b is None or len(b) == 0:
@@ -171,7 +171,7 @@ def homes_from_buildings(
     return homes.drop_duplicates("id").sort_values("id").reset_index(drop=True), defaulted
 
 
-def facilities_from_osm(osm, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def facilities_from_osm(osm: Any, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """POIs, buildings and areas whose tags the taxonomy classifies, as points in ``crs``."""
     taxonomy = load_taxonomy()
     pois = osm.get_pois(custom_filter=POI_FILTER)
@@ -243,9 +243,9 @@ def _buildings_outside(warnings: list[dict[str, Any]], path: Path) -> list[dict[
 
 
 def district_from_osm(
-    pbf: str | os.PathLike,
+    pbf: str | os.PathLike[str],
     *,
-    circles: gpd.GeoDataFrame | str | os.PathLike | None = None,
+    circles: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     floor_area_per_person_m2: float = 35.0,
     default_levels: float | Mapping[str, float] = DEFAULT_LEVELS,
     hex_area_km2: float = 1.0,

@@ -145,5 +145,6 @@ def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
 
 def _drop_degenerate(edge_geom: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Mask of edges worth keeping: zero-length loops carry no walk."""
-    length = shapely.length(edge_geom)
-    return ~((u == v) & (length <= 0.0))
+    length = np.asarray(shapely.length(edge_geom))
+    keep: np.ndarray = ~((u == v) & (length <= 0.0))
+    return keep

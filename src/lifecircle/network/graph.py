@@ -137,4 +137,4 @@ class WalkGraph:
 
 def edge_points(graph: WalkGraph, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Points at ``offset`` metres from u along the given edges (shapely array)."""
-    return shapely.line_interpolate_point(graph.edge_geometry[edge], offset)
+    return np.asarray(shapely.line_interpolate_point(graph.edge_geometry[edge], offset))

@@ -52,7 +52,7 @@ def walkable_mask(tags: pd.DataFrame) -> np.ndarray:
     foot_yes = foot.isin(_FOOT_YES)
     ok = highway.isin(WALKABLE_HIGHWAYS) & ~foot.isin(_FOOT_NO) & ~access.isin(_ACCESS_NO)
     ok |= foot_yes & (highway.isin(WALKABLE_HIGHWAYS) | highway.isin(CAR_ONLY_HIGHWAYS))
-    return ok.to_numpy(dtype=bool)
+    return np.asarray(ok.to_numpy(dtype=bool))
 
 
 def read_osm_ways(
