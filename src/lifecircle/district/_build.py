@@ -89,7 +89,7 @@ def check_notice(generated: bool, notice: str | None, *, file: str | None) -> No
         )
 
 
-def is_polygon_layer(frame: pd.DataFrame) -> bool:
+def has_geometry(frame: pd.DataFrame) -> bool:
     """True for a drawn layer (a GeoDataFrame with active geometry), False for a table."""
     return isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None
 
@@ -164,7 +164,7 @@ def assemble(
         if communities is not None
         else None
     )
-    if not is_polygon_layer(circles):
+    if not has_geometry(circles):
         table = circles_table(pd.DataFrame(circles), source=circles_file)
         homes = assign_compounds(
             homes,
@@ -241,7 +241,7 @@ def _geo(
 ) -> gpd.GeoDataFrame:
     """A frame checked as `read_geo` checks a file: the default CRS only when it has none."""
     frame = _table(value, key)
-    lacks_crs = is_polygon_layer(frame) and frame.crs is None  # drawn, but with no CRS
+    lacks_crs = has_geometry(frame) and frame.crs is None  # drawn, but with no CRS
     return check_layer(
         frame, source=key, geometry=geometry, coords=coords, crs=crs if lacks_crs else None
     )
@@ -278,11 +278,9 @@ def fields_from_frames(
     else:
         layers["network"] = _geo(network, "network", "line", coords, crs)
     table = _table(circles, "circles")
-    layers["circles"] = (
-        _geo(table, "circles", "any", coords, crs) if is_polygon_layer(table) else table
-    )
+    layers["circles"] = _geo(table, "circles", "any", coords, crs) if has_geometry(table) else table
     if communities is not None:
-        if not is_polygon_layer(_table(communities, "communities")):
+        if not has_geometry(_table(communities, "communities")):
             raise SchemaError(
                 "the communities layer has no geometry",
                 file="communities",
