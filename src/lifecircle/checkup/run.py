@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from lifecircle import __version__
 from lifecircle.access import AccessResult, compute_access
+from lifecircle.checkup.frames import circles_frame, compounds_frame
 from lifecircle.checkup.measure import Measured, measure, nearest_of_any
 from lifecircle.checkup.result import (
     AffectedCompound,
@@ -22,6 +25,7 @@ from lifecircle.checkup.result import (
     IndicatorResult,
     Shortfall,
 )
+from lifecircle.district import District
 from lifecircle.standards import Catalogue, Indicator, evaluate, grade
 
 #: the 15-minute walk, always measured so reports can show it
@@ -35,7 +39,7 @@ class Checkup:
     result: CheckupResult
     access: AccessResult
     homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
-    district: Any
+    district: District
 
     def write(self, out_dir) -> list:
         """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md)."""
@@ -43,13 +47,33 @@ class Checkup:
 
         return write_checkup(self, out_dir)
 
+    def circles_frame(self) -> gpd.GeoDataFrame:
+        """The circles with grade, indicator values, statuses and margins, in memory.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per circle; see `lifecircle.checkup.frames.circles_frame`.
+        """
+        return circles_frame(self.result, self.district)
+
+    def compounds_frame(self) -> gpd.GeoDataFrame:
+        """The compounds with their circle and every access column, in memory.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per compound; see `lifecircle.checkup.frames.compounds_frame`.
+        """
+        return compounds_frame(self.homes, self.district)
+
 
 def run_checkup(
-    district,
+    district: District,
     catalogue: Catalogue,
     *,
     max_snap_m: float = 200.0,
-    progress=None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Checkup:
     """Run the access engine and evaluate every indicator for every circle, and the district.
 
@@ -58,6 +82,23 @@ def run_checkup(
     with the compounds and residents affected. District-scope indicators are evaluated
     once over all homes. Problems that do not stop the run (a manual value for an unknown
     indicator, a compound off the network …) are listed in ``warnings``.
+
+    Parameters
+    ----------
+    district : District
+        From `load_district`, `District.from_frames` or `district_from_osm`.
+    catalogue : Catalogue
+        The indicators and grading rule (`lifecircle.standards.load_catalogue`).
+    max_snap_m : float
+        Farthest a compound or facility may lie from the network and still be reached.
+    progress : callable, optional
+        ``progress(stage, done, total)``, called as the run advances.
+
+    Returns
+    -------
+    Checkup
+        ``.result`` (what ``checkup.json`` holds), ``.access``, ``.homes``; tables via
+        ``.circles_frame()`` and ``.compounds_frame()``; files via ``.write(dir)``.
     """
     report = progress or (lambda stage, done, total: None)
     warnings: list[dict[str, Any]] = list(getattr(district, "warnings", []) or [])

@@ -74,39 +74,14 @@ def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
 
 
 def _circles_layer(result, district) -> gpd.GeoDataFrame:
-    rows = []
-    for c in result.circles:
-        row = {
-            "circle_id": c.id,
-            "name": c.name,
-            "street": c.street,
-            "communities": ";".join(c.communities),
-            "population": c.population,
-            "grade": c.grade,
-            "constraint_passed": c.constraint_passed,
-            "shortfalls": len(c.shortfalls),
-        }
-        for i in c.indicators:
-            if i.category == "constraint":
-                row[f"pass__{i.id}"] = None if i.status == "missing" else int(i.status == "pass")
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    geom = district.circles.set_index(district.circles["circle_id"].astype(str)).geometry
-    return gpd.GeoDataFrame(
-        table, geometry=geom.reindex(table["circle_id"]).to_numpy(), crs=district.crs
-    )
+    """circles.gpkg: `lifecircle.checkup.frames.circles_frame` (one definition)."""
+    from lifecircle.checkup.frames import circles_frame
+
+    return circles_frame(result, district)
 
 
 def _compounds_layer(checkup) -> gpd.GeoDataFrame:
-    homes = checkup.homes.copy()
-    for col in homes.columns:
-        if homes[col].dtype == object:
-            homes[col] = homes[col].astype("string")
-    geom = checkup.district.compounds.set_index(
-        checkup.district.compounds["id"].astype(str)
-    ).geometry
-    return gpd.GeoDataFrame(
-        homes.reset_index(drop=True),
-        geometry=geom.reindex(homes["id"]).to_numpy(),
-        crs=checkup.district.crs,
-    )
+    """compounds.gpkg: `lifecircle.checkup.frames.compounds_frame` (one definition)."""
+    from lifecircle.checkup.frames import compounds_frame
+
+    return compounds_frame(checkup.homes, checkup.district)

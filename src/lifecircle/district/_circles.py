@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from lifecircle.errors import DistrictError
 
-from .model import warning
+from ._warnings import warning
 
 #: a circle without community polygons is the convex hull of its compounds, buffered by this
 HULL_BUFFER_M = 250.0
@@ -42,7 +45,7 @@ def assign_compounds(
     compounds_file: str,
     circles_file: str,
     strict: bool,
-    warnings: list[dict],
+    warnings: list[dict[str, Any]],
 ) -> gpd.GeoDataFrame:
     """Set ``circle_id`` on every compound from its community.
 
@@ -106,14 +109,14 @@ def circle_polygons(
     communities: gpd.GeoDataFrame | None,
     *,
     circles_file: str,
-    warnings: list[dict],
+    warnings: list[dict[str, Any]],
 ) -> np.ndarray:
     """One geometry per circle: union of its community polygons, else a buffered hull.
 
     The hull is the convex hull of the circle's compounds buffered by `HULL_BUFFER_M`;
     a circle with neither polygons nor compounds gets None (and a warning).
     """
-    polys = {}
+    polys: dict[str, Any] = {}
     if communities is not None:
         for name, geom in zip(communities["name"], communities.geometry.values, strict=True):
             polys[name] = geom if name not in polys else shapely.union(polys[name], geom)
@@ -170,9 +173,9 @@ def circle_table(
     compounds: gpd.GeoDataFrame,
     geometry: np.ndarray,
     *,
-    crs,
+    crs: pyproj.CRS,
     circles_file: str,
-    warnings: list[dict],
+    warnings: list[dict[str, Any]],
 ) -> gpd.GeoDataFrame:
     """The circles frame: ids, names, communities, population/households sums, area."""
     pop = compounds.groupby("circle_id")["population"].sum()
@@ -218,7 +221,7 @@ def check_compounds_in_communities(
     communities: gpd.GeoDataFrame,
     *,
     compounds_file: str,
-    warnings: list[dict],
+    warnings: list[dict[str, Any]],
 ) -> None:
     """Warn of compounds that lie outside the polygon of the community they name.
 
@@ -263,7 +266,7 @@ def assign_by_polygon(
     compounds_file: str,
     circles_file: str,
     strict: bool,
-    warnings: list[dict],
+    warnings: list[dict[str, Any]],
 ) -> gpd.GeoDataFrame:
     """Set ``circle_id`` on every compound from the circle polygon that holds it.
 

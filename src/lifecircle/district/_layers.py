@@ -1,4 +1,4 @@
-"""Read the package's geometry layers through lifecircle.io, into one metric CRS."""
+"""The package's geometry layers: read through lifecircle.io, checked into one metric CRS."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from lifecircle.errors import SchemaError
 from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
 from lifecircle.io._sniff import file_kind
 from lifecircle.io.aliases import find_column
+from lifecircle.io.readers import GeometryKind
 from lifecircle.standards.taxonomy import Taxonomy
 
+from ._tables import CIRCLE_ALIASES, canonical, circle_rows
 from .manifest import LayerSpec, Manifest
 
 SHARES = ("share_0_3", "share_3_6", "share_60_plus")
@@ -24,7 +26,7 @@ COMPOUND_COLUMNS = ("id", "name", "community", "street", "population", "househol
 FACILITY_COLUMNS = ("id", "name", "category", "capacity", "floor_area_m2")
 
 
-def read_geo(spec: LayerSpec, manifest: Manifest, geometry: str) -> gpd.GeoDataFrame:
+def read_geo(spec: LayerSpec, manifest: Manifest, geometry: GeometryKind) -> gpd.GeoDataFrame:
     """One layer through `lifecircle.io.read_layer`, with the manifest's coords and CRS.
 
     Tables (CSV/XLSX) are lon/lat in ``coords`` unless the layer entry gives ``crs``;
@@ -81,10 +83,27 @@ def _text_column(df: pd.DataFrame, col: str, default: pd.Series | str = "") -> p
     return df[col].astype("string").str.strip().fillna("").astype(object)
 
 
-def read_compounds(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS | None) -> gpd.GeoDataFrame:
-    """Compounds as validated homes in ``crs`` (or their UTM zone), with the fixed columns."""
-    src = str(spec.path)
-    gdf = validate_homes(read_geo(spec, manifest, "point"), source=src)
+def compounds_layer(
+    raw: gpd.GeoDataFrame, *, source: str, crs: pyproj.CRS | None
+) -> gpd.GeoDataFrame:
+    """Compounds as validated homes in ``crs`` (or their UTM zone), with the fixed columns.
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        The layer as `lifecircle.io.read_layer` or `lifecircle.io.check_layer` returns it.
+    source : str
+        File (or layer) name for messages.
+    crs : pyproj.CRS or None
+        The metric CRS; None chooses the UTM zone of the compounds.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `COMPOUND_COLUMNS` and geometry, projected.
+    """
+    src = source
+    gdf = validate_homes(raw, source=src)
     for field in ("community", "street"):
         col = find_column([c for c in gdf.columns if c != "geometry"], field)
         if col is not None and col != field and field not in gdf.columns:
@@ -130,13 +149,29 @@ def _map_categories(gdf: gpd.GeoDataFrame, taxonomy: Taxonomy) -> gpd.GeoDataFra
     return out
 
 
-def read_facilities(
-    spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS, taxonomy: Taxonomy
+def facilities_layer(
+    raw: gpd.GeoDataFrame, *, source: str, crs: pyproj.CRS, taxonomy: Taxonomy
 ) -> gpd.GeoDataFrame:
-    """Facilities with taxonomy ids (ids, 中文名 or Amap typecodes accepted), in ``crs``."""
-    src = str(spec.path)
-    raw = _map_categories(read_geo(spec, manifest, "point"), taxonomy)
-    gdf = validate_facilities(raw, source=src, categories=taxonomy.ids)
+    """Facilities with taxonomy ids (ids, 中文名 or Amap typecodes accepted), in ``crs``.
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        The checked layer (`lifecircle.io.read_layer` / `check_layer`).
+    source : str
+        File (or layer) name for messages.
+    crs : pyproj.CRS
+        The district's metric CRS.
+    taxonomy : Taxonomy
+        Facility categories; labels are mapped to their ids.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `FACILITY_COLUMNS` and geometry, projected.
+    """
+    src = source
+    gdf = validate_facilities(_map_categories(raw, taxonomy), source=src, categories=taxonomy.ids)
     out = gpd.GeoDataFrame(
         {
             "id": gdf["id"].astype(str),
@@ -156,10 +191,25 @@ def read_facilities(
     return to_metric(out, crs=crs)
 
 
-def read_communities(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """Community polygons: name, street, geometry, in ``crs``."""
-    src = str(spec.path)
-    gdf = read_geo(spec, manifest, "any")
+def communities_layer(raw: gpd.GeoDataFrame, *, source: str, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Community polygons: name, street, geometry, in ``crs``.
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        The checked layer (geometry ``"any"``).
+    source : str
+        File (or layer) name for messages.
+    crs : pyproj.CRS
+        The district's metric CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name``, ``street``, geometry.
+    """
+    src = source
+    gdf = raw
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     name_col = find_column(cols, "community") or find_column(cols, "name")
     if name_col is None:
@@ -192,18 +242,32 @@ def read_communities(spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS) -> gp
     return to_metric(out, crs=crs)
 
 
-def read_circle_polygons(
-    spec: LayerSpec, manifest: Manifest, crs: pyproj.CRS
+def circle_polygons_layer(
+    raw: gpd.GeoDataFrame, *, source: str, crs: pyproj.CRS
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Circles given as a polygon layer: the checked table and one polygon per circle.
 
     Columns as in circles.csv (``circle_id``, ``name``, ``street``; ``communities`` is
     optional here, since the polygons say where each circle is).
-    """
-    from ._tables import CIRCLE_ALIASES, _canonical, circle_rows
 
-    src = str(spec.path)
-    gdf = to_metric(read_geo(spec, manifest, "any"), crs=crs)
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        The checked layer (geometry ``"any"``).
+    source : str
+        File (or layer) name for messages.
+    crs : pyproj.CRS
+        The district's metric CRS.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As `lifecircle.district._tables.circle_rows` returns it.
+    polygons : numpy.ndarray
+        One valid (Multi)Polygon per row of ``table``.
+    """
+    src = source
+    gdf = to_metric(raw, crs=crs)
     geoms = np.asarray(gdf.geometry.values)
     bad = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if bad.any():
@@ -216,5 +280,5 @@ def read_circle_polygons(
             fix="give each circle as a Polygon or MultiPolygon (or list its communities in a CSV).",
         )
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    table = _canonical(table.astype("string"), CIRCLE_ALIASES, ("circle_id",), src)
+    table = canonical(table, CIRCLE_ALIASES, ("circle_id",), src)
     return circle_rows(table, src), shapely.make_valid(geoms)

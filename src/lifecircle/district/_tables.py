@@ -50,9 +50,16 @@ def read_table(spec: LayerSpec) -> pd.DataFrame:
     return read_xlsx_table(spec.path, sheet=spec.layer)
 
 
-def _canonical(
+def canonical(
     df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...], source: str
 ) -> pd.DataFrame:
+    """``df`` with its columns renamed to the canonical names of ``aliases``.
+
+    Raises
+    ------
+    SchemaError
+        A ``required`` column that no alias finds (listing the columns there are).
+    """
     lookup = {k: v for k, v in aliases.items()}
     mapping: dict[str, str] = {}
     for field, names in lookup.items():
@@ -80,14 +87,32 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def split_communities(cell: object) -> list[str]:
-    """The community names of one cell, split on ; ； 、 , ， and stripped."""
+    """The community names of one cell, split on ; ； 、 , ， and stripped.
+
+    A list (or tuple, or array) of names, as a frame built in Python may hold, is taken
+    name by name.
+    """
+    if isinstance(cell, (list, tuple, np.ndarray, pd.Series)):
+        return [n for c in cell for n in split_communities(c)]
     if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
         return []
     return [p.strip() for p in COMMUNITY_SEPARATORS.split(str(cell)) if p.strip()]
 
 
-def read_circles(spec: LayerSpec) -> pd.DataFrame:
-    """circles.csv as circle_id, name, street, communities (list of str), row (1-based).
+def circles_table(table: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """The circles table as circle_id, name, street, communities (list of str), row (1-based).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        circles.csv as read (text cells), or a frame of the same columns.
+    source : str
+        File (or layer) name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per circle.
 
     Raises
     ------
@@ -96,13 +121,25 @@ def read_circles(spec: LayerSpec) -> pd.DataFrame:
     DistrictError
         A duplicate circle id (naming both rows).
     """
-    src = str(spec.path)
-    df = _canonical(read_table(spec), CIRCLE_ALIASES, ("circle_id", "communities"), src)
-    return circle_rows(df, src)
+    df = canonical(table, CIRCLE_ALIASES, ("circle_id", "communities"), source)
+    return circle_rows(df, source)
 
 
 def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
-    """The checked circle table from canonical columns (``communities`` optional)."""
+    """The checked circle table from canonical columns (``communities`` optional).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Columns renamed by `canonical`.
+    src : str
+        File (or layer) name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        circle_id, name, street, communities (list of str), row (1-based).
+    """
     out = pd.DataFrame({"circle_id": _text(df["circle_id"])})
     for col in ("name", "street"):
         out[col] = _text(df[col]) if col in df.columns else ""
@@ -138,8 +175,22 @@ def _parse_date(text: str) -> str | None:
         return None
 
 
-def read_manual_values(spec: LayerSpec, circle_ids: set[str]) -> pd.DataFrame:
+def manual_values_table(table: pd.DataFrame, *, source: str, circle_ids: set[str]) -> pd.DataFrame:
     """manual_values.csv as scope, indicator_id, value (float), evidence, date (ISO).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        manual_values.csv as read (text cells), or a frame of the same columns.
+    source : str
+        File (or layer) name for messages.
+    circle_ids : set of str
+        The circle ids a scope may name (besides ``district``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value, in the order given.
 
     Raises
     ------
@@ -150,8 +201,8 @@ def read_manual_values(spec: LayerSpec, circle_ids: set[str]) -> pd.DataFrame:
         A scope that is neither ``district`` nor a circle id, or the same (scope,
         indicator) twice.
     """
-    src = str(spec.path)
-    df = _canonical(read_table(spec), MANUAL_ALIASES, ("scope", "indicator_id", "value"), src)
+    src = source
+    df = canonical(table, MANUAL_ALIASES, ("scope", "indicator_id", "value"), src)
     scope = _text(df["scope"])
     ind = _text(df["indicator_id"])
     raw_val = _text(df["value"]).str.replace(",", "", regex=False).str.rstrip("%")

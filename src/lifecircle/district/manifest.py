@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -67,7 +68,8 @@ def schema() -> dict[str, Any]:
     text = (
         resources.files("lifecircle.district").joinpath("district.schema.json").read_text("utf-8")
     )
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def _field_of(err: jsonschema.ValidationError) -> str:
@@ -140,7 +142,7 @@ def _spec(key: str, value: str | dict[str, Any], root: Path, manifest: Path) -> 
     return LayerSpec(key=key, path=file, **entry)
 
 
-def read_manifest(path: str | Path) -> Manifest:
+def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """Read and check ``district.yaml`` (``path`` is the folder or the file itself).
 
     Raises

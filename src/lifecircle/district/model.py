@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -11,19 +12,10 @@ import pyproj
 
 from lifecircle.network import WalkGraph
 
-WARNING_KEYS = ("code", "message", "file", "row", "field")
+from ._build import fields_from_frames
+from ._warnings import WARNING_KEYS, warning
 
-
-def warning(
-    code: str,
-    message: str,
-    *,
-    file: str | None = None,
-    row: int | None = None,
-    field: str | None = None,
-) -> dict:
-    """A reported (not fatal) problem, in the shape ``checkup.json`` carries."""
-    return {"code": code, "message": message, "file": file, "row": row, "field": field}
+__all__ = ["WARNING_KEYS", "District", "warning"]
 
 
 @dataclass(eq=False)
@@ -78,9 +70,104 @@ class District:
     circles: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame | None
     manual_values: pd.DataFrame
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     input_hash: str = ""
     crs: pyproj.CRS | None = None
+
+    @classmethod
+    def from_frames(
+        cls,
+        *,
+        name: str,
+        network: gpd.GeoDataFrame | WalkGraph,
+        compounds: pd.DataFrame,
+        facilities: pd.DataFrame,
+        circles: pd.DataFrame,
+        communities: gpd.GeoDataFrame | None = None,
+        manual_values: pd.DataFrame | None = None,
+        crs: str | int | pyproj.CRS | None = None,
+        admin_code: str | None = None,
+        coords: str = "wgs84",
+        generated: bool = False,
+        notice: str | None = None,
+        notice_en: str | None = None,
+        circles_note: str | None = None,
+        strict: bool = True,
+    ) -> District:
+        """A district from frames held in memory, checked exactly as a package folder is.
+
+        Each frame is shaped as the layer of ``district.yaml`` with the same key
+        (docs/district-format.md) and passes the checks `load_district` applies to that
+        layer's file: the same errors and the same warnings, with the layer key in place
+        of the file name (``file="compounds"``; rows are 1-based positions). No frame
+        given is modified.
+
+        Parameters
+        ----------
+        name : str
+            District name.
+        network : GeoDataFrame or WalkGraph
+            Street lines (any CRS; noded where lines share a vertex), or a graph already
+            built (`lifecircle.network.graph_from_lines`, `graph_from_osm`) in the
+            district's metric CRS.
+        compounds : GeoDataFrame or DataFrame
+            Points (or a table with lon/lat columns): id, name, community, population,
+            [street, households, share_0_3, share_3_6, share_60_plus].
+        facilities : GeoDataFrame or DataFrame
+            Points (or a lon/lat table): id, name, category (taxonomy id, 中文名 or Amap
+            typecode), [capacity, floor_area_m2].
+        circles : DataFrame or GeoDataFrame
+            A table circle_id, name, street, communities (names separated by ; or 、, or
+            a list), or polygons with circle_id, name, street (compounds then belong to
+            the polygon that holds them).
+        communities : GeoDataFrame, optional
+            Community polygons: name, street.
+        manual_values : DataFrame, optional
+            scope, indicator_id, value, evidence, date.
+        crs : str, int or pyproj.CRS, optional
+            CRS of frames that carry none. When projected, also the district's metric
+            CRS; else the CRS of a given `WalkGraph`, else the UTM zone of the compounds.
+        admin_code : str, optional
+            Administrative code.
+        coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+            Offset system of lon/lat coordinates (tables and geographic frames).
+        generated : bool
+            The geometry is generated (demo data); needs ``notice``.
+        notice, notice_en, circles_note : str, optional
+            Text every output shows.
+        strict : bool
+            A compound in no circle stops (True) or is kept, reported and counted in no
+            circle (False).
+
+        Returns
+        -------
+        District
+            ``root`` None; ``input_hash`` over the frames' content and these options.
+
+        Raises
+        ------
+        SchemaError, CRSError, DistrictError, NetworkError, InputError
+            As `load_district` raises them for the same content in files.
+        """
+        return cls(
+            **fields_from_frames(
+                name=name,
+                network=network,
+                compounds=compounds,
+                facilities=facilities,
+                circles=circles,
+                communities=communities,
+                manual_values=manual_values,
+                crs=crs,
+                admin_code=admin_code,
+                coords=coords,
+                generated=generated,
+                notice=notice,
+                notice_en=notice_en,
+                circles_note=circles_note,
+                strict=strict,
+            )
+        )
 
     def summary(self) -> dict[str, object]:
         """Counts for a terminal line: circles, compounds, population, facilities, warnings."""

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,15 +17,15 @@ import pyproj
 import shapely
 
 from lifecircle.errors import DistrictError, FileFormatError
-from lifecircle.io import choose_metric_crs, read_layer, to_metric
+from lifecircle.io import check_layer, choose_metric_crs, read_layer, to_metric
 from lifecircle.network.osm import graph_from_osm
 from lifecircle.standards import load_taxonomy
 
-from ._circles import locate
-from ._hash import input_hash
+from ._build import LAYERS, assemble
+from ._hash import frames_hash, input_hash
 from ._hexgrid import hex_ids, hexagon_grid
-from ._tables import empty_manual_values
-from .model import District, warning
+from ._warnings import warning
+from .model import District
 
 #: building values that are homes wherever they stand
 RESIDENTIAL_BUILDINGS = frozenset(
@@ -72,10 +73,10 @@ def _default_levels(building: pd.Series, default: float | Mapping[str, float]) -
     table = dict(DEFAULT_LEVELS) if not isinstance(default, Mapping) else dict(default)
     if not isinstance(default, Mapping):
         table["*"] = float(default)
-    return building.map(lambda b: table.get(b, table.get("*", 3.0))).to_numpy(float)
+    return np.asarray(building.map(lambda b: table.get(b, table.get("*", 3.0))).to_numpy(float))
 
 
-def _open(pbf: Path):
+def _open(pbf: Path) -> Any:
     if not pbf.exists():
         raise FileFormatError("file not found", file=str(pbf), fix="check the path.")
     import pyrosm
@@ -96,7 +97,7 @@ def _column(df: pd.DataFrame, key: str) -> pd.Series:
     return pd.Series(pd.NA, index=df.index, dtype="string")
 
 
-def residential_buildings(osm, crs: pyproj.CRS | None) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
+def residential_buildings(osm: Any, crs: pyproj.CRS | None) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
     """Home buildings in a metric CRS (see `RESIDENTIAL_BUILDINGS`, `GENERIC_BUILDINGS`)."""
     b = osm.get_buildings()
     if b is None or len(b) == 0:
@@ -170,7 +171,7 @@ def homes_from_buildings(
     return homes.drop_duplicates("id").sort_values("id").reset_index(drop=True), defaulted
 
 
-def facilities_from_osm(osm, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def facilities_from_osm(osm: Any, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """POIs, buildings and areas whose tags the taxonomy classifies, as points in ``crs``."""
     taxonomy = load_taxonomy()
     pois = osm.get_pois(custom_filter=POI_FILTER)
@@ -206,56 +207,45 @@ def facilities_from_osm(osm, crs: pyproj.CRS) -> gpd.GeoDataFrame:
 
 
 def _given_circles(
-    circles: gpd.GeoDataFrame | str | os.PathLike, crs: pyproj.CRS
-) -> gpd.GeoDataFrame:
-    gdf = circles if isinstance(circles, gpd.GeoDataFrame) else read_layer(circles, geometry="any")
-    source = gdf.attrs.get("source", "circles")
-    if "circle_id" not in gdf.columns:
-        raise DistrictError(
-            "the circles layer has no 'circle_id' column",
-            file=source,
-            field="circle_id",
-            fix="give one polygon per circle with circle_id (and name, street).",
-        )
-    ids = gdf["circle_id"].astype(str)
-    if ids.duplicated().any():
-        row = int(np.flatnonzero(ids.duplicated().to_numpy())[0]) + 1
-        raise DistrictError(
-            f"duplicate circle id {ids.iloc[row - 1]!r}", file=source, row=row, field="circle_id",
-            fix="give each circle its own id.",
-        )  # fmt: skip
-    gdf = to_metric(gdf, crs=crs)
-    return gpd.GeoDataFrame(
-        {
-            "circle_id": ids.to_numpy(object),
-            "name": (gdf["name"].astype(str) if "name" in gdf.columns else ids).to_numpy(object),
-            "street": (gdf["street"].astype(str) if "street" in gdf.columns else "").to_numpy(
-                object
-            )
-            if "street" in gdf.columns
-            else "",
-        },
-        geometry=gdf.geometry.values,
-        crs=crs,
-    )
+    circles: gpd.GeoDataFrame | str | os.PathLike[str],
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Circle polygons given by the user, checked as a package's circles layer is."""
+    if isinstance(circles, pd.DataFrame):
+        return check_layer(circles, source="circles", geometry="any"), "circles"
+    return read_layer(circles, geometry="any"), str(circles)
 
 
-def _hex_circles(homes: gpd.GeoDataFrame, area_km2: float) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def _hex_circles(homes: gpd.GeoDataFrame, area_km2: float) -> gpd.GeoDataFrame:
+    """The hexagon cells that hold homes, as a circles polygon layer (ids H001 …)."""
     x, y = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
-    cells, cell_of = hexagon_grid(x, y, area_km2)
+    cells, _ = hexagon_grid(x, y, area_km2)
     ids = hex_ids(len(cells))
-    table = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {"circle_id": ids, "name": [f"六边形单元 {i}" for i in ids], "street": ""},
         geometry=list(cells),
         crs=homes.crs,
     )
-    return table, np.asarray(ids, dtype=object)[cell_of]
+
+
+def _buildings_outside(warnings: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """The join's warnings, with one line for all buildings in no circle (not one each)."""
+    outside = sum(1 for w in warnings if w["code"] == "compound_in_no_circle")
+    kept = [w for w in warnings if w["code"] != "compound_in_no_circle"]
+    if outside:
+        kept.append(
+            warning(
+                "compound_in_no_circle",
+                f"{outside} residential buildings lie in no circle polygon; they count in none",
+                file=str(path),
+            )
+        )
+    return kept
 
 
 def district_from_osm(
-    pbf: str | os.PathLike,
+    pbf: str | os.PathLike[str],
     *,
-    circles: gpd.GeoDataFrame | str | os.PathLike | None = None,
+    circles: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     floor_area_per_person_m2: float = 35.0,
     default_levels: float | Mapping[str, float] = DEFAULT_LEVELS,
     hex_area_km2: float = 1.0,
@@ -269,7 +259,9 @@ def district_from_osm(
     pbf : str or path-like
         The ``.osm.pbf`` extract.
     circles : GeoDataFrame or path, optional
-        Circle polygons with ``circle_id`` (and ``name``, ``street``). Default: a regular
+        Circle polygons with ``circle_id`` (and ``name``, ``street``), checked as a
+        package's circles polygon layer is; buildings in no circle are counted in none
+        and reported in one warning (``compound_in_no_circle``). Default: a regular
         hexagon grid of ``hex_area_km2`` cells over the homes, ids ``H001`` …, reported as
         provisional (warning ``provisional_circles``).
     floor_area_per_person_m2 : float
@@ -288,6 +280,8 @@ def district_from_osm(
     -------
     District
         ``root`` None, ``generated`` False, homes as building centroids with id = OSM id.
+        Homes, facilities and circles are checked and joined by the code behind
+        `load_district` and `District.from_frames`.
     """
     path = Path(pbf)
     osm = _open(path)
@@ -303,7 +297,7 @@ def district_from_osm(
         floor_area_per_person_m2=floor_area_per_person_m2,
         default_levels=default_levels,
     )
-    warnings = []
+    warnings: list[dict[str, Any]] = []
     if defaulted:
         warnings.append(
             warning(
@@ -316,10 +310,8 @@ def district_from_osm(
         )
     provisional = circles is None
     if provisional:
-        table, home_circle = _hex_circles(homes, hex_area_km2)
-    else:
-        table = _given_circles(circles, metric)
-    if provisional:
+        table = _hex_circles(homes, hex_area_km2)
+        circles_source = str(path)
         warnings.append(
             warning(
                 "provisional_circles",
@@ -328,42 +320,20 @@ def district_from_osm(
                 file=str(path),
             )
         )
-    geoms = np.asarray(table.geometry.values, dtype=object)
-    ids = table["circle_id"].tolist()
-    if not provisional:
-        home_circle = locate(homes.geometry.values, geoms, ids)
-    homes["circle_id"] = pd.Series(home_circle, dtype=object)
-    outside = int(homes["circle_id"].isna().sum())
-    if outside:
-        warnings.append(
-            warning(
-                "compound_in_no_circle",
-                f"{outside} residential buildings lie in no circle polygon; they count in none",
-                file=str(path),
-            )
-        )
-    homes = homes.drop(columns=["building", "levels", "footprint_m2"])
-    facilities = facilities_from_osm(osm, metric)
-    facilities["circle_id"] = pd.Series(
-        locate(facilities.geometry.values, geoms, ids), dtype=object
-    )
-    graph = graph_from_osm(path, crs=metric)
-    pop = homes.groupby("circle_id")["population"].sum()
-    count = homes.groupby("circle_id").size()
-    circles_out = gpd.GeoDataFrame(
-        {
-            "circle_id": table["circle_id"].to_numpy(object),
-            "name": table["name"].to_numpy(object),
-            "street": table["street"].to_numpy(object),
-            "communities": [[] for _ in ids],
-            "population": table["circle_id"].map(pop).fillna(0.0).to_numpy(float),
-            "households": np.nan,
-            "compound_count": table["circle_id"].map(count).fillna(0).to_numpy(np.int64),
-            "area_km2": shapely.area(geoms) / 1e6,
-        },
-        geometry=list(geoms),
+    else:
+        table, circles_source = _given_circles(circles)
+    parts = assemble(
+        compounds=homes,
+        facilities=facilities_from_osm(osm, metric),
+        network=lambda crs: graph_from_osm(path, crs=crs),
+        circles=table,
+        communities=None,
+        manual_values=None,
+        sources={**{k: str(path) for k in LAYERS}, "circles": circles_source},
         crs=metric,
+        strict=False,
     )
+    warnings.extend(_buildings_outside(parts.pop("warnings"), path))
     params = {
         "floor_area_per_person_m2": floor_area_per_person_m2,
         "default_levels": default_levels,
@@ -372,10 +342,10 @@ def district_from_osm(
     }
     digest = input_hash([("osm", path)])
     h = hashlib.sha256((digest + json.dumps(params, sort_keys=True, default=str)).encode())
-    if not provisional and not isinstance(circles, gpd.GeoDataFrame):
+    if isinstance(circles, pd.DataFrame):
+        h.update(frames_hash([("circles", circles)], {}).encode())
+    elif circles is not None:
         h.update(input_hash([("circles", Path(circles))]).encode())
-    elif not provisional:
-        h.update(circles.to_json(sort_keys=True).encode())
     return District(
         root=None,
         name=name or path.name.split(".")[0],
@@ -386,13 +356,7 @@ def district_from_osm(
         if provisional
         else None,
         circles_note=CIRCLES_NOTE.format(a=hex_area_km2) if provisional else None,
-        compounds=homes,
-        facilities=facilities,
-        graph=graph,
-        circles=circles_out,
-        communities=None,
-        manual_values=empty_manual_values(),
         warnings=warnings,
         input_hash="sha256:" + h.hexdigest(),
-        crs=metric,
+        **parts,
     )

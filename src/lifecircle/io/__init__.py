@@ -13,7 +13,7 @@ from .coords import (
     wgs84_to_gcj02,
 )
 from .crs import check_crs_plausible, choose_metric_crs, normalise_geographic, to_metric
-from .readers import read_layer
+from .readers import check_layer, read_layer
 from .schemas import validate_facilities, validate_homes
 from .writers import write_atomic, write_gpkg, write_gpkg_layers, write_parquet
 
@@ -23,6 +23,7 @@ __all__ = [
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "check_crs_plausible",
+    "check_layer",
     "choose_metric_crs",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",

@@ -22,7 +22,7 @@ from .aliases import ALIASES, closest_column, find_column
 from .coords import COORD_SYSTEMS, to_wgs84
 from .crs import WGS84, check_crs_plausible, normalise_geographic
 
-__all__ = ["read_layer"]
+__all__ = ["check_layer", "read_layer"]
 
 GeometryKind = Literal["point", "line", "any"]
 
@@ -182,7 +182,8 @@ def _table_to_points(
         if len(bad):
             i = int(bad[0])
             shown = raw.iloc[i]
-            what = "empty" if pd.isna(shown) else f"not a number ({shown!r})"
+            blank = pd.isna(shown) or not str(shown).strip()
+            what = "empty" if blank else f"not a number ({shown!r})"
             raise SchemaError(
                 f"coordinate is {what}" + (f"; {len(bad)} rows like this" if len(bad) > 1 else ""),
                 file=source,
@@ -369,13 +370,7 @@ def read_layer(
     p = Path(path)
     source = str(p)
     key = _coords_key(coords, source=source)
-    if geometry not in ("point", "line", "any"):
-        raise InputError(
-            f"unknown geometry kind {geometry!r}",
-            file=source,
-            field="geometry",
-            fix="use 'point', 'line' or 'any'.",
-        )
+    _check_kind(geometry, source=source)
     target_crs = _parse_crs(crs, source=source)
     if not p.exists():
         raise InputError(
@@ -397,18 +392,120 @@ def read_layer(
             if kind == "csv"
             else read_xlsx_table(p, sheet=layer)
         )
-        if lon_col is None and lat_col is None:
-            df, lon_col, lat_col = _split_location(df)
-        gdf = _table_to_points(df, source=source, lon_col=lon_col, lat_col=lat_col, crs=target_crs)
-        fields = (
-            _resolve_xy_column(df, lon_col, "lon", source=source),
-            _resolve_xy_column(df, lat_col, "lat", source=source),
+        gdf, fields = _table_layer(
+            df, source=source, lon_col=lon_col, lat_col=lat_col, crs=target_crs
         )
     else:
         gdf = _read_vector(p, layer=layer)
         if target_crs is not None:
             gdf = gdf.set_crs(target_crs, allow_override=True)
         fields = ("geometry", "geometry")
+    return _checked(gdf, geometry, key, source=source, fields=fields, layer=layer)
+
+
+def check_layer(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    geometry: GeometryKind = "point",
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    coords: str = "wgs84",
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Check a layer held in memory exactly as :func:`read_layer` checks one read from a file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        A GeoDataFrame with an active geometry column, or a plain table with
+        longitude/latitude columns (found by name as in a CSV, or ``lon_col``/``lat_col``).
+        It is not modified.
+    source : str
+        The name errors give as ``file`` (e.g. the layer key ``"compounds"``).
+    geometry : {"point", "line", "any"}
+        Geometry the layer must hold. Single-part MultiPoints become Points.
+    lon_col, lat_col : str, optional
+        Coordinate columns of a table.
+    coords : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+        The system lon/lat values are given in (see :func:`read_layer`).
+    crs : str, int or pyproj.CRS, optional
+        For a table, the CRS of its coordinate columns (default EPSG:4326); for a
+        GeoDataFrame, it replaces the frame's CRS (and is needed when the frame has none).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A checked copy with a fresh 0-based index, as :func:`read_layer` returns it.
+
+    Raises
+    ------
+    SchemaError, CRSError, InputError
+        As :func:`read_layer`; ``file`` is ``source`` and rows are 1-based positions.
+    """
+    key = _coords_key(coords, source=source)
+    _check_kind(geometry, source=source)
+    target_crs = _parse_crs(crs, source=source)
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"the layer is a {type(frame).__name__}, not a table",
+            file=source,
+            fix="give a geopandas.GeoDataFrame, or a pandas.DataFrame with lon/lat columns.",
+        )
+    if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
+        gdf = frame.copy()
+        if gdf.geometry.name != "geometry" and "geometry" not in gdf.columns:
+            gdf = gdf.rename_geometry("geometry")
+        if target_crs is not None:
+            gdf = gdf.set_crs(target_crs, allow_override=True)
+        fields = ("geometry", "geometry")
+    else:
+        table = pd.DataFrame(frame).reset_index(drop=True)
+        gdf, fields = _table_layer(
+            table, source=source, lon_col=lon_col, lat_col=lat_col, crs=target_crs
+        )
+    return _checked(gdf, geometry, key, source=source, fields=fields, layer=None)
+
+
+def _check_kind(geometry: str, *, source: str) -> None:
+    if geometry not in ("point", "line", "any"):
+        raise InputError(
+            f"unknown geometry kind {geometry!r}",
+            file=source,
+            field="geometry",
+            fix="use 'point', 'line' or 'any'.",
+        )
+
+
+def _table_layer(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    lon_col: str | None,
+    lat_col: str | None,
+    crs: pyproj.CRS | None,
+) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
+    """Points from a lon/lat table, and the names of its coordinate columns."""
+    if lon_col is None and lat_col is None:
+        df, lon_col, lat_col = _split_location(df)
+    gdf = _table_to_points(df, source=source, lon_col=lon_col, lat_col=lat_col, crs=crs)
+    fields = (
+        _resolve_xy_column(df, lon_col, "lon", source=source),
+        _resolve_xy_column(df, lat_col, "lat", source=source),
+    )
+    return gdf, fields
+
+
+def _checked(
+    gdf: gpd.GeoDataFrame,
+    geometry: str,
+    coords: str,
+    *,
+    source: str,
+    fields: tuple[str, str],
+    layer: str | None,
+) -> gpd.GeoDataFrame:
+    """The checks every layer passes, from a file or from memory: rows, geometry, CRS."""
     if len(gdf) == 0:
         raise SchemaError(
             "the layer is empty (no features)",
@@ -420,7 +517,7 @@ def read_layer(
     _check_coordinates(gdf, source=source, fields=fields)
     check_crs_plausible(gdf, source=source)
     gdf = normalise_geographic(gdf)
-    gdf = _apply_offset(gdf, key, source=source)
+    gdf = _apply_offset(gdf, coords, source=source)
     gdf = gdf.reset_index(drop=True)
     gdf.attrs["source"] = source
     return gdf

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -12,7 +13,7 @@ _KEEP = ("highway", "name", "bridge", "tunnel", "osm_id")
 
 
 def graph_from_lines(
-    lines,
+    lines: gpd.GeoDataFrame,
     *,
     source: str | None = None,
     tolerance_m: float = 0.01,
@@ -28,18 +29,30 @@ def graph_from_lines(
 
     Parameters
     ----------
-    lines
-        GeoDataFrame of LineString / MultiLineString in a projected (metric) CRS.
-    source
-        File name, for error messages.
-    tolerance_m
+    lines : geopandas.GeoDataFrame
+        LineString / MultiLineString rows in a projected (metric) CRS.
+    source : str, optional
+        File (or layer) name, for error messages; default ``"network"``.
+    tolerance_m : float
         Vertices closer than this are the same node.
-    node_crossings
+    node_crossings : bool
         Also join lines wherever they cross or touch (GEOS noding), for road layers drawn
         without vertices at junctions. Bridges then become junctions too, and line
         attributes are dropped: prefer a properly noded layer.
-    keep_attrs
+    keep_attrs : tuple of str
         Line attributes carried onto the edges when present.
+
+    Returns
+    -------
+    WalkGraph
+        The graph, in the CRS of ``lines``.
+
+    Raises
+    ------
+    CRSError
+        ``lines`` has no CRS or a geographic one.
+    NetworkError
+        No lines, or a row that is not a line (naming the row).
     """
     src = source or "network"
     if lines.crs is None or lines.crs.is_geographic:
@@ -132,5 +145,6 @@ def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
 
 def _drop_degenerate(edge_geom: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Mask of edges worth keeping: zero-length loops carry no walk."""
-    length = shapely.length(edge_geom)
-    return ~((u == v) & (length <= 0.0))
+    length = np.asarray(shapely.length(edge_geom))
+    keep: np.ndarray = ~((u == v) & (length <= 0.0))
+    return keep

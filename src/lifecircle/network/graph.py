@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyproj
@@ -11,6 +12,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from lifecircle.errors import NetworkError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,7 +27,9 @@ class WalkGraph:
     entry ``k``. Disconnected pieces are kept: ``component[node]`` numbers them, largest
     first.
 
-    Build one with :meth:`from_lines` (any line layer) or :meth:`from_osm` (a PBF file).
+    Build one with :func:`lifecircle.network.graph_from_lines` (any line layer) or
+    :func:`lifecircle.network.osm.graph_from_osm` (a PBF file). This module is the base of
+    the package: it imports no other module of ``lifecircle.network``.
     """
 
     node_x: np.ndarray
@@ -114,29 +120,21 @@ class WalkGraph:
             "largest_component_share": float(sizes[0] / self.n_nodes) if self.n_nodes else 0.0,
         }
 
-    def edges_frame(self):
-        """The edges as a GeoDataFrame (u, v, length_m, attributes, geometry)."""
+    def edges_frame(self) -> gpd.GeoDataFrame:
+        """The edges as a GeoDataFrame (u, v, length_m, attributes, geometry).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per undirected edge, in the graph's CRS.
+        """
         import geopandas as gpd
 
         data = {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_length}
         data.update(self.edge_attrs)
         return gpd.GeoDataFrame(data, geometry=self.edge_geometry, crs=self.crs)
 
-    @classmethod
-    def from_lines(cls, lines, **kwargs) -> WalkGraph:
-        """Build from a line layer; see :func:`lifecircle.network.build.graph_from_lines`."""
-        from lifecircle.network.build import graph_from_lines
-
-        return graph_from_lines(lines, **kwargs)
-
-    @classmethod
-    def from_osm(cls, path, **kwargs) -> WalkGraph:
-        """Build from an OSM PBF; see :func:`lifecircle.network.osm.graph_from_osm`."""
-        from lifecircle.network.osm import graph_from_osm
-
-        return graph_from_osm(path, **kwargs)
-
 
 def edge_points(graph: WalkGraph, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Points at ``offset`` metres from u along the given edges (shapely array)."""
-    return shapely.line_interpolate_point(graph.edge_geometry[edge], offset)
+    return np.asarray(shapely.line_interpolate_point(graph.edge_geometry[edge], offset))

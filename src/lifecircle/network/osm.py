@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from lifecircle.errors import FileFormatError, NetworkError
+from lifecircle.io.crs import to_metric
 from lifecircle.network.build import graph_from_lines
 from lifecircle.network.graph import WalkGraph
 
@@ -48,11 +52,26 @@ def walkable_mask(tags: pd.DataFrame) -> np.ndarray:
     foot_yes = foot.isin(_FOOT_YES)
     ok = highway.isin(WALKABLE_HIGHWAYS) & ~foot.isin(_FOOT_NO) & ~access.isin(_ACCESS_NO)
     ok |= foot_yes & (highway.isin(WALKABLE_HIGHWAYS) | highway.isin(CAR_ONLY_HIGHWAYS))
-    return ok.to_numpy(dtype=bool)
+    return np.asarray(ok.to_numpy(dtype=bool))
 
 
-def read_osm_ways(path: str | os.PathLike, *, bounding_box=None):
-    """All ``highway=*`` ways of a PBF as WGS-84 lines cut at junctions (pyrosm)."""
+def read_osm_ways(
+    path: str | os.PathLike[str], *, bounding_box: Sequence[float] | None = None
+) -> gpd.GeoDataFrame:
+    """All ``highway=*`` ways of a PBF as WGS-84 lines cut at junctions (pyrosm).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.osm.pbf`` extract.
+    bounding_box : sequence of 4 floats, optional
+        ``[west, south, east, north]`` in degrees: read only this part.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The ways with their OSM tags as columns.
+    """
     path = Path(path)
     if not path.exists():
         raise FileFormatError("file not found", file=str(path), fix="check the path.")
@@ -75,19 +94,38 @@ def read_osm_ways(path: str | os.PathLike, *, bounding_box=None):
 
 
 def graph_from_osm(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
-    crs=None,
-    bounding_box=None,
+    crs: Any = None,
+    bounding_box: Sequence[float] | None = None,
 ) -> WalkGraph:
     """The walking graph of an OSM extract, in ``crs`` or the data's UTM zone.
 
     Ways are filtered by :func:`walkable_mask`, projected, and noded where they share OSM
     nodes (pyrosm already cuts ways at junctions); bridges and tunnels that only cross
     other ways stay unconnected, as in OSM.
-    """
-    from lifecircle.io.crs import to_metric
 
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.osm.pbf`` extract.
+    crs : str, int or pyproj.CRS, optional
+        The metric CRS of the graph (default: the UTM zone of the ways).
+    bounding_box : sequence of 4 floats, optional
+        ``[west, south, east, north]`` in degrees: read only this part.
+
+    Returns
+    -------
+    WalkGraph
+        The walking graph in ``crs``.
+
+    Raises
+    ------
+    FileFormatError
+        The file is missing or not a PBF.
+    NetworkError
+        The extract holds no (walkable) highway ways.
+    """
     ways = read_osm_ways(path, bounding_box=bounding_box)
     walk = ways[walkable_mask(ways)]
     if len(walk) == 0:
