@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,7 +18,9 @@ from rich.table import Table
 
 from lifecircle.cli import app
 from lifecircle.errors import InputError, LifecircleError
-from lifecircle.workflow.session import open_programme
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 err = Console(stderr=True)
@@ -70,6 +73,13 @@ def _day(value: str | None, option: str = "--on") -> date:
         raise InputError(
             f"{option} 的值 {value!r} 不是日期", field=option, fix="请写成 2024-09-30"
         ) from None
+
+
+def open_programme(db: str | None, *, actor: str | None = None) -> AbstractContextManager[Session]:
+    """``workflow.session.open_programme``, imported when a command runs (keeps start-up fast)."""
+    from lifecircle.workflow.session import open_programme as open_
+
+    return open_(db, actor=actor)
 
 
 def _maybe_day(value: str | None, option: str) -> date | None:
