@@ -52,6 +52,19 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
     return [final / name for name in names]
 
 
+def check_out_dir(out_dir: str | os.PathLike) -> None:
+    """Refuse, before any work, an output folder ``write_checkup`` would refuse at the end.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The checkup's output folder.
+    """
+    from lifecircle.io.writers import check_replaceable
+
+    check_replaceable(out_dir, owns=is_checkup_folder)
+
+
 def is_checkup_folder(folder: Path) -> bool:
     """Whether ``folder`` holds a checkup written by ``write_checkup`` (its ``checkup.json``).
 

@@ -22,6 +22,7 @@ from lifecircle.errors import InputError
 
 __all__ = [
     "STOP_AT_ENV",
+    "check_replaceable",
     "interrupted_writes",
     "write_atomic",
     "write_folder",
@@ -233,6 +234,25 @@ def _swap_in(staging: Path, final: Path) -> None:
         os.rename(aside, final)
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def check_replaceable(
+    path: str | PathLike[str], *, owns: Callable[[Path], bool] | None = None
+) -> None:
+    """Raise the error ``write_folder`` would raise before writing anything to ``path``.
+
+    For commands that compute for a while before they write: they refuse a bad output
+    folder at once instead of at the end.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output folder.
+    owns : callable, optional
+        As for ``write_folder``.
+    """
+    final = Path(os.path.abspath(path))
+    _check_replaceable(final.resolve() if final.is_symlink() else final, owns)
 
 
 def _check_replaceable(final: Path, owns: Callable[[Path], bool] | None) -> None:

@@ -1,5 +1,6 @@
-"""A `lifecircle checkup` killed while it writes never leaves a folder `lifecircle report` reads
-as complete: the folder is absent (refused in Chinese) or still the earlier complete run.
+"""Output folders written as units. A `lifecircle checkup` killed while it writes never leaves
+a folder `lifecircle report` reads as complete: the folder is absent (refused in Chinese) or
+still the earlier complete run. Report folders likewise; folders of other files are refused.
 
 The kill is made deterministic by ``LIFECIRCLE_TEST_STOP_AT``: the checkup stops itself
 (SIGSTOP) at a named write step; the test checks it really is mid-write there, then SIGKILLs it.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +32,14 @@ FILES = ["checkup.json", "circles.gpkg", "compounds.gpkg", "facilities.gpkg", "s
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_package(tmp_path_factory.mktemp("hb") / "district")
+
+
+@pytest.fixture(scope="module")
+def complete(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete earlier run; it differs from the re-runs (another snapping distance)."""
+    out = tmp_path_factory.mktemp("complete") / "ck"
+    _complete_run(package, out, out.parent / "log", "--max-snap", "150")
+    return out
 
 
 def _start(
@@ -101,10 +111,10 @@ def test_killed_first_run_leaves_no_folder_and_report_refuses_it(package, tmp_pa
 
 
 @pytest.mark.parametrize("stop_at", ["file:compounds.gpkg", "folder:ck"])
-def test_killed_rerun_leaves_the_earlier_complete_run(package, tmp_path, stop_at):
+def test_killed_rerun_leaves_the_earlier_complete_run(package, complete, tmp_path, stop_at):
     out = tmp_path / "ck"
-    # the earlier run differs from the re-run (another snapping distance: another run id)
-    earlier = _complete_run(package, out, tmp_path / "log1", "--max-snap", "150")
+    shutil.copytree(complete, out)
+    earlier = _hashes(out)
     assert sorted(earlier) == FILES
     old_id = _run_id(out / "checkup.json")
     proc = _start(package, out, tmp_path / "log2", stop_at)
@@ -129,3 +139,34 @@ def test_killed_rerun_leaves_the_earlier_complete_run(package, tmp_path, stop_at
         "C3.html",
         "district.html",
     ]
+
+
+def test_a_folder_of_other_files_is_refused_before_the_checkup_runs(package, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "笔记.txt").write_text("keep", "utf-8")
+    proc = _start(package, mine, tmp_path / "log", None)
+    assert proc.wait(timeout=600) == 2
+    log = (tmp_path / "log").read_text("utf-8")
+    assert "不是本命令以前写出的结果" in log and "生活圈体检结果" not in log  # nothing ran
+    assert [p.name for p in mine.iterdir()] == ["笔记.txt"]
+
+
+def test_report_folder_is_written_as_a_unit(complete, tmp_path):
+    out = tmp_path / "reports"
+    assert _report(complete, out).exit_code == 0
+    before = sorted(p.name for p in out.iterdir())
+    assert before == ["C1.html", "C2.html", "C3.html", "district.html"]
+    # one circle again: added to a copy of the earlier folder, which is replaced whole
+    r = CliRunner().invoke(
+        app, ["report", str(complete), "--out", str(out), "-c", "C2", "-f", "html,xlsx"]
+    )
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, "C2.xlsx"])
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no staging left
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "笔记.txt").write_text("keep", "utf-8")
+    r = _report(complete, mine)
+    assert r.exit_code == 2 and "不是本命令以前写出的结果" in r.output
+    assert [p.name for p in mine.iterdir()] == ["笔记.txt"]
