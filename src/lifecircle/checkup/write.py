@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from lifecircle.errors import InputError
 
+if TYPE_CHECKING:
+    from lifecircle.checkup.run import Checkup
 
-def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
+
+def write_checkup(checkup: Checkup, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write every output of ``checkup`` into ``out_dir``, as one unit.
 
     - ``checkup.json``: the result (schema in docs/checkup-schema.md);
@@ -52,7 +56,7 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
     return [final / name for name in names]
 
 
-def check_out_dir(out_dir: str | os.PathLike) -> None:
+def check_out_dir(out_dir: str | os.PathLike[str]) -> None:
     """Refuse, before any work, an output folder ``write_checkup`` would refuse at the end.
 
     Parameters
@@ -80,7 +84,7 @@ def is_checkup_folder(folder: Path) -> bool:
     return (folder / "checkup.json").is_file()
 
 
-def missing_checkup_folder(folder: str | os.PathLike) -> InputError:
+def missing_checkup_folder(folder: str | os.PathLike[str]) -> InputError:
     """The error a reader raises for a checkup folder that is not there.
 
     Names an interrupted write when a staging folder of a killed or running

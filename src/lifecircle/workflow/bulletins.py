@@ -405,7 +405,7 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
     )
     if data.get("catalogue"):
         doc.add_paragraph(f"（体检指标体系：{data['catalogue']}）")
-    return write_atomic(path, doc.save)
+    return write_atomic(path, lambda tmp: doc.save(str(tmp)))
 
 
 def render_xlsx(data: dict, path: str | os.PathLike) -> Path:
