@@ -11,7 +11,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from lifecircle.checkup.write import missing_checkup_folder
 from lifecircle.errors import FileFormatError, InputError, SchemaError
 
 # The plan's text came from a mirror that replaced "政府" with this string; it must never be
@@ -169,6 +168,8 @@ def load_checkup(checkup_dir: str | Path) -> CheckupOutput:
     """
     d = Path(checkup_dir)
     if not d.is_dir():
+        from lifecircle.checkup.write import missing_checkup_folder
+
         raise missing_checkup_folder(d)
     doc = _read_json(d / "checkup.json")
     circles = _read_layer(d / "circles.gpkg", ("circle_id",))
