@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from lifecircle.store import session_scope, upgrade
-from lifecircle.store.db import make_engine
-from lifecircle.store.testing import (
+from db_testing import (
     empty_tables,
     migrated_sqlite_copy,
     postgres_available,
     temporary_postgres_database,
 )
+from lifecircle.store import session_scope, upgrade
+from lifecircle.store.db import make_engine
 
 
 @pytest.fixture(scope="session")

@@ -91,22 +91,16 @@ def write_outputs(result: AccessResult, out: str | os.PathLike) -> list[Path]:
 
     The folder gets ``access.parquet`` (GeoParquet, one row per home), ``access.gpkg``
     (layers homes, coverage, unsnapped), ``coverage.csv``, ``unsnapped.csv`` and
-    ``run.json`` (options, network figures, timings, warnings). Each file is complete or
-    absent.
+    ``run.json`` (options, network figures, timings, warnings). The folder is written as
+    a unit (complete or absent; an earlier result folder is replaced only at the end).
     """
-    from lifecircle.io import write_atomic
+    from lifecircle.io import write_atomic, write_folder
 
     out = Path(out)
     if out.suffix.lower() == ".parquet":
         return [result.to_parquet(out)]
     if out.suffix.lower() == ".gpkg":
         return [result.to_gpkg(out)]
-    out.mkdir(parents=True, exist_ok=True)
-    written = [result.to_parquet(out / "access.parquet"), result.to_gpkg(out / "access.gpkg")]
-    coverage = result.coverage
-    written.append(write_atomic(out / "coverage.csv", lambda t: coverage.to_csv(t, index=False)))
-    unsnapped = result.unsnapped
-    written.append(write_atomic(out / "unsnapped.csv", lambda t: unsnapped.to_csv(t, index=False)))
     meta = {
         "homes": len(result.homes),
         "categories": list(result.categories),
@@ -120,5 +114,15 @@ def write_outputs(result: AccessResult, out: str | os.PathLike) -> list[Path]:
         "options": result.options,
     }
     text = json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True)
-    written.append(write_atomic(out / "run.json", lambda t: t.write_text(text, encoding="utf-8")))
-    return written
+    coverage, unsnapped = result.coverage, result.unsnapped
+
+    def write(folder: Path) -> None:
+        result.to_parquet(folder / "access.parquet")
+        result.to_gpkg(folder / "access.gpkg")
+        write_atomic(folder / "coverage.csv", lambda t: coverage.to_csv(t, index=False))
+        write_atomic(folder / "unsnapped.csv", lambda t: unsnapped.to_csv(t, index=False))
+        write_atomic(folder / "run.json", lambda t: t.write_text(text, encoding="utf-8"))
+
+    final = write_folder(out, write, owns=lambda f: (f / "run.json").is_file())
+    names = ("access.parquet", "access.gpkg", "coverage.csv", "unsnapped.csv", "run.json")
+    return [final / name for name in names]

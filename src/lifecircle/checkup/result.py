@@ -155,6 +155,10 @@ class CheckupResult:
     def read(cls, path: str | os.PathLike) -> CheckupResult:
         """Read and validate ``checkup.json`` (a file, or the folder holding it)."""
         path = Path(path)
+        if not path.exists() and path.suffix.lower() != ".json":
+            from lifecircle.checkup.write import missing_checkup_folder
+
+            raise missing_checkup_folder(path)
         if path.is_dir():
             path = path / "checkup.json"
         data = json.loads(path.read_text(encoding="utf-8"))

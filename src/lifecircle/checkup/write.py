@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
+from lifecircle.errors import InputError
 
-def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
-    """Write every output of ``checkup`` into ``out_dir``; each file is complete or absent.
+if TYPE_CHECKING:
+    from lifecircle.checkup.run import Checkup
+
+
+def write_checkup(checkup: Checkup, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write every output of ``checkup`` into ``out_dir``, as one unit.
 
     - ``checkup.json``: the result (schema in docs/checkup-schema.md);
     - ``circles.gpkg``: one polygon per circle with its grade, population and one
@@ -19,26 +25,91 @@ def write_checkup(checkup, out_dir: str | os.PathLike) -> list[Path]:
     - ``facilities.gpkg``: the facilities with the circle they are located in;
     - ``service_areas.gpkg``: per facility category of a coverage indicator that some
       circle fails, the walking network within the indicator's radius, as polygons (maps).
-    """
-    from lifecircle.io import write_atomic, write_gpkg
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    result = checkup.result
-    district = checkup.district
-    text = result.to_json()
-    written = [write_atomic(out / "checkup.json", lambda t: t.write_text(text, encoding="utf-8"))]
-    written.append(
+    The folder is complete or absent (``io.write_folder``): the files are written into a
+    hidden sibling folder that replaces an earlier run only once every file is there. An
+    existing folder that holds no ``checkup.json`` (and is not empty) is never replaced.
+    """
+    from lifecircle.io import write_atomic, write_folder, write_gpkg
+
+    names = [
+        "checkup.json",
+        "circles.gpkg",
+        "compounds.gpkg",
+        "facilities.gpkg",
+        "service_areas.gpkg",
+    ]
+
+    def write(out: Path) -> None:
+        result = checkup.result
+        district = checkup.district
+        text = result.to_json()
+        write_atomic(out / "checkup.json", lambda t: t.write_text(text, encoding="utf-8"))
         write_gpkg(_circles_layer(result, district), out / "circles.gpkg", layer="circles")
-    )
-    written.append(write_gpkg(_compounds_layer(checkup), out / "compounds.gpkg", layer="compounds"))
-    fac = district.facilities.copy()
-    fac["circle_id"] = fac["circle_id"].astype("string")
-    written.append(write_gpkg(fac, out / "facilities.gpkg", layer="facilities"))
-    written.append(
+        write_gpkg(_compounds_layer(checkup), out / "compounds.gpkg", layer="compounds")
+        fac = district.facilities.copy()
+        fac["circle_id"] = fac["circle_id"].astype("string")
+        write_gpkg(fac, out / "facilities.gpkg", layer="facilities")
         write_gpkg(_service_areas_layer(checkup), out / "service_areas.gpkg", layer="service_areas")
+
+    final = write_folder(out_dir, write, owns=is_checkup_folder)
+    return [final / name for name in names]
+
+
+def check_out_dir(out_dir: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, an output folder ``write_checkup`` would refuse at the end.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The checkup's output folder.
+    """
+    from lifecircle.io.writers import check_replaceable
+
+    check_replaceable(out_dir, owns=is_checkup_folder)
+
+
+def is_checkup_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a checkup written by ``write_checkup`` (its ``checkup.json``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A folder.
+
+    Returns
+    -------
+    bool
+    """
+    return (folder / "checkup.json").is_file()
+
+
+def missing_checkup_folder(folder: str | os.PathLike[str]) -> InputError:
+    """The error a reader raises for a checkup folder that is not there.
+
+    Names an interrupted write when a staging folder of a killed or running
+    ``lifecircle checkup`` is found beside it (its results never took effect).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The checkup folder asked for.
+
+    Returns
+    -------
+    lifecircle.errors.InputError
+    """
+    from lifecircle.io import interrupted_writes
+
+    if interrupted_writes(folder):
+        message = "找不到体检结果文件夹：上一次体检在写出结果时中断（或仍在写出），结果没有生效"
+    else:
+        message = "找不到体检结果文件夹"
+    return InputError(
+        message,
+        file=str(folder),
+        fix="请先运行 `lifecircle checkup … --out 该文件夹`，完成后再生成报告",
     )
-    return written
 
 
 def _service_areas_layer(checkup) -> gpd.GeoDataFrame:

@@ -33,6 +33,9 @@ def checkup_command(
     console = Console()
     if (district is None) == (osm is None):
         raise typer.BadParameter("请给出区数据包文件夹，或 --osm 文件（二选一）")
+    from lifecircle.checkup.write import check_out_dir
+
+    check_out_dir(out)
     cat = load_catalogue(catalogue)
     with progress_callback() as progress:
         progress("read", 0, 1)

@@ -6,18 +6,21 @@ Handlers only parse arguments and print; every rule lives in ``lifecircle.workfl
 from __future__ import annotations
 
 import functools
-import getpass
-import json
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from lifecircle.cli import app
-from lifecircle.errors import LifecircleError
+from lifecircle.errors import InputError, LifecircleError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 err = Console(stderr=True)
@@ -44,9 +47,13 @@ DbOpt = typer.Option(
 ActorOpt = typer.Option(None, "--actor", help="操作人（写入审计日志），默认当前用户")
 
 
-def _handle(fn):
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _handle(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except LifecircleError as exc:
@@ -56,43 +63,27 @@ def _handle(fn):
     return wrapper
 
 
-def _engine(db: str | None, *, migrated: bool = True):
-    from lifecircle.errors import RuleError
-    from lifecircle.store import is_migrated, make_engine
-
-    engine = make_engine(db)
-    if migrated and not is_migrated(engine):
-        raise RuleError(
-            f"database {engine.url.render_as_string()} has no schema",
-            fix="run `lifecircle db upgrade` first",
-        )
-    return engine
-
-
-@contextmanager
-def _scope(db, actor=None):
-    """One unit of work on a fresh engine that is disposed afterwards."""
-    from lifecircle.store import session_scope
-
-    engine = _engine(db)
+def _day(value: str | None, option: str = "--on") -> date:
+    """A date typed as YYYY-MM-DD; today when not given."""
+    if not value:
+        return date.today()
     try:
-        with session_scope(engine, actor=actor or getpass.getuser()) as s:
-            yield s
-    finally:
-        engine.dispose()
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"{option} 的值 {value!r} 不是日期", field=option, fix="请写成 2024-09-30"
+        ) from None
 
 
-@contextmanager
-def _engine_ctx(db, *, migrated=True):
-    engine = _engine(db, migrated=migrated)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+def open_programme(db: str | None, *, actor: str | None = None) -> AbstractContextManager[Session]:
+    """``workflow.session.open_programme``, imported when a command runs (keeps start-up fast)."""
+    from lifecircle.workflow.session import open_programme as open_
+
+    return open_(db, actor=actor)
 
 
-def _day(value: str | None) -> date:
-    return date.fromisoformat(value) if value else date.today()
+def _maybe_day(value: str | None, option: str) -> date | None:
+    return _day(value, option) if value else None
 
 
 # --- db ---------------------------------------------------------------------------------------
@@ -100,42 +91,39 @@ def _day(value: str | None) -> date:
 
 @db_app.command("upgrade")
 @_handle
-def db_upgrade(db: str = DbOpt, seed: bool = typer.Option(True, help="同时写入责任单位与街道")):
-    """建立或升级数据库结构（Alembic 迁移）。"""
-    from lifecircle.store import session_scope, upgrade
-    from lifecircle.workflow.places import seed_units
+def db_upgrade(
+    db: str | None = DbOpt,
+    seed: bool = typer.Option(True, help="同时写入责任单位、街道与默认奖补规则"),
+) -> None:
+    """建立或升级数据库结构（Alembic 迁移），并写入责任单位、街道与默认奖补规则。"""
+    from lifecircle.workflow.session import upgrade_database
 
-    with _engine_ctx(db, migrated=False) as engine:
-        upgrade(engine)
-        if seed:
-            with session_scope(engine, actor="lifecircle db upgrade") as s:
-                seed_units(s)
-        console.print(f"数据库已就绪：{engine.url.render_as_string()}")
+    console.print(f"数据库已就绪：{upgrade_database(db, seed=seed)}")
 
 
 @db_app.command("backup")
 @_handle
-def db_backup(path: Path, db: str = DbOpt):
+def db_backup(path: Path, db: str | None = DbOpt) -> None:
     """把所有表导出为可移植的 JSON 备份。"""
-    from lifecircle.store.backup import backup
+    from lifecircle.workflow.session import backup_database
 
-    with _engine_ctx(db) as engine:
-        counts = backup(engine, path)
+    counts = backup_database(db, path)
     console.print(f"已备份 {sum(counts.values())} 行到 {path}")
 
 
 @db_app.command("restore")
 @_handle
 def db_restore(
-    path: Path, db: str = DbOpt, yes: bool = typer.Option(False, "--yes", help="确认覆盖现有数据")
-):
+    path: Path,
+    db: str | None = DbOpt,
+    yes: bool = typer.Option(False, "--yes", help="确认覆盖现有数据"),
+) -> None:
     """用备份替换数据库中的全部数据（一个事务，恢复后逐表核对）。"""
-    from lifecircle.store.backup import restore
+    from lifecircle.workflow.session import restore_database
 
     if not yes:
         typer.confirm("恢复将替换数据库中的全部数据，继续？", abort=True)
-    with _engine_ctx(db) as engine:
-        counts = restore(engine, path)
+    counts = restore_database(db, path)
     console.print(f"已恢复 {sum(counts.values())} 行，逐表核对一致")
 
 
@@ -144,53 +132,57 @@ def db_restore(
 
 @import_app.command("units")
 @_handle
-def import_units(db: str = DbOpt, actor: str = ActorOpt):
+def import_units(db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
     """写入方案列明的责任单位和各街道（可重复执行）。"""
     from lifecircle.workflow.places import seed_units
 
-    with _scope(db, actor) as s:
-        console.print(seed_units(s))
+    with open_programme(db, actor=actor) as s:
+        counts = seed_units(s)
+    console.print(counts)
 
 
 @import_app.command("circles")
 @_handle
-def import_circles(path: Path, db: str = DbOpt, actor: str = ActorOpt):
+def import_circles(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
     """导入生活圈清单（附件1，CSV/XLSX：生活圈编号、名称、街道、社区）。"""
     from lifecircle.workflow.places import import_circle_list
 
-    with _scope(db, actor) as s:
-        console.print(f"已导入 {import_circle_list(s, path)} 个生活圈")
+    with open_programme(db, actor=actor) as s:
+        n = import_circle_list(s, path)
+    console.print(f"已导入 {n} 个生活圈")
 
 
 @import_app.command("district")
 @_handle
-def import_district(folder: Path, db: str = DbOpt, actor: str = ActorOpt):
+def import_district(folder: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
     """导入区数据包的生活圈、社区与小区（几何以 WKB 存储）。"""
     from lifecircle.workflow.places import import_district_package
 
-    with _scope(db, actor) as s:
-        console.print(import_district_package(s, folder))
+    with open_programme(db, actor=actor) as s:
+        counts = import_district_package(s, folder)
+    console.print(counts)
 
 
 @import_app.command("checkup")
 @_handle
-def import_checkup_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
+def import_checkup_cmd(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
     """导入一次体检结果（checkup.json），保留指标体系版本与输入哈希。"""
     from lifecircle.workflow.checkups import import_checkup, load_checkup_file
 
-    with _scope(db, actor) as s:
+    with open_programme(db, actor=actor) as s:
         run = import_checkup(s, load_checkup_file(path), source=str(path))
         console.print(f"已导入体检 {run.run_key}（{run.catalogue_id} {run.catalogue_version}）")
 
 
 @import_app.command("schedule")
 @_handle
-def import_schedule_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
+def import_schedule_cmd(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
     """导入任务铺排表（附件2，XLSX/CSV：年度、生活圈编号、目标等级、备注）。"""
     from lifecircle.workflow.schedule import import_schedule
 
-    with _scope(db, actor) as s:
-        console.print(f"已导入 {import_schedule(s, path)} 条创建目标")
+    with open_programme(db, actor=actor) as s:
+        n = import_schedule(s, path)
+    console.print(f"已导入 {n} 条创建目标")
 
 
 # --- project ----------------------------------------------------------------------------------
@@ -199,24 +191,23 @@ def import_schedule_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
 @project_app.command("list")
 @_handle
 def project_list(
-    db: str = DbOpt,
-    circle: str = typer.Option(None),
-    unit: str = typer.Option(None),
-    status: str = typer.Option(None),
-    today: str = typer.Option(None),
+    db: str | None = DbOpt,
+    circle: str | None = typer.Option(None, help="生活圈编号"),
+    unit: str | None = typer.Option(None, help="牵头单位"),
+    status: str | None = typer.Option(None, help="状态"),
+    today: str | None = typer.Option(None, help="判定日期 YYYY-MM-DD，默认今天"),
     overdue: bool = typer.Option(False, help="只列逾期未完成项目"),
-):
+) -> None:
     """列出项目（按日期判断按期/逾期）。"""
     from lifecircle.workflow import projects as pj
 
-    day = _day(today)
-    with _scope(db) as s:
-        rows = pj.list_projects(
-            s, circle=circle, unit=unit, status=status, overdue_on=day if overdue else None
+    day = _day(today, "--today")
+    t = Table("编号", "名称", "生活圈", "牵头单位", "状态", "完成时限", "进度", "判定", "版本")
+    with open_programme(db) as s:
+        rows = pj.judge_projects(
+            s, on=day, circle=circle, unit=unit, status=status, overdue_only=overdue
         )
-        t = Table("编号", "名称", "生活圈", "牵头单位", "状态", "完成时限", "进度", "判定", "版本")
-        for p in rows:
-            tl = pj.timeliness(p, day)
+        for p, tl in rows:
             t.add_row(
                 p.code,
                 p.name,
@@ -228,7 +219,7 @@ def project_list(
                 tl.zh,
                 str(p.version),
             )
-        console.print(t)
+    console.print(t)
 
 
 @project_app.command("add")
@@ -236,7 +227,7 @@ def project_list(
 def project_add(
     code: str,
     name: str,
-    circle: str = typer.Option(...),
+    circle: str = typer.Option(..., help="生活圈编号"),
     project_type: str = typer.Option(..., "--type", help="七个统筹之一"),
     lead: str = typer.Option(..., help="牵头单位"),
     due: str = typer.Option(..., help="完成时限 YYYY-MM-DD"),
@@ -244,15 +235,16 @@ def project_add(
     indicator: list[str] = typer.Option([], help="补齐的指标 id，可重复"),
     budget: int = typer.Option(0, help="投资（元）"),
     funding: str = typer.Option("district_finance", help="区级财政/市级补助/社会资本"),
-    start: str = typer.Option(None),
-    on: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    start: str | None = typer.Option(None, help="开工日期 YYYY-MM-DD"),
+    on: str | None = typer.Option(None, help="登记日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """新增补短板项目（状态：计划）。"""
     from lifecircle.workflow.projects import create_project
 
-    with _scope(db, actor) as s:
+    due_date, start_date, day = _day(due, "--due"), _maybe_day(start, "--start"), _day(on)
+    with open_programme(db, actor=actor) as s:
         p = create_project(
             s,
             code=code,
@@ -264,9 +256,9 @@ def project_add(
             indicator_ids=indicator,
             budget_yuan=budget,
             funding_source=funding,
-            start_date=date.fromisoformat(start) if start else None,
-            due_date=date.fromisoformat(due),
-            on=_day(on),
+            start_date=start_date,
+            due_date=due_date,
+            on=day,
         )
         console.print(f"已新增项目 {p.code}（版本 {p.version}）")
 
@@ -276,27 +268,22 @@ def project_add(
 def project_status(
     code: str,
     to: str,
-    on: str = typer.Option(None),
-    version: int = typer.Option(None, help="你看到的版本（防止覆盖他人修改）"),
-    note: str = typer.Option(None),
-    new_due: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    version: int | None = typer.Option(None, help="你看到的版本（防止覆盖他人修改）"),
+    note: str | None = typer.Option(None, help="说明（延期、取消须写明原因）"),
+    new_due: str | None = typer.Option(None, help="延期后的完成时限 YYYY-MM-DD"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """变更项目状态：approved / in_progress / completed / verified / delayed / cancelled。"""
-    from lifecircle.workflow.projects import transition
+    from lifecircle.workflow.projects import STATUS_ZH, transition
 
-    with _scope(db, actor) as s:
+    day, new_due_date = _day(on), _maybe_day(new_due, "--new-due")
+    with open_programme(db, actor=actor) as s:
         p = transition(
-            s,
-            code,
-            to,
-            on=_day(on),
-            expected_version=version,
-            note=note,
-            new_due_date=date.fromisoformat(new_due) if new_due else None,
+            s, code, to, on=day, expected_version=version, note=note, new_due_date=new_due_date
         )
-        console.print(f"{p.code} → {p.status}（版本 {p.version}）")
+        console.print(f"{p.code} → {STATUS_ZH[p.status]}（版本 {p.version}）")
 
 
 @project_app.command("progress")
@@ -304,38 +291,42 @@ def project_status(
 def project_progress(
     code: str,
     percent: int,
-    version: int = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    version: int | None = typer.Option(None, help="你看到的版本（防止覆盖他人修改）"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """报送项目进度（%）。"""
     from lifecircle.workflow.projects import report_progress
 
-    with _scope(db, actor) as s:
+    with open_programme(db, actor=actor) as s:
         p = report_progress(s, code, percent, expected_version=version)
         console.print(f"{p.code} 进度 {p.progress}%（版本 {p.version}）")
 
 
 @project_app.command("evidence")
 @_handle
-def project_evidence(code: str, file: Path, db: str = DbOpt, actor: str = ActorOpt):
+def project_evidence(
+    code: str, file: Path, db: str | None = DbOpt, actor: str | None = ActorOpt
+) -> None:
     """上传项目佐证材料（保存内容与 sha256）。"""
     from lifecircle.workflow.projects import attach_evidence
 
-    with _scope(db, actor) as s:
-        ev = attach_evidence(s, code, file.name, file.read_bytes())
+    content = file.read_bytes()
+    with open_programme(db, actor=actor) as s:
+        ev = attach_evidence(s, code, file.name, content)
         console.print(f"已保存 {ev.filename} sha256:{ev.sha256}")
 
 
 @project_app.command("history")
 @_handle
-def project_history(code: str, db: str = DbOpt):
+def project_history(code: str, db: str | None = DbOpt) -> None:
     """项目状态变更历史。"""
-    from lifecircle.workflow.projects import get_project
+    from lifecircle.workflow.projects import STATUS_ZH, get_project
 
-    with _scope(db) as s:
+    with open_programme(db) as s:
         for h in get_project(s, code).history:
-            console.print(f"{h.on} {h.from_status or '-'} → {h.to_status} {h.actor} {h.note or ''}")
+            before = STATUS_ZH[h.from_status] if h.from_status else "-"
+            console.print(f"{h.on} {before} → {STATUS_ZH[h.to_status]} {h.actor} {h.note or ''}")
 
 
 # --- schedule ---------------------------------------------------------------------------------
@@ -343,14 +334,19 @@ def project_history(code: str, db: str = DbOpt):
 
 @schedule_app.command("list")
 @_handle
-def schedule_list(year: int = typer.Option(None), today: str = typer.Option(None), db: str = DbOpt):
+def schedule_list(
+    year: int | None = typer.Option(None, help="年度"),
+    today: str | None = typer.Option(None, help="判定日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+) -> None:
     """任务铺排表及每个目标的状态。"""
-    from lifecircle.workflow.schedule import list_targets, target_state
+    from lifecircle.workflow.schedule import target_states
 
-    with _scope(db) as s:
-        t = Table("年度", "生活圈", "名称", "街道", "等级", "时限", "状态", "说明")
-        for x in list_targets(s, year=year):
-            st = target_state(s, x, _day(today))
+    day = _day(today, "--today")
+    t = Table("年度", "生活圈", "名称", "街道", "等级", "时限", "状态", "说明")
+    with open_programme(db) as s:
+        for st in target_states(s, on=day, year=year):
+            x = st.target
             t.add_row(
                 str(x.year),
                 x.circle.code,
@@ -361,7 +357,7 @@ def schedule_list(year: int = typer.Option(None), today: str = typer.Option(None
                 st.zh,
                 st.reason,
             )
-        console.print(t)
+    console.print(t)
 
 
 @schedule_app.command("add")
@@ -370,27 +366,31 @@ def schedule_add(
     circle: str,
     year: int,
     grade: str,
-    note: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    note: str | None = typer.Option(None, help="备注"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """把生活圈列入某年度 AA / AAA 创建目标。"""
     from lifecircle.workflow.schedule import add_target
 
-    with _scope(db, actor) as s:
+    with open_programme(db, actor=actor) as s:
         t = add_target(s, circle, year, grade, note)
         console.print(f"{circle} {t.grade} {t.year}，完成时限 {t.due_date}")
 
 
 @schedule_app.command("check")
 @_handle
-def schedule_check(today: str = typer.Option(None), db: str = DbOpt):
+def schedule_check(
+    today: str | None = typer.Option(None, help="判定日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+) -> None:
     """核对全区目标（2025年底AA 25个、AAA 10个，每年AA≥5、AAA≥3）。"""
     from lifecircle.workflow.schedule import check_totals
 
-    with _scope(db) as s:
-        t = Table("目标", "要求", "已铺排", "已达标", "铺排")
-        for c in check_totals(s, as_of=_day(today)):
+    day = _day(today, "--today")
+    t = Table("目标", "要求", "已铺排", "已达标", "铺排")
+    with open_programme(db) as s:
+        for c in check_totals(s, as_of=day):
             t.add_row(
                 c.label,
                 str(c.required),
@@ -398,20 +398,25 @@ def schedule_check(today: str = typer.Option(None), db: str = DbOpt):
                 str(c.achieved),
                 "满足" if c.planned_ok else "[red]不足[/red]",
             )
-        console.print(t)
+    console.print(t)
 
 
 @schedule_app.command("export")
 @_handle
-def schedule_export(path: Path, db: str = DbOpt):
+def schedule_export(path: Path, db: str | None = DbOpt) -> None:
     """导出任务铺排表为 XLSX。"""
     from lifecircle.workflow.schedule import export_schedule
 
-    with _scope(db) as s:
-        console.print(f"已导出 {export_schedule(s, path)} 条到 {path}")
+    with open_programme(db) as s:
+        n = export_schedule(s, path)
+    console.print(f"已导出 {n} 条到 {path}")
 
 
 # --- evaluate ---------------------------------------------------------------------------------
+
+
+def _evidence(paths: list[Path]) -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in paths]
 
 
 @evaluate_app.command("self")
@@ -419,23 +424,24 @@ def schedule_export(path: Path, db: str = DbOpt):
 def evaluate_self(
     circle: str,
     grade: str,
-    year: int = typer.Option(...),
-    respondents: int = typer.Option(...),
-    satisfaction: float = typer.Option(...),
-    on: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    year: int = typer.Option(..., help="年度"),
+    respondents: int = typer.Option(..., help="问卷份数"),
+    satisfaction: float = typer.Option(..., help="满意度（%）"),
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """记录居民自评（问卷份数、满意度%）。"""
     from lifecircle.workflow.evaluation import self_assessment
 
-    with _scope(db, actor) as s:
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
         e = self_assessment(
             s,
             circle,
             grade,
             year=year,
-            on=_day(on),
+            on=day,
             respondents=respondents,
             satisfaction=satisfaction,
         )
@@ -446,126 +452,126 @@ def evaluate_self(
 @_handle
 def evaluate_declare(
     evaluation_id: int,
-    on: str = typer.Option(None),
-    override_reason: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    override_reason: str | None = typer.Option(None, help="未全部通过约束性指标时的申报理由"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """街道申报（最新体检须全部通过约束性指标，否则须记录理由）。"""
     from lifecircle.workflow.evaluation import declare
 
-    with _scope(db, actor) as s:
-        e = declare(s, evaluation_id, on=_day(on), override_reason=override_reason)
-        console.print(
-            f"评定 {e.id} 已申报" + (f"（例外：{e.override_reason}）" if e.override_reason else "")
-        )
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        e = declare(s, evaluation_id, on=day, override_reason=override_reason)
+        why = f"（例外：{e.override_reason}）" if e.override_reason else ""
+        console.print(f"评定 {e.id} 已申报{why}")
 
 
 @evaluate_app.command("review")
 @_handle
 def evaluate_review(
     evaluation_id: int,
-    passed: bool = typer.Option(..., "--passed/--failed"),
-    note: str = typer.Option(None),
-    on: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    passed: bool = typer.Option(..., "--passed/--failed", help="审核通过 / 不通过"),
+    note: str | None = typer.Option(None, help="说明"),
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """区级审核。"""
-    from lifecircle.workflow.evaluation import district_review
+    from lifecircle.workflow.evaluation import STAGE_ZH, district_review
 
-    with _scope(db, actor) as s:
-        console.print(
-            district_review(s, evaluation_id, on=_day(on), passed=passed, note=note).stage
-        )
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        e = district_review(s, evaluation_id, on=day, passed=passed, note=note)
+        console.print(f"评定 {e.id}：{STAGE_ZH[e.stage]}")
 
 
 @evaluate_app.command("joint")
 @_handle
 def evaluate_joint(
     evaluation_id: int,
-    accepted: bool = typer.Option(..., "--accepted/--rejected"),
+    accepted: bool = typer.Option(..., "--accepted/--rejected", help="验收通过 / 不通过"),
     evidence: list[Path] = typer.Option(..., help="评定验收佐证文件，可重复"),
-    note: str = typer.Option(None),
-    on: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    note: str | None = typer.Option(None, help="说明"),
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """市区联合评定验收（须附佐证）。"""
-    from lifecircle.workflow.evaluation import joint_evaluation
+    from lifecircle.workflow.evaluation import STAGE_ZH, joint_evaluation
 
-    with _scope(db, actor) as s:
-        e = joint_evaluation(
-            s,
-            evaluation_id,
-            on=_day(on),
-            accepted=accepted,
-            note=note,
-            evidence=[(p.name, p.read_bytes()) for p in evidence],
-        )
-        console.print(f"评定 {e.id}：{e.verdict}")
+    day, files = _day(on), _evidence(evidence)
+    with open_programme(db, actor=actor) as s:
+        e = joint_evaluation(s, evaluation_id, on=day, accepted=accepted, note=note, evidence=files)
+        console.print(f"评定 {e.id}：{STAGE_ZH[e.stage]}")
 
 
 @evaluate_app.command("publish")
 @_handle
 def evaluate_publish(
-    evaluation_id: int, on: str = typer.Option(None), db: str = DbOpt, actor: str = ActorOpt
-):
+    evaluation_id: int,
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """向社会公布。"""
-    from lifecircle.workflow.evaluation import publish
+    from lifecircle.workflow.evaluation import STAGE_ZH, publish
 
-    with _scope(db, actor) as s:
-        console.print(publish(s, evaluation_id, on=_day(on)).stage)
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        e = publish(s, evaluation_id, on=day)
+        console.print(f"评定 {e.id}：{STAGE_ZH[e.stage]}")
 
 
 @evaluate_app.command("plaque")
 @_handle
 def evaluate_plaque(
-    evaluation_id: int, on: str = typer.Option(None), db: str = DbOpt, actor: str = ActorOpt
-):
+    evaluation_id: int,
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """挂牌。"""
-    from lifecircle.workflow.evaluation import hang_plaque
+    from lifecircle.workflow.evaluation import STAGE_ZH, hang_plaque
 
-    with _scope(db, actor) as s:
-        console.print(hang_plaque(s, evaluation_id, on=_day(on)).stage)
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        e = hang_plaque(s, evaluation_id, on=day)
+        console.print(f"评定 {e.id}：{STAGE_ZH[e.stage]}")
 
 
 @evaluate_app.command("recheck")
 @_handle
 def evaluate_recheck(
     circle: str,
-    year: int = typer.Option(...),
-    passed: bool = typer.Option(..., "--passed/--failed"),
-    evidence: list[Path] = typer.Option(...),
-    note: str = typer.Option(None),
-    on: str = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    year: int = typer.Option(..., help="复核年度"),
+    passed: bool = typer.Option(..., "--passed/--failed", help="复核通过 / 不通过"),
+    evidence: list[Path] = typer.Option(..., help="复核佐证文件，可重复"),
+    note: str | None = typer.Option(None, help="说明（不通过须写明原因）"),
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD，默认今天"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """年度复核（未通过则降级）。"""
-    from lifecircle.workflow.evaluation import held_grade, recheck
+    from lifecircle.workflow.config import GRADE_ZH
+    from lifecircle.workflow.evaluation import recheck_circle
 
-    with _scope(db, actor) as s:
-        recheck(
-            s,
-            circle,
-            year=year,
-            on=_day(on),
-            passed=passed,
-            note=note,
-            evidence=[(p.name, p.read_bytes()) for p in evidence],
-        )
-        console.print(f"{circle} 现持有等级：{held_grade(s, circle)}")
+    day, files = _day(on), _evidence(evidence)
+    with open_programme(db, actor=actor) as s:
+        out = recheck_circle(s, circle, year=year, on=day, passed=passed, note=note, evidence=files)
+    console.print(f"{circle} 现持有等级：{GRADE_ZH[out.held_grade]}")
 
 
 @evaluate_app.command("list")
 @_handle
-def evaluate_list(circle: str = typer.Option(None), db: str = DbOpt):
+def evaluate_list(
+    circle: str | None = typer.Option(None, help="生活圈编号"), db: str | None = DbOpt
+) -> None:
     """列出评定记录。"""
     from lifecircle.workflow.evaluation import STAGE_ZH, list_evaluations
 
-    with _scope(db) as s:
-        t = Table("编号", "生活圈", "等级", "年度", "阶段", "申报例外")
+    t = Table("编号", "生活圈", "等级", "年度", "阶段", "申报例外")
+    with open_programme(db) as s:
         for e in list_evaluations(s, circle=circle):
             t.add_row(
                 str(e.id),
@@ -575,36 +581,33 @@ def evaluate_list(circle: str = typer.Option(None), db: str = DbOpt):
                 STAGE_ZH[e.stage],
                 e.override_reason or "",
             )
-        console.print(t)
+    console.print(t)
 
 
 @evaluate_app.command("subsidies")
 @_handle
 def evaluate_subsidies(
-    out: Path = typer.Option(None, help="导出 XLSX"),
-    year: int = typer.Option(None),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
-    """按奖补规则测算每个达标生活圈的奖补，可导出。"""
-    from lifecircle.workflow import subsidies
+    out: Path | None = typer.Option(None, help="导出 XLSX"),
+    year: int | None = typer.Option(None, help="年度"),
+    db: str | None = DbOpt,
+) -> None:
+    """按奖补规则测算每个达标生活圈的奖补，可导出（规则由 db upgrade 写入）。"""
+    from lifecircle.workflow.subsidies import subsidy_report
 
-    with _scope(db, actor) as s:
-        subsidies.ensure_default_rules(s)
-        lines = subsidies.compute(s, year=year)
-        t = Table("生活圈", "等级", "年度", "金额（元）", "说明")
-        for x in lines:
-            t.add_row(
-                f"{x.circle_code} {x.circle_name}",
-                x.grade,
-                str(x.year),
-                f"{x.amount_yuan:,}",
-                x.reason,
-            )
-        console.print(t)
-        if out:
-            subsidies.export_xlsx(lines, out)
-            console.print(f"已导出 {out}")
+    t = Table("生活圈", "等级", "年度", "金额（元）", "说明")
+    with open_programme(db) as s:
+        report = subsidy_report(s, year=year, out=out)
+    for x in report.lines:
+        t.add_row(
+            f"{x.circle_code} {x.circle_name}",
+            x.grade,
+            str(x.year),
+            f"{x.amount_yuan:,}",
+            x.reason,
+        )
+    console.print(t)
+    if report.path is not None:
+        console.print(f"已导出 {report.path}")
 
 
 # --- bulletin ---------------------------------------------------------------------------------
@@ -614,31 +617,16 @@ def evaluate_subsidies(
 @_handle
 def bulletin_cmd(
     period: str = typer.Option(..., help="YYYY-MM，如 2024-09"),
-    today: str = typer.Option(None, help="判定日期，默认该月最后一天"),
+    today: str | None = typer.Option(None, help="判定日期，默认该月最后一天"),
     out: Path = typer.Option(Path("."), help="输出目录"),
-    db: str = DbOpt,
-    actor: str = ActorOpt,
-):
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
     """生成并保存某期通报（Word 与 Excel）。"""
-    from lifecircle.workflow import bulletins
+    from lifecircle.workflow.bulletins import publish_bulletin
 
-    with _scope(db, actor) as s:
-        b = bulletins.publish(s, period, today=date.fromisoformat(today) if today else None)
-        out.mkdir(parents=True, exist_ok=True)
-        d = bulletins.render_docx(b.data, out / f"通报_{period}.docx")
-        x = bulletins.render_xlsx(b.data, out / f"通报_{period}.xlsx")
-        sm = b.data["summary"]
-        console.print(
-            f"{bulletins.title(b.data)}：逾期项目 {sm['overdue']} 个，"
-            f"表扬 {len(b.data['praised'])}，批评 {len(b.data['criticised'])}"
-        )
-        console.print(f"已写出 {d} 与 {x}")
-
-
-@project_app.command("export-json", hidden=True)
-@_handle
-def project_export_json(db: str = DbOpt):
-    from lifecircle.workflow.projects import list_projects
-
-    with _scope(db) as s:
-        typer.echo(json.dumps([p.code for p in list_projects(s)], ensure_ascii=False))
+    day = _maybe_day(today, "--today")
+    with open_programme(db, actor=actor) as s:
+        b = publish_bulletin(s, period, today=day, out_dir=out)
+    console.print(f"{b.title}：逾期项目 {b.overdue} 个，表扬 {b.praised}，批评 {b.criticised}")
+    console.print(f"已写出 {b.docx} 与 {b.xlsx}")

@@ -69,16 +69,9 @@ def demo_command(
         worst = min(checkup.result.circles, key=lambda c: (c.constraint_passed, c.id))
         where.append(f"短板最多的生活圈：{report_dir / (worst.id + '.html')}（{worst.name}）")
     if database:
-        from lifecircle.store.db import make_engine, session_scope, upgrade
-        from lifecircle.workflow.demo import seed_demo_programme
+        from lifecircle.workflow.demo import build_demo_database
 
-        db_path = out / "lifecircle.db"
-        db_path.unlink(missing_ok=True)  # the demo database is rebuilt on every run
-        engine = make_engine(db_path)
-        upgrade(engine)
-        with session_scope(engine, actor="demo") as session:
-            seed_demo_programme(session, checkup.result.to_dict())
-        engine.dispose()
+        db_path = build_demo_database(out / "lifecircle.db", checkup.result.to_dict())
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
     timing = "，".join(f"{name} {secs:.1f} 秒" for name, secs in stages)

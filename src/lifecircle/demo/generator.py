@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,13 +186,14 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
 
 def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
-    """Write the package files into ``out_dir`` (complete or not replaced)."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_DATE})
-    try:
+    """Write the package files into ``out_dir`` as a unit (``io.write_folder``).
+
+    The folder appears complete or not at all; an earlier package there is replaced only
+    at the end, and a non-empty folder that holds no ``district.yaml`` is never replaced.
+    """
+    from lifecircle.io import write_folder
+
+    def write(tmp: Path) -> None:
         _write_gpkg(demo.compounds, tmp / LAYER_FILES["compounds"], "compounds")
         _write_gpkg(demo.facilities, tmp / LAYER_FILES["facilities"], "facilities")
         _write_gpkg(demo.network, tmp / LAYER_FILES["network"], "network")
@@ -210,13 +209,13 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
             tmp / LAYER_FILES["manual_values"], index=False, lineterminator="\n"
         )
         (tmp / "district.yaml").write_text(_manifest(demo), encoding="utf-8")
-        out_dir.mkdir(exist_ok=True)
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out_dir / f.name)
+
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_DATE})
+    try:
+        return write_folder(Path(out_dir), write, owns=lambda f: (f / "district.yaml").is_file())
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
 
 
 def generate_demo(out_dir: str | os.PathLike, *, seed: int = 2023, scale: float = 1.0) -> Path:

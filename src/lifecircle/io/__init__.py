@@ -15,7 +15,14 @@ from .coords import (
 from .crs import check_crs_plausible, choose_metric_crs, normalise_geographic, to_metric
 from .readers import check_layer, read_layer
 from .schemas import validate_facilities, validate_homes
-from .writers import write_atomic, write_gpkg, write_gpkg_layers, write_parquet
+from .writers import (
+    interrupted_writes,
+    write_atomic,
+    write_folder,
+    write_gpkg,
+    write_gpkg_layers,
+    write_parquet,
+)
 
 __all__ = [
     "ALIASES",
@@ -27,6 +34,7 @@ __all__ = [
     "choose_metric_crs",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "interrupted_writes",
     "normalise_geographic",
     "out_of_china",
     "read_layer",
@@ -37,6 +45,7 @@ __all__ = [
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
     "write_atomic",
+    "write_folder",
     "write_gpkg",
     "write_gpkg_layers",
     "write_parquet",

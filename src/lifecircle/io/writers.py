@@ -1,9 +1,15 @@
-"""Atomic writers: an output file is either complete or absent, never half-written."""
+"""Atomic writers: an output file or folder is either complete or absent, never half-written."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
+import re
+import shutil
+import signal
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from os import PathLike
@@ -12,7 +18,23 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["write_atomic", "write_gpkg", "write_gpkg_layers", "write_parquet"]
+from lifecircle.errors import InputError
+
+__all__ = [
+    "STOP_AT_ENV",
+    "check_replaceable",
+    "interrupted_writes",
+    "write_atomic",
+    "write_folder",
+    "write_gpkg",
+    "write_gpkg_layers",
+    "write_parquet",
+]
+
+STOP_AT_ENV = "LIFECIRCLE_TEST_STOP_AT"
+"""For tests only: ``file:<name>`` or ``folder:<name>`` makes the process stop itself
+(SIGSTOP) right after the file ``<name>`` is moved into place, or right before the folder
+``<name>`` is swapped into place, so a test can look at the disk and kill it there."""
 
 # Side files SQLite/GDAL may leave next to a GeoPackage being written.
 _SIDECARS = ("-journal", "-wal", "-shm")
@@ -58,6 +80,7 @@ def write_atomic(path: str | PathLike[str], writer: Callable[[Path], object]) ->
     for suffix in _SIDECARS:  # a clean SQLite close leaves none; remove strays of the temp
         with contextlib.suppress(FileNotFoundError):
             tmp.with_name(tmp.name + suffix).unlink()
+    _checkpoint(f"file:{final.name}")
     return final
 
 
@@ -109,3 +132,206 @@ def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | PathLi
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
 
     return write_atomic(path, write)
+
+
+# --- folders ------------------------------------------------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{12}\.(?P<kind>tmp|old)$")
+
+
+def _checkpoint(step: str) -> None:
+    """Stop this process at ``step`` when a test asked for it (see ``STOP_AT_ENV``)."""
+    if os.environ.get(STOP_AT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _sibling(final: Path, kind: str) -> Path:
+    return final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.{kind}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def interrupted_writes(path: str | PathLike[str]) -> list[Path]:
+    """Staging folders of ``path`` left by ``write_folder`` runs that are still going or died.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The hidden siblings ``.<name>.<pid>-<id>.tmp`` (a new folder being written) and
+        ``.<name>.<pid>-<id>.old`` (an earlier folder being replaced), sorted.
+    """
+    final = Path(os.path.abspath(path))
+    if not final.parent.is_dir():
+        return []
+    found = []
+    for p in final.parent.iterdir():
+        m = _STAGING.match(p.name)
+        if m is not None and m["name"] == final.name:
+            found.append(p)
+    return sorted(found)
+
+
+def _sweep(final: Path) -> None:
+    """Remove staging folders of ``final`` whose writer process is gone (killed)."""
+    for p in interrupted_writes(final):
+        m = _STAGING.match(p.name)
+        if m is not None and not _alive(int(m["pid"])):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False where the system or file system cannot do it; raises OSError on a real
+    failure.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    rc = renameat2(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
+    )
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Put the complete ``staging`` folder at ``final``; an earlier ``final`` goes only now."""
+    if not final.exists():
+        os.rename(staging, final)
+        return
+    if _exchange(staging, final):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the earlier folder
+        return
+    aside = _sibling(final, "old")
+    os.rename(final, aside)
+    try:
+        os.rename(staging, final)
+    except BaseException:
+        os.rename(aside, final)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def check_replaceable(
+    path: str | PathLike[str], *, owns: Callable[[Path], bool] | None = None
+) -> None:
+    """Raise the error ``write_folder`` would raise before writing anything to ``path``.
+
+    For commands that compute for a while before they write: they refuse a bad output
+    folder at once instead of at the end.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output folder.
+    owns : callable, optional
+        As for ``write_folder``.
+    """
+    final = Path(os.path.abspath(path))
+    _check_replaceable(final.resolve() if final.is_symlink() else final, owns)
+
+
+def _check_replaceable(final: Path, owns: Callable[[Path], bool] | None) -> None:
+    if not final.exists():
+        return
+    if not final.is_dir():
+        raise InputError(
+            "输出位置已有一个同名文件，不是文件夹", file=str(final), fix="请换一个输出文件夹名称"
+        )
+    cwd = Path.cwd()
+    if final == cwd or final in cwd.parents:
+        raise InputError(
+            "不能把当前文件夹（或它的上级文件夹）作为输出文件夹：输出文件夹会被整体替换",
+            file=str(final),
+            fix="请用 --out 指定一个新的子文件夹",
+        )
+    if owns is not None and any(final.iterdir()) and not owns(final):
+        raise InputError(
+            "输出文件夹已存在，且不是本命令以前写出的结果；输出文件夹会被整体替换，"
+            "为免误删其中的文件，没有写出任何内容",
+            file=str(final),
+            fix="请用 --out 指定一个新的或空的文件夹",
+        )
+
+
+def write_folder(
+    path: str | PathLike[str],
+    writer: Callable[[Path], object],
+    *,
+    owns: Callable[[Path], bool] | None = None,
+    keep_existing: bool = False,
+) -> Path:
+    """Write a whole folder as a unit: a reader finds the complete new folder, the complete
+    earlier one, or none, never a mix.
+
+    ``writer(staging)`` writes every file into a hidden sibling folder
+    (``.<name>.<pid>-<id>.tmp``); only when it has returned is that folder put in place in
+    one rename. An earlier folder at ``path`` is replaced at that moment (atomically swapped
+    on Linux; elsewhere renamed aside, the new one renamed in, then the old one deleted). If
+    ``writer`` or a rename fails, the staging folder is deleted and an earlier folder is left
+    as it was. Staging folders of writers that were killed are removed by the next write to
+    the same ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output folder. Its parent is created if needed.
+    writer : callable
+        Called with the staging folder (it exists and is empty, or holds a copy of the
+        earlier folder with ``keep_existing``); must write every file there.
+    owns : callable, optional
+        ``owns(folder) -> bool``: whether an existing, non-empty folder at ``path`` is one
+        this kind of writer wrote (e.g. holds ``checkup.json``). When it is not, nothing is
+        written and ``InputError`` is raised, so a folder of other files is never replaced.
+    keep_existing : bool, default False
+        Start from a copy of the earlier folder's files (for adding to a folder, e.g. the
+        reports of more circles); the result still appears in one step.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    final = Path(os.path.abspath(path))
+    if final.is_symlink():
+        final = final.resolve()
+    _check_replaceable(final, owns)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(final)
+    staging = _sibling(final, "tmp")
+    try:
+        if keep_existing and final.is_dir():
+            shutil.copytree(final, staging)
+        else:
+            staging.mkdir()
+        writer(staging)
+        _checkpoint(f"folder:{final.name}")
+        _swap_in(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final

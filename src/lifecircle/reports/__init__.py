@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from lifecircle.io import write_atomic
+from lifecircle.io import write_atomic, write_folder
 from lifecircle.reports.data import CheckupOutput, load_checkup
 
 FORMATS = ("html", "docx", "xlsx")
@@ -143,12 +143,36 @@ def render_reports(
     Circle reports are independent, so with ``workers`` > 1 (default: one per core, when
     there are more than four circles) they are rendered in separate processes, each
     reading the checkup directory once. Output is the same either way.
+
+    ``out_dir`` is written as a unit (``io.write_folder``): it appears complete or not at
+    all, replacing an earlier report folder only at the end. With ``circle_ids`` the
+    earlier folder's other reports are kept. A folder holding other files is refused.
     """
     ck = _checkup(checkup)
     kw = dict(formats=formats, lang=lang, tile_url=tile_url, tile_attribution=tile_attribution)
     _formats(formats)  # bad formats fail here, before any work
-    written: list[Path] = []
     ids = list(circle_ids) if circle_ids else None
+    names: list[str] = []
+
+    def write(folder: Path) -> None:
+        paths = _render_into(ck, folder, ids, kw, progress, workers)
+        names.extend(p.name for p in paths)
+
+    final = write_folder(out_dir, write, owns=_is_report_folder, keep_existing=ids is not None)
+    return [final / name for name in names]
+
+
+def _is_report_folder(folder: Path) -> bool:
+    """Whether every file in ``folder`` is a report (.html / .docx / .xlsx)."""
+    return all(
+        p.is_file() and p.suffix.lower() in (".html", ".docx", ".xlsx")
+        for p in folder.iterdir()
+        if not p.name.startswith(".")
+    )
+
+
+def _render_into(ck, out_dir, ids, kw, progress, workers) -> list[Path]:
+    written: list[Path] = []
     if ids is None:
         written += render_district_report(ck, out_dir, **kw)
         ids = ck.circle_ids()

@@ -168,11 +168,9 @@ def load_checkup(checkup_dir: str | Path) -> CheckupOutput:
     """
     d = Path(checkup_dir)
     if not d.is_dir():
-        raise InputError(
-            "checkup directory not found",
-            file=str(d),
-            fix="give the output directory of `lifecircle checkup`.",
-        )
+        from lifecircle.checkup.write import missing_checkup_folder
+
+        raise missing_checkup_folder(d)
     doc = _read_json(d / "checkup.json")
     circles = _read_layer(d / "circles.gpkg", ("circle_id",))
     circles["circle_id"] = circles["circle_id"].astype(str)

@@ -59,13 +59,26 @@ def dump(engine: Engine) -> dict:
     return {"format": FORMAT, "revision": current_revision(engine), "tables": tables}
 
 
-def backup(engine: Engine, path: str | os.PathLike) -> dict:
-    """Write the dump to ``path`` atomically; returns row counts per table."""
+def backup(engine: Engine, path: str | os.PathLike[str]) -> dict[str, int]:
+    """Write the dump to ``path``, complete or absent (``io.write_atomic``).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The database.
+    path : str or path-like
+        The backup file.
+
+    Returns
+    -------
+    dict of str -> int
+        Rows per table.
+    """
+    from lifecircle.io.writers import write_atomic
+
     data = dump(engine)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
-    tmp.replace(path)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return {name: len(rows) for name, rows in data["tables"].items()}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -186,6 +187,71 @@ def publish(session: Session, period: str, *, today: date | None = None) -> Bull
     return b
 
 
+@dataclass(frozen=True)
+class PublishedBulletin:
+    """A bulletin stored in the database and written as Word and Excel files."""
+
+    bulletin: Bulletin
+    title: str
+    docx: Path
+    xlsx: Path
+
+    @property
+    def overdue(self) -> int:
+        """Overdue projects named in the bulletin."""
+        return int(self.bulletin.data["summary"]["overdue"])
+
+    @property
+    def praised(self) -> int:
+        return len(self.bulletin.data["praised"])
+
+    @property
+    def criticised(self) -> int:
+        return len(self.bulletin.data["criticised"])
+
+
+def file_stem(period: str) -> str:
+    """The name of a period's bulletin files, without extension: ``通报_2024-09``."""
+    period_end(period)  # a bad period fails here
+    return f"通报_{period}"
+
+
+def publish_bulletin(
+    session: Session,
+    period: str,
+    *,
+    out_dir: str | os.PathLike[str],
+    today: date | None = None,
+) -> PublishedBulletin:
+    """Build and store the bulletin of ``period``, and write its Word and Excel files.
+
+    The files are ``通报_<period>.docx`` and ``.xlsx`` in ``out_dir`` (created if needed),
+    each complete or absent; an earlier bulletin of the same period is replaced.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    period : str
+        ``YYYY-MM``.
+    out_dir : str or path-like
+        Folder of the files.
+    today : datetime.date, optional
+        The day it is judged on; default the period's last day.
+
+    Returns
+    -------
+    PublishedBulletin
+        The stored bulletin, its title and the two files.
+    """
+    stem = file_stem(period)
+    b = publish(session, period, today=today)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    docx = render_docx(b.data, out / f"{stem}.docx")
+    xlsx = render_xlsx(b.data, out / f"{stem}.xlsx")
+    return PublishedBulletin(bulletin=b, title=title(b.data), docx=docx, xlsx=xlsx)
+
+
 def title(data: dict) -> str:
     y, m = data["period"].split("-")
     return f"{data['district']}“绿色完整”居住社区创建工作通报（{y}年{int(m)}月）"
@@ -283,6 +349,8 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
+    from lifecircle.io.writers import write_atomic
+
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "SimSun"
@@ -337,17 +405,15 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
     )
     if data.get("catalogue"):
         doc.add_paragraph(f"（体检指标体系：{data['catalogue']}）")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part.docx")
-    doc.save(tmp)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, lambda tmp: doc.save(str(tmp)))
 
 
 def render_xlsx(data: dict, path: str | os.PathLike) -> Path:
     """The bulletin as an Excel workbook, one sheet per table."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from lifecircle.io.writers import write_atomic
 
     wb = Workbook()
     ws = wb.active
@@ -393,8 +459,4 @@ def render_xlsx(data: dict, path: str | os.PathLike) -> Path:
         [["通报表扬", p["who"], p["why"]] for p in data["praised"]]
         + [["通报批评", p["who"], p["why"]] for p in data["criticised"]],
     )
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part.xlsx")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, wb.save)

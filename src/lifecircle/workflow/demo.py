@@ -6,7 +6,9 @@ and every step goes through the same services (and rules) as real use.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -313,3 +315,41 @@ def seed_demo_programme(
         "evaluations": len(evaluation.list_evaluations(s)),
         "bulletin": b.period,
     }
+
+
+def build_demo_database(
+    path: str | os.PathLike[str], checkup: dict, *, today: date = date(2024, 9, 30)
+) -> Path:
+    """A new SQLite programme database at ``path`` holding the demo programme.
+
+    The database is built in a temporary file beside ``path`` (migrated, then seeded by
+    ``seed_demo_programme`` as actor ``demo``) and moved into place only when complete, so
+    an earlier demo database is replaced whole or left as it was.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The SQLite file.
+    checkup : dict
+        The demo checkup (``CheckupResult.to_dict()``).
+    today : datetime.date, default 2024-09-30
+        The day the programme state is shown on.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from lifecircle.io.writers import write_atomic
+    from lifecircle.store.db import make_engine, session_scope, upgrade
+
+    def build(tmp: Path) -> None:
+        engine = make_engine(tmp)
+        try:
+            upgrade(engine)
+            with session_scope(engine, actor="demo") as session:
+                seed_demo_programme(session, checkup, today=today)
+        finally:
+            engine.dispose()
+
+    return write_atomic(path, build)

@@ -3,6 +3,7 @@ publication and plaque; re-checks in later years; which grade a circle holds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -289,6 +290,50 @@ def recheck(
     for name, content in evidence:
         store_evidence(session, name, content, evaluation_id=e.id)
     return e
+
+
+@dataclass(frozen=True)
+class RecheckOutcome:
+    """A recorded re-check and the grade the circle holds after it."""
+
+    evaluation: Evaluation
+    held_grade: str
+
+
+def recheck_circle(
+    session: Session,
+    circle: str,
+    *,
+    year: int,
+    on: date,
+    passed: bool,
+    evidence: list[tuple[str, bytes]],
+    note: str | None = None,
+) -> RecheckOutcome:
+    """Record a re-check (``recheck``) and return it with the grade now held.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    circle : str
+        Circle code.
+    year : int
+        The year re-checked.
+    on : datetime.date
+        The day of the re-check.
+    passed : bool
+        Whether it passed; a failed one needs ``note`` and lowers the grade.
+    evidence : list of (file name, content)
+        The re-check record (at least one file).
+    note : str, optional
+        Reasons.
+
+    Returns
+    -------
+    RecheckOutcome
+    """
+    e = recheck(session, circle, year=year, on=on, passed=passed, evidence=evidence, note=note)
+    return RecheckOutcome(e, held_grade(session, circle))
 
 
 def list_evaluations(session: Session, *, circle: str | None = None) -> list[Evaluation]:

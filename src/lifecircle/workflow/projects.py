@@ -350,3 +350,35 @@ def list_projects(
     if overdue_on is not None:
         out = [p for p in out if is_overdue(p, overdue_on)]
     return out
+
+
+def judge_projects(
+    session: Session,
+    *,
+    on: date,
+    circle: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    overdue_only: bool = False,
+) -> list[tuple[Project, Timeliness]]:
+    """Projects (filtered as ``list_projects``) each with its timeliness on the day ``on``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    on : datetime.date
+        The day they are judged on.
+    circle, unit, status : str, optional
+        Filters: circle code, unit code or name, status code.
+    overdue_only : bool, default False
+        Only projects overdue on ``on``.
+
+    Returns
+    -------
+    list of (Project, Timeliness)
+        In project code order.
+    """
+    rows = list_projects(
+        session, circle=circle, unit=unit, status=status, overdue_on=on if overdue_only else None
+    )
+    return [(p, timeliness(p, on)) for p in rows]

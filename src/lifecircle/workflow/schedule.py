@@ -200,6 +200,8 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from lifecircle.io.writers import write_atomic
+
     wb = Workbook()
     ws = wb.active
     ws.title = "任务铺排表"
@@ -221,10 +223,7 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
         )
     for col, width in zip("ABCDEFG", (8, 12, 24, 14, 10, 12, 30), strict=True):
         ws.column_dimensions[col].width = width
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part.xlsx")
-    wb.save(tmp)
-    tmp.replace(path)
+    write_atomic(path, wb.save)
     return len(targets)
 
 
@@ -335,3 +334,22 @@ def target_state(session: Session, t: ScheduleTarget, today: date) -> TargetStat
                 t, "at_risk", TARGET_ZH["at_risk"], "短板无项目覆盖：" + "、".join(open_gaps)
             )
     return TargetState(t, "on_track", TARGET_ZH["on_track"], "")
+
+
+def target_states(session: Session, *, on: date, year: int | None = None) -> list[TargetState]:
+    """Every target of the schedule (or of ``year``) with its state on the day ``on``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    on : datetime.date
+        The day they are judged on.
+    year : int, optional
+        Only this year's targets.
+
+    Returns
+    -------
+    list of TargetState
+        In the order of ``list_targets`` (year, grade, circle code).
+    """
+    return [target_state(session, t, on) for t in list_targets(session, year=year)]

@@ -115,9 +115,62 @@ def compute(session: Session, *, year: int | None = None) -> list[SubsidyLine]:
     return out
 
 
-def export_xlsx(lines: list[SubsidyLine], path: str | os.PathLike) -> Path:
+@dataclass(frozen=True)
+class SubsidyReport:
+    """The subsidy lines of a year (or all years) and the workbook written, if any."""
+
+    lines: list[SubsidyLine]
+    path: Path | None
+
+    @property
+    def total_yuan(self) -> int:
+        return sum(x.amount_yuan for x in self.lines)
+
+
+def subsidy_report(
+    session: Session, *, year: int | None = None, out: str | os.PathLike[str] | None = None
+) -> SubsidyReport:
+    """Compute the subsidies by the stored rules and, with ``out``, write them as XLSX.
+
+    Reads only: rules are seeded explicitly (``lifecircle db upgrade``, ``seed_programme``)
+    or set with ``set_rule``; with no rule, each line says which rule is missing.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    year : int, optional
+        Only evaluations of this year.
+    out : str or path-like, optional
+        Workbook to write (complete or absent).
+
+    Returns
+    -------
+    SubsidyReport
+    """
+    lines = compute(session, year=year)
+    path = export_xlsx(lines, out) if out is not None else None
+    return SubsidyReport(lines, path)
+
+
+def export_xlsx(lines: list[SubsidyLine], path: str | os.PathLike[str]) -> Path:
+    """Write the subsidy lines as an XLSX sheet with a total row (complete or absent).
+
+    Parameters
+    ----------
+    lines : list of SubsidyLine
+        From ``compute``.
+    path : str or path-like
+        The workbook.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from lifecircle.io.writers import write_atomic
 
     wb = Workbook()
     ws = wb.active
@@ -141,8 +194,4 @@ def export_xlsx(lines: list[SubsidyLine], path: str | os.PathLike) -> Path:
             ]
         )
     ws.append(["合计", "", "", "", "", sum(x.amount_yuan for x in lines), "", ""])
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part.xlsx")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, wb.save)

@@ -1,4 +1,7 @@
-"""Test helpers: a throw-away migrated database on SQLite or on the local PostgreSQL server."""
+"""Test helpers: a throw-away migrated database on SQLite or on the local PostgreSQL server.
+
+Kept under tests/ (not shipped in the package); tests/conftest.py imports it.
+"""
 
 from __future__ import annotations
 
