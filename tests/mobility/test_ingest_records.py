@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from mobility._tracks import COMMUNITIES, FACILITIES, raw_id, records
 
-from lifecircle.errors import InputError, SchemaError
+from lifecircle.errors import FileFormatError, InputError, SchemaError
 from lifecircle.mobility import PseudonymKey
 from lifecircle.mobility.ingest import IngestOptions, ingest_records
 from lifecircle.mobility.synth import synthetic_city
 from lifecircle.mobility.synth_records import synthetic_records, write_records
+from mobility._tracks import COMMUNITIES, FACILITIES, raw_id, records
 
 KEY = PseudonymKey(secret=b"test-key-0123456789abcdef", source="test")
 
@@ -192,3 +192,14 @@ def test_missing_column_and_file(tmp_path):
     assert err.value.field == "lat"
     with pytest.raises(InputError):
         run([tmp_path / "none.csv"])
+
+
+def test_a_malformed_csv_row_is_reported_without_its_text(tmp_path):
+    df = records(n_a=2, n_b=0, days=1)
+    lines = df.to_csv(index=False).splitlines()
+    lines[30] += ",extra"
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FileFormatError) as err:
+        run([tmp_path / "m.csv"], opt={"chunk_rows": 10})
+    assert "应有 4 列，实有 5 列" in str(err.value)
+    assert raw_id(0) not in str(err.value) and raw_id(1) not in str(err.value)

@@ -115,7 +115,7 @@ def ingest_command(
         assert records is not None
         options = IngestOptions(
             distance_m=_positive(distance, "--distance"),
-            min_duration_s=int(round(_positive(min_minutes, "--min-minutes") * 60)),
+            min_duration_s=round(_positive(min_minutes, "--min-minutes") * 60),
             night=_night(night),
             home_radius_m=home_radius,
             match_radius_m=_positive(match_radius, "--match-radius"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -71,7 +72,7 @@ def require(columns: Sequence[object], field: str, *, source: str | None, what: 
 
 
 def read_table(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    path: str | os.PathLike[str], *, encoding: str | None = None, sheet: str | None = None
 ) -> pd.DataFrame:
     """Read a CSV (UTF-8/GBK/GB18030), XLSX or Parquet table; text cells stay text.
 

@@ -32,11 +32,17 @@ class Constraints:
 
 
 def _pops(graph: FlowGraph, labels: Labels) -> NDArray[np.float64]:
-    return np.bincount(labels, weights=graph.population, minlength=int(labels.max()) + 1)
+    return np.asarray(
+        np.bincount(labels, weights=graph.population, minlength=int(labels.max()) + 1),
+        dtype=np.float64,
+    )
 
 
 def _tot(graph: FlowGraph, labels: Labels) -> NDArray[np.float64]:
-    return np.bincount(labels, weights=graph.strength, minlength=int(labels.max()) + 1)
+    return np.asarray(
+        np.bincount(labels, weights=graph.strength, minlength=int(labels.max()) + 1),
+        dtype=np.float64,
+    )
 
 
 def split_disconnected(graph: FlowGraph, labels: Labels) -> Labels:
@@ -244,9 +250,8 @@ def rebalance(graph: FlowGraph, labels: Labels, cons: Constraints) -> Labels:
                 if gain <= 1e-9:
                     continue
                 key = (gain, links.get(y, 0.0) - links.get(x, 0.0), -v, y)
-                if best is None or key > best:
-                    if graph.is_contiguous(rest):
-                        best = key
+                if (best is None or key > best) and graph.is_contiguous(rest):
+                    best = key
         if best is None:
             break
         labels[-best[2]] = best[3]

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -272,15 +272,16 @@ def write_match(result: MatchResult, out: PathLike) -> list[Path]:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+
+    def csv_writer(table: pd.DataFrame) -> Callable[[Path], None]:
+        def write(tmp: Path) -> None:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+        return write
+
     for name in ("communities", "circles", "categories", "pairs", "trips"):
-        table: pd.DataFrame = getattr(result, name)
         written.append(
-            write_atomic(
-                folder / f"match_{name}.csv",
-                lambda t, tb=table: tb.to_csv(
-                    t, index=False, encoding="utf-8-sig", lineterminator="\n"
-                ),
-            )
+            write_atomic(folder / f"match_{name}.csv", csv_writer(getattr(result, name)))
         )
     doc = json.dumps(
         {"summary": result.summary, "warnings": list(result.warnings)}, ensure_ascii=False, indent=2
@@ -370,11 +371,10 @@ def write_synthetic(
         if coords not in ("wgs84", "gcj02"):
             raise SchemaError(f"未知坐标系 {coords!r}", field="coords", fix="使用 wgs84 或 gcj02。")
         path = folder / "records.csv"
-        write_records(
-            path,
-            synthetic_records(
-                city, devices=devices, days=days, noise=noise, seed=seed, coords=coords
-            ),
-        )  # type: ignore[arg-type]
+        system: Literal["wgs84", "gcj02"] = "gcj02" if coords == "gcj02" else "wgs84"
+        batches = synthetic_records(
+            city, devices=devices, days=days, noise=noise, seed=seed, coords=system
+        )
+        write_records(path, batches)
         written.append(path)
     return written

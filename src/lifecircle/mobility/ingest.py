@@ -200,7 +200,7 @@ def _runs(arr: dict[str, np.ndarray], seen: NDArray[np.uint64], source: str) -> 
     change[1:] = dev[1:] != dev[:-1]
     starts = np.flatnonzero(change)
     run_dev = dev[starts]
-    uniq, first, counts = np.unique(run_dev, return_index=True, return_counts=True)
+    _, first, counts = np.unique(run_dev, return_index=True, return_counts=True)
     again = np.zeros(len(run_dev), dtype=bool)
     if (counts > 1).any():
         again[np.setdiff1d(np.arange(len(run_dev)), first)] = True
@@ -506,22 +506,22 @@ def ingest_flows(
         }
     )
     extra = []
-    for field in ("category", "hour", "purpose"):
-        c = cols.find(names, field)
+    for name in ("category", "hour", "purpose"):
+        c = cols.find(names, name)
         if c is not None:
-            if field == "hour":
-                out[field] = cols.numbers(raw[c], source=source, field=c, integer=True).astype(
+            if name == "hour":
+                out[name] = cols.numbers(raw[c], source=source, field=c, integer=True).astype(
                     np.int64
                 )
-                bad = np.flatnonzero((out[field] > 23).to_numpy())
+                bad = np.flatnonzero((out[name] > 23).to_numpy())
                 if len(bad):
                     raise SchemaError(
-                        f"时段 {int(out[field].iloc[bad[0]])} 超出 0–23", file=source, row=int(bad[0]) + 1, field=c,
+                        f"时段 {int(out[name].iloc[bad[0]])} 超出 0–23", file=source, row=int(bad[0]) + 1, field=c,
                         fix="时段写成 0 到 23 的小时数。",
                     )  # fmt: skip
             else:
-                out[field] = cols.text(raw[c], source=source, field=c)
-            extra.append(field)
+                out[name] = cols.text(raw[c], source=source, field=c)
+            extra.append(name)
     count_col = cols.require(names, "count", source=source, what="数量")
     out["count"] = cols.numbers(raw[count_col], source=source, field=count_col)
     dev_col = cols.find(names, "devices")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ class RecordChunk:
 class _CountingReader(io.RawIOBase):
     """A file whose ``read`` counts bytes, so a CSV stream can report progress."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: io.BufferedReader) -> None:
         self._fh = fh
         self.done = 0
 
@@ -134,18 +135,26 @@ class RecordSource:
 
         with self.path.open("rb") as fh:
             counting = _CountingReader(fh)
-            reader = pcsv.open_csv(
-                io.BufferedReader(counting, buffer_size=1 << 20),
-                read_options=pcsv.ReadOptions(
-                    encoding=self.encoding or "utf8", block_size=self._block_bytes()
-                ),
-                parse_options=pcsv.ParseOptions(delimiter=self.delimiter),
-                convert_options=pcsv.ConvertOptions(
-                    include_columns=names,
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=True,
-                ),
-            )
+            try:
+                reader = pcsv.open_csv(
+                    io.BufferedReader(counting, buffer_size=1 << 20),
+                    read_options=pcsv.ReadOptions(
+                        encoding=self.encoding or "utf8", block_size=self._block_bytes()
+                    ),
+                    parse_options=pcsv.ParseOptions(delimiter=self.delimiter),
+                    convert_options=pcsv.ConvertOptions(
+                        include_columns=names,
+                        column_types={n: pa.string() for n in names},
+                        strings_can_be_null=True,
+                    ),
+                )
+            except pa.ArrowInvalid as exc:
+                raise FileFormatError(
+                    f"CSV 无法解析（文件开头）{_safe_reason(exc)}",
+                    file=str(self.path),
+                    row=1,
+                    fix="检查每行字段数与表头一致、引号成对。",
+                ) from None
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -153,7 +162,7 @@ class RecordSource:
                     break
                 except pa.ArrowInvalid as exc:
                     raise FileFormatError(
-                        f"CSV 无法解析（约第 {row} 行之后）：{exc}",
+                        f"CSV 无法解析（约第 {row} 行之后）{_safe_reason(exc)}",
                         file=str(self.path),
                         row=row,
                         fix="检查每行字段数与表头一致、引号成对。",
@@ -167,7 +176,7 @@ class RecordSource:
 
 
 def open_records(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     encoding: str | None = None,
@@ -241,6 +250,17 @@ def open_records(
 
 
 # --------------------------------------------------------------------------- parsing
+def _safe_reason(exc: Exception) -> str:
+    """The shape of a CSV parse error, never its text: Arrow quotes the row, ids included."""
+    import re
+
+    found = re.search(r"Expected \d+ columns?, got \d+", str(exc))
+    if found is None:
+        return ""
+    want, got = re.findall(r"\d+", found.group(0))
+    return f"：应有 {want} 列，实有 {got} 列"
+
+
 def _to_float(arr: Any, *, field: str, source: str, row0: int) -> NDArray[np.float64]:
     if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
         return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -256,7 +276,7 @@ def _to_float(arr: Any, *, field: str, source: str, row0: int) -> NDArray[np.flo
         )
         i = int(bad[0]) if len(bad) else 0
         raise SchemaError(
-            f"{_FIELD_ZH[field]}不是数字（{values.iloc[i]!r}）",
+            f"{_FIELD_ZH[field]}不是数字",
             file=source,
             row=row0 + i,
             field=field,
@@ -300,7 +320,7 @@ def _to_local_seconds(arr: Any, *, source: str, row0: int, offset_s: int) -> NDA
     if len(bad):
         i = int(bad[0])
         raise SchemaError(
-            f"时间无法识别（{values.iloc[i]!r}）",
+            "时间无法识别",
             file=source,
             row=row0 + i,
             field="time",
@@ -310,7 +330,7 @@ def _to_local_seconds(arr: Any, *, source: str, row0: int, offset_s: int) -> NDA
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None) + pd.Timedelta(seconds=offset_s)
     ns = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
     ns[parsed.isna().to_numpy()] = np.nan
-    return ns / 1e9
+    return np.asarray(ns / 1e9, dtype=np.float64)
 
 
 def parse_batch(

@@ -117,7 +117,7 @@ def _segments(
                 "y1": p[6],
                 "step": p[7],
             }
-        )  # fmt: skip
+        )
         for p in parts
     ]
     return pd.concat(frames, ignore_index=True)
@@ -211,9 +211,17 @@ def synthetic_records(
 
 
 def write_records(
-    path: str | Path, batches: Iterator[pd.DataFrame], *, encoding: str = "utf-8"
+    path: str | Path,
+    batches: Iterator[pd.DataFrame],
+    *,
+    encoding: str = "utf-8",
+    row_group_rows: int = 250_000,
 ) -> int:
-    """Write record batches to one CSV or Parquet file (streamed); return the row count."""
+    """Write record batches to one CSV or Parquet file (streamed); return the row count.
+
+    Parquet row groups hold at most ``row_group_rows`` records: a reader holds a whole row
+    group in memory, so small groups keep streaming memory small.
+    """
     p = Path(path)
     rows = 0
     if p.suffix.lower() in (".parquet", ".pq"):
@@ -226,7 +234,7 @@ def write_records(
                 table = pa.Table.from_pandas(df, preserve_index=False)
                 if writer is None:
                     writer = pq.ParquetWriter(p, table.schema)
-                writer.write_table(table)
+                writer.write_table(table, row_group_size=row_group_rows)
                 rows += len(df)
         finally:
             if writer is not None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from lifecircle.network import WalkGraph, snap_points
-from lifecircle.network.kernels import nearest_search
+from lifecircle.network import WalkGraph, kernels, snap_points
 
 __all__ = ["walk_matrix"]
 
 Progress = Callable[[str, int, int], None]
+_Search = Callable[..., tuple[NDArray[np.float64], NDArray[np.int64]]]
+_nearest_search = cast(_Search, kernels.nearest_search)
 
 
 def walk_matrix(
@@ -68,7 +70,7 @@ def walk_matrix(
         s = float(so.distance[i])
         seed_node = np.array([graph.edge_u[e], graph.edge_v[e]], dtype=np.int64)
         seed_dist = np.array([s + o, s + graph.edge_length[e] - o], dtype=np.float64)
-        dist, _ = nearest_search(graph, seed_node, seed_dist, np.zeros(2, dtype=np.int64))
+        dist, _ = _nearest_search(graph, seed_node, seed_dist, np.zeros(2, dtype=np.int64))
         d = np.minimum(dist[tu] + t_off, dist[tv] + (t_len - t_off)) + t_snap
         same = t_edge == e
         if same.any():
