@@ -120,28 +120,28 @@ def stream_part(n_records: int, formats: list[str], chunk_rows: int, workdir: Pa
     from lifecircle.mobility.synth import synthetic_city
 
     city = synthetic_city(rows=20, cols=20, n_circles=80, seed=1)
+    small = max(chunk_rows // 5, 1000)
+    print(f"\n## stream: {n_records:,} synthetic records (and {n_records // 10:,})\n")
     print(
-        f"\n## stream: {n_records:,} synthetic records (and {n_records // 10:,}), chunks of {chunk_rows:,}\n"
+        "| input | chunk rows | records | devices | stay points | facility trips | seconds | records/s | peak MB above start |"
     )
-    print(
-        "| input | records | devices | stay points | facility trips | seconds | records/s | peak MB above start |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for fmt in formats:
+        _write(city, workdir, 2000, fmt, "warm")
         for n in (n_records // 10, n_records):
             t0 = time.perf_counter()
             path = _write(city, workdir, n, fmt, f"records_{n}")
-            _write(city, workdir, 2000, fmt, "warm")
             gen = time.perf_counter() - t0
             size = path.stat().st_size / 1e6
-            m = _measure(path, chunk_rows)
+            for rows in (chunk_rows, small) if n == n_records else (chunk_rows,):
+                m = _measure(path, rows)
+                print(
+                    f"| {fmt} ({size:,.0f} MB) | {rows:,} | {m['records']:,} | {m['devices']:,} | {m['stay_points']:,} | "
+                    f"{m['facility_trips']:,} | {m['seconds']:.1f} | {m['records'] / m['seconds']:,.0f} | {m['peak_mb']:,.0f} |",
+                    flush=True,
+                )
             print(
-                f"| {fmt} ({size:,.0f} MB) | {m['records']:,} | {m['devices']:,} | {m['stay_points']:,} | "
-                f"{m['facility_trips']:,} | {m['seconds']:.1f} | {m['records'] / m['seconds']:,.0f} | {m['peak_mb']:,.0f} |",
-                flush=True,
-            )
-            print(
-                f"<!-- generated in {gen:.0f} s; child RSS after imports {m['base_mb']:.0f} MB -->",
+                f"<!-- {fmt} file of {n:,} records generated in {gen:.0f} s; child RSS after imports {m['base_mb']:.0f} MB -->",
                 flush=True,
             )
             path.unlink()

@@ -203,3 +203,20 @@ def test_a_malformed_csv_row_is_reported_without_its_text(tmp_path):
         run([tmp_path / "m.csv"], opt={"chunk_rows": 10})
     assert "应有 4 列，实有 5 列" in str(err.value)
     assert raw_id(0) not in str(err.value) and raw_id(1) not in str(err.value)
+
+
+def test_grid_cells_when_no_community_layer(tmp_path):
+    path = tmp_path / "r.csv"
+    records(n_a=6, n_b=0, days=1).to_csv(path, index=False)
+    res = ingest_records(
+        [path], key=KEY, facilities=FACILITIES, options=IngestOptions(cell_m=200.0)
+    )
+    # home A is at (700,150, 3,110,250) in UTM 49N: cell column 3500, row 15551 of 200 m cells
+    assert res.tables["homes"].to_dict("records") == [{"zone_id": "G200_3500_15551", "devices": 6}]
+    assert res.summary["crs"] == "EPSG:32649"
+    cells = res.zones
+    assert cells is not None and "G200_3500_15551" in set(cells["zone_id"])
+    box = cells.set_index("zone_id").geometry.loc["G200_3500_15551"]
+    assert box.bounds == (700_000.0, 3_110_200.0, 700_200.0, 3_110_400.0)
+    res.write(tmp_path / "out")
+    assert (tmp_path / "out" / "zones.gpkg").exists()

@@ -139,7 +139,9 @@ class RecordSource:
                 reader = pcsv.open_csv(
                     io.BufferedReader(counting, buffer_size=1 << 20),
                     read_options=pcsv.ReadOptions(
-                        encoding=self.encoding or "utf8", block_size=self._block_bytes()
+                        encoding=self.encoding or "utf8",
+                        block_size=self._block_bytes(),
+                        use_threads=False,  # no read-ahead of many blocks: memory stays at one
                     ),
                     parse_options=pcsv.ParseOptions(delimiter=self.delimiter),
                     convert_options=pcsv.ConvertOptions(
