@@ -125,7 +125,7 @@ class RecordSource:
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
-            pf = pq.ParquetFile(self.path)
+            pf = pq.ParquetFile(self.path, pre_buffer=False)  # pre-buffering keeps every row group
             for batch in pf.iter_batches(batch_size=self.chunk_rows, columns=names):
                 yield row, batch.select(names).rename_columns(list(_FIELDS))
                 row += batch.num_rows
