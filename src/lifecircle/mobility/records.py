@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,22 +49,6 @@ class RecordChunk:
 
     def __len__(self) -> int:
         return len(self.device)
-
-
-class _CountingReader(io.RawIOBase):
-    """A file whose ``read`` counts bytes, so a CSV stream can report progress."""
-
-    def __init__(self, fh: io.BufferedReader) -> None:
-        self._fh = fh
-        self.done = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        n = self._fh.readinto(b)
-        self.done += n or 0
-        return n or 0
 
 
 def _detect_encoding(path: Path, encoding: str | None) -> str:
@@ -131,50 +114,108 @@ class RecordSource:
                 row += batch.num_rows
                 report("records", row - 1, self.total)
             return
+        yield from self._csv_batches(names, report)
+
+    def _csv_batches(
+        self, names: list[str], report: Progress
+    ) -> Iterator[tuple[int, pa.RecordBatch]]:
+        """CSV in pieces of whole lines that this loop reads itself.
+
+        Arrow's streaming CSV reader reads ahead as far as it likes (the whole file, given
+        the chance), so memory would grow with the file. Here each piece is about
+        ``chunk_rows`` lines, cut at a line break, parsed with the header in front, and
+        dropped before the next is read. (A line break inside a quoted field is not
+        supported in records files; such a file stops with a parse error.)
+        """
         import pyarrow.csv as pcsv
 
-        with self.path.open("rb") as fh:
-            counting = _CountingReader(fh)
+        encoding = (self.encoding or "utf-8").lower().replace("_", "-")
+        wide = encoding.startswith("utf-16")
+        # threads parse the blocks of one piece in parallel; the piece bounds the memory
+        read_options = pcsv.ReadOptions(encoding=encoding, use_threads=True, block_size=1 << 22)
+        parse_options = pcsv.ParseOptions(delimiter=self.delimiter)
+        convert_options = pcsv.ConvertOptions(
+            include_columns=names,
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=True,
+        )
+        if wide:  # UTF-16 lines cannot be cut on a single byte: read it whole (rare, small)
+            pieces: Iterator[tuple[bytes, int]] = iter([(self.path.read_bytes(), self.total)])
+            header = b""
+        else:
+            header, pieces = self._pieces()
+        try:
+            yield from self._parse_pieces(
+                header, pieces, names, read_options, parse_options, convert_options, report
+            )
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # the file closes now, also when a parse error stops the stream
+
+    def _parse_pieces(
+        self,
+        header: bytes,
+        pieces: Iterator[tuple[bytes, int]],
+        names: list[str],
+        read_options: Any,
+        parse_options: Any,
+        convert_options: Any,
+        report: Progress,
+    ) -> Iterator[tuple[int, pa.RecordBatch]]:
+        import pyarrow.csv as pcsv
+
+        row = 1
+        for data, done in pieces:
             try:
-                reader = pcsv.open_csv(
-                    io.BufferedReader(counting, buffer_size=1 << 20),
-                    read_options=pcsv.ReadOptions(
-                        encoding=self.encoding or "utf8",
-                        block_size=self._block_bytes(),
-                        use_threads=False,  # no read-ahead of many blocks: memory stays at one
-                    ),
-                    parse_options=pcsv.ParseOptions(delimiter=self.delimiter),
-                    convert_options=pcsv.ConvertOptions(
-                        include_columns=names,
-                        column_types={n: pa.string() for n in names},
-                        strings_can_be_null=True,
-                    ),
+                table = pcsv.read_csv(
+                    pa.BufferReader(header + data),
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
                 )
             except pa.ArrowInvalid as exc:
                 raise FileFormatError(
-                    f"CSV 无法解析（文件开头）{_safe_reason(exc)}",
+                    f"CSV 无法解析（第 {row} 行之后的一段）{_safe_reason(exc)}",
                     file=str(self.path),
-                    row=1,
+                    row=row,
                     fix="检查每行字段数与表头一致、引号成对。",
                 ) from None
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                except pa.ArrowInvalid as exc:
-                    raise FileFormatError(
-                        f"CSV 无法解析（约第 {row} 行之后）{_safe_reason(exc)}",
-                        file=str(self.path),
-                        row=row,
-                        fix="检查每行字段数与表头一致、引号成对。",
-                    ) from None
-                yield row, batch.select(names).rename_columns(list(_FIELDS))
+            table = table.select(names).rename_columns(list(_FIELDS)).combine_chunks()
+            for batch in table.to_batches():
+                yield row, batch
                 row += batch.num_rows
-                report("records", min(counting.done, self.total), self.total)
+            report("records", done, self.total)
 
-    def _block_bytes(self) -> int:
-        return int(min(max(self.chunk_rows * 48, 1 << 16), 1 << 30))  # ~48 bytes per record
+    def _pieces(self) -> tuple[bytes, Iterator[tuple[bytes, int]]]:
+        """The header line, and pieces of whole lines with the bytes read so far."""
+        with self.path.open("rb") as fh:
+            head = fh.readline()
+            sample = fh.read(1 << 16)
+        lines = max(sample.count(b"\n"), 1)
+        per_row = max(len(sample) / lines, 8.0)
+        block = int(min(max(self.chunk_rows * per_row, 1 << 16), 1 << 30))
+
+        def gen() -> Iterator[tuple[bytes, int]]:
+            rest = b""
+            with self.path.open("rb") as fh:
+                fh.seek(len(head))
+                while True:
+                    data = fh.read(block)
+                    if not data:
+                        if rest.strip():
+                            yield rest, self.total
+                        return
+                    data = rest + data
+                    cut = data.rfind(b"\n")
+                    if cut < 0:
+                        rest = data
+                        continue
+                    rest = data[cut + 1 :]
+                    if data[: cut + 1].strip():
+                        yield data[: cut + 1], fh.tell() - len(rest)
+
+        return head, gen()
 
 
 def open_records(
