@@ -203,3 +203,18 @@ def test_bad_inputs_name_the_field(city):
     with pytest.raises(SchemaError) as err:
         delineate(pts, flows)
     assert err.value.field == "geometry" and err.value.row == 1
+
+
+def test_the_generator_is_reproducible_from_its_seed():
+    a, b = (
+        synthetic_city(rows=5, cols=5, n_circles=4, seed=8),
+        synthetic_city(rows=5, cols=5, n_circles=4, seed=8),
+    )
+    assert a.communities.geom_equals(b.communities).all()
+    pd.testing.assert_frame_equal(synthetic_flows(a, seed=3), synthetic_flows(b, seed=3))
+    assert not synthetic_flows(a, seed=3).equals(synthetic_flows(a, seed=4))
+    c = synthetic_city(rows=5, cols=5, n_circles=4, seed=9)
+    assert not a.communities.geom_equals(c.communities).all()
+    # every planted circle is contiguous, and each has one facility of every category
+    assert contiguous_by_geometry(a.communities, a.planted.rename("circle_id").reset_index())
+    assert (a.facilities.groupby("circle_id")["category"].nunique() == 5).all()
