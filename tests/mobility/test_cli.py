@@ -1,0 +1,131 @@
+"""The command line: synth → ingest → match → delineate, in Chinese, with typed errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+
+def run(*args, cwd=None):
+    """The real command in a child process (``python -m lifecircle``)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "lifecircle", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=300, env=env,
+    )  # fmt: skip
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """The same entry point in this process (no interpreter start): exit code and output."""
+    from lifecircle.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def call(*args) -> Done:
+        monkeypatch.setattr(sys, "argv", ["lifecircle", *map(str, args)])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out = capsys.readouterr()
+        return Done(code, out.out, out.err)
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def syn(tmp_path_factory):
+    from lifecircle.mobility.files import write_synthetic
+
+    out = tmp_path_factory.mktemp("syn")
+    write_synthetic(out, rows=8, cols_=8, circles=12, devices=300, coords="gcj02", seed=4)
+    return out
+
+
+def test_synth_command(tmp_path, cli):
+    proc = cli("mobility", "synth", "--out", tmp_path, "--rows", "4", "--cols", "4",
+               "--circles", "3", "--devices", "5")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "生成数据" in proc.stdout and (tmp_path / "records.csv").exists()
+    assert pd.read_csv(tmp_path / "circles.csv")["circle_id"].nunique() == 3
+    proc = cli("mobility", "synth", "--out", tmp_path, "--circles", "0")
+    assert proc.returncode == 2 and "--circles" in proc.stderr
+
+
+def test_delineate_end_to_end(syn, tmp_path):
+    out = tmp_path / "proposal.csv"
+    proc = run("delineate", "--communities", syn / "communities.gpkg", "--flows",
+               syn / "flows_communities.csv", "--target-count", "12", "--out", out,
+               "--current", syn / "circles.csv", "--min-pop", "10000")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "与现状比较：ARI" in proc.stdout
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns) == ["community_id", "circle_id"] and len(table) == 64
+    assert table["circle_id"].nunique() == 12
+    report = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    assert report["comparison"]["adjusted_rand_index"] >= 0.9
+    assert all(c["contiguous"] for c in report["circles"])
+    md = out.with_suffix(".md").read_text("utf-8")
+    assert "## 各生活圈质量" in md and "调整兰德指数" in md
+    assert out.with_suffix(".gpkg").exists()
+
+
+def test_ingest_match_end_to_end(syn, tmp_path, cli):
+    proc = cli("mobility", "ingest", "--records", syn / "records.csv", "--coords", "gcj02",
+               "--communities", syn / "communities.gpkg", "--facilities", syn / "facilities.gpkg",
+               "--out", tmp_path / "ing", "--k", "2", "--chunk-rows", "20000")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "设备 300 台" in proc.stdout.replace(",", "")
+    summary = json.loads((tmp_path / "ing" / "summary.json").read_text("utf-8"))
+    assert summary["devices_with_home"] == 300 and summary["k"] == 2
+    proc = cli("mobility", "match", "--flows", tmp_path / "ing" / "flows_facilities.csv",
+               "--communities", syn / "communities.gpkg", "--facilities", syn / "facilities.gpkg",
+               "--circles", syn / "circles.csv", "--network", syn / "streets.gpkg",
+               "--out", tmp_path / "m", "--k", "2")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "留在本圈" in proc.stdout
+    circles = pd.read_csv(tmp_path / "m" / "match_circles.csv", encoding="utf-8-sig")
+    assert {"own_circle_share", "visits_by_own_residents_share", "within_15min_share"} <= set(
+        circles
+    )
+    proc = run(
+        "mobility", "ingest", "--flows", syn / "flows_facilities.csv", "--out", tmp_path / "f"
+    )
+    assert proc.returncode == 0 and (tmp_path / "f" / "flows.csv").exists()
+
+
+def test_errors_are_chinese_and_name_file_and_field(syn, tmp_path, cli):
+    bad = tmp_path / "flows.csv"
+    pd.read_csv(syn / "flows_communities.csv").rename(columns={"count": "权重"}).to_csv(
+        bad, index=False
+    )
+    proc = cli("delineate", "--communities", syn / "communities.gpkg", "--flows", bad,
+               "--target-count", "5", "--out", tmp_path / "o.csv")  # fmt: skip
+    assert proc.returncode == 2
+    assert "错误" in proc.stderr and "flows.csv" in proc.stderr and "'count'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = cli("mobility", "ingest", "--out", tmp_path / "x")
+    assert proc.returncode == 2 and "--records" in proc.stderr
+    proc = cli("mobility", "ingest", "--records", syn / "records.csv", "--out", tmp_path / "x",
+               "--night", "22点")  # fmt: skip
+    assert proc.returncode == 2 and "22-6" in proc.stderr
+    proc = cli("mobility", "ingest", "--records", syn / "records.csv", "--out", tmp_path / "x",
+               "--key-file", tmp_path / "nokey")  # fmt: skip
+    assert proc.returncode == 2 and "密钥文件不存在" in proc.stderr
+    proc = cli("mobility", "--help")
+    assert proc.returncode == 0 and "匹配程度" in proc.stdout
