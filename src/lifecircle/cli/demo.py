@@ -77,7 +77,7 @@ def demo_command(
         engine = make_engine(db_path)
         upgrade(engine)
         with session_scope(engine, actor="demo") as session:
-            seed_demo_programme(session, checkup.result.to_dict())
+            seed_demo_programme(session, checkup.result)
         engine.dispose()
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
