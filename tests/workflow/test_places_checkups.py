@@ -151,16 +151,16 @@ def test_checkup_rejects_bad_schema_and_duplicates(
     del bad["run"]["input_hash"]
     path.write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
     with pytest.raises(SchemaError) as exc:
-        checkups.import_checkup(session, checkups.load_checkup_file(path))
+        checkups.import_checkup(session, lifecircle.checkup.CheckupResult.read(path))
     assert (exc.value.file, exc.value.field) == (str(path), "run.input_hash")
     bad = copy.deepcopy(data)
     bad["circles"][1]["grade"] = "A"
     path.write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
     with pytest.raises(SchemaError) as exc:
-        checkups.import_checkup(session, checkups.load_checkup_file(tmp_path))
+        checkups.import_checkup(session, lifecircle.checkup.CheckupResult.read(tmp_path))
     assert (exc.value.row, exc.value.field) == (2, "circles[].grade") and exc.value.fix
     assert _count(session, CheckupRun) == 0 and _count(session, Circle) == 0
-    good = checkups.load_checkup_file(handbuilt_checkup_dir)
+    good = lifecircle.checkup.CheckupResult.read(handbuilt_checkup_dir)
     checkups.import_checkup(session, good)
     with pytest.raises(SchemaError) as exc:
         checkups.import_checkup(session, good)

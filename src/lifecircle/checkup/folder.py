@@ -57,7 +57,7 @@ class CheckupFolder:
         Parameters
         ----------
         folder : str or path-like
-            The output folder of ``lifecircle checkup``.
+            The output folder of ``lifecircle checkup`` (or its ``checkup.json``).
 
         Returns
         -------
@@ -70,6 +70,8 @@ class CheckupFolder:
             when a file cannot be read or lacks what it must hold.
         """
         d = Path(folder)
+        if d.is_file():  # checkup.json given: its folder is meant
+            d = d.parent
         if not d.is_dir():
             raise InputError(
                 "checkup folder not found",
