@@ -99,7 +99,7 @@ class CheckupFolder:
         layer: gpd.GeoDataFrame | None = getattr(self, name)
         return layer
 
-    def metric(self, name: str) -> gpd.GeoDataFrame | None:
+    def metric(self, name: str) -> gpd.GeoDataFrame:
         """A layer in one metric CRS (the UTM zone of the whole district), cached.
 
         Every circle's maps share that CRS, so distances and scale bars agree.
@@ -111,15 +111,22 @@ class CheckupFolder:
 
         Returns
         -------
-        GeoDataFrame or None
-            None when the folder has no such layer.
+        GeoDataFrame
+
+        Raises
+        ------
+        LookupError
+            When the folder has no such layer (``facilities`` and ``service_areas`` are
+            optional: check the attribute first).
         """
         if "crs" not in self._metric:
             self._metric["crs"] = self.circles.estimate_utm_crs()
         if name not in self._metric:
             layer = self.layer(name)
-            self._metric[name] = None if layer is None else layer.to_crs(self._metric["crs"])
-        out: gpd.GeoDataFrame | None = self._metric[name]
+            if layer is None:
+                raise LookupError(f"the checkup has no {name} layer")
+            self._metric[name] = layer.to_crs(self._metric["crs"])
+        out: gpd.GeoDataFrame = self._metric[name]
         return out
 
 

@@ -103,7 +103,7 @@ class IndicatorResult(IndicatorInfo):
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` form (JSON-safe; keys in the schema's order)."""
-        return json_safe(self._raw())
+        return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -181,7 +181,7 @@ class Shortfall:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` form (JSON-safe)."""
-        return json_safe(self._raw())
+        return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -253,7 +253,7 @@ class CircleResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` form (JSON-safe)."""
-        return json_safe(self._raw())
+        return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -336,7 +336,7 @@ class RunInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` form (JSON-safe)."""
-        return json_safe(self._raw())
+        return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -443,7 +443,7 @@ class CheckupResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` document (JSON-safe: NaN/inf become null, floats rounded)."""
-        return json_safe(
+        return _safe_dict(
             {
                 "schema_version": SCHEMA_VERSION,
                 "run": self.run._raw(),
@@ -542,7 +542,8 @@ def checkup_schema() -> dict[str, Any]:
     dict
         A fresh copy of the parsed schema.
     """
-    return json.loads(_schema_text())
+    schema: dict[str, Any] = json.loads(_schema_text())
+    return schema
 
 
 @cache
@@ -631,6 +632,11 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
         field=".".join(parts) or "(top level)",
         fix="write it with `lifecircle checkup` again.",
     )
+
+
+def _safe_dict(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = json_safe(raw)
+    return out
 
 
 _ENTRY = {

@@ -31,11 +31,9 @@ def print_checkup_summary(
     if cat.provisional and cat.notice_zh:
         console.print(f"[dim]{cat.notice_zh.strip()}[/dim]")
     table = Table(title=f"{run.district.name} 生活圈体检结果")
-    for col, just in (
-        ("编号", "left"), ("生活圈", "left"), ("人口", "right"),
-        ("约束性达标", "right"), ("评级", "left"), ("主要短板", "left"),
-    ):  # fmt: skip
-        table.add_column(col, justify=just)
+    right: set[str] = {"人口", "约束性达标"}
+    for col in ("编号", "生活圈", "人口", "约束性达标", "评级", "主要短板"):
+        table.add_column(col, justify="right" if col in right else "left")
     n_constraint = (
         sum(1 for i in result.circles[0].indicators if i.category == "constraint")
         if result.circles

@@ -254,15 +254,15 @@ def build_circle_report(
     )
     names = comp.set_index("id")["name"] if "name" in comp.columns else None
 
-    shortfalls = []
+    shortfalls: list[dict[str, Any]] = []
     focus: list[str] = []
     radius_for: dict[str, float] = {}
-    for sf in c.shortfalls:
-        ind = by_id.get(sf.indicator_id, {})
-        unit = sf.unit or ind.get("unit") or ""
-        cats = list(sf.facility_categories)
+    for short in c.shortfalls:
+        ind = by_id.get(short.indicator_id, {})
+        unit = short.unit or ind.get("unit") or ""
+        cats = list(short.facility_categories)
         rad = ind.get("radius_m")
-        status = sf.status or ind.get("status") or "fail"
+        status = short.status or ind.get("status") or "fail"
         # maps show walking distance, which only coverage indicators are about; the first
         # failing one (constraint before guiding) sets a category's radius
         if ind.get("kind") == "coverage" and rad and status == "fail":
@@ -271,7 +271,7 @@ def build_circle_report(
                     focus.append(cat)
                 radius_for.setdefault(cat, rad)
         affected = []
-        for a in sorted(sf.affected_compounds, key=lambda a: -(finite(a.population) or 0)):
+        for a in sorted(short.affected_compounds, key=lambda a: -(finite(a.population) or 0)):
             name = a.name or (names.get(a.id) if names is not None else None) or a.id
             nm = finite(a.nearest_m)
             if nm is not None:
@@ -290,25 +290,25 @@ def build_circle_report(
             )
         shortfalls.append(
             {
-                "indicator_id": sf.indicator_id,
+                "indicator_id": short.indicator_id,
                 "status": status,
                 "status_text": T(f"status_{status}")
                 if status in ("pass", "fail", "missing")
                 else status,
                 "kind": ind.get("kind") or "",
-                "responsible_text": T.sep().join(sf.responsible_units)
+                "responsible_text": T.sep().join(short.responsible_units)
                 or ind.get("responsible_text")
                 or "—",
-                "name": sf.name_zh if T.lang == "zh" else (ind.get("name") or sf.name_zh),
-                "category_text": T(f"cat_{sf.category}")
-                if sf.category in CATEGORY_ORDER
-                else str(sf.category),
-                "value_text": fmt_value(sf.value, unit),
-                "threshold_text": ind.get("threshold_text") or fmt_value(sf.threshold, unit),
+                "name": short.name_zh if T.lang == "zh" else (ind.get("name") or short.name_zh),
+                "category_text": T(f"cat_{short.category}")
+                if short.category in CATEGORY_ORDER
+                else str(short.category),
+                "value_text": fmt_value(short.value, unit),
+                "threshold_text": ind.get("threshold_text") or fmt_value(short.threshold, unit),
                 "facility_categories": cats,
                 "facility_text": T.sep().join(T.category(x) for x in cats) or "—",
-                "affected_population": finite(sf.affected_population) or 0,
-                "affected_population_text": fmt_num(sf.affected_population, digits=0),
+                "affected_population": finite(short.affected_population) or 0,
+                "affected_population_text": fmt_num(short.affected_population, digits=0),
                 "affected": affected,
                 "radius_m": rad,
             }

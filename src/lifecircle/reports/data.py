@@ -61,18 +61,17 @@ def clean_text(obj: _T) -> _T:
 def clean_checkup(ck: CheckupFolder) -> CheckupFolder:
     """``ck`` with its result and its layers' text cleaned (``ck`` itself when clean)."""
     result = clean_text(ck.result)
-    layers = {
-        name: _clean_frame(getattr(ck, name))
-        for name in ("circles", "compounds", "facilities", "service_areas")
-    }
-    if result is ck.result and all(layers[n] is getattr(ck, n) for n in layers):
+    circles, compounds = _clean_frame(ck.circles), _clean_frame(ck.compounds)
+    facilities = None if ck.facilities is None else _clean_frame(ck.facilities)
+    areas = None if ck.service_areas is None else _clean_frame(ck.service_areas)
+    new = (result, circles, compounds, facilities, areas)
+    old = (ck.result, ck.circles, ck.compounds, ck.facilities, ck.service_areas)
+    if all(a is b for a, b in zip(new, old, strict=True)):
         return ck
-    return CheckupFolder(result=result, path=ck.path, **layers)
+    return CheckupFolder(result, circles, compounds, facilities, areas, path=ck.path)
 
 
-def _clean_frame(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    if gdf is None:
-        return None
+def _clean_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dirty = [
         col
         for col in gdf.columns

@@ -13,6 +13,7 @@ import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
@@ -225,7 +226,7 @@ def _frame(ax, geom_bounds, pad: float = 0.08, aspect: float | None = None) -> N
 def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7.5) -> None:
     """Label points without overlapping one another: greedy, in the given order."""
     renderer = ax.figure.canvas.get_renderer()
-    placed = []
+    placed: list = []
     n = 0
     for x, y, t in zip(xs, ys, texts, strict=True):
         if n >= max_labels:
@@ -383,7 +384,7 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
     me = cm[cm["circle_id"] == cid]
     comp_all = ck.metric("compounds")
     comp = comp_all[comp_all["circle_id"] == cid]
-    fac = ck.metric("facilities")
+    fac = None if ck.facilities is None else ck.metric("facilities")
     aspect = _aspect(me.total_bounds)
     ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 or aspect < 1 else 3
     nrow = math.ceil(len(cats) / ncol)
@@ -438,7 +439,7 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
             ax.set_title(title, fontsize=9.5)
             ax.set_xlabel("")
             ax.set_ylabel("")
-        handles = [
+        handles: list[Artist] = [
             Patch(facecolor=BAND_COLOURS[i], edgecolor="#333333", label=labels[i])
             for i in range(len(labels))
         ]
