@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import fields
 
@@ -126,6 +127,11 @@ def test_bad_files_are_named(tmp_path, handbuilt_checkup_dir):
         CheckupResult.from_dict(data)
     assert (err.value.row, err.value.field) == (2, "circles[].shortfalls[].name_zh")
     assert "circle C2, shortfall c_kg_500" in err.value.message
+    data["circles"][1]["shortfalls"] = copy.deepcopy(data["circles"][0]["shortfalls"])
+    data["circles"][1]["shortfalls"][0]["indicator_id"] = "no_such"
+    with pytest.raises(SchemaError) as err:
+        CheckupResult.from_dict(data)
+    assert (err.value.row, err.value.field) == (2, "circles[].shortfalls[].indicator_id")
 
 
 def test_folder_reads_layers_in_wgs84(handbuilt_checkup_dir, tmp_path):

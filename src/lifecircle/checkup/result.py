@@ -596,6 +596,7 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
 
     validator = _validator()
     if validator.is_valid(data):
+        _check_shortfalls(data, source)
         return
     error = min(
         validator.iter_errors(data),
@@ -632,6 +633,22 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
         field=".".join(parts) or "(top level)",
         fix="write it with `lifecircle checkup` again.",
     )
+
+
+def _check_shortfalls(data: Mapping[str, Any], source: str) -> None:
+    """Every shortfall names an indicator its circle lists (the schema cannot say so)."""
+    for row, circle in enumerate(data["circles"], start=1):
+        known = {i["id"] for i in circle["indicators"]}
+        for s in circle["shortfalls"]:
+            if s["indicator_id"] not in known:
+                raise SchemaError(
+                    f"not a valid checkup.json: shortfall {s['indicator_id']!r} of circle "
+                    f"{circle['id']} names no indicator of that circle",
+                    file=source,
+                    row=row,
+                    field="circles[].shortfalls[].indicator_id",
+                    fix="write it with `lifecircle checkup` again.",
+                )
 
 
 def _safe_dict(raw: dict[str, Any]) -> dict[str, Any]:
