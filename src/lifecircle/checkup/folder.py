@@ -16,7 +16,7 @@ WGS84 = "EPSG:4326"
 LAYERS = ("circles", "compounds", "facilities", "service_areas")
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckupFolder:
     """A checkup with its map layers, as ``Checkup.write`` leaves them (docs/checkup-schema.md).
 
@@ -36,6 +36,9 @@ class CheckupFolder:
         Polygons with ``category``, ``radius_m`` (None when the folder has none).
     path : Path or None
         The folder read (None when built in memory).
+
+    Two folders are equal only when they are the same object (GeoDataFrames have no
+    single truth value to compare by).
     """
 
     result: CheckupResult

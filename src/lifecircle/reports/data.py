@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -59,24 +60,38 @@ def clean_text(obj: _T) -> _T:
 
 
 def clean_checkup(ck: CheckupFolder) -> CheckupFolder:
-    """``ck`` with its result and its layers' text cleaned (``ck`` itself when clean)."""
+    """``ck`` with its result and its layers' text cleaned (``ck`` itself when clean).
+
+    The answer is remembered for ``ck`` (as long as its parts are the same objects), so
+    rendering one circle after another from the same folder cleans it once.
+    """
+    parts = (ck.result, ck.circles, ck.compounds, ck.facilities, ck.service_areas)
+    seen = _CLEANED.get(ck)
+    if seen is not None and all(a is b for a, b in zip(seen[0], parts, strict=True)):
+        return seen[1] or ck
     result = clean_text(ck.result)
     circles, compounds = _clean_frame(ck.circles), _clean_frame(ck.compounds)
     facilities = None if ck.facilities is None else _clean_frame(ck.facilities)
     areas = None if ck.service_areas is None else _clean_frame(ck.service_areas)
     new = (result, circles, compounds, facilities, areas)
-    old = (ck.result, ck.circles, ck.compounds, ck.facilities, ck.service_areas)
-    if all(a is b for a, b in zip(new, old, strict=True)):
-        return ck
-    return CheckupFolder(result, circles, compounds, facilities, areas, path=ck.path)
+    cleaned = None
+    if not all(a is b for a, b in zip(new, parts, strict=True)):
+        cleaned = CheckupFolder(result, circles, compounds, facilities, areas, path=ck.path)
+    _CLEANED[ck] = (parts, cleaned)  # neither holds ``ck``: it can still be collected
+    return cleaned or ck
+
+
+_CLEANED: weakref.WeakKeyDictionary[
+    CheckupFolder, tuple[tuple[object, ...], CheckupFolder | None]
+] = weakref.WeakKeyDictionary()
 
 
 def _clean_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dirty = [
         col
         for col in gdf.columns
-        if gdf[col].dtype == object or isinstance(gdf[col].dtype, pd.StringDtype)
-        if gdf[col].map(lambda v: isinstance(v, str) and _MIRROR_JUNK in v).any()
+        if (gdf[col].dtype == object or isinstance(gdf[col].dtype, pd.StringDtype))
+        and gdf[col].astype("string").str.contains(_MIRROR_JUNK, regex=False).any()
     ]
     if not dirty:
         return gdf
