@@ -149,3 +149,17 @@ def test_folder_reads_layers_in_wgs84(handbuilt_checkup_dir, tmp_path):
     )
     with pytest.raises(InputError, match=r"circles\.gpkg not found"):
         CheckupFolder.read(tmp_path)
+
+
+def test_reading_a_checkup_does_not_load_the_access_engine():
+    # reports and workflow read checkups; numba's start-up cost belongs to running one
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lifecircle.checkup, lifecircle.reports, lifecircle.workflow.checkups;"
+        "assert 'numba' not in sys.modules and 'lifecircle.access' not in sys.modules;"
+        "from lifecircle.checkup import run_checkup; assert 'numba' in sys.modules"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
