@@ -14,12 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lifecircle.reports import (
-    load_checkup,
-    render_circle_report,
-    render_district_report,
-    render_reports,
-)
+from lifecircle.checkup import CheckupFolder
+from lifecircle.reports import render_circle_report, render_district_report, render_reports
 
 
 def _real_checkup(tmp: Path) -> Path:
@@ -43,13 +39,13 @@ def main(checkup_dir: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(checkup_dir) if checkup_dir else _real_checkup(Path(tmp))
         t1 = time.perf_counter()
-        ck = load_checkup(d)
+        ck = CheckupFolder.read(d)
         t2 = time.perf_counter()
         out = Path(tmp) / "reports"
         render_district_report(ck, out)
         t3 = time.perf_counter()
         per_fmt = {"html": 0.0, "docx": 0.0, "xlsx": 0.0}
-        ids = ck.circle_ids()
+        ids = ck.result.circle_ids()
         for cid in ids:
             for f in per_fmt:
                 s = time.perf_counter()

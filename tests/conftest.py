@@ -1,4 +1,7 @@
-"""Shared fixtures. Database: every test that takes ``engine`` runs on SQLite and PostgreSQL."""
+"""Shared fixtures. Database: every test that takes ``engine`` runs on SQLite and PostgreSQL.
+
+Real checkups (the small demo, the hand-built district): tests/checkup_fixtures.py.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from db_testing import (
 )
 from lifecircle.store import session_scope, upgrade
 from lifecircle.store.db import make_engine
+
+# the real checkups every workflow and report test runs on (built once per session)
+pytest_plugins = ["checkup_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -151,27 +151,45 @@ def _pts(rows, cols):
     )
 
 
-def write_package(root: Path, *, extra_circle: bool = False, manual_extra: str = "") -> Path:
-    """Write the hand-built package into ``root`` and return it."""
+def write_package(
+    root: Path,
+    *,
+    extra_circle: bool = False,
+    manual_extra: str = "",
+    island: bool = False,
+    kindergarten_k2: bool = False,
+    name: str = "手算区",
+    admin_code: str = "430199",
+) -> Path:
+    """Write the hand-built package into ``root`` and return it.
+
+    Variants for the cases the figures above do not cover: ``island`` adds K5 (戊小区, 100
+    people, C社区) beside a street piece joined to nothing, so it reaches no facility (a
+    compound across a river); ``kindergarten_k2`` adds F6, a kindergarten across the street
+    from K2 (C1 then passes its constraints: the next year's checkup); ``name`` /
+    ``admin_code`` rename the district (雨花区 / 430111 brings the plan's targets).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    street = shapely.LineString([(X0, Y0), (X0 + 2000, Y0)])
-    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[street], crs=CRS).to_file(
-        root / "network.gpkg"
-    )
-    compounds = _pts(
-        [("K1", "甲小区", "A社区", 1000, 100, 20), ("K2", "乙小区", "A社区", 500, 900, 20),
-         ("K3", "丙小区", "B社区", 800, 1500, 20), ("K4", "丁小区", "C社区", 200, 1900, 20)],
-        ["id", "name", "community", "population"],
-    )  # fmt: skip
+    streets = [shapely.LineString([(X0, Y0), (X0 + 2000, Y0)])]
+    if island:
+        streets.append(shapely.LineString([(X0 + 1750, Y0 + 80), (X0 + 1850, Y0 + 80)]))
+    gpd.GeoDataFrame(
+        {"highway": ["residential"] * len(streets)}, geometry=streets, crs=CRS
+    ).to_file(root / "network.gpkg")
+    homes = [("K1", "甲小区", "A社区", 1000, 100, 20), ("K2", "乙小区", "A社区", 500, 900, 20),
+             ("K3", "丙小区", "B社区", 800, 1500, 20), ("K4", "丁小区", "C社区", 200, 1900, 20)]  # fmt: skip
+    if island:
+        homes.append(("K5", "戊小区", "C社区", 100, 1800, 90))
+    compounds = _pts(homes, ["id", "name", "community", "population"])
     compounds.to_file(root / "compounds.gpkg")
-    facilities = _pts(
-        [("F1", "甲幼儿园", "kindergarten", 100.0, 200, -10),
-         ("F4", "甲理发", "barber", None, 300, -10),
-         ("F3", "乙幼儿园", "kindergarten", 50.0, 1600, -10),
-         ("F2", "乙理发", "barber", None, 1600, -10),
-         ("F5", "丙理发", "barber", None, 1950, -10)],
-        ["id", "name", "category", "capacity"],
-    )  # fmt: skip
+    fac = [("F1", "甲幼儿园", "kindergarten", 100.0, 200, -10),
+           ("F4", "甲理发", "barber", None, 300, -10),
+           ("F3", "乙幼儿园", "kindergarten", 50.0, 1600, -10),
+           ("F2", "乙理发", "barber", None, 1600, -10),
+           ("F5", "丙理发", "barber", None, 1950, -10)]  # fmt: skip
+    if kindergarten_k2:
+        fac.append(("F6", "丙幼儿园", "kindergarten", 60.0, 900, -10))
+    facilities = _pts(fac, ["id", "name", "category", "capacity"])
     facilities.to_file(root / "facilities.gpkg")
 
     def box(x0, x1, name):
@@ -197,8 +215,8 @@ def write_package(root: Path, *, extra_circle: bool = False, manual_extra: str =
     )
     manifest = {
         "format": "lifecircle-district/1",
-        "name": "手算区",
-        "admin_code": "430199",
+        "name": name,
+        "admin_code": admin_code,
         "crs": CRS,
         "layers": {
             "compounds": "compounds.gpkg",

@@ -17,11 +17,9 @@ def run(*args, cwd=None):
 
 
 @pytest.fixture(scope="module")
-def checkup_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    r = run("demo", "--scale", "0.05", "--no-reports", "--no-db", "--out", out / "d")
-    assert r.returncode == 0, r.stderr[-2000:]
-    return out / "d" / "checkup"
+def checkup_dir(demo_checkup_dir):
+    """The real checkup of the small demo, shared by the session (tests/checkup_fixtures.py)."""
+    return demo_checkup_dir
 
 
 def test_report_one_circle(checkup_dir, tmp_path):

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifecircle.reports import load_checkup, render_circle_report, render_district_report
+from lifecircle.checkup import CheckupFolder
+from lifecircle.reports import render_circle_report, render_district_report
 from lifecircle.reports.fonts import cjk_font_path
 
 from .conftest import pick_circles
@@ -52,15 +53,15 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def roles(checkup_dir) -> dict[str, str]:
-    return pick_circles(checkup_dir)
+def roles(demo_checkup) -> dict[str, str]:
+    return pick_circles(demo_checkup)
 
 
 @pytest.fixture(scope="module")
 def pages(checkup_dir, roles, tmp_path_factory) -> Path:
     """The real checkup's pages: a NONE circle (zh), an AAA circle (en), the district."""
     out = tmp_path_factory.mktemp("html")
-    ck = load_checkup(checkup_dir)
+    ck = CheckupFolder.read(checkup_dir)
     render_circle_report(ck, roles["none"], out, formats="html")
     render_circle_report(ck, roles["aaa"], out, formats="html", lang="en")
     render_district_report(ck, out, formats="html")

@@ -8,10 +8,9 @@ from typer.testing import CliRunner
 
 import lifecircle.cli.db  # noqa: F401  (registers the commands)
 from lifecircle.cli import app
-from lifecircle.workflow.sample import sample_checkup
 
 
-def test_cli_session(engine, tmp_path):
+def test_cli_session(engine, demo_checkup_dir, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     r = CliRunner()
 
@@ -21,8 +20,13 @@ def test_cli_session(engine, tmp_path):
         return res.output
 
     run("db", "upgrade")
-    ck = tmp_path / "checkup.json"
-    ck.write_text(json.dumps(sample_checkup(12), ensure_ascii=False), "utf-8")
+    ck = demo_checkup_dir / "checkup.json"  # the real checkup of the small demo
+    bad = tmp_path / "checkup.json"
+    doc = json.loads(ck.read_text("utf-8"))
+    del doc["run"]["input_hash"]
+    bad.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    out = run("import", "checkup", str(bad), code=2)
+    assert "run.input_hash" in out and str(bad) in out.replace("\n", "")
     assert "changsha-provisional" in run("import", "checkup", str(ck))
     run("schedule", "add", "C04", "2024", "AA")
     run(

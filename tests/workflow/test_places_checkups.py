@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+import json
+from datetime import UTC, date, datetime
+
 import geopandas as gpd
 import pytest
 import shapely
 from sqlalchemy import func, select
 
+import lifecircle.checkup
+from checkup_fixtures import handbuilt_checkup_of
 from lifecircle.errors import DistrictError, InputError, RuleError, SchemaError
 from lifecircle.store.models import CheckupResult, CheckupRun, Circle, Compound, Unit
 from lifecircle.workflow import checkups, places
-from lifecircle.workflow.sample import sample_checkup as build_checkup
 
 
 def _count(s, model):
@@ -108,47 +113,62 @@ def test_district_package_import(session, tmp_path):
     assert _count(session, Compound) == 2
 
 
-def test_checkup_stored_with_trace_and_compare_years(session):
+def test_checkup_stored_with_trace_and_compare_years(session, handbuilt_checkup, tmp_path):
     places.seed_units(session)
-    run = checkups.import_checkup(session, build_checkup(8))
-    assert (run.catalogue_id, run.catalogue_version, run.year) == (
-        "changsha-provisional",
-        "0.1",
-        2024,
+    run = checkups.import_checkup(session, handbuilt_checkup)
+    assert (run.catalogue_id, run.catalogue_version, run.year) == ("handbuilt", "1", 2024)
+    assert (run.run_key, run.input_hash) == (
+        handbuilt_checkup.run.id,
+        handbuilt_checkup.run.input_hash,
     )
-    assert run.input_hash.startswith("sha256:")
-    assert _count(session, CheckupResult) == 8
-    c4 = session.scalar(select(Circle).where(Circle.code == "C04"))
-    assert checkups.latest_result(session, c4.id).failed_constraints == ["kindergarten_cov"]
-    checkups.import_checkup(
-        session, build_checkup(8, run_id="run-2025", failing={}, created_at="2025-06-01T00:00:00Z")
+    assert run.district_name == "手算区" and run.summary["grades"] == {"NONE": 1, "AA": 1, "AAA": 1}
+    assert _count(session, CheckupResult) == 3
+    c1 = session.scalar(select(Circle).where(Circle.code == "C1"))
+    assert (c1.name, c1.street.name) == ("一号圈", "测试街道")
+    stored = checkups.latest_result(session, c1.id)
+    assert stored.failed_constraints == ["c_kg_500"] and stored.grade == "NONE"
+    assert stored.shortfalls[0]["affected_compounds"][0]["id"] == "K2"
+    # a year later a kindergarten has opened across the street from K2: a new run (new inputs)
+    later = lifecircle.checkup.CheckupResult.read(
+        handbuilt_checkup_of(tmp_path, kindergarten_k2=True, day=datetime(2025, 6, 1, tzinfo=UTC))
     )
-    hist = checkups.compare_years(session, c4.id)
+    assert later.run.id != handbuilt_checkup.run.id and not later.circle("C1").failed_constraints
+    checkups.import_checkup(session, later)
+    hist = checkups.compare_years(session, c1.id)
     assert [h["year"] for h in hist] == [2024, 2025]
-    assert [h["grade"] for h in hist] == ["NONE", "AA"]
-    assert checkups.latest_result(session, c4.id).constraints_pass
-    from datetime import date
+    assert [h["grade"] for h in hist] == ["NONE", later.circle("C1").grade]
+    assert hist[1]["grade"] in ("AA", "AAA")
+    assert checkups.latest_result(session, c1.id).constraints_pass
+    assert not checkups.latest_result(session, c1.id, as_of=date(2024, 12, 31)).constraints_pass
 
-    assert not checkups.latest_result(session, c4.id, as_of=date(2024, 12, 31)).constraints_pass
 
-
-def test_checkup_rejects_bad_schema_and_duplicates(session):
-    bad = build_checkup(3)
+def test_checkup_rejects_bad_schema_and_duplicates(
+    session, handbuilt_checkup_dir, demo_checkup, tmp_path
+):
+    data = json.loads((handbuilt_checkup_dir / "checkup.json").read_text("utf-8"))
+    path = tmp_path / "checkup.json"
+    bad = copy.deepcopy(data)
     del bad["run"]["input_hash"]
+    path.write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
     with pytest.raises(SchemaError) as exc:
-        checkups.import_checkup(session, bad)
-    assert exc.value.field == "run.input_hash"
-    bad = build_checkup(3)
+        checkups.import_checkup(session, lifecircle.checkup.CheckupResult.read(path))
+    assert (exc.value.file, exc.value.field) == (str(path), "run.input_hash")
+    bad = copy.deepcopy(data)
     bad["circles"][1]["grade"] = "A"
+    path.write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
     with pytest.raises(SchemaError) as exc:
-        checkups.import_checkup(session, bad)
-    assert exc.value.row == 2
+        checkups.import_checkup(session, lifecircle.checkup.CheckupResult.read(tmp_path))
+    assert (exc.value.row, exc.value.field) == (2, "circles[].grade") and exc.value.fix
     assert _count(session, CheckupRun) == 0 and _count(session, Circle) == 0
-    checkups.import_checkup(session, build_checkup(3))
-    with pytest.raises(SchemaError):
-        checkups.import_checkup(session, build_checkup(3))
-    with pytest.raises(SchemaError):
-        checkups.import_checkup(session, build_checkup(4, run_id="x"), create_circles=False)
+    good = lifecircle.checkup.CheckupResult.read(handbuilt_checkup_dir)
+    checkups.import_checkup(session, good)
+    with pytest.raises(SchemaError) as exc:
+        checkups.import_checkup(session, good)
+    assert exc.value.field == "run.id" and "already stored" in exc.value.message
+    with pytest.raises(SchemaError) as exc:  # the demo's circles are not in this database
+        checkups.import_checkup(session, demo_checkup, create_circles=False)
+    assert (exc.value.row, exc.value.field) == (1, "circles[].id")
+    assert _count(session, CheckupRun) == 1
 
 
 def test_leaders_and_roles(programme):

@@ -14,7 +14,6 @@ from lifecircle.store.models import Bulletin, ScheduleTarget
 from lifecircle.workflow import bulletins, evaluation, schedule, subsidies
 from lifecircle.workflow import projects as pj
 from lifecircle.workflow.demo import seed_demo_programme
-from lifecircle.workflow.sample import sample_checkup
 
 EV = [("评定意见.txt", b"ok")]
 
@@ -94,37 +93,39 @@ def test_schedule_xlsx_roundtrip_and_bad_row(programme, tmp_path):
     assert exc.value.row == 1
 
 
-def test_declaration_needs_passing_checkup_or_override(programme):
+def test_declaration_needs_passing_checkup_or_override(programme, roles):
     s = programme
     e = evaluation.self_assessment(
-        s, "C04", "AA", year=2024, on=date(2024, 7, 1), respondents=200, satisfaction=85
+        s, roles.failing, "AA", year=2024, on=date(2024, 7, 1), respondents=200, satisfaction=85
     )
-    with pytest.raises(RuleError, match="kindergarten_cov"):
+    with pytest.raises(RuleError, match=roles.failed_indicator):
         evaluation.declare(s, e, on=date(2024, 7, 10))
     with pytest.raises(RuleError):
         evaluation.district_review(s, e, on=date(2024, 7, 11), passed=True)
     evaluation.declare(s, e, on=date(2024, 7, 10), override_reason="幼儿园已于7月开园")
     assert "幼儿园已于7月开园" in e.override_reason and e.override_by == "tester"
     e2 = evaluation.self_assessment(
-        s, "C01", "AA", year=2024, on=date(2024, 4, 1), respondents=200, satisfaction=85
+        s, roles.passing[0], "AA", year=2024, on=date(2024, 4, 1), respondents=200, satisfaction=85
     )
     with pytest.raises(RuleError, match="no checkup"):
-        evaluation.declare(s, e2, on=date(2024, 5, 1))  # before the checkup run
+        evaluation.declare(s, e2, on=date(2024, 5, 1))  # before the checkup run (2024-06-01)
     evaluation.declare(s, e2, on=date(2024, 7, 2))
     assert e2.override_reason is None and e2.checkup_result_id is not None
 
 
-def test_full_path_publication_plaque_recheck_and_aaa(programme):
+def test_full_path_publication_plaque_recheck_and_aaa(programme, roles):
     s = programme
+    aaa = roles.aaa[0]  # graded AAA by the checkup
+    other = next(c for c in roles.passing if c != aaa)
     with pytest.raises(RuleError, match="does not hold AA"):
         e = evaluation.self_assessment(
-            s, "C03", "AAA", year=2024, on=date(2024, 7, 1), respondents=10, satisfaction=90
+            s, aaa, "AAA", year=2024, on=date(2024, 7, 1), respondents=10, satisfaction=90
         )
         evaluation.declare(s, e, on=date(2024, 7, 2))
     s.rollback()
-    e = _accept(s, "C03", "AA", 2024, date(2024, 7, 1))
-    assert evaluation.held_grade(s, "C03") == "AA"
-    assert evaluation.held_grade(s, "C03", as_of=date(2024, 7, 3)) == "NONE"
+    e = _accept(s, aaa, "AA", 2024, date(2024, 7, 1))
+    assert evaluation.held_grade(s, aaa) == "AA"
+    assert evaluation.held_grade(s, aaa, as_of=date(2024, 7, 3)) == "NONE"
     with pytest.raises(RuleError):
         evaluation.hang_plaque(s, e, on=date(2024, 8, 1))
     evaluation.publish(s, e, on=date(2024, 8, 1))
@@ -132,15 +133,15 @@ def test_full_path_publication_plaque_recheck_and_aaa(programme):
     assert e.stage == "plaqued"
     with pytest.raises(RuleError, match="evidence"):
         evaluation.joint_evaluation(
-            s, _reviewed(s, "C06"), on=date(2024, 8, 1), accepted=True, evidence=[]
+            s, _reviewed(s, other), on=date(2024, 8, 1), accepted=True, evidence=[]
         )
-    a = _accept(s, "C03", "AAA", 2024, date(2024, 9, 1))  # C03 grades AAA in the checkup
-    assert evaluation.held_grade(s, "C03") == "AAA" and a.verdict == "accepted"
+    a = _accept(s, aaa, "AAA", 2024, date(2024, 9, 1))  # it grades AAA in the checkup
+    assert evaluation.held_grade(s, aaa) == "AAA" and a.verdict == "accepted"
     evaluation.recheck(
-        s, "C03", year=2025, on=date(2025, 6, 1), passed=False, note="公厕停用", evidence=EV
+        s, aaa, year=2025, on=date(2025, 6, 1), passed=False, note="公厕停用", evidence=EV
     )
-    assert evaluation.held_grade(s, "C03") == "AA"
-    assert evaluation.held_grade(s, "C03", as_of=date(2025, 1, 1)) == "AAA"
+    assert evaluation.held_grade(s, aaa) == "AA"
+    assert evaluation.held_grade(s, aaa, as_of=date(2025, 1, 1)) == "AAA"
 
 
 def _reviewed(s, code):
@@ -152,15 +153,16 @@ def _reviewed(s, code):
     return e
 
 
-def test_subsidies_by_rule_and_export(programme, tmp_path):
+def test_subsidies_by_rule_and_export(programme, roles, tmp_path):
     s = programme
+    c1, c2 = roles.passing[:2]
     assert subsidies.ensure_default_rules(s) == 2
-    e1 = _accept(s, "C01", "AA", 2024, date(2024, 7, 1))
+    e1 = _accept(s, c1, "AA", 2024, date(2024, 7, 1))
     evaluation.publish(s, e1, on=date(2024, 8, 1))
-    _accept(s, "C02", "AA", 2024, date(2024, 7, 1))  # not published
+    _accept(s, c2, "AA", 2024, date(2024, 7, 1))  # not published
     lines = {x.circle_code: x for x in subsidies.compute(s)}
-    assert lines["C01"].amount_yuan == 300000 and lines["C01"].eligible
-    assert lines["C02"].amount_yuan == 0 and lines["C02"].reason == "尚未公布"
+    assert lines[c1].amount_yuan == 300000 and lines[c1].eligible
+    assert lines[c2].amount_yuan == 0 and lines[c2].reason == "尚未公布"
     with pytest.raises(RuleError, match="overlaps"):
         subsidies.set_rule(s, "AA", 1, from_year=2025, to_year=2026)
     subsidies.set_rule(s, "AA", 400000, from_year=2026, to_year=2027, min_satisfaction=95)
@@ -169,19 +171,20 @@ def test_subsidies_by_rule_and_export(programme, tmp_path):
     assert rows[-1][0] == "合计" and rows[-1][5] == 300000
 
 
-def test_bulletin_praise_criticism_and_rendering(programme, tmp_path):
+def test_bulletin_praise_criticism_and_rendering(programme, roles, tmp_path):
     s = programme
-    schedule.add_target(s, "C04", 2024, "AA")
-    schedule.add_target(s, "C01", 2024, "AA")
+    failing, passing = roles.failing, roles.passing[0]
+    schedule.add_target(s, failing, 2024, "AA")
+    schedule.add_target(s, passing, 2024, "AA")
     late = pj.create_project(
         s,
         code="P1",
         name="幼儿园",
-        circle="C04",
+        circle=failing,
         project_type="街区微改造",
         lead_unit="区教育局",
         due_date=date(2024, 8, 31),
-        indicator_ids=["kindergarten_cov"],
+        indicator_ids=[roles.failed_indicator],
         on=date(2024, 3, 1),
     )
     pj.transition(s, late, "approved", on=date(2024, 3, 2))
@@ -189,7 +192,7 @@ def test_bulletin_praise_criticism_and_rendering(programme, tmp_path):
         s,
         code="P2",
         name="养老站",
-        circle="C01",
+        circle=passing,
         project_type="老旧小区改造",
         lead_unit="区民政局",
         due_date=date(2024, 8, 31),
@@ -197,16 +200,16 @@ def test_bulletin_praise_criticism_and_rendering(programme, tmp_path):
     )
     for st in ("approved", "in_progress", "completed"):
         pj.transition(s, ok, st, on=date(2024, 8, 1))
-    _accept(s, "C01", "AA", 2024, date(2024, 9, 1))
+    _accept(s, passing, "AA", 2024, date(2024, 9, 1))
     data = bulletins.build(s, "2024-09")
     assert data["as_of"] == "2024-09-30"
     assert [o["code"] for o in data["overdue"]] == ["P1"]
     crit = {c["who"] for c in data["criticised"]}
     praised = {c["who"] for c in data["praised"]}
-    c04_street = s.scalar(select(ScheduleTarget).where(ScheduleTarget.id == 1)).circle.street
-    assert "区教育局" in crit and "区民政局" in praised and c04_street.name in crit
+    failing_street = s.scalar(select(ScheduleTarget).where(ScheduleTarget.id == 1)).circle.street
+    assert "区教育局" in crit and "区民政局" in praised and failing_street.name in crit
     states = {t["circle"]: t["state"] for t in data["targets"]}
-    assert states == {"C01": "met", "C04": "at_risk"}
+    assert states == {passing: "met", failing: "at_risk"}
     assert bulletins.build(s, "2024-10")["targets"][1]["state"] == "missed"
     b = bulletins.publish(s, "2024-09")
     assert s.scalar(select(func.count()).select_from(Bulletin)) == 1 and b.data == data
@@ -219,10 +222,10 @@ def test_bulletin_praise_criticism_and_rendering(programme, tmp_path):
         bulletins.build(s, "2024/09")
 
 
-def test_demo_programme(session):
+def test_demo_programme(session, checkup):
     from lifecircle.store.backup import dump
 
-    summary = seed_demo_programme(session, sample_checkup(49), today=date(2024, 9, 30))
+    summary = seed_demo_programme(session, checkup, today=date(2024, 9, 30))
     session.commit()
     checks = {c.id: c for c in schedule.check_totals(session)}
     assert all(c.planned_ok for c in checks.values()), checks

@@ -23,6 +23,7 @@ from lifecircle.checkup.result import (
     CheckupResult,
     CircleResult,
     IndicatorResult,
+    RunInfo,
     Shortfall,
 )
 from lifecircle.district import District
@@ -172,7 +173,7 @@ def run_checkup(
         if i.scope == "district"
     ]
     result = CheckupResult(
-        run=_run_meta(district, catalogue, access, max_snap_m),
+        run=RunInfo.from_dict(_run_meta(district, catalogue, access, max_snap_m)),
         summary=_summary(circles, district_results, homes),
         district_indicators=district_results,
         circles=circles,
@@ -248,27 +249,8 @@ def _evaluate(ind: Indicator, homes, facilities, label, manual_row):
         else:
             note = "缺少人工填报值（manual_values.csv）"
     status, margin = evaluate(ind, m.value)
-    res = IndicatorResult(
-        id=ind.id,
-        name_zh=ind.name_zh,
-        name_en=ind.name_en,
-        category=ind.category,
-        kind=ind.effective_kind,
-        value=m.value,
-        threshold=float(ind.threshold),
-        operator=ind.operator,
-        unit=ind.unit,
-        status=str(status.value),
-        margin=margin,
-        radius_m=ind.radius_m,
-        facility_categories=list(ind.facility_categories),
-        plan_item=ind.plan_item,
-        source=ind.source,
-        verified=bool(ind.verified),
-        deadline=ind.deadline,
-        responsible_units=list(ind.responsible_units),
-        evidence=evidence,
-        note=note,
+    res = IndicatorResult.of(
+        ind, value=m.value, status=str(status.value), margin=margin, evidence=evidence, note=note
     )
     return res, m
 
@@ -294,20 +276,8 @@ def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Mea
         )
     ]
     affected.sort(key=lambda a: (-a.population, a.id))
-    return Shortfall(
-        indicator_id=ind.id,
-        name_zh=ind.name_zh,
-        name_en=ind.name_en,
-        category=ind.category,
-        status=res.status,
-        value=res.value,
-        threshold=res.threshold,
-        operator=res.operator,
-        unit=res.unit,
-        facility_categories=list(ind.facility_categories),
-        responsible_units=list(ind.responsible_units),
-        affected_population=float(short["population"].sum()),
-        affected_compounds=affected,
+    return Shortfall.of(
+        res, affected_population=float(short["population"].sum()), affected_compounds=affected
     )
 
 

@@ -126,7 +126,7 @@ def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
         for i in c.indicators:
             if i.kind == "coverage" and i.radius_m and i.status == "fail":
                 by_radius.setdefault(float(i.radius_m), set()).update(i.facility_categories)
-    max_snap_m = float((result.run.get("options") or {}).get("max_snap_m", 200.0))
+    max_snap_m = float(result.run.options.get("max_snap_m", 200.0))
     parts = [
         service_areas(
             district.graph,

@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from lifecircle.checkup import CheckupResult
 
 GRADE_ZH = {"NONE": "未达标", "AA": "AA型", "AAA": "AAA型"}
 
 
-def print_checkup_summary(result, console: Console | None = None, *, limit: int = 60) -> None:
+def print_checkup_summary(
+    result: CheckupResult, console: Console | None = None, *, limit: int = 60
+) -> None:
     """Print notices, the per-circle table and the grade counts of a CheckupResult."""
     console = console or Console()
     if not console.is_terminal:
         console.width = max(console.width, 120)  # logs and pipes: no need to wrap at 80
     run = result.run
-    if run.get("generated_geometry"):
-        console.print(
-            f"[bold yellow]{run.get('notice') or '示例数据：几何为生成数据'}[/bold yellow]"
-        )
-    if run.get("circles_note"):
-        console.print(f"[yellow]{run['circles_note']}[/yellow]")
-    cat = run["catalogue"]
-    flag = "（暂定版）" if cat.get("provisional") else ""
-    console.print(f"指标体系：{cat.get('title')} {cat['id']} v{cat['version']}{flag}")
-    if cat.get("provisional") and cat.get("notice_zh"):
-        console.print(f"[dim]{cat['notice_zh'].strip()}[/dim]")
-    table = Table(title=f"{run['district']['name']} 生活圈体检结果")
-    for col, just in (
-        ("编号", "left"), ("生活圈", "left"), ("人口", "right"),
-        ("约束性达标", "right"), ("评级", "left"), ("主要短板", "left"),
-    ):  # fmt: skip
-        table.add_column(col, justify=just)
+    if run.generated_geometry:
+        console.print(f"[bold yellow]{run.notice or '示例数据：几何为生成数据'}[/bold yellow]")
+    if run.circles_note:
+        console.print(f"[yellow]{run.circles_note}[/yellow]")
+    cat = run.catalogue
+    flag = "（暂定版）" if cat.provisional else ""
+    console.print(f"指标体系：{cat.title} {cat.id} v{cat.version}{flag}")
+    if cat.provisional and cat.notice_zh:
+        console.print(f"[dim]{cat.notice_zh.strip()}[/dim]")
+    table = Table(title=f"{run.district.name} 生活圈体检结果")
+    right: set[str] = {"人口", "约束性达标"}
+    for col in ("编号", "生活圈", "人口", "约束性达标", "评级", "主要短板"):
+        table.add_column(col, justify="right" if col in right else "left")
     n_constraint = (
         sum(1 for i in result.circles[0].indicators if i.category == "constraint")
         if result.circles

@@ -71,7 +71,7 @@ def demo_command(
     if database:
         from lifecircle.workflow.demo import build_demo_database
 
-        db_path = build_demo_database(out / "lifecircle.db", checkup.result.to_dict())
+        db_path = build_demo_database(out / "lifecircle.db", checkup.result)
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
     timing = "，".join(f"{name} {secs:.1f} 秒" for name, secs in stages)

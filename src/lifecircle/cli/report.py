@@ -32,18 +32,19 @@ def report(
     tile_attribution: Annotated[str | None, typer.Option("--tile-attribution")] = None,
 ) -> None:
     """体检报告：为每个生活圈和全区生成 HTML、Word、Excel 报告（或只生成指定生活圈）。"""
+    from lifecircle.checkup import CheckupFolder
     from lifecircle.errors import InputError
-    from lifecircle.reports import load_checkup, render_reports
+    from lifecircle.reports import render_reports
 
     if lang not in ("zh", "en"):
         typer.echo(f"--lang 只能是 zh 或 en，而不是 {lang!r}", err=True)
         raise typer.Exit(2)
     try:
-        ck = load_checkup(checkup_dir)
+        ck = CheckupFolder.read(checkup_dir)
         if circle:
             for cid in circle:
-                ck.circle(cid)  # unknown ids fail before anything is written
-        n = len(circle) if circle else len(ck.circle_ids())
+                ck.result.circle(cid)  # unknown ids fail before anything is written
+        n = len(circle) if circle else len(ck.result.circles)
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:

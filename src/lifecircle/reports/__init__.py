@@ -1,24 +1,45 @@
 """Checkup reports: per-circle 体检报告 and the district report, as HTML, Word and Excel.
 
 Entry points: :func:`render_circle_report`, :func:`render_district_report` and
-:func:`render_reports` (everything for a checkup directory). Words live in ``strings.py``.
+:func:`render_reports` (everything for a checkup). Each takes a
+:class:`lifecircle.checkup.CheckupFolder` (``CheckupFolder.read(dir)``: the validated
+``CheckupResult`` plus its map layers) or the path of a checkup folder. Words live in
+``strings.py``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from lifecircle.checkup import CheckupFolder
 from lifecircle.io import write_atomic, write_folder
-from lifecircle.reports.data import CheckupOutput, load_checkup
+from lifecircle.reports.data import clean_checkup
 
 FORMATS = ("html", "docx", "xlsx")
 OSM_TILES = {
     "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "attribution": "© OpenStreetMap contributors",
 }
+
+CheckupLike = CheckupFolder | str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every report of one call shares: formats, language, basemap, report date."""
+
+    formats: tuple[str, ...]
+    lang: str = "zh"
+    tiles: dict[str, str] | None = None
+    today: date | None = None
+
+    def stem(self, name: str) -> str:
+        return name if self.lang == "zh" else f"{name}.{self.lang}"
 
 
 def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
@@ -31,7 +52,7 @@ def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
     return out
 
 
-def _tiles(tile_url: str | None, attribution: str | None) -> dict | None:
+def _tiles(tile_url: str | None, attribution: str | None) -> dict[str, str] | None:
     if not tile_url:
         return None
     if tile_url.lower() in ("osm", "openstreetmap"):
@@ -39,59 +60,88 @@ def _tiles(tile_url: str | None, attribution: str | None) -> dict | None:
     return {"url": tile_url, "attribution": attribution or ""}
 
 
-def _checkup(checkup: CheckupOutput | str | Path) -> CheckupOutput:
-    return checkup if isinstance(checkup, CheckupOutput) else load_checkup(checkup)
+def _options(
+    formats: Iterable[str] | str,
+    lang: str,
+    tile_url: str | None,
+    tile_attribution: str | None,
+    today: date | None,
+) -> _Options:
+    return _Options(_formats(formats), lang, _tiles(tile_url, tile_attribution), today)
 
 
-def render_circle_report(
-    checkup: CheckupOutput | str | Path,
-    circle_id: str,
-    out_dir: str | Path,
-    *,
-    formats: Iterable[str] | str = FORMATS,
-    lang: str = "zh",
-    tile_url: str | None = None,
-    tile_attribution: str | None = None,
-    today: date | None = None,
+def _prepare(checkup: CheckupLike) -> CheckupFolder:
+    """The checkup read (when given as a path) and cleaned of the mirror's string."""
+    ck = checkup if isinstance(checkup, CheckupFolder) else CheckupFolder.read(checkup)
+    return clean_checkup(ck)
+
+
+def _write(
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    opts: _Options,
+    writers: dict[str, Callable[[Path], object]],
 ) -> list[Path]:
-    """Write the 体检报告 of one circle; returns the files written (``<id>.html`` …).
+    """The one dispatch: ``<stem>.<format>`` for each wanted format, each written atomically."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(out / f"{stem}.{f}", writers[f]) for f in FORMATS if f in opts.formats]
 
-    ``tile_url`` adds a basemap to the HTML map (off by default: tiles need the internet);
-    ``"osm"`` means OpenStreetMap, anything else is a Leaflet URL template (e.g. Tianditu
-    with its ``tk=`` key).
-    """
+
+def _circle_files(
+    ck: CheckupFolder, circle_id: str, out_dir: str | os.PathLike[str], opts: _Options
+) -> list[Path]:
     from lifecircle.reports import excel, html, maps, word
     from lifecircle.reports.context import build_circle_report
     from lifecircle.reports.strings import Text
 
-    ck = _checkup(checkup)
-    fmts = _formats(formats)
-    T = Text(lang)
-    rep = build_circle_report(ck, circle_id, T, today)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"{_safe(circle_id)}{'' if lang == 'zh' else '.' + lang}"
-    written = []
-    if "html" in fmts:
-        p = out / f"{stem}.html"
-        _write_text(p, html.circle_html(ck, rep, T, _tiles(tile_url, tile_attribution)))
-        written.append(p)
-    if "docx" in fmts:
+    T = Text(opts.lang)
+    rep = build_circle_report(ck, circle_id, T, opts.today)
+
+    def docx(path: Path) -> object:
         figs = [(maps.circle_overview_png(ck, rep, T), T("fig_overview", n="{n}"))]
         cat_png = maps.circle_categories_png(ck, rep, T)
         if cat_png is not None:
             figs.append((cat_png, T("fig_categories", n="{n}")))
-        written.append(
-            write_atomic(out / f"{stem}.docx", lambda p: word.circle_docx(rep, T, p, figs))
-        )
-    if "xlsx" in fmts:
-        written.append(write_atomic(out / f"{stem}.xlsx", lambda p: excel.circle_xlsx(rep, T, p)))
-    return written
+        return word.circle_docx(rep, T, path, figs)
+
+    return _write(
+        out_dir,
+        opts.stem(_safe(circle_id)),
+        opts,
+        {
+            "html": lambda p: p.write_text(html.circle_html(ck, rep, T, opts.tiles), "utf-8"),
+            "docx": docx,
+            "xlsx": lambda p: excel.circle_xlsx(rep, T, p),
+        },
+    )
 
 
-def render_district_report(
-    checkup: CheckupOutput | str | Path,
-    out_dir: str | Path,
+def _district_files(
+    ck: CheckupFolder, out_dir: str | os.PathLike[str], opts: _Options
+) -> list[Path]:
+    from lifecircle.reports import excel, html, maps, word
+    from lifecircle.reports.context import build_district_report
+    from lifecircle.reports.strings import Text
+
+    T = Text(opts.lang)
+    rep = build_district_report(ck, T, opts.today)
+    return _write(
+        out_dir,
+        opts.stem("district"),
+        opts,
+        {
+            "html": lambda p: p.write_text(html.district_html(ck, rep, T, opts.tiles), "utf-8"),
+            "docx": lambda p: word.district_docx(rep, T, p, maps.district_png(ck, rep, T)),
+            "xlsx": lambda p: excel.district_xlsx(rep, T, p),
+        },
+    )
+
+
+def render_circle_report(
+    checkup: CheckupLike,
+    circle_id: str,
+    out_dir: str | os.PathLike[str],
     *,
     formats: Iterable[str] | str = FORMATS,
     lang: str = "zh",
@@ -99,63 +149,103 @@ def render_district_report(
     tile_attribution: str | None = None,
     today: date | None = None,
 ) -> list[Path]:
-    """Write the district report (``district.html`` / ``.docx`` / ``.xlsx``)."""
-    from lifecircle.reports import excel, html, maps, word
-    from lifecircle.reports.context import build_district_report
-    from lifecircle.reports.strings import Text
+    """Write the 体检报告 of one circle.
 
-    ck = _checkup(checkup)
-    fmts = _formats(formats)
-    T = Text(lang)
-    rep = build_district_report(ck, T, today)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "district" if lang == "zh" else f"district.{lang}"
-    written = []
-    if "html" in fmts:
-        p = out / f"{stem}.html"
-        _write_text(p, html.district_html(ck, rep, T, _tiles(tile_url, tile_attribution)))
-        written.append(p)
-    if "docx" in fmts:
-        png = maps.district_png(ck, rep, T)
-        written.append(
-            write_atomic(out / f"{stem}.docx", lambda p: word.district_docx(rep, T, p, png))
-        )
-    if "xlsx" in fmts:
-        written.append(write_atomic(out / f"{stem}.xlsx", lambda p: excel.district_xlsx(rep, T, p)))
-    return written
+    Parameters
+    ----------
+    checkup : CheckupFolder or path
+        The checkup (``CheckupFolder.read(dir)``) or its folder.
+    circle_id : str
+        The circle.
+    out_dir : path
+        Where ``<id>.html`` / ``.docx`` / ``.xlsx`` (``<id>.en.*`` for English) go.
+    formats : str or iterable of str
+        Any of ``html``, ``docx``, ``xlsx`` (a comma-separated string is fine).
+    lang : str
+        ``zh`` (default) or ``en``.
+    tile_url, tile_attribution : str, optional
+        A basemap for the HTML map (off by default: tiles need the internet); ``"osm"``
+        means OpenStreetMap, anything else is a Leaflet URL template (e.g. Tianditu with
+        its ``tk=`` key).
+    today : date, optional
+        The report date printed (default: today).
+
+    Returns
+    -------
+    list of Path
+        The files written, each atomically.
+    """
+    opts = _options(formats, lang, tile_url, tile_attribution, today)
+    return _circle_files(_prepare(checkup), circle_id, out_dir, opts)
+
+
+def render_district_report(
+    checkup: CheckupLike,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Iterable[str] | str = FORMATS,
+    lang: str = "zh",
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
+    today: date | None = None,
+) -> list[Path]:
+    """Write the district report (``district.html`` / ``.docx`` / ``.xlsx``).
+
+    Parameters and return value as :func:`render_circle_report`, without ``circle_id``.
+    """
+    opts = _options(formats, lang, tile_url, tile_attribution, today)
+    return _district_files(_prepare(checkup), out_dir, opts)
 
 
 def render_reports(
-    checkup: CheckupOutput | str | Path,
-    out_dir: str | Path,
+    checkup: CheckupLike,
+    out_dir: str | os.PathLike[str],
     *,
     circle_ids: Iterable[str] | None = None,
     formats: Iterable[str] | str = FORMATS,
     lang: str = "zh",
     tile_url: str | None = None,
     tile_attribution: str | None = None,
-    progress=None,
+    today: date | None = None,
+    progress: Callable[[str], object] | None = None,
     workers: int | None = None,
 ) -> list[Path]:
     """The district report plus every circle's report (or only ``circle_ids``, no district).
 
     Circle reports are independent, so with ``workers`` > 1 (default: one per core, when
     there are more than four circles) they are rendered in separate processes, each
-    reading the checkup directory once. Output is the same either way.
+    receiving the checkup once. Output is the same either way.
 
     ``out_dir`` is written as a unit (``io.write_folder``): it appears complete or not at
     all, replacing an earlier report folder only at the end. With ``circle_ids`` the
     earlier folder's other reports are kept. A folder holding other files is refused.
+
+    Parameters
+    ----------
+    checkup, out_dir, formats, lang, tile_url, tile_attribution, today
+        As :func:`render_circle_report`.
+    circle_ids : iterable of str, optional
+        Only these circles, and no district report. Unknown ids fail before anything
+        is written.
+    progress : callable, optional
+        Called with each circle id once its files are written.
+    workers : int, optional
+        Processes for the circle reports.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
     """
-    ck = _checkup(checkup)
-    kw = dict(formats=formats, lang=lang, tile_url=tile_url, tile_attribution=tile_attribution)
-    _formats(formats)  # bad formats fail here, before any work
+    opts = _options(formats, lang, tile_url, tile_attribution, today)  # bad options fail here
+    ck = _prepare(checkup)
     ids = list(circle_ids) if circle_ids else None
+    for cid in ids or []:
+        ck.result.circle(cid)  # unknown ids fail before anything is written
     names: list[str] = []
 
     def write(folder: Path) -> None:
-        paths = _render_into(ck, folder, ids, kw, progress, workers)
+        paths = _render_into(ck, folder, ids, opts, progress, workers)
         names.extend(p.name for p in paths)
 
     final = write_folder(out_dir, write, owns=_is_report_folder, keep_existing=ids is not None)
@@ -171,28 +261,36 @@ def _is_report_folder(folder: Path) -> bool:
     )
 
 
-def _render_into(ck, out_dir, ids, kw, progress, workers) -> list[Path]:
+def _render_into(
+    ck: CheckupFolder,
+    out_dir: Path,
+    ids: list[str] | None,
+    opts: _Options,
+    progress: Callable[[str], object] | None,
+    workers: int | None,
+) -> list[Path]:
     written: list[Path] = []
     if ids is None:
-        written += render_district_report(ck, out_dir, **kw)
-        ids = ck.circle_ids()
+        written += _district_files(ck, out_dir, opts)
+        ids = ck.result.circle_ids()
     if workers is None:
         workers = (os.cpu_count() or 1) if len(ids) > 4 else 1
     if workers <= 1:
         for cid in ids:
-            written += render_circle_report(ck, cid, out_dir, **kw)
+            written += _circle_files(ck, cid, out_dir, opts)
             if progress is not None:
                 progress(cid)
         return written
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn, not fork: the parent may hold numba's thread pool, which is not fork-safe
+    # spawn, not fork: the parent may hold numba's thread pool, which is not fork-safe.
+    # Each worker receives the prepared checkup once (pickled), whether read or in memory.
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=mp.get_context("spawn"),
         initializer=_worker_init,
-        initargs=(str(ck.path), str(out_dir), kw),
+        initargs=(ck, str(out_dir), opts),
     ) as pool:
         for cid, paths in zip(ids, pool.map(_worker_render, ids), strict=True):
             written += paths
@@ -201,29 +299,23 @@ def _render_into(ck, out_dir, ids, kw, progress, workers) -> list[Path]:
     return written
 
 
-_WORKER: dict = {}
+_WORKER: dict[str, Any] = {}
 
 
-def _worker_init(checkup_dir: str, out_dir: str, kw: dict) -> None:
-    _WORKER.update(ck=load_checkup(checkup_dir), out_dir=out_dir, kw=kw)
+def _worker_init(ck: CheckupFolder, out_dir: str, opts: _Options) -> None:
+    _WORKER.update(ck=ck, out_dir=out_dir, opts=opts)
 
 
 def _worker_render(circle_id: str) -> list[Path]:
-    return render_circle_report(_WORKER["ck"], circle_id, _WORKER["out_dir"], **_WORKER["kw"])
+    return _circle_files(_WORKER["ck"], circle_id, _WORKER["out_dir"], _WORKER["opts"])
 
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
 
 
-def _write_text(path: Path, text: str) -> None:
-    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
 __all__ = [
     "FORMATS",
-    "CheckupOutput",
-    "load_checkup",
     "render_circle_report",
     "render_district_report",
     "render_reports",

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lifecircle import __version__
-from lifecircle.reports.data import CheckupOutput, finite
+from lifecircle.checkup import CheckupFolder, CheckupResult, CircleResult, IndicatorResult
+from lifecircle.reports.data import finite
 from lifecircle.reports.plan import plan_targets_for, target_status
 from lifecircle.reports.strings import Text
 
@@ -94,109 +95,105 @@ class Meta:
         return f"lifecircle {self.software_version} (report: {self.report_software_version})"
 
 
-def build_meta(ck: CheckupOutput, T: Text, title: str, today: date | None = None) -> Meta:
-    run = ck.run
-    cat = run.get("catalogue") or {}
-    cat_text = " ".join(
-        str(p) for p in (cat.get("title") or cat.get("id") or "?", cat.get("version")) if p
-    )
-    provisional = bool(cat.get("provisional"))
+def build_meta(result: CheckupResult, T: Text, title: str, today: date | None = None) -> Meta:
+    """The facts a report states about where its numbers come from."""
+    run = result.run
+    cat = run.catalogue
     prov_notice = None
-    if provisional:
+    if cat.provisional:
         # the catalogue's own notice says what is provisional; a generic one otherwise
-        own = cat.get("notice_zh") if T.lang == "zh" else cat.get("notice_en")
-        prov_notice = own or cat.get("notice") or T("provisional_notice", catalogue=cat_text)
+        prov_notice = cat.notice(T.lang) or T("provisional_notice", catalogue=cat.label)
     gen_notice = None
-    if run.get("generated_geometry"):
+    if run.generated_geometry:
         # The fixed Chinese notice always appears; an English report adds the translation.
         gen_notice = "示例数据：几何为生成数据"
         if T.lang != "zh":
             gen_notice += f" — {T('generated_notice')}"
     return Meta(
         title=title,
-        district=ck.district_name,
-        catalogue=cat_text,
-        provisional=provisional,
+        district=result.district_name,
+        catalogue=cat.label,
+        provisional=cat.provisional,
         provisional_notice=prov_notice,
         generated_notice=gen_notice,
-        data_hash=str(run.get("input_hash") or "—"),
-        software_version=str(run.get("software_version") or "—"),
+        data_hash=run.input_hash or "—",
+        software_version=run.software_version or "—",
         report_software_version=__version__,
-        checkup_date=fmt_date(run.get("created_at")),
+        checkup_date=fmt_date(run.created_at),
         report_date=(today or date.today()).isoformat(),
-        run_id=str(run.get("id") or "—"),
+        run_id=run.id or "—",
         lang=T.lang,
-        circles_note=run.get("circles_note") or None,
+        circles_note=run.circles_note or None,
     )
 
 
-def indicator_row(ind: dict, T: Text) -> dict:
+def indicator_row(ind: IndicatorResult, T: Text) -> dict[str, Any]:
     """One indicator as displayed (strings) plus raw values for charts and Excel."""
-    unit = ind.get("unit") or ""
-    op = ind.get("operator") or ">="
-    thr = ind.get("threshold")
-    status = ind.get("status") or "missing"
-    cats = ind.get("facility_categories") or []
+    unit = ind.unit or ""
+    op = ind.operator or ">="
+    status = ind.status or "missing"
+    cats = list(ind.facility_categories)
     return {
-        "id": ind.get("id", ""),
+        "id": ind.id,
         "name": T.indicator(ind),
-        "category": ind.get("category", ""),
-        "category_text": T(f"cat_{ind.get('category', 'constraint')}")
-        if ind.get("category") in CATEGORY_ORDER
-        else str(ind.get("category", "")),
-        "value": finite(ind.get("value")),
-        "value_text": fmt_value(ind.get("value"), unit),
-        "threshold": finite(thr),
+        "category": ind.category,
+        "category_text": T(f"cat_{ind.category}")
+        if ind.category in CATEGORY_ORDER
+        else str(ind.category),
+        "value": finite(ind.value),
+        "value_text": fmt_value(ind.value, unit),
+        "threshold": finite(ind.threshold),
         "threshold_text": f"{op.replace('>=', '≥').replace('<=', '≤').replace('==', '=')} "
-        + fmt_value(thr, unit),
+        + fmt_value(ind.threshold, unit),
         "operator": op,
         "unit": unit,
         "status": status,
         "status_text": T(f"status_{status}") if status in ("pass", "fail", "missing") else status,
-        "margin": finite(ind.get("margin")),
-        "margin_text": fmt_num(ind.get("margin"), unit),
-        "radius_m": finite(ind.get("radius_m")),
+        "margin": finite(ind.margin),
+        "margin_text": fmt_num(ind.margin, unit),
+        "radius_m": finite(ind.radius_m),
         "facility_categories": cats,
         "facility_text": T.sep().join(T.category(c) for c in cats),
-        "source": ind.get("source") or "—",
-        "responsible_text": T.sep().join(ind.get("responsible_units") or []) or "—",
+        "source": ind.source or "—",
+        "responsible_text": T.sep().join(ind.responsible_units) or "—",
         "remark": _remark(ind, T),
-        "kind": ind.get("kind") or "",
-        "verified": bool(ind.get("verified")),
-        "verified_text": T("yes") if ind.get("verified") else T("no"),
-        "deadline": ind.get("deadline") or "",
-        "plan_item": ind.get("plan_item") or "",
+        "kind": ind.kind or "",
+        "verified": bool(ind.verified),
+        "verified_text": T("yes") if ind.verified else T("no"),
+        "deadline": ind.deadline or "",
+        "plan_item": ind.plan_item or "",
         "ratio": _ratio(ind),
     }
 
 
-def _remark(ind: dict, T: Text) -> str:
+def _remark(ind: IndicatorResult, T: Text) -> str:
     """Evidence of a manual value and the checkup's note, as one line ('' when neither)."""
     parts = []
     colon = "：" if T.lang == "zh" else ": "
-    if ind.get("evidence"):
-        parts.append(f"{T('evidence')}{colon}{ind['evidence']}")
-    if ind.get("note"):
-        parts.append(f"{T('note')}{colon}{ind['note']}")
+    if ind.evidence:
+        parts.append(f"{T('evidence')}{colon}{ind.evidence}")
+    if ind.note:
+        parts.append(f"{T('note')}{colon}{ind.note}")
     return "；".join(parts) if T.lang == "zh" else "; ".join(parts)
 
 
-def _ratio(ind: dict) -> float | None:
+def _ratio(ind: IndicatorResult) -> float | None:
     """Value as a percentage of the threshold (inverted for ≤), for one chart scale."""
-    v, t = finite(ind.get("value")), finite(ind.get("threshold"))
+    v, t = finite(ind.value), finite(ind.threshold)
     if v is None or t is None:
         return None
-    if ind.get("operator") == "<=":
+    if ind.operator == "<=":
         return 100.0 if v == 0 else round(100.0 * t / v, 1)
     if t == 0:
         return 100.0 if v >= 0 else 0.0
     return round(100.0 * v / t, 1)
 
 
-def sorted_indicators(inds: list[dict]) -> list[dict]:
-    def key(i):
-        c = i.get("category")
-        return (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 9,)
+def sorted_indicators(inds: list[IndicatorResult]) -> list[IndicatorResult]:
+    """Constraint, then guiding, then characteristic indicators (stable within each)."""
+
+    def key(i: IndicatorResult) -> int:
+        return CATEGORY_ORDER.index(i.category) if i.category in CATEGORY_ORDER else 9
 
     return sorted(inds, key=key)
 
@@ -206,7 +203,7 @@ class CircleReport:
     """Everything the per-circle report shows."""
 
     meta: Meta
-    circle: dict
+    circle: CircleResult
     overview: list[tuple[str, str]]
     indicators: list[dict]
     shortfalls: list[dict]
@@ -226,41 +223,46 @@ class CircleReport:
 
 
 def build_circle_report(
-    ck: CheckupOutput, circle_id: str, T: Text, today: date | None = None
+    ck: CheckupFolder, circle_id: str, T: Text, today: date | None = None
 ) -> CircleReport:
-    c = ck.circle(circle_id)
-    district = ck.district_name
+    """What the 体检报告 of one circle says, for every format alike."""
+    result = ck.result
+    c = result.circle(circle_id)
     meta = build_meta(
-        ck, T, T("circle_report_title", district=district, name=c.get("name") or c["id"]), today
+        result,
+        T,
+        T("circle_report_title", district=result.district_name, name=c.name or c.id),
+        today,
     )
     overview = [
-        (T("circle_id"), c["id"]),
-        (T("name"), c.get("name") or "—"),
-        (T("street"), c.get("street") or "—"),
-        (T("communities"), T.sep().join(c.get("communities") or []) or "—"),
-        (T("population"), fmt_num(c.get("population"), digits=0)),
-        (T("households"), fmt_num(c.get("households"), digits=0)),
-        (T("area_km2"), fmt_num(c.get("area_km2"), digits=2)),
-        (T("compound_count"), fmt_num(c.get("compound_count"), digits=0)),
-        (T("grade"), T(f"grade_{c.get('grade', 'NONE')}")),
-        (T("grade_reason"), c.get("grade_reason") or "—"),
+        (T("circle_id"), c.id),
+        (T("name"), c.name or "—"),
+        (T("street"), c.street or "—"),
+        (T("communities"), T.sep().join(c.communities) or "—"),
+        (T("population"), fmt_num(c.population, digits=0)),
+        (T("households"), fmt_num(c.households, digits=0)),
+        (T("area_km2"), fmt_num(c.area_km2, digits=2)),
+        (T("compound_count"), fmt_num(c.compound_count, digits=0)),
+        (T("grade"), T(f"grade_{c.grade}")),
+        (T("grade_reason"), c.grade_reason or "—"),
     ]
-    inds = [indicator_row(i, T) for i in sorted_indicators(c.get("indicators") or [])]
+    inds = [indicator_row(i, T) for i in sorted_indicators(c.indicators)]
     by_id = {i["id"]: i for i in inds}
 
-    comp = ck.compounds[ck.compounds["circle_id"] == circle_id].drop(columns="geometry")
-    comp = pd.DataFrame(comp)
+    comp = pd.DataFrame(
+        ck.compounds[ck.compounds["circle_id"] == circle_id].drop(columns="geometry")
+    )
     names = comp.set_index("id")["name"] if "name" in comp.columns else None
 
-    shortfalls = []
+    shortfalls: list[dict[str, Any]] = []
     focus: list[str] = []
     radius_for: dict[str, float] = {}
-    for sf in c.get("shortfalls") or []:
-        ind = by_id.get(sf.get("indicator_id"), {})
-        unit = sf.get("unit") or ind.get("unit") or ""
-        cats = sf.get("facility_categories") or []
+    for short in c.shortfalls:
+        ind = by_id.get(short.indicator_id, {})
+        unit = short.unit or ind.get("unit") or ""
+        cats = list(short.facility_categories)
         rad = ind.get("radius_m")
-        status = sf.get("status") or ind.get("status") or "fail"
+        status = short.status or ind.get("status") or "fail"
         # maps show walking distance, which only coverage indicators are about; the first
         # failing one (constraint before guiding) sets a category's radius
         if ind.get("kind") == "coverage" and rad and status == "fail":
@@ -269,52 +271,44 @@ def build_circle_report(
                     focus.append(cat)
                 radius_for.setdefault(cat, rad)
         affected = []
-        for a in sorted(
-            sf.get("affected_compounds") or [], key=lambda a: -(finite(a.get("population")) or 0)
-        ):
-            name = (
-                a.get("name")
-                or (names.get(str(a.get("id"))) if names is not None else None)
-                or str(a.get("id"))
-            )
-            nm = a.get("nearest_m")
+        for a in sorted(short.affected_compounds, key=lambda a: -(finite(a.population) or 0)):
+            name = a.name or (names.get(a.id) if names is not None else None) or a.id
+            nm = finite(a.nearest_m)
+            if nm is not None:
+                nearest_text = fmt_num(nm, digits=0)
+            else:  # no walk to any facility of the categories (null in checkup.json)
+                nearest_text = T("unreachable") if cats else "—"
             affected.append(
                 {
-                    "id": str(a.get("id")),
+                    "id": a.id,
                     "name": name,
-                    "population": finite(a.get("population")) or 0,
-                    "population_text": fmt_num(a.get("population"), digits=0),
-                    "nearest_m": finite(nm),
-                    "nearest_text": T("unreachable")
-                    if finite(nm) is None
-                    and nm is not None
-                    and not (isinstance(nm, float) and math.isnan(nm))
-                    else fmt_num(nm, digits=0),
+                    "population": finite(a.population) or 0,
+                    "population_text": fmt_num(a.population, digits=0),
+                    "nearest_m": nm,
+                    "nearest_text": nearest_text,
                 }
             )
         shortfalls.append(
             {
-                "indicator_id": sf.get("indicator_id", ""),
+                "indicator_id": short.indicator_id,
                 "status": status,
                 "status_text": T(f"status_{status}")
                 if status in ("pass", "fail", "missing")
                 else status,
                 "kind": ind.get("kind") or "",
-                "responsible_text": T.sep().join(sf.get("responsible_units") or [])
+                "responsible_text": T.sep().join(short.responsible_units)
                 or ind.get("responsible_text")
                 or "—",
-                "name": sf.get("name_zh")
-                if T.lang == "zh"
-                else (ind.get("name") or sf.get("name_zh")),
-                "category_text": T(f"cat_{sf.get('category')}")
-                if sf.get("category") in CATEGORY_ORDER
-                else str(sf.get("category", "")),
-                "value_text": fmt_value(sf.get("value"), unit),
-                "threshold_text": ind.get("threshold_text") or fmt_value(sf.get("threshold"), unit),
+                "name": short.name_zh if T.lang == "zh" else (ind.get("name") or short.name_zh),
+                "category_text": T(f"cat_{short.category}")
+                if short.category in CATEGORY_ORDER
+                else str(short.category),
+                "value_text": fmt_value(short.value, unit),
+                "threshold_text": ind.get("threshold_text") or fmt_value(short.threshold, unit),
                 "facility_categories": cats,
                 "facility_text": T.sep().join(T.category(x) for x in cats) or "—",
-                "affected_population": finite(sf.get("affected_population")) or 0,
-                "affected_population_text": fmt_num(sf.get("affected_population"), digits=0),
+                "affected_population": finite(short.affected_population) or 0,
+                "affected_population_text": fmt_num(short.affected_population, digits=0),
                 "affected": affected,
                 "radius_m": rad,
             }
@@ -379,7 +373,7 @@ def build_circle_report(
         focus_categories=focus,
         radius_for=radius_for,
         distance_profile=profile,
-        warnings=ck.doc.get("warnings") or [],
+        warnings=result.warnings,
         map_items=map_items,
         n_fail=len(failing),
         n_missing=sum(1 for s in shortfalls if s["status"] == "missing"),
@@ -388,9 +382,11 @@ def build_circle_report(
     )
 
 
-def nearby_facilities(ck: CheckupOutput, circle_id: str, poly) -> pd.DataFrame:
+def nearby_facilities(ck: CheckupFolder, circle_id: str, poly: pd.DataFrame) -> pd.DataFrame:
     """Facilities inside the circle or within 1 km of its edge (they may serve it)."""
     fac = ck.facilities
+    if fac is None:
+        return pd.DataFrame()
     if poly.empty:
         return fac.iloc[0:0].copy()
     cm = ck.metric("circles")
@@ -438,14 +434,13 @@ class DistrictReport:
     warnings: list[dict]
 
 
-def build_district_report(ck: CheckupOutput, T: Text, today: date | None = None) -> DistrictReport:
-    doc = ck.doc
-    meta = build_meta(ck, T, T("district_report_title", district=ck.district_name), today)
-    circles = doc["circles"]
-    counts = {"NONE": 0, "AA": 0, "AAA": 0}
-    for c in circles:
-        counts[c.get("grade", "NONE")] = counts.get(c.get("grade", "NONE"), 0) + 1
-    population = sum(finite(c.get("population")) or 0 for c in circles)
+def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None) -> DistrictReport:
+    """What the district report says, for every format alike."""
+    result = ck.result
+    meta = build_meta(result, T, T("district_report_title", district=result.district_name), today)
+    circles = result.circles
+    counts = result.grade_counts
+    population = sum(finite(c.population) or 0 for c in circles)
     overview = [
         (T("circle"), fmt_num(len(circles), digits=0)),
         (T("population"), fmt_num(population, digits=0)),
@@ -456,33 +451,31 @@ def build_district_report(ck: CheckupOutput, T: Text, today: date | None = None)
     constraint_ids: list[str] = []
     constraint_names: dict[str, str] = {}
     for c in circles:
-        for i in c.get("indicators") or []:
-            if i.get("category") == "constraint" and i["id"] not in constraint_names:
-                constraint_ids.append(i["id"])
-                constraint_names[i["id"]] = T.indicator(i)
+        for i in c.indicators:
+            if i.category == "constraint" and i.id not in constraint_names:
+                constraint_ids.append(i.id)
+                constraint_names[i.id] = T.indicator(i)
     rows = []
     for c in circles:
-        cells = {i["id"]: i.get("status", "missing") for i in c.get("indicators") or []}
-        values = {
-            i["id"]: fmt_value(i.get("value"), i.get("unit")) for i in c.get("indicators") or []
-        }
+        cells = {i.id: i.status for i in c.indicators}
+        values = {i.id: fmt_value(i.value, i.unit) for i in c.indicators}
         rows.append(
             {
-                "id": c["id"],
-                "name": c.get("name") or c["id"],
-                "street": c.get("street") or "",
-                "population": finite(c.get("population")) or 0,
-                "population_text": fmt_num(c.get("population"), digits=0),
-                "grade": c.get("grade", "NONE"),
-                "grade_text": T(f"grade_{c.get('grade', 'NONE')}"),
+                "id": c.id,
+                "name": c.name or c.id,
+                "street": c.street or "",
+                "population": finite(c.population) or 0,
+                "population_text": fmt_num(c.population, digits=0),
+                "grade": c.grade,
+                "grade_text": T(f"grade_{c.grade}"),
                 "cells": {k: cells.get(k, "missing") for k in constraint_ids},
                 "value_texts": {k: values.get(k, "—") for k in constraint_ids},
                 "n_fail": sum(1 for k in constraint_ids if cells.get(k) == "fail"),
             }
         )
-    as_of = _as_of(ck, today)
+    as_of = _as_of(result, today)
     targets = []
-    for t in plan_targets_for(ck.run.get("district")):
+    for t in plan_targets_for(result.run.district):
         current = counts["AA"] + counts["AAA"] if t.grade == "AA" else counts["AAA"]
         d = t.deadline.isoformat() if t.deadline else "—"
         if t.year is None:
@@ -511,7 +504,7 @@ def build_district_report(ck: CheckupOutput, T: Text, today: date | None = None)
                 "status_text": T(f"target_{status}"),
             }
         )
-    dinds = [indicator_row(i, T) for i in doc.get("district_indicators") or []]
+    dinds = [indicator_row(i, T) for i in result.district_indicators]
     dinds.sort(key=lambda r: (r["deadline"] or "9999", r["id"]))
     return DistrictReport(
         meta=meta,
@@ -522,15 +515,13 @@ def build_district_report(ck: CheckupOutput, T: Text, today: date | None = None)
         constraint_names=constraint_names,
         targets=targets,
         district_indicators=dinds,
-        warnings=doc.get("warnings") or [],
+        warnings=result.warnings,
     )
 
 
-def _as_of(ck: CheckupOutput, today: date | None) -> date:
-    created = ck.run.get("created_at")
-    if created:
-        try:
-            return datetime.fromisoformat(str(created).replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
-    return today or date.today()
+def _as_of(result: CheckupResult, today: date | None) -> date:
+    """The day the checkup speaks for (its run date), for the status of dated targets."""
+    try:
+        return result.run.created.date()
+    except ValueError:
+        return today or date.today()

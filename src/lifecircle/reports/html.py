@@ -12,8 +12,9 @@ from importlib import resources
 import jinja2
 import numpy as np
 
+from lifecircle.checkup import CheckupFolder
 from lifecircle.reports.context import DIST_BANDS, CircleReport, DistrictReport
-from lifecircle.reports.data import CheckupOutput, finite
+from lifecircle.reports.data import finite
 from lifecircle.reports.maps import BAND_COLOURS, GRADE_COLOURS, GRADE_TEXT
 from lifecircle.reports.strings import Text
 
@@ -124,8 +125,8 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
     )
 
 
-def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | None = None) -> str:
-    cid = rep.circle["id"]
+def circle_html(ck: CheckupFolder, rep: CircleReport, T: Text, tiles: dict | None = None) -> str:
+    cid = rep.circle.id
     circles = ck.circles
     me = circles[circles["circle_id"] == cid]
     # neighbours: circles touching a 1 km margin around this one
@@ -226,7 +227,7 @@ def circle_html(ck: CheckupOutput, rep: CircleReport, T: Text, tiles: dict | Non
 
 
 def district_html(
-    ck: CheckupOutput, rep: DistrictReport, T: Text, tiles: dict | None = None
+    ck: CheckupFolder, rep: DistrictReport, T: Text, tiles: dict | None = None
 ) -> str:
     by_id = {c["id"]: c for c in rep.circles}
     g = ck.circles[["circle_id", "geometry"]].copy()

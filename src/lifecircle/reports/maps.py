@@ -13,12 +13,13 @@ import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
+from lifecircle.checkup import CheckupFolder
 from lifecircle.reports import fonts
 from lifecircle.reports.context import DIST_BANDS, CircleReport, DistrictReport
-from lifecircle.reports.data import CheckupOutput
 from lifecircle.reports.strings import Text
 
 GRADE_COLOURS = {"NONE": "#e9a07a", "AA": "#6aa6d8", "AAA": "#2e8b57"}
@@ -88,7 +89,7 @@ def _areas(ax, geoms, *, facecolor="#1f77b4", alpha=0.16, zorder=1.5) -> None:
         ax.add_patch(patch)
 
 
-def _service_area(ck: CheckupOutput, cat: str, radius, bounds):
+def _service_area(ck: CheckupFolder, cat: str, radius, bounds):
     """The service area of ``cat`` at ``radius`` clipped to ``bounds`` (metric), or None."""
     if ck.service_areas is None or not radius:
         return None
@@ -225,7 +226,7 @@ def _frame(ax, geom_bounds, pad: float = 0.08, aspect: float | None = None) -> N
 def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7.5) -> None:
     """Label points without overlapping one another: greedy, in the given order."""
     renderer = ax.figure.canvas.get_renderer()
-    placed = []
+    placed: list = []
     n = 0
     for x, y, t in zip(xs, ys, texts, strict=True):
         if n >= max_labels:
@@ -264,9 +265,9 @@ def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7
             ann.remove()
 
 
-def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
+def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     """Circle outline, neighbours, compounds (gap / no gap), facilities of failing categories."""
-    cid = rep.circle["id"]
+    cid = rep.circle.id
     cm = ck.metric("circles")
     me = cm[cm["circle_id"] == cid]
     comp_all = ck.metric("compounds")
@@ -373,17 +374,17 @@ def circle_overview_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes:
         return _png(fig)
 
 
-def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> bytes | None:
+def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes | None:
     """One panel per failing category: compounds coloured by walking distance bands."""
     cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in ck.compounds.columns][:6]
     if not cats:
         return None
-    cid = rep.circle["id"]
+    cid = rep.circle.id
     cm = ck.metric("circles")
     me = cm[cm["circle_id"] == cid]
     comp_all = ck.metric("compounds")
     comp = comp_all[comp_all["circle_id"] == cid]
-    fac = ck.metric("facilities")
+    fac = None if ck.facilities is None else ck.metric("facilities")
     aspect = _aspect(me.total_bounds)
     ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 or aspect < 1 else 3
     nrow = math.ceil(len(cats) / ncol)
@@ -438,7 +439,7 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
             ax.set_title(title, fontsize=9.5)
             ax.set_xlabel("")
             ax.set_ylabel("")
-        handles = [
+        handles: list[Artist] = [
             Patch(facecolor=BAND_COLOURS[i], edgecolor="#333333", label=labels[i])
             for i in range(len(labels))
         ]
@@ -470,7 +471,7 @@ def circle_categories_png(ck: CheckupOutput, rep: CircleReport, T: Text) -> byte
         return _png(fig)
 
 
-def district_png(ck: CheckupOutput, rep: DistrictReport, T: Text) -> bytes:
+def district_png(ck: CheckupFolder, rep: DistrictReport, T: Text) -> bytes:
     """All circles coloured by grade, each labelled with its id."""
     cm = ck.metric("circles")
     grade_of = {c["id"]: c["grade"] for c in rep.circles}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lifecircle.checkup import DistrictInfo
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,11 @@ YUHUA_2023_2025: tuple[GradeTarget, ...] = (
 )
 
 
-def plan_targets_for(district: dict | None) -> tuple[GradeTarget, ...]:
+def plan_targets_for(district: DistrictInfo | None) -> tuple[GradeTarget, ...]:
     """The grade targets of the district's plan; empty when no plan is known for it."""
-    district = district or {}
-    if str(district.get("admin_code", "")) == "430111" or district.get("name") == "雨花区":
+    if district is None:
+        return ()
+    if str(district.admin_code or "") == "430111" or district.name == "雨花区":
         return YUHUA_2023_2025
     return ()
 

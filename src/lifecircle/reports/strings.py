@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lifecircle.standards import IndicatorInfo
+
 LANGS = ("zh", "en")
 
 ZH: dict[str, str] = {
@@ -395,10 +400,12 @@ class Text:
             return cat_id
         return names[0] if self.lang == "zh" else names[1]
 
-    def indicator(self, ind: dict) -> str:
+    def indicator(self, ind: IndicatorInfo) -> str:
         """Name of an indicator in this language (falls back to the other one, then the id)."""
-        first, second = ("name_zh", "name_en") if self.lang == "zh" else ("name_en", "name_zh")
-        return ind.get(first) or ind.get(second) or ind.get("id", "")
+        first, second = (
+            (ind.name_zh, ind.name_en) if self.lang == "zh" else (ind.name_en, ind.name_zh)
+        )
+        return first or second or ind.id
 
     def sep(self) -> str:
         return "、" if self.lang == "zh" else ", "

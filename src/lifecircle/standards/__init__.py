@@ -7,6 +7,7 @@ from lifecircle.standards.model import (
     Grade,
     GradingRule,
     Indicator,
+    IndicatorInfo,
     Status,
 )
 from lifecircle.standards.taxonomy import Taxonomy, load_taxonomy
@@ -16,6 +17,7 @@ __all__ = [
     "Grade",
     "GradingRule",
     "Indicator",
+    "IndicatorInfo",
     "Status",
     "Taxonomy",
     "evaluate",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 CATEGORIES = ("constraint", "guiding", "characteristic")
 KINDS = (
@@ -40,15 +41,20 @@ class Status(StrEnum):
     MISSING = "missing"
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """One row of a catalogue: what is measured, how, and the threshold it must meet."""
+@dataclass(frozen=True, kw_only=True)
+class IndicatorInfo:
+    """What a catalogue says about an indicator that every result of it repeats.
+
+    ``Indicator`` (the catalogue row) and ``lifecircle.checkup.IndicatorResult`` (the row
+    evaluated for a circle) both extend it, so a field added here reaches the catalogue,
+    the checkup result and ``checkup.json`` at once (the JSON Schema, checked against these
+    fields by the tests, is the one other place to add it).
+    """
 
     id: str
     name_zh: str
     name_en: str
     category: str
-    kind: str
     operator: str
     threshold: float
     unit: str
@@ -56,11 +62,28 @@ class Indicator:
     verified: bool
     facility_categories: tuple[str, ...] = ()
     radius_m: float | None = None
-    scope: str = "circle"
-    measure: str | None = None
     plan_item: int | None = None
     responsible_units: tuple[str, ...] = ()
     deadline: str | None = None
+
+    def info(self) -> dict[str, Any]:
+        """The ``IndicatorInfo`` fields of this object by name (to build a result from it).
+
+        Returns
+        -------
+        dict
+            Field name to value, for every field of ``IndicatorInfo``.
+        """
+        return {f.name: getattr(self, f.name) for f in fields(IndicatorInfo)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Indicator(IndicatorInfo):
+    """One row of a catalogue: what is measured, how, and the threshold it must meet."""
+
+    kind: str
+    scope: str = "circle"
+    measure: str | None = None
     notes: str | None = None
 
     @property

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lifecircle.checkup import CheckupResult, Shortfall
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow import bulletins, checkups, evaluation, places, projects, schedule
 from lifecircle.workflow.subsidies import ensure_default_rules
@@ -68,8 +69,8 @@ def _name(i: int) -> str:
     return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 7) % len(_GIVEN)]
 
 
-def _unit_for(shortfall: dict) -> str:
-    for cat in shortfall.get("facility_categories") or []:
+def _unit_for(shortfall: Shortfall) -> str:
+    for cat in shortfall.facility_categories:
         if cat in UNIT_OF_CATEGORY:
             return UNIT_OF_CATEGORY[cat]
         if cat in (
@@ -141,7 +142,7 @@ def _evaluate(
 
 
 def seed_demo_programme(
-    session: Session, checkup: dict, *, today: date = date(2024, 9, 30)
+    session: Session, checkup: CheckupResult, *, today: date = date(2024, 9, 30)
 ) -> dict:
     """Load a believable programme state from a demo checkup; returns a short summary.
 
@@ -150,8 +151,7 @@ def seed_demo_programme(
     """
     s = session
     places.seed_units(s)
-    run_key = checkup["run"]["id"]
-    if s.scalar(select(CheckupRun).where(CheckupRun.run_key == run_key)) is None:
+    if s.scalar(select(CheckupRun).where(CheckupRun.run_key == checkup.run.id)) is None:
         checkups.import_checkup(s, checkup, source="demo checkup.json")
     ensure_default_rules(s)
 
@@ -166,8 +166,8 @@ def seed_demo_programme(
         leader = places.add_person(s, _name(i), unit=c.street.name, title="副主任（圈长）")
         places.set_circle_leader(s, c, leader)
 
-    by_code = {c["id"]: c for c in checkup["circles"]}
-    passing = [c.code for c in circles if not checkups.failed_constraints(by_code[c.code])]
+    by_code = {c.id: c for c in checkup.circles}
+    passing = [c.code for c in circles if not by_code[c.code].failed_constraints]
     failing = [c.code for c in circles if c.code not in passing]
     pool = passing + failing
 
@@ -231,7 +231,7 @@ def seed_demo_programme(
             project_type=type_,
             lead_unit=unit,
             co_units=co,
-            indicator_ids=[shortfall["indicator_id"]] if shortfall else [],
+            indicator_ids=[shortfall.indicator_id] if shortfall else [],
             budget_yuan=budget,
             funding_source=("city_subsidy", "district_finance", "social_capital")[n % 3],
             start_date=date(due.year, 3, 1),
@@ -243,8 +243,8 @@ def seed_demo_programme(
 
     def plan_for(code, due):
         made = []
-        for sf in by_code[code].get("shortfalls") or []:
-            label = sf.get("name_zh") or sf["indicator_id"]
+        for sf in by_code[code].shortfalls:
+            label = sf.name_zh or sf.indicator_id
             made.append(
                 project(
                     code,
@@ -318,7 +318,7 @@ def seed_demo_programme(
 
 
 def build_demo_database(
-    path: str | os.PathLike[str], checkup: dict, *, today: date = date(2024, 9, 30)
+    path: str | os.PathLike[str], checkup: CheckupResult, *, today: date = date(2024, 9, 30)
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -330,8 +330,8 @@ def build_demo_database(
     ----------
     path : str or path-like
         The SQLite file.
-    checkup : dict
-        The demo checkup (``CheckupResult.to_dict()``).
+    checkup : lifecircle.checkup.CheckupResult
+        The demo checkup.
     today : datetime.date, default 2024-09-30
         The day the programme state is shown on.
 
