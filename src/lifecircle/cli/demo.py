@@ -71,6 +71,7 @@ def demo_command(
     if database:
         from lifecircle.store.db import make_engine, session_scope, upgrade
         from lifecircle.workflow.demo import seed_demo_programme
+        from lifecircle.workflow.geometry import import_circle_geometry
 
         db_path = out / "lifecircle.db"
         db_path.unlink(missing_ok=True)  # the demo database is rebuilt on every run
@@ -78,6 +79,7 @@ def demo_command(
         upgrade(engine)
         with session_scope(engine, actor="demo") as session:
             seed_demo_programme(session, checkup.result.to_dict())
+            import_circle_geometry(session, checkup_dir / "circles.gpkg")  # for the web maps
         engine.dispose()
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")

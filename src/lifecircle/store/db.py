@@ -30,7 +30,8 @@ def database_url(url_or_path: str | os.PathLike | None = None) -> str:
 
 
 def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys and real transactions (SAVEPOINT works)."""
+    """Create an engine; SQLite gets foreign keys, real transactions (SAVEPOINT works), WAL
+    journaling and a 5 s busy timeout, so concurrent users wait for a lock instead of failing."""
     url = database_url(url_or_path)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -41,6 +42,9 @@ def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engin
             cur = dbapi_connection.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
+            # WAL: readers never block a writer and a writer never blocks readers (the web
+            # platform serves many users from one file); a no-op for in-memory databases.
+            cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
         @event.listens_for(engine, "begin")
