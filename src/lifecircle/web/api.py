@@ -221,12 +221,12 @@ def patch_project(request: Request, project_id: str, body: ProjectPatch, actor: 
                 entity="project",
                 key=project_id,
             ) from exc
-        if body.progress is not None:
-            projects.report_progress(s, p, body.progress)
         if status is not None:
             projects.transition(
                 s, p, status, on=body.on or today, note=body.status_note, new_due_date=body.new_due_date
             )
+        if body.progress is not None:
+            projects.report_progress(s, p, body.progress)
         p = overview.find_project(s, project_id)
         assert p is not None
         return present.project(overview.project_rows([p], today)[0], actor, history=True)
