@@ -73,7 +73,9 @@ def seed_platform(engine: Engine, checkup_dir: Path) -> Seeded:
         return Seeded(engine, a.code, b.code, street_a)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def seeded(request, tmp_path_factory, demo_checkup) -> Seeded:
     """A seeded database per backend, shared by one test module."""
     if request.param == "sqlite":

@@ -10,7 +10,7 @@ import pytest
 from lifecircle.store import session_scope
 from lifecircle.workflow import projects
 
-from .conftest import OTHER_UNIT, ROLES, TODAY, UNIT
+from .conftest import OTHER_UNIT, ROLES, UNIT
 
 WHO = (*ROLES, "anonymous")
 _ids = itertools.count(1)
@@ -28,13 +28,25 @@ TABLE: dict[str, tuple[int, ...]] = {
     "PATCH {in A led by civil} progress": (200, 200, 200, 200, 403, 403, 403, 403, 401),
     "PATCH {in B led by edu} name": (200, 200, 403, 403, 200, 403, 403, 403, 401),
     "PATCH {in A led by edu} status approved": (200, 200, 200, 200, 200, 403, 403, 403, 401),
-    "PATCH {completed in A led by edu} status verified": (200, 200, 403, 403, 403, 403, 403, 403, 401),
+    "PATCH {completed in A led by edu} status verified": (
+        200,
+        200,
+        403,
+        403,
+        403,
+        403,
+        403,
+        403,
+        401,
+    ),
 }
 # what a reader sees: staff the internal fields, the public only public ones
 INTERNAL = {"admin", "district", "street", "circle_leader", "unit", "assessor", "evaluator"}
 
 
-def _make_project(seeded, circle: str, unit: str, *, status: str = "planned", evidence: bool = False) -> str:
+def _make_project(
+    seeded, circle: str, unit: str, *, status: str = "planned", evidence: bool = False
+) -> str:
     code = f"T{next(_ids):04d}-{circle}"
     with session_scope(seeded.engine, actor="test") as s:
         p = projects.create_project(
@@ -53,7 +65,9 @@ def _make_project(seeded, circle: str, unit: str, *, status: str = "planned", ev
             "completed": ["approved", "in_progress", "completed"],
         }.get(status, [])
         for i, st in enumerate(path):
-            projects.transition(s, p, st, on=date(2024, 4, 1 + i), note="测试" if st == "cancelled" else None)
+            projects.transition(
+                s, p, st, on=date(2024, 4, 1 + i), note="测试" if st == "cancelled" else None
+            )
         if evidence:
             projects.attach_evidence(s, p, "验收.txt", "竣工验收资料".encode())
     return code
@@ -76,7 +90,10 @@ def _call(client, seeded, tokens, endpoint: str, who: str):
         _make_project(seeded, a, UNIT)
         return client.get("/api/v1/projects", params={"circle_id": a}, headers=headers)
     if endpoint == "GET /projects/{cancelled in A}":
-        return client.get(f"/api/v1/projects/{_make_project(seeded, a, UNIT, status='cancelled')}", headers=headers)
+        return client.get(
+            f"/api/v1/projects/{_make_project(seeded, a, UNIT, status='cancelled')}",
+            headers=headers,
+        )
     if endpoint.startswith("POST /projects"):
         circle, unit = (a, UNIT) if " in A " in endpoint else (b, OTHER_UNIT)
         body = {
@@ -91,29 +108,47 @@ def _call(client, seeded, tokens, endpoint: str, who: str):
         return client.post("/api/v1/projects", json=body, headers=headers)
     if endpoint == "PATCH {in A led by civil} progress":
         code = _make_project(seeded, a, OTHER_UNIT)
-        client.patch(f"/api/v1/projects/{code}", json={"version": 1, "status": "approved"}, headers=admin)
-        return client.patch(f"/api/v1/projects/{code}", json={"version": _version(client, code, admin), "progress": 40}, headers=headers)
+        client.patch(
+            f"/api/v1/projects/{code}", json={"version": 1, "status": "approved"}, headers=admin
+        )
+        return client.patch(
+            f"/api/v1/projects/{code}",
+            json={"version": _version(client, code, admin), "progress": 40},
+            headers=headers,
+        )
     if endpoint == "PATCH {in B led by edu} name":
         code = _make_project(seeded, b, UNIT)
-        return client.patch(f"/api/v1/projects/{code}", json={"version": 1, "name": "改名后的项目"}, headers=headers)
+        return client.patch(
+            f"/api/v1/projects/{code}", json={"version": 1, "name": "改名后的项目"}, headers=headers
+        )
     if endpoint == "PATCH {in A led by edu} status approved":
         code = _make_project(seeded, a, UNIT)
-        return client.patch(f"/api/v1/projects/{code}", json={"version": 1, "status": "已立项"}, headers=headers)
+        return client.patch(
+            f"/api/v1/projects/{code}", json={"version": 1, "status": "已立项"}, headers=headers
+        )
     if endpoint == "PATCH {completed in A led by edu} status verified":
         code = _make_project(seeded, a, UNIT, status="completed", evidence=True)
         v = _version(client, code, admin)
-        return client.patch(f"/api/v1/projects/{code}", json={"version": v, "status": "verified"}, headers=headers)
+        return client.patch(
+            f"/api/v1/projects/{code}", json={"version": v, "status": "verified"}, headers=headers
+        )
     raise AssertionError(endpoint)
 
 
-CELLS = [(endpoint, who, expected[i]) for endpoint, expected in TABLE.items() for i, who in enumerate(WHO)]
+CELLS = [
+    (endpoint, who, expected[i])
+    for endpoint, expected in TABLE.items()
+    for i, who in enumerate(WHO)
+]
 
 
 def test_table_is_complete():
     assert all(len(v) == len(WHO) for v in TABLE.values())
 
 
-@pytest.mark.parametrize(("endpoint", "who", "expected"), CELLS, ids=[f"{e} | {w}" for e, w, _ in CELLS])
+@pytest.mark.parametrize(
+    ("endpoint", "who", "expected"), CELLS, ids=[f"{e} | {w}" for e, w, _ in CELLS]
+)
 def test_cell(client, seeded, tokens, endpoint, who, expected):
     r = _call(client, seeded, tokens, endpoint, who)
     assert r.status_code == expected, r.text

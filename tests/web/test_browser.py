@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -25,7 +24,14 @@ from lifecircle.workflow.geometry import import_circle_geometry
 from .conftest import PASSWORD, TODAY
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = Path("/tmp/lifecircle-web-shots")
 NOTICE = "示例数据：几何为生成数据"
 
@@ -55,11 +61,17 @@ def site(tmp_path_factory, demo_checkup):
     with session_scope(engine, actor="demo") as s:
         seed_demo_programme(s, doc, today=TODAY)
         import_circle_geometry(s, demo_checkup / "circles.gpkg")
-        accounts.add_user(s, "chief", role="district", password=PASSWORD, display_name="区人居环境局")
+        accounts.add_user(
+            s, "chief", role="district", password=PASSWORD, display_name="区人居环境局"
+        )
         accounts.add_user(s, "leader", role="圈长", password=PASSWORD, circles=["C05"])
     app = create_app(Settings(engine=engine, secret_key="browser-test", today=TODAY))
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -110,7 +122,10 @@ class Watch:
 
         self.context.route("**/*", route)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None,
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def go(self, path: str) -> None:
@@ -118,7 +133,11 @@ class Watch:
         self.page.wait_for_load_state("load")
 
     def shot(self, name: str, selector: str | None = None) -> float:
-        png = self.page.locator(selector).screenshot() if selector else self.page.screenshot(full_page=True)
+        png = (
+            self.page.locator(selector).screenshot()
+            if selector
+            else self.page.screenshot(full_page=True)
+        )
         if SHOTS.parent.exists():
             SHOTS.mkdir(exist_ok=True)
             (SHOTS / f"{name}.png").write_bytes(png)

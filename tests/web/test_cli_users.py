@@ -23,7 +23,12 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=SRC)
     return subprocess.run(
-        [sys.executable, "-m", "lifecircle", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "lifecircle", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -40,12 +45,50 @@ def test_user_commands(engine):
         assert res.exit_code == 0, (res.output, res.exception)
         return res.output
 
-    out = run("user", "add", "zhang", "--role", "圈长", "--circle", "C01", "--street", "侯家塘街道", "--password-stdin", stdin="a-long-password\n")
+    out = run(
+        "user",
+        "add",
+        "zhang",
+        "--role",
+        "圈长",
+        "--circle",
+        "C01",
+        "--street",
+        "侯家塘街道",
+        "--password-stdin",
+        stdin="a-long-password\n",
+    )
     assert "已添加用户 zhang（圈长" in out
-    run("user", "add", "edu", "--role", "责任单位", "--unit", "区教育局", "--password-stdin", stdin="a-long-password\n")
-    run("user", "add", "chief", "--role", "district", "--display-name", "区人居环境局", "--password-stdin", stdin="a-long-password\n")
+    run(
+        "user",
+        "add",
+        "edu",
+        "--role",
+        "责任单位",
+        "--unit",
+        "区教育局",
+        "--password-stdin",
+        stdin="a-long-password\n",
+    )
+    run(
+        "user",
+        "add",
+        "chief",
+        "--role",
+        "district",
+        "--display-name",
+        "区人居环境局",
+        "--password-stdin",
+        stdin="a-long-password\n",
+    )
     listing = run("user", "list")
-    assert "zhang" in listing and "圈长" in listing and "C01" in listing and "区教育局" in listing and "共 3 个账号" in listing
+    assert (
+        "zhang" in listing
+        and "圈长" in listing
+        and "C01" in listing
+        and "区教育局" in listing
+        and "共 3 个账号" in listing
+    )
     with session_scope(engine) as s:
         u = s.scalar(select(User).where(User.username == "zhang"))
         assert u.password_hash.startswith("$argon2id$") and "a-long-password" not in u.password_hash
@@ -71,10 +114,14 @@ def test_user_errors_are_plain_chinese(engine):
         (["--role", "unit", "--unit", "区宇航局"], "no responsible unit"),
     ]
     for extra, message in cases:
-        res = _cli("user", "add", "li", *extra, "--password-stdin", "--db", url, stdin="a-long-password\n")
+        res = _cli(
+            "user", "add", "li", *extra, "--password-stdin", "--db", url, stdin="a-long-password\n"
+        )
         assert res.returncode == 2, res.stderr
         assert message in res.stderr and "Traceback" not in res.stderr
-    res = _cli("user", "add", "li", "--role", "admin", "--password-stdin", "--db", url, stdin="short\n")
+    res = _cli(
+        "user", "add", "li", "--role", "admin", "--password-stdin", "--db", url, stdin="short\n"
+    )
     assert res.returncode == 2 and "密码太短" in res.stderr
     with session_scope(engine) as s:
         assert s.scalar(select(User)) is None  # nothing half-written
@@ -82,6 +129,8 @@ def test_user_errors_are_plain_chinese(engine):
 
 def test_serve_refuses_a_database_without_schema(tmp_path):
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--port", "1")
-    assert res.returncode == 2 and "尚未建立" in res.stderr and "lifecircle db upgrade" in res.stderr
+    assert (
+        res.returncode == 2 and "尚未建立" in res.stderr and "lifecircle db upgrade" in res.stderr
+    )
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--today", "2024-02-30")
     assert res.returncode == 2 and "日期" in res.stderr

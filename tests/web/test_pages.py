@@ -23,7 +23,12 @@ def _login(c, user: str, password: str = PASSWORD, next_: str = "/"):
     page = c.get("/login")
     return c.post(
         "/login",
-        data={"username": user, "password": password, "csrf_token": _csrf(page.text), "next": next_},
+        data={
+            "username": user,
+            "password": password,
+            "csrf_token": _csrf(page.text),
+            "next": next_,
+        },
         follow_redirects=False,
     )
 
@@ -38,9 +43,17 @@ def browser(seeded):
 def test_cookie_flags_and_headers(browser):
     r = browser.get("/login")
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert (
+        cookie.startswith(f"{SESSION_COOKIE}=")
+        and "HttpOnly" in cookie
+        and "SameSite=lax" in cookie
+    )
     csp = r.headers["content-security-policy"]
-    assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self';" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "same-origin"
@@ -48,9 +61,15 @@ def test_cookie_flags_and_headers(browser):
 
 def test_login_needs_the_form_token(browser):
     browser.get("/login")
-    r = browser.post("/login", data={"username": "district", "password": PASSWORD}, follow_redirects=False)
+    r = browser.post(
+        "/login", data={"username": "district", "password": PASSWORD}, follow_redirects=False
+    )
     assert r.status_code == 403 and "表单已过期或来源不明" in r.text
-    r = browser.post("/login", data={"username": "district", "password": PASSWORD, "csrf_token": "0" * 64}, follow_redirects=False)
+    r = browser.post(
+        "/login",
+        data={"username": "district", "password": PASSWORD, "csrf_token": "0" * 64},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
 
 
@@ -106,11 +125,17 @@ def test_map_page(browser, seeded):
     page = browser.get("/").text
     assert NOTICE in page
     assert page.count('href="/circles/C') >= 49
-    geo = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', page, re.S).group(1)
+    geo = re.search(
+        r'<script type="application/json" id="map-data">(.*?)</script>', page, re.S
+    ).group(1)
     import json
 
     features = json.loads(geo)["features"]
-    assert len(features) == 49 and {f["properties"]["grade"] for f in features} <= {"AAA", "AA", "NONE"}
+    assert len(features) == 49 and {f["properties"]["grade"] for f in features} <= {
+        "AAA",
+        "AA",
+        "NONE",
+    }
     street_page = browser.get("/", params={"street": seeded.street_a}).text
     assert f"全域一张图 · {seeded.street_a}" in street_page
     assert street_page.count('href="/circles/C') < page.count('href="/circles/C')
@@ -127,7 +152,9 @@ def test_circle_page(browser, seeded):
 def test_create_and_advance_a_project_by_form(browser, seeded):
     _login(browser, "circle_leader")
     page = browser.get("/projects", params={"circle": seeded.circle_a}).text
-    options = re.findall(r'<option value="(C\d+)"', page.split('id="n-circle"')[1].split("</select>")[0])
+    options = re.findall(
+        r'<option value="(C\d+)"', page.split('id="n-circle"')[1].split("</select>")[0]
+    )
     assert options == [seeded.circle_a]  # a circle leader creates only in their circles
     r = browser.post(
         "/projects",
@@ -149,13 +176,27 @@ def test_create_and_advance_a_project_by_form(browser, seeded):
     page = browser.get(url).text
     assert "已新建项目" in page and "口袋公园建设" in page and "计划" in page
     for to in ("approved", "in_progress"):
-        r = browser.post(f"{url}/status", data={"csrf_token": _csrf(page), "to_status": to, "version": re.search(r'name="version" value="(\d+)"', page).group(1)}, follow_redirects=False)
+        r = browser.post(
+            f"{url}/status",
+            data={
+                "csrf_token": _csrf(page),
+                "to_status": to,
+                "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+            },
+            follow_redirects=False,
+        )
         assert r.status_code == 303
         page = browser.get(url).text
         assert "已改为" in page
-    assert page.count("<tr><td>2024-09-30</td>") == 3  # created, approved, in progress: three history rows
+    assert (
+        page.count("<tr><td>2024-09-30</td>") == 3
+    )  # created, approved, in progress: three history rows
     # a stale form (version 1) is refused with a Chinese message
-    r = browser.post(f"{url}/status", data={"csrf_token": _csrf(page), "to_status": "delayed", "note": "雨季", "version": "1"}, follow_redirects=True)
+    r = browser.post(
+        f"{url}/status",
+        data={"csrf_token": _csrf(page), "to_status": "delayed", "note": "雨季", "version": "1"},
+        follow_redirects=True,
+    )
     assert "已被他人修改" in r.text
     # verification is the district's: not offered to the circle leader
     assert 'value="verified"' not in page
@@ -164,20 +205,43 @@ def test_create_and_advance_a_project_by_form(browser, seeded):
 def test_form_errors_are_shown_in_chinese(browser, seeded):
     _login(browser, "district")
     page = browser.get("/projects").text
-    r = browser.post("/projects", data={"csrf_token": _csrf(page), "name": "x", "circle": seeded.circle_a, "project_type": "micro_renewal", "lead_unit": "区教育局", "due_date": "2025-02-30"})
+    r = browser.post(
+        "/projects",
+        data={
+            "csrf_token": _csrf(page),
+            "name": "x",
+            "circle": seeded.circle_a,
+            "project_type": "micro_renewal",
+            "lead_unit": "区教育局",
+            "due_date": "2025-02-30",
+        },
+    )
     assert r.status_code == 400 and "不是有效日期" in r.text and 'value="x"' in r.text
 
 
 def test_leader_cannot_change_other_circles_projects(browser, seeded):
     _login(browser, "district")
     page = browser.get("/projects").text
-    r = browser.post("/projects", data={"csrf_token": _csrf(page), "name": "他圈项目", "circle": seeded.circle_b, "project_type": "micro_renewal", "lead_unit": "区教育局", "due_date": "2025-08-31"}, follow_redirects=False)
+    r = browser.post(
+        "/projects",
+        data={
+            "csrf_token": _csrf(page),
+            "name": "他圈项目",
+            "circle": seeded.circle_b,
+            "project_type": "micro_renewal",
+            "lead_unit": "区教育局",
+            "due_date": "2025-08-31",
+        },
+        follow_redirects=False,
+    )
     url = r.headers["location"]
     browser.cookies.clear()
     _login(browser, "circle_leader")
     page = browser.get(url).text
     assert "变更状态" not in page
-    r = browser.post(f"{url}/status", data={"csrf_token": _csrf(page), "to_status": "approved", "version": "1"})
+    r = browser.post(
+        f"{url}/status", data={"csrf_token": _csrf(page), "to_status": "approved", "version": "1"}
+    )
     assert r.status_code == 403 and "无权" in r.text
 
 
@@ -192,7 +256,15 @@ def test_public_pages_without_account(browser, seeded):
 
 def test_pages_have_no_inline_script_or_style(browser, seeded):
     _login(browser, "district")
-    for url in ("/", f"/circles/{seeded.circle_a}", "/projects", "/public", f"/public/circles/{seeded.circle_a}", "/help", "/login"):
+    for url in (
+        "/",
+        f"/circles/{seeded.circle_a}",
+        "/projects",
+        "/public",
+        f"/public/circles/{seeded.circle_a}",
+        "/help",
+        "/login",
+    ):
         html = browser.get(url).text
         for tag in re.findall(r"<script[^>]*>", html):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, (url, tag)
@@ -201,5 +273,12 @@ def test_pages_have_no_inline_script_or_style(browser, seeded):
 
 
 def test_static_assets_are_served_locally(browser):
-    for path in ("/static/app.css", "/static/app.js", "/static/map.js", "/static/vendor/leaflet/leaflet.js", "/static/vendor/echarts/echarts.common.min.js", "/static/axe/axe.min.js"):
+    for path in (
+        "/static/app.css",
+        "/static/app.js",
+        "/static/map.js",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/echarts/echarts.common.min.js",
+        "/static/axe/axe.min.js",
+    ):
         assert browser.get(path).status_code == 200, path

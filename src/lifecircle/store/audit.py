@@ -37,7 +37,9 @@ def _plain(value):
 def _redact(obj, values: dict) -> dict:
     hidden = REDACTED.get(obj.__tablename__)
     if hidden:
-        return {k: ("<redacted>" if k in hidden and v is not None else v) for k, v in values.items()}
+        return {
+            k: ("<redacted>" if k in hidden and v is not None else v) for k, v in values.items()
+        }
     return values
 
 

@@ -41,7 +41,9 @@ def _today(request: Request) -> date:
     return web(request).settings.current_day()
 
 
-@router.post("/auth/token", response_model=TokenOut, tags=["auth"], summary="用户名密码换取访问令牌")
+@router.post(
+    "/auth/token", response_model=TokenOut, tags=["auth"], summary="用户名密码换取访问令牌"
+)
 def issue_token(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Any:
@@ -49,7 +51,9 @@ def issue_token(
     keys = [f"ip:{client_ip(request)}", f"user:{username.strip()}"]
     wait = st.limiter.retry_after(keys)
     if wait is not None:
-        raise HTTPException(429, f"登录失败次数过多，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)})
+        raise HTTPException(
+            429, f"登录失败次数过多，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)}
+        )
     with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
         user = accounts.authenticate(s, username, password)
         if user is None:
@@ -57,7 +61,11 @@ def issue_token(
             raise HTTPException(401, "用户名或密码错误，或账号已停用。")
         st.limiter.succeeded(keys[1])
         token = st.keys.issue_token(user.id, accounts.credential_fingerprint(user))
-    return {"access_token": token, "token_type": "bearer", "expires_in": st.settings.token_minutes * 60}
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": st.settings.token_minutes * 60,
+    }
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"], summary="当前身份")
@@ -66,7 +74,9 @@ def me(request: Request, actor: ActorDep) -> Any:
     if actor.circle_ids:
         with work(request, actor) as s:
             circles = sorted(
-                c.code for c in overview.circle_rows(s, today=_today(request)) if c.id in actor.circle_ids
+                c.code
+                for c in overview.circle_rows(s, today=_today(request))
+                if c.id in actor.circle_ids
             )
     return {
         "username": actor.name if actor.user_id else None,
@@ -165,7 +175,11 @@ def create_project(request: Request, body: ProjectCreate, actor: ActorDep) -> An
         if c is None:
             raise HTTPException(400, f"没有编号为 {body.circle_id} 的生活圈")
         lead = get_unit(s, body.lead_unit)
-        require(actor, "project.create", Scope(circle_id=c.id, street_id=c.street_id, lead_unit_id=lead.id))
+        require(
+            actor,
+            "project.create",
+            Scope(circle_id=c.id, street_id=c.street_id, lead_unit_id=lead.id),
+        )
         p = projects.create_project(
             s,
             code=(body.code or "").strip() or overview.suggest_project_code(s, body.due_date.year),
@@ -182,9 +196,9 @@ def create_project(request: Request, body: ProjectCreate, actor: ActorDep) -> An
             start_date=body.start_date,
             note=body.note,
         )
-        p = overview.find_project(s, p.code)
-        assert p is not None
-        return present.project(overview.project_rows([p], today)[0], actor, history=True)
+        saved = overview.find_project(s, p.code)
+        assert saved is not None
+        return present.project(overview.project_rows([saved], today)[0], actor, history=True)
 
 
 @router.patch(
@@ -223,13 +237,18 @@ def patch_project(request: Request, project_id: str, body: ProjectPatch, actor: 
             ) from exc
         if status is not None:
             projects.transition(
-                s, p, status, on=body.on or today, note=body.status_note, new_due_date=body.new_due_date
+                s,
+                p,
+                status,
+                on=body.on or today,
+                note=body.status_note,
+                new_due_date=body.new_due_date,
             )
         if body.progress is not None:
             projects.report_progress(s, p, body.progress)
-        p = overview.find_project(s, project_id)
-        assert p is not None
-        return present.project(overview.project_rows([p], today)[0], actor, history=True)
+        saved = overview.find_project(s, project_id)
+        assert saved is not None
+        return present.project(overview.project_rows([saved], today)[0], actor, history=True)
 
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

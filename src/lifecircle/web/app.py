@@ -19,7 +19,7 @@ from lifecircle.errors import AccessDenied, ConflictError, InputError, Lifecircl
 from lifecircle.store import make_engine, session_scope
 from lifecircle.web import api, pages
 from lifecircle.web.deps import WebState
-from lifecircle.web.security import LoginLimiter, SecurityHeaders, Keys
+from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
 from lifecircle.workflow import accounts
 
@@ -151,7 +151,9 @@ def _errors(app: FastAPI) -> None:
         items: list[dict[str, Any]] = []
         for e in exc.errors():
             loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path")]
-            items.append({"field": ".".join(loc), "detail": _FIELD_ZH.get(e.get("type", ""), "取值无效")})
+            items.append(
+                {"field": ".".join(loc), "detail": _FIELD_ZH.get(e.get("type", ""), "取值无效")}
+            )
         text = "；".join(f"{i['field']}：{i['detail']}" for i in items)
         if _is_api(request):
             return JSONResponse({"detail": f"请求有误：{text}", "errors": items}, status_code=422)
@@ -165,8 +167,12 @@ def _errors(app: FastAPI) -> None:
         if exc.status_code == 405:
             detail = "不支持此请求方法"
         if _is_api(request):
-            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-        return pages.error_page(request, exc.status_code, detail, headers=exc.headers)
+            return JSONResponse(
+                {"detail": detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return pages.error_page(
+            request, exc.status_code, detail, headers=dict(exc.headers) if exc.headers else None
+        )
 
     from starlette.exceptions import HTTPException as StarletteHTTPException
 

@@ -62,7 +62,9 @@ def _user_by_token(request: Request, token: str) -> Actor:
     with session_scope(st.engine) as s:
         user = s.scalar(select(User).where(User.id == user_id).options(selectinload(User.circles)))
         if user is None or not user.active or accounts.credential_fingerprint(user) != fingerprint:
-            raise HTTPException(401, "令牌已失效（账号已停用或密码已更改）", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "令牌已失效（账号已停用或密码已更改）", headers={"WWW-Authenticate": "Bearer"}
+            )
         return actor_of(user)
 
 

@@ -24,7 +24,9 @@ async def csrf_guard(request: Request) -> None:
         return
     form = await request.form()
     submitted = form.get("csrf_token") or request.headers.get("x-csrf-token")
-    if not web(request).keys.csrf_ok(cookie_token(request), submitted if isinstance(submitted, str) else None):
+    if not web(request).keys.csrf_ok(
+        cookie_token(request), submitted if isinstance(submitted, str) else None
+    ):
         raise HTTPException(403, "表单已过期或来源不明：请刷新页面后重新提交。")
 
 
@@ -91,7 +93,9 @@ def render(
         "grade_zh": config.GRADE_ZH,
         **(context or {}),
     }
-    response = st.templates.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
+    response = st.templates.TemplateResponse(
+        request, template, ctx, status_code=status, headers=headers
+    )
     if new_token:
         _set_cookie(request, response, token, max_age=None)
     if flash is not None:
@@ -99,8 +103,17 @@ def render(
     return response
 
 
-def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
-    titles = {400: "操作未完成", 403: "无权访问", 404: "找不到页面", 409: "数据已被他人修改", 422: "输入有误", 429: "请稍后再试"}
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    titles = {
+        400: "操作未完成",
+        403: "无权访问",
+        404: "找不到页面",
+        409: "数据已被他人修改",
+        422: "输入有误",
+        429: "请稍后再试",
+    }
     return render(
         request,
         "error.html",
@@ -110,11 +123,18 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     )
 
 
-def redirect(request: Request, url: str, *, flash: tuple[str, str] | None = None) -> RedirectResponse:
+def redirect(
+    request: Request, url: str, *, flash: tuple[str, str] | None = None
+) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if flash is not None:
         response.set_cookie(
-            FLASH_COOKIE, web(request).keys.sign_flash(*flash), max_age=120, httponly=True, samesite="lax", path="/"
+            FLASH_COOKIE,
+            web(request).keys.sign_flash(*flash),
+            max_age=120,
+            httponly=True,
+            samesite="lax",
+            path="/",
         )
     return response
 
@@ -137,7 +157,9 @@ def _staff(actor: Actor, request: Request) -> None:
 
 
 def _login_needed(request: Request) -> HTTPException:
-    return HTTPException(303, "请先登录", headers={"Location": f"/login?next={quote(request.url.path)}"})
+    return HTTPException(
+        303, "请先登录", headers={"Location": f"/login?next={quote(request.url.path)}"}
+    )
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -172,10 +194,17 @@ def login(
         user = accounts.authenticate(s, username, password)
         if user is None:
             st.limiter.failed(keys)
-            return render(request, "login.html", ctx | {"error": "用户名或密码错误，或账号已停用。"}, status=401)
+            return render(
+                request,
+                "login.html",
+                ctx | {"error": "用户名或密码错误，或账号已停用。"},
+                status=401,
+            )
         st.limiter.succeeded(keys[1])
         token = accounts.start_session(s, user, hours=st.settings.session_hours)
-    response = redirect(request, _local(next), flash=("ok", f"欢迎，{user.display_name or user.username}。"))
+    response = redirect(
+        request, _local(next), flash=("ok", f"欢迎，{user.display_name or user.username}。")
+    )
     _set_cookie(request, response, token, max_age=int(st.settings.session_hours * 3600))
     return response
 
@@ -195,7 +224,9 @@ def logout(request: Request, actor: ActorDep) -> Response:
 
 
 @router.get("/")
-def district_map(request: Request, actor: ActorDep, street: str | None = None, year: int | None = None) -> Response:
+def district_map(
+    request: Request, actor: ActorDep, street: str | None = None, year: int | None = None
+) -> Response:
     if actor.user_id is None:
         return RedirectResponse("/public", status_code=303)
     require(actor, "map.read")
@@ -206,12 +237,21 @@ def district_map(request: Request, actor: ActorDep, street: str | None = None, y
     street = street or None
     with work(request, actor) as s:
         rows = overview.circle_rows(s, today=today, street=street)
-        circles = {c.code: c for c in (overview.find_circle(s, r.code) for r in rows) if c is not None}
+        circles = {
+            c.code: c for c in (overview.find_circle(s, r.code) for r in rows) if c is not None
+        }
         geo = feature_collection(
             [circles[r.code] for r in rows],
             [
-                {"id": r.code, "name": r.name, "street": r.street, "grade": r.grade or "UNKNOWN", "grade_zh": r.grade_zh,
-                 "overdue": r.projects_overdue, "url": f"/circles/{r.code}"}
+                {
+                    "id": r.code,
+                    "name": r.name,
+                    "street": r.street,
+                    "grade": r.grade or "UNKNOWN",
+                    "grade_zh": r.grade_zh,
+                    "overdue": r.projects_overdue,
+                    "url": f"/circles/{r.code}",
+                }
                 for r in rows
             ],
         )
@@ -259,8 +299,20 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
         d = overview.circle_detail(s, code, today=_today(request))
         if d is None:
             raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        geo = feature_collection([d.circle], [{"id": d.row.code, "name": d.row.name, "grade": d.row.grade or "UNKNOWN", "grade_zh": d.row.grade_zh}])
-        may_create = can(actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id))
+        geo = feature_collection(
+            [d.circle],
+            [
+                {
+                    "id": d.row.code,
+                    "name": d.row.name,
+                    "grade": d.row.grade or "UNKNOWN",
+                    "grade_zh": d.row.grade_zh,
+                }
+            ],
+        )
+        may_create = can(
+            actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
+        )
         return render(request, "circle.html", {"d": d, "geo": geo, "may_create": may_create})
 
 
@@ -270,7 +322,9 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
 def _project_form_choices(request: Request, actor: Actor, s: Any) -> dict[str, Any]:
     rows = overview.circle_rows(s, today=_today(request))
     unit_rows = overview.units(s)
-    circles = [r for r in rows if can(actor, "project.create", Scope(r.id, r.street_id, actor.unit_id))]
+    circles = [
+        r for r in rows if can(actor, "project.create", Scope(r.id, r.street_id, actor.unit_id))
+    ]
     if actor.role == "unit":
         unit_rows = [u for u in unit_rows if u.id == actor.unit_id]
     return {
@@ -329,7 +383,14 @@ def project_list(
     timeliness: str | None = None,
 ) -> Response:
     _staff(actor, request)
-    filters = {"circle": circle, "street": street, "unit": unit, "status": status, "q": q, "timeliness": timeliness}
+    filters = {
+        "circle": circle,
+        "street": street,
+        "unit": unit,
+        "status": status,
+        "q": q,
+        "timeliness": timeliness,
+    }
     return _projects_page(request, actor, filters)
 
 
@@ -360,7 +421,9 @@ def project_create(
         with work(request, actor) as s:
             c = overview.find_circle(s, circle)
             if c is None:
-                raise InputError(f"没有编号为 {circle!r} 的生活圈", field="circle", fix="从列表中选择生活圈")
+                raise InputError(
+                    f"没有编号为 {circle!r} 的生活圈", field="circle", fix="从列表中选择生活圈"
+                )
             from lifecircle.workflow._common import get_unit
 
             lead = get_unit(s, lead_unit)
@@ -375,7 +438,9 @@ def project_create(
                 lead_unit=lead.code,
                 due_date=due,
                 on=_today(request),
-                indicator_ids=[x.strip() for x in indicator_ids.replace("，", ",").split(",") if x.strip()],
+                indicator_ids=[
+                    x.strip() for x in indicator_ids.replace("，", ",").split(",") if x.strip()
+                ],
                 budget_yuan=budget,
                 funding_source=funding_source,
                 start_date=start,
@@ -383,8 +448,14 @@ def project_create(
             )
             new_code = p.code
     except (InputError, RuleError) as exc:
-        return _projects_page(request, actor, {"circle": circle}, form=form, error=str(exc), status=400)
-    return redirect(request, f"/projects/{quote(new_code)}", flash=("ok", f"已新建项目 {new_code}（状态：计划）。"))
+        return _projects_page(
+            request, actor, {"circle": circle}, form=form, error=str(exc), status=400
+        )
+    return redirect(
+        request,
+        f"/projects/{quote(new_code)}",
+        flash=("ok", f"已新建项目 {new_code}（状态：计划）。"),
+    )
 
 
 def _date(value: str, label: str, *, required: bool = False) -> date | None:
@@ -396,7 +467,9 @@ def _date(value: str, label: str, *, required: bool = False) -> date | None:
     try:
         return date.fromisoformat(v)
     except ValueError:
-        raise InputError(f"{label} {v!r} 不是有效日期", field=label, fix="按 年-月-日 填写，如 2025-08-31") from None
+        raise InputError(
+            f"{label} {v!r} 不是有效日期", field=label, fix="按 年-月-日 填写，如 2025-08-31"
+        ) from None
 
 
 def _int(value: str, label: str) -> int:
@@ -420,7 +493,9 @@ def project_page(request: Request, code: str, actor: ActorDep) -> Response:
             raise HTTPException(404, f"没有编号为 {code} 的项目")
         row = overview.project_rows([p], today)[0]
         scope = scope_of_project(p)
-        next_statuses = [t for t in row.next_statuses if can(actor, "project.transition", scope, to_status=t)]
+        next_statuses = [
+            t for t in row.next_statuses if can(actor, "project.transition", scope, to_status=t)
+        ]
         evidence = projects.evidence_of(s, p.id)
         return render(
             request,
@@ -469,7 +544,9 @@ def project_status(
         return redirect(request, back, flash=("error", _zh_conflict(exc, code)))
     except (InputError, RuleError) as exc:
         return redirect(request, back, flash=("error", f"状态未变更：{exc}"))
-    return redirect(request, back, flash=("ok", f"项目 {code} 已改为“{projects.STATUS_ZH[status]}”。"))
+    return redirect(
+        request, back, flash=("ok", f"项目 {code} 已改为“{projects.STATUS_ZH[status]}”。")
+    )
 
 
 @router.post("/projects/{code}/progress")
@@ -499,7 +576,11 @@ def project_progress(
 
 def _zh_conflict(exc: LifecircleError, code: str) -> str:
     text = str(exc)
-    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else f"项目 {code} 已被他人修改，请查看最新内容后重新操作。"
+    return (
+        text
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        else f"项目 {code} 已被他人修改，请查看最新内容后重新操作。"
+    )
 
 
 # --- public pages (no account) ----------------------------------------------------------------
@@ -509,7 +590,11 @@ def _zh_conflict(exc: LifecircleError, code: str) -> str:
 def public_index(request: Request, actor: ActorDep, street: str | None = None) -> Response:
     with work(request, actor) as s:
         rows = overview.circle_rows(s, today=_today(request), street=street or None)
-        return render(request, "public_index.html", {"rows": rows, "streets": overview.streets(s), "street": street or None})
+        return render(
+            request,
+            "public_index.html",
+            {"rows": rows, "streets": overview.streets(s), "street": street or None},
+        )
 
 
 @router.get("/public/circles/{code}")
@@ -519,7 +604,9 @@ def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
         d = overview.circle_detail(s, code, today=today)
         if d is None:
             raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        planned = [r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))]
+        planned = [
+            r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
+        ]
         return render(request, "public_circle.html", {"d": d, "planned": planned})
 
 

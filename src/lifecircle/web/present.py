@@ -29,7 +29,17 @@ def circle(row: CircleRow, actor: Actor) -> dict[str, Any]:
     return out
 
 
-_INDICATOR_KEYS = ("id", "name_zh", "category", "value", "threshold", "operator", "unit", "status", "margin")
+_INDICATOR_KEYS = (
+    "id",
+    "name_zh",
+    "category",
+    "value",
+    "threshold",
+    "operator",
+    "unit",
+    "status",
+    "margin",
+)
 
 
 def circle_detail(d: CircleDetail, actor: Actor, notice: str | None) -> dict[str, Any]:
@@ -87,7 +97,13 @@ def project(row: ProjectRow, actor: Actor, *, history: bool = False) -> dict[str
     }
     if history:
         full["history"] = [
-            {"from_status": h.from_status, "to_status": h.to_status, "on": h.on, "actor": h.actor, "note": h.note}
+            {
+                "from_status": h.from_status,
+                "to_status": h.to_status,
+                "on": h.on,
+                "actor": h.actor,
+                "note": h.note,
+            }
             for h in p.history
         ]
     return full

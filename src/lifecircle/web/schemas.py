@@ -136,6 +136,8 @@ class ProjectPatch(BaseModel):
     indicator_ids: list[str] | None = None
     progress: int | None = Field(None, ge=0, le=100)
     status: str | None = Field(None, description="新状态（代码或中文，如 in_progress / 在建）")
-    status_note: str | None = Field(None, max_length=2000, description="状态变更说明；延期、取消必填")
+    status_note: str | None = Field(
+        None, max_length=2000, description="状态变更说明；延期、取消必填"
+    )
     new_due_date: date | None = Field(None, description="延期时的新完成时限")
     on: date | None = Field(None, description="变更日期，默认今天")

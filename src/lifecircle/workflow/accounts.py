@@ -98,7 +98,9 @@ def add_user(
     name = (username or "").strip()
     if not name or any(ch.isspace() for ch in name) or len(name) > 100:
         raise InputError(
-            f"用户名 {username!r} 不可用", field="username", fix="用户名不能为空、不含空格，最长 100 字"
+            f"用户名 {username!r} 不可用",
+            field="username",
+            fix="用户名不能为空、不含空格，最长 100 字",
         )
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise RuleError(f"用户 {name} 已存在", fix="换一个用户名，或用 lifecircle user list 查看")
@@ -109,7 +111,9 @@ def add_user(
     if need == "street" and not street:
         raise InputError("街道账号需要指定街道", field="street", fix="加上 --street 街道名称")
     if need == "circles" and not circle_codes:
-        raise InputError("圈长账号需要指定生活圈", field="circle", fix="加上 --circle C01（可多次）")
+        raise InputError(
+            "圈长账号需要指定生活圈", field="circle", fix="加上 --circle C01（可多次）"
+        )
     if need == "unit" and not unit:
         raise InputError("责任单位账号需要指定单位", field="unit", fix="加上 --unit 单位名称或代码")
     user = User(
@@ -176,7 +180,9 @@ def set_password(session: Session, username: str, password: str) -> User:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with that name and password, or None (same work either way)."""
     user = session.scalar(
-        select(User).where(User.username == (username or "").strip()).options(selectinload(User.circles))
+        select(User)
+        .where(User.username == (username or "").strip())
+        .options(selectinload(User.circles))
     )
     try:
         _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")

@@ -52,7 +52,10 @@ def import_circle_geometry(session: Session, path: str | os.PathLike) -> int:
         )
     if gdf.crs is None:
         raise DistrictError(
-            "图层没有坐标系", file=file, field="geometry", fix="保存图层时带上坐标系（如 EPSG:4326）"
+            "图层没有坐标系",
+            file=file,
+            field="geometry",
+            fix="保存图层时带上坐标系（如 EPSG:4326）",
         )
     gdf = gdf.to_crs(4326)
     circles = {c.code: c for c in session.scalars(select(Circle))}
@@ -61,7 +64,11 @@ def import_circle_geometry(session: Session, path: str | os.PathLike) -> int:
         key = str(code).strip()
         if key not in circles:
             raise DistrictError(
-                f"生活圈 {key!r} 不在数据库中", file=file, row=i, field=id_col, fix="先导入生活圈清单或体检结果"
+                f"生活圈 {key!r} 不在数据库中",
+                file=file,
+                row=i,
+                field=id_col,
+                fix="先导入生活圈清单或体检结果",
             )
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             raise DistrictError(
@@ -85,6 +92,10 @@ def feature_collection(circles: list[Circle], properties: list[dict[str, Any]]) 
             continue
         geom = shapely.set_precision(shapely.from_wkb(c.geom_wkb), 1e-5)
         feats.append(
-            {"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)), "properties": props}
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(geom)),
+                "properties": props,
+            }
         )
     return {"type": "FeatureCollection", "features": feats}

@@ -25,7 +25,13 @@ from lifecircle.workflow import config
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, STATUS_ZH, TRANSITIONS, Timeliness, timeliness
-from lifecircle.workflow.schedule import TargetState, TotalCheck, check_totals, list_targets, target_state
+from lifecircle.workflow.schedule import (
+    TargetState,
+    TotalCheck,
+    check_totals,
+    list_targets,
+    target_state,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,9 @@ class ProjectRow:
 
     @property
     def funding_zh(self) -> str:
-        return config.funding_sources().get(self.project.funding_source, self.project.funding_source)
+        return config.funding_sources().get(
+            self.project.funding_source, self.project.funding_source
+        )
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,12 @@ class CircleDetail:
 
 def streets(session: Session) -> list[str]:
     """Names of the streets that have circles, sorted."""
-    q = select(Street.name).join(Circle, Circle.street_id == Street.id).distinct().order_by(Street.name)
+    q = (
+        select(Street.name)
+        .join(Circle, Circle.street_id == Street.id)
+        .distinct()
+        .order_by(Street.name)
+    )
     return list(session.scalars(q))
 
 
@@ -180,13 +193,21 @@ def find_circle(session: Session, code: str) -> Circle | None:
     return session.scalar(
         select(Circle)
         .where(Circle.code == code)
-        .options(selectinload(Circle.street), selectinload(Circle.communities), selectinload(Circle.leader))
+        .options(
+            selectinload(Circle.street),
+            selectinload(Circle.communities),
+            selectinload(Circle.leader),
+        )
     )
 
 
-def year_progress(session: Session, year: int, *, today: date, street: str | None = None) -> YearProgress:
+def year_progress(
+    session: Session, year: int, *, today: date, street: str | None = None
+) -> YearProgress:
     """The targets of ``year`` (of ``street`` when given) judged on ``today``."""
-    targets = [t for t in list_targets(session, year=year) if not street or t.circle.street.name == street]
+    targets = [
+        t for t in list_targets(session, year=year) if not street or t.circle.street.name == street
+    ]
     states = [target_state(session, t, today) for t in targets]
     counts: dict[str, int] = {}
     for s in states:
@@ -210,7 +231,9 @@ def circle_detail(session: Session, code: str, *, today: date) -> CircleDetail |
     targets = [t for t in list_targets(session) if t.circle_id == c.id]
     evaluations = list(
         session.scalars(
-            select(Evaluation).where(Evaluation.circle_id == c.id).order_by(Evaluation.year, Evaluation.id)
+            select(Evaluation)
+            .where(Evaluation.circle_id == c.id)
+            .order_by(Evaluation.year, Evaluation.id)
         )
     )
     return CircleDetail(

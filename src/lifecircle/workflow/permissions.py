@@ -61,7 +61,15 @@ ACTIONS_ZH = {
 # Acceptance (验收) of a finished project is the district's, never the owner's own.
 DISTRICT_ONLY_STATUSES = frozenset({"verified"})
 # What the public (no account, or a public account) may read of a project.
-PUBLIC_PROJECT_FIELDS = ("code", "name", "circle_id", "project_type", "status", "due_date", "progress")
+PUBLIC_PROJECT_FIELDS = (
+    "code",
+    "name",
+    "circle_id",
+    "project_type",
+    "status",
+    "due_date",
+    "progress",
+)
 HIDDEN_FROM_PUBLIC_STATUSES = frozenset({"cancelled"})
 
 
@@ -160,7 +168,9 @@ def _in_scope(actor: Actor, scope: Scope) -> bool:
     return False
 
 
-def can(actor: Actor, action: str, scope: Scope | None = None, *, to_status: str | None = None) -> bool:
+def can(
+    actor: Actor, action: str, scope: Scope | None = None, *, to_status: str | None = None
+) -> bool:
     """Whether ``actor`` may do ``action`` on the object at ``scope``.
 
     Parameters
@@ -203,7 +213,9 @@ def can(actor: Actor, action: str, scope: Scope | None = None, *, to_status: str
     return scope is not None and _in_scope(actor, scope)
 
 
-def require(actor: Actor, action: str, scope: Scope | None = None, *, to_status: str | None = None) -> None:
+def require(
+    actor: Actor, action: str, scope: Scope | None = None, *, to_status: str | None = None
+) -> None:
     """Raise ``AccessDenied`` (in Chinese) unless ``can(actor, action, scope)``."""
     if not can(actor, action, scope, to_status=to_status):
         what = ACTIONS_ZH[action]
