@@ -282,3 +282,75 @@ def test_static_assets_are_served_locally(browser):
         "/static/axe/axe.min.js",
     ):
         assert browser.get(path).status_code == 200, path
+
+
+def test_admin_manages_users_and_others_may_not(browser, seeded):
+    _login(browser, "district")
+    assert browser.get("/admin/users").status_code == 403
+    browser.cookies.clear()
+    _login(browser, "admin")
+    page = browser.get("/admin/users")
+    assert page.status_code == 200 and "用户管理" in page.text
+    form = {
+        "csrf_token": _csrf(page.text),
+        "username": "wang",
+        "role": "circle_leader",
+        "circles": [seeded.circle_a],
+        "password": PASSWORD,
+        "password2": PASSWORD,
+    }
+    r = browser.post("/admin/users", data=form, follow_redirects=True)
+    assert "已添加用户 wang" in r.text and seeded.circle_a in r.text
+    r = browser.post("/admin/users", data=form | {"username": "wang2", "circles": []})
+    assert r.status_code == 400 and "圈长账号需要指定生活圈" in r.text
+    r = browser.post(
+        "/admin/users/wang/active",
+        data={"csrf_token": _csrf(page.text), "active": "0"},
+        follow_redirects=True,
+    )
+    assert "已停用用户 wang" in r.text
+    r = browser.post(
+        "/admin/users/admin/active",
+        data={"csrf_token": _csrf(page.text), "active": "0"},
+        follow_redirects=True,
+    )
+    assert "不能停用自己" in r.text
+    with make_client(seeded.engine) as other:
+        assert _login(other, "wang").status_code == 401
+
+
+def test_own_password_change_keeps_this_session_and_ends_others(browser, seeded):
+    from lifecircle.store import session_scope
+    from lifecircle.workflow import accounts
+
+    with session_scope(seeded.engine, actor="test") as s:
+        accounts.add_user(s, "pwuser", role="assessor", password=PASSWORD)
+    with make_client(seeded.engine) as elsewhere:
+        _login(elsewhere, "pwuser")
+        _login(browser, "pwuser")
+        page = browser.get("/account").text
+        r = browser.post(
+            "/account/password",
+            data={
+                "csrf_token": _csrf(page),
+                "current": "wrong",
+                "new": "new-password-9",
+                "new2": "new-password-9",
+            },
+        )
+        assert r.status_code == 400 and "当前密码不对" in r.text
+        r = browser.post(
+            "/account/password",
+            data={
+                "csrf_token": _csrf(page),
+                "current": PASSWORD,
+                "new": "new-password-9",
+                "new2": "new-password-9",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert browser.get("/projects").status_code == 200  # this browser stays signed in
+        assert (
+            elsewhere.get("/projects", follow_redirects=False).status_code == 303
+        )  # the other is out

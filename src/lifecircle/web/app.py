@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import api, pages
+from lifecircle.web import admin, api, pages
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=web_static), name="static")

@@ -41,6 +41,8 @@ def _nav(actor: Actor) -> list[tuple[str, str]]:
         items = [("/", "一张图"), ("/projects", "项目库"), ("/public", "公众页面")]
     else:
         items = [("/public", "生活圈")]
+    if can(actor, "user.manage"):
+        items.append(("/admin/users", "用户管理"))
     return [*items, ("/help", "帮助")]
 
 
@@ -150,10 +152,15 @@ def _local(url: str | None) -> str:
     return "/"
 
 
-def _staff(actor: Actor, request: Request) -> None:
+def _staff_or_login(actor: Actor, request: Request, *, staff: bool = True) -> None:
+    """Send the public to sign in; refuse signed-in users who are not staff (when asked)."""
     if actor.user_id is None:
         raise _login_needed(request)
-    require(actor, "map.read")
+    if staff:
+        require(actor, "map.read")
+
+
+_staff = _staff_or_login
 
 
 def _login_needed(request: Request) -> HTTPException:
