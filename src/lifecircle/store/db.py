@@ -49,7 +49,11 @@ def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engin
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN")
+            # A unit of work that will write takes the write lock at its start (IMMEDIATE):
+            # a deferred one that read first cannot upgrade once another writer committed,
+            # and fails at once with "database is locked" instead of waiting its turn.
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -59,10 +63,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine, actor: str = "system") -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit."""
+def session_scope(
+    engine: Engine, actor: str = "system", *, write: bool = False
+) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit.
+    ``write=True`` on SQLite takes the write lock at the start, so concurrent writers queue
+    (up to the busy timeout) instead of failing."""
     session = session_factory(engine)()
     audit.set_actor(session, actor)
+    if write and engine.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
     try:
         yield session
         session.commit()

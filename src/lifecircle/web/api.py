@@ -21,7 +21,7 @@ from lifecircle.web.schemas import (
     ProjectPatch,
     TokenOut,
 )
-from lifecircle.workflow import accounts, overview, projects
+from lifecircle.workflow import accounts, intake, overview, projects
 from lifecircle.workflow._common import get_unit
 from lifecircle.workflow.permissions import Actor, Scope, can, require, scope_of_project
 
@@ -180,9 +180,9 @@ def create_project(request: Request, body: ProjectCreate, actor: ActorDep) -> An
             "project.create",
             Scope(circle_id=c.id, street_id=c.street_id, lead_unit_id=lead.id),
         )
-        p = projects.create_project(
+        p = intake.create_project(
             s,
-            code=(body.code or "").strip() or overview.suggest_project_code(s, body.due_date.year),
+            code=body.code,
             name=body.name.strip(),
             circle=c.code,
             project_type=body.project_type,

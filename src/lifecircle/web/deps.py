@@ -37,8 +37,10 @@ def web(request: Request) -> WebState:
 
 @contextmanager
 def work(request: Request, actor: Actor) -> Iterator[Session]:
-    """One unit of work for ``actor`` (named in the audit log); commits on success."""
-    with session_scope(web(request).engine, actor=actor.name) as s:
+    """One unit of work for ``actor`` (named in the audit log); commits on success. Requests
+    that may write take SQLite's write lock up front, so concurrent writers queue."""
+    write = request.method not in SAFE_METHODS
+    with session_scope(web(request).engine, actor=actor.name, write=write) as s:
         yield s
 
 

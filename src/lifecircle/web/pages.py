@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lifecircle.errors import ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.web.deps import SAFE_METHODS, client_ip, cookie_token, page_actor, web, work
 from lifecircle.web.security import FLASH_COOKIE, SESSION_COOKIE
-from lifecircle.workflow import accounts, config, overview, projects
+from lifecircle.workflow import accounts, config, intake, overview, projects
 from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require, scope_of_project
 
 ActorDep = Annotated[Actor, Depends(page_actor)]
@@ -339,7 +339,7 @@ def _project_form_choices(request: Request, actor: Actor, s: Any) -> dict[str, A
         "form_units": unit_rows,
         "project_types": config.project_types(),
         "funding_sources": config.funding_sources(),
-        "suggested_code": overview.suggest_project_code(s, _today(request).year),
+        "suggested_code": intake.suggest_project_code(s, _today(request).year),
     }
 
 
@@ -436,9 +436,9 @@ def project_create(
             lead = get_unit(s, lead_unit)
             require(actor, "project.create", Scope(c.id, c.street_id, lead.id))
             assert due is not None
-            p = projects.create_project(
+            p = intake.create_project(
                 s,
-                code=code.strip() or overview.suggest_project_code(s, due.year),
+                code=code,
                 name=name.strip(),
                 circle=c.code,
                 project_type=project_type,

@@ -4,7 +4,6 @@ the service that owns it (timeliness, target state, held grade)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -309,19 +308,6 @@ def search_projects(
 def units(session: Session) -> list[Unit]:
     """The responsible units, by kind then code."""
     return list(session.scalars(select(Unit).order_by(Unit.kind, Unit.code)))
-
-
-_CODE = re.compile(r"^XM(\d{4})-(\d+)$")
-
-
-def suggest_project_code(session: Session, year: int) -> str:
-    """The next free code of the form ``XM{year}-NNN``."""
-    n = 0
-    for code in session.scalars(select(Project.code).where(Project.code.like(f"XM{year}-%"))):
-        m = _CODE.match(code)
-        if m:
-            n = max(n, int(m.group(2)))
-    return f"XM{year}-{n + 1:03d}"
 
 
 def parse_status(value: str) -> str:
