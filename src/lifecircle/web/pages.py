@@ -237,18 +237,16 @@ def district_map(
     if actor.user_id is None:
         return RedirectResponse("/public", status_code=303)
     require(actor, "map.read")
-    from lifecircle.workflow.geometry import feature_collection
+    from lifecircle.workflow.geometry import feature_collection, outlines
 
     today = _today(request)
     year = year or today.year
     street = street or None
     with work(request, actor) as s:
         rows = overview.circle_rows(s, today=today, street=street)
-        circles = {
-            c.code: c for c in (overview.find_circle(s, r.code) for r in rows) if c is not None
-        }
+        wkb = outlines(s, [r.code for r in rows])
         geo = feature_collection(
-            [circles[r.code] for r in rows],
+            [wkb.get(r.code) for r in rows],
             [
                 {
                     "id": r.code,
@@ -307,7 +305,7 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
         if d is None:
             raise HTTPException(404, f"没有编号为 {code} 的生活圈")
         geo = feature_collection(
-            [d.circle],
+            [d.circle.geom_wkb],
             [
                 {
                     "id": d.row.code,

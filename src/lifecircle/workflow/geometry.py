@@ -81,21 +81,30 @@ def import_circle_geometry(session: Session, path: str | os.PathLike) -> int:
     return len(updates)
 
 
-def feature_collection(circles: list[Circle], properties: list[dict[str, Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the circles that have an outline, with ``properties``
-    (one dict per circle, same order); coordinates rounded to ~1 m."""
+def outlines(session: Session, codes: list[str]) -> dict[str, bytes]:
+    """The stored outlines (WKB) of the circles with these codes, in one query."""
+    q = select(Circle.code, Circle.geom_wkb).where(
+        Circle.code.in_(codes), Circle.geom_wkb.is_not(None)
+    )
+    return {code: wkb for code, wkb in session.execute(q)}
+
+
+def feature_collection(
+    wkbs: list[bytes | None], properties: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the outlines given as WKB (None: left out), with
+    ``properties`` (one dict per outline, same order); coordinates rounded to ~1 m."""
+    import numpy as np
     import shapely
 
-    feats = []
-    for c, props in zip(circles, properties, strict=True):
-        if c.geom_wkb is None:
-            continue
-        geom = shapely.set_precision(shapely.from_wkb(c.geom_wkb), 1e-5)
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": json.loads(shapely.to_geojson(geom)),
-                "properties": props,
-            }
-        )
+    keep = [i for i, w in enumerate(wkbs) if w is not None]
+    if not keep:
+        return {"type": "FeatureCollection", "features": []}
+    geoms = shapely.from_wkb(np.array([wkbs[i] for i in keep], dtype=object))
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 5))
+    texts = shapely.to_geojson(geoms)
+    feats = [
+        {"type": "Feature", "geometry": json.loads(text), "properties": properties[i]}
+        for i, text in zip(keep, texts, strict=True)
+    ]
     return {"type": "FeatureCollection", "features": feats}
