@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import lifecircle.cli.web  # noqa: F401  (registers the commands)
+import lifecircle.cli.db
+import lifecircle.cli.web  # noqa: F401
 from lifecircle.cli import app
 from lifecircle.store import session_scope
 from lifecircle.store.models import User
@@ -134,3 +135,29 @@ def test_serve_refuses_a_database_without_schema(tmp_path):
     )
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--today", "2024-02-30")
     assert res.returncode == 2 and "日期" in res.stderr
+
+
+def test_import_geometry_command(engine, demo_checkup, tmp_path):
+    import json
+
+    from lifecircle.store.models import Circle
+    from lifecircle.workflow.checkups import import_checkup
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine, actor="test") as s:
+        import_checkup(s, json.loads((demo_checkup / "checkup.json").read_text("utf-8")))
+    res = CliRunner().invoke(
+        app, ["import", "geometry", str(demo_checkup / "circles.gpkg"), "--db", url]
+    )
+    assert res.exit_code == 0, res.output
+    assert "已导入 49 个生活圈的范围" in res.output
+    with session_scope(engine) as s:
+        assert all(c.geom_wkb for c in s.scalars(select(Circle)))
+    # a layer naming a circle the database does not know changes nothing
+    import geopandas as gpd
+
+    bad = gpd.read_file(demo_checkup / "circles.gpkg")
+    bad.loc[3, "circle_id"] = "C99"
+    bad.to_file(tmp_path / "bad.gpkg", driver="GPKG")
+    res = _cli("import", "geometry", str(tmp_path / "bad.gpkg"), "--db", url)
+    assert res.returncode == 2 and "C99" in res.stderr and "row 4" in res.stderr

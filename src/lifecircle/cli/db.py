@@ -183,6 +183,16 @@ def import_checkup_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
         console.print(f"已导入体检 {run.run_key}（{run.catalogue_id} {run.catalogue_version}）")
 
 
+@import_app.command("geometry")
+@_handle
+def import_geometry_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
+    """导入生活圈范围（面图层，含 circle_id 列，如体检输出的 circles.gpkg），供网页地图使用。"""
+    from lifecircle.workflow.geometry import import_circle_geometry
+
+    with _scope(db, actor) as s:
+        console.print(f"已导入 {import_circle_geometry(s, path)} 个生活圈的范围")
+
+
 @import_app.command("schedule")
 @_handle
 def import_schedule_cmd(path: Path, db: str = DbOpt, actor: str = ActorOpt):
