@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from lifecircle.errors import InputError, RuleError
 from lifecircle.web.deps import page_actor, web, work
-from lifecircle.web.pages import _set_cookie, _staff_or_login, csrf_guard, redirect, render
+from lifecircle.web.render import csrf_guard, redirect, render, set_session_cookie, staff_or_login
 from lifecircle.workflow import accounts, overview
 from lifecircle.workflow.permissions import ROLE_ZH, Actor, require
 
@@ -46,7 +46,7 @@ def _users_page(
 
 @router.get("/admin/users")
 def users_page(request: Request, actor: ActorDep) -> Response:
-    _staff_or_login(actor, request)
+    staff_or_login(actor, request)
     require(actor, "user.manage")
     return _users_page(request, actor)
 
@@ -64,7 +64,7 @@ def add_user(
     password: Annotated[str, Form()] = "",
     password2: Annotated[str, Form()] = "",
 ) -> Response:
-    _staff_or_login(actor, request)
+    staff_or_login(actor, request)
     require(actor, "user.manage")
     form = {
         "username": username,
@@ -96,7 +96,7 @@ def add_user(
 def set_active(
     request: Request, username: str, actor: ActorDep, active: Annotated[str, Form()] = "0"
 ) -> Response:
-    _staff_or_login(actor, request)
+    staff_or_login(actor, request)
     require(actor, "user.manage")
     on = active == "1"
     if not on and username == actor.name:
@@ -113,7 +113,7 @@ def set_active(
 
 @router.get("/account")
 def account_page(request: Request, actor: ActorDep) -> Response:
-    _staff_or_login(actor, request, staff=False)
+    staff_or_login(actor, request, staff=False)
     return render(request, "account.html", {})
 
 
@@ -125,7 +125,7 @@ def change_password(
     new: Annotated[str, Form()] = "",
     new2: Annotated[str, Form()] = "",
 ) -> Response:
-    _staff_or_login(actor, request, staff=False)
+    staff_or_login(actor, request, staff=False)
     st = web(request)
     try:
         if new != new2:
@@ -140,5 +140,5 @@ def change_password(
     response = redirect(
         request, "/account", flash=("ok", "密码已修改；其他设备上的登录和接口令牌已失效。")
     )
-    _set_cookie(request, response, token, max_age=int(st.settings.session_hours * 3600))
+    set_session_cookie(request, response, token, max_age=int(st.settings.session_hours * 3600))
     return response

@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, pages
+from lifecircle.web import admin, api, pages, project_pages, render
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(project_pages.router)
     app.include_router(admin.router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
@@ -129,7 +130,7 @@ def _errors(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=403)
         if anonymous:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return pages.error_page(request, 403, str(exc))
+        return render.error_page(request, 403, str(exc))
 
     @app.exception_handler(ConflictError)
     async def _conflict(request: Request, exc: ConflictError) -> Response:
@@ -138,14 +139,14 @@ def _errors(app: FastAPI) -> None:
             text = "记录已被他人修改，请刷新后重新修改。"
         if _is_api(request):
             return JSONResponse({"detail": text}, status_code=409)
-        return pages.error_page(request, 409, text)
+        return render.error_page(request, 409, text)
 
     @app.exception_handler(LifecircleError)
     async def _rule(request: Request, exc: LifecircleError) -> Response:
         status = 400 if isinstance(exc, InputError | RuleError) else 500
         if _is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=status)
-        return pages.error_page(request, status, str(exc))
+        return render.error_page(request, status, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -158,7 +159,7 @@ def _errors(app: FastAPI) -> None:
         text = "；".join(f"{i['field']}：{i['detail']}" for i in items)
         if _is_api(request):
             return JSONResponse({"detail": f"请求有误：{text}", "errors": items}, status_code=422)
-        return pages.error_page(request, 422, f"表单有误：{text}")
+        return render.error_page(request, 422, f"表单有误：{text}")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -171,7 +172,7 @@ def _errors(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": detail}, status_code=exc.status_code, headers=exc.headers
             )
-        return pages.error_page(
+        return render.error_page(
             request, exc.status_code, detail, headers=dict(exc.headers) if exc.headers else None
         )
 
