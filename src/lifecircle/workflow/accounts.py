@@ -155,8 +155,11 @@ def list_users(session: Session) -> list[User]:
     )
 
 
-def set_active(session: Session, username: str, active: bool) -> User:
-    """Disable (or re-enable) an account; disabling ends its sessions at once."""
+def set_active(session: Session, username: str, active: bool, *, by: str | None = None) -> User:
+    """Disable (or re-enable) an account; disabling ends its sessions at once. ``by`` is the
+    one doing it: nobody disables the account they are using."""
+    if not active and by is not None and by == username.strip():
+        raise RuleError("不能停用自己正在使用的账号", fix="请另一位管理员停用")
     user = get_user(session, username)
     user.active = active
     if not active:
@@ -175,6 +178,13 @@ def set_password(session: Session, username: str, password: str) -> User:
         session.delete(s)
     flush(session, "user", user.username)
     return user
+
+
+def change_own_password(session: Session, username: str, current: str, new: str) -> User:
+    """A user replaces their own password, confirming the current one first."""
+    if authenticate(session, username, current) is None:
+        raise InputError("当前密码不对", field="current", fix="输入您现在使用的密码")
+    return set_password(session, username, new)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
