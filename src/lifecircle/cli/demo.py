@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -11,6 +12,8 @@ from rich.console import Console
 from lifecircle.cli import app
 from lifecircle.cli._progress import progress_callback
 from lifecircle.cli._summary import print_checkup_summary
+
+DEMO_TODAY = date(2024, 9, 30)  # the demo programme's "today" (its schedule and projects)
 
 
 @app.command("demo")
@@ -78,11 +81,15 @@ def demo_command(
         engine = make_engine(db_path)
         upgrade(engine)
         with session_scope(engine, actor="demo") as session:
-            seed_demo_programme(session, checkup.result.to_dict())
+            seed_demo_programme(session, checkup.result.to_dict(), today=DEMO_TODAY)
             import_circle_geometry(session, checkup_dir / "circles.gpkg")  # for the web maps
         engine.dispose()
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
+        where.append(
+            f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
+            f"--db {db_path}，再 lifecircle serve --db {db_path} --today {DEMO_TODAY.isoformat()}"
+        )
     timing = "，".join(f"{name} {secs:.1f} 秒" for name, secs in stages)
     console.print(f"\n完成，用时 {time.perf_counter() - t0:.1f} 秒（{timing}）。请查看：")
     for line in where:
