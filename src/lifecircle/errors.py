@@ -83,3 +83,7 @@ class RuleError(LifecircleError):
 
 class OptionalDependencyError(LifecircleError, ImportError):
     """An optional package is needed for this feature and is not installed."""
+
+
+class AccessDenied(LifecircleError):
+    """The user's role or scope does not allow the action (``workflow.permissions``)."""

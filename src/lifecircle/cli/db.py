@@ -174,6 +174,17 @@ def import_checkup_cmd(path: Path, db: str | None = DbOpt, actor: str | None = A
         console.print(f"已导入体检 {run.run_key}（{run.catalogue_id} {run.catalogue_version}）")
 
 
+@import_app.command("geometry")
+@_handle
+def import_geometry_cmd(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
+    """导入生活圈范围（面图层，含 circle_id 列，如体检输出的 circles.gpkg），供网页地图使用。"""
+    from lifecircle.workflow.geometry import import_circle_geometry
+
+    with open_programme(db, actor=actor) as s:
+        n = import_circle_geometry(s, path)
+    console.print(f"已导入 {n} 个生活圈的范围")
+
+
 @import_app.command("schedule")
 @_handle
 def import_schedule_cmd(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -11,6 +12,8 @@ from rich.console import Console
 from lifecircle.cli import app
 from lifecircle.cli._progress import progress_callback
 from lifecircle.cli._summary import print_checkup_summary
+
+DEMO_TODAY = date(2024, 9, 30)  # the demo programme's "today" (its schedule and projects)
 
 
 @app.command("demo")
@@ -71,9 +74,18 @@ def demo_command(
     if database:
         from lifecircle.workflow.demo import build_demo_database
 
-        db_path = build_demo_database(out / "lifecircle.db", checkup.result)
+        db_path = build_demo_database(
+            out / "lifecircle.db",
+            checkup.result,
+            today=DEMO_TODAY,
+            circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
+        )
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
+        where.append(
+            f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
+            f"--db {db_path}，再 lifecircle serve --db {db_path} --today {DEMO_TODAY.isoformat()}"
+        )
     timing = "，".join(f"{name} {secs:.1f} 秒" for name, secs in stages)
     console.print(f"\n完成，用时 {time.perf_counter() - t0:.1f} 秒（{timing}）。请查看：")
     for line in where:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from lifecircle.store.models import AuditLog, Base, utcnow
 
 ACTOR_KEY = "lifecircle_actor"
+# Secrets never enter the audit log: the column is recorded as changed, its value is not.
+REDACTED = {"users": frozenset({"password_hash"}), "app_setting": frozenset({"value"})}
 
 
 def set_actor(session: Session, actor: str) -> None:
@@ -32,9 +34,18 @@ def _plain(value):
     return value
 
 
+def _redact(obj, values: dict) -> dict:
+    hidden = REDACTED.get(obj.__tablename__)
+    if hidden:
+        return {
+            k: ("<redacted>" if k in hidden and v is not None else v) for k, v in values.items()
+        }
+    return values
+
+
 def _columns(obj) -> dict:
     mapper = inspect(obj).mapper
-    return {c.key: _plain(getattr(obj, c.key)) for c in mapper.column_attrs}
+    return _redact(obj, {c.key: _plain(getattr(obj, c.key)) for c in mapper.column_attrs})
 
 
 def _key(obj) -> str | None:
@@ -67,7 +78,7 @@ def _after_flush(session: Session, _ctx) -> None:
             if vcol is not None and "version" not in after:
                 after["version"] = getattr(obj, "version", None)
                 before["version"] = after["version"] - 1 if after["version"] else None
-            rows.append(("update", obj, before, after))
+            rows.append(("update", obj, _redact(obj, before), _redact(obj, after)))
     for obj in session.deleted:
         if isinstance(obj, Base) and not isinstance(obj, AuditLog):
             rows.append(("delete", obj, _columns(obj), None))

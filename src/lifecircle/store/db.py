@@ -30,7 +30,8 @@ def database_url(url_or_path: str | os.PathLike | None = None) -> str:
 
 
 def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys and real transactions (SAVEPOINT works)."""
+    """Create an engine; SQLite gets foreign keys, real transactions (SAVEPOINT works), WAL
+    journaling and a 5 s busy timeout, so concurrent users wait for a lock instead of failing."""
     url = database_url(url_or_path)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -41,11 +42,18 @@ def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engin
             cur = dbapi_connection.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
+            # WAL: readers never block a writer and a writer never blocks readers (the web
+            # platform serves many users from one file); a no-op for in-memory databases.
+            cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN")
+            # A unit of work that will write takes the write lock at its start (IMMEDIATE):
+            # a deferred one that read first cannot upgrade once another writer committed,
+            # and fails at once with "database is locked" instead of waiting its turn.
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -55,10 +63,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine, actor: str = "system") -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit."""
+def session_scope(
+    engine: Engine, actor: str = "system", *, write: bool = False
+) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit.
+    ``write=True`` on SQLite takes the write lock at the start, so concurrent writers queue
+    (up to the busy timeout) instead of failing."""
     session = session_factory(engine)()
     audit.set_actor(session, actor)
+    if write and engine.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
     try:
         yield session
         session.commit()

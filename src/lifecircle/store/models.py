@@ -347,3 +347,53 @@ class AuditLog(Base):
     row_key: Mapped[str | None] = mapped_column(String(100))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+# --- accounts of the web platform -----------------------------------------------------------
+
+user_circle = Table(
+    "user_circle",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("circle_id", ForeignKey("circle.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    """An account of the web platform; its role and scope decide what it may do
+    (``workflow.permissions``). The password is kept only as an Argon2 hash."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    street: Mapped[Street | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    circles: Mapped[list[Circle]] = relationship(secondary=user_circle, order_by=Circle.code)
+
+
+class UserSession(Base):
+    """A signed-in browser session; ``id`` is the sha256 of the cookie's token (the token
+    itself is never stored)."""
+
+    __tablename__ = "user_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
+
+
+class AppSetting(Base):
+    """Installation settings kept in the database (e.g. the generated signing secret)."""
+
+    __tablename__ = "app_setting"
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -318,7 +318,11 @@ def seed_demo_programme(
 
 
 def build_demo_database(
-    path: str | os.PathLike[str], checkup: CheckupResult, *, today: date = date(2024, 9, 30)
+    path: str | os.PathLike[str],
+    checkup: CheckupResult,
+    *,
+    today: date = date(2024, 9, 30),
+    circle_outlines: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -334,6 +338,8 @@ def build_demo_database(
         The demo checkup.
     today : datetime.date, default 2024-09-30
         The day the programme state is shown on.
+    circle_outlines : str or path-like, optional
+        The checkup's ``circles.gpkg``: circle outlines for the web platform's maps.
 
     Returns
     -------
@@ -349,6 +355,10 @@ def build_demo_database(
             upgrade(engine)
             with session_scope(engine, actor="demo") as session:
                 seed_demo_programme(session, checkup, today=today)
+                if circle_outlines is not None:
+                    from lifecircle.workflow.geometry import import_circle_geometry
+
+                    import_circle_geometry(session, circle_outlines)
         finally:
             engine.dispose()
 

@@ -84,7 +84,9 @@ def programme_engine(db: DbTarget = None) -> Engine:
 
 
 @contextmanager
-def open_programme(db: DbTarget = None, *, actor: str | None = None) -> Iterator[Session]:
+def open_programme(
+    db: DbTarget = None, *, actor: str | None = None, write: bool = True
+) -> Iterator[Session]:
     """One unit of work on the programme database, as ``actor``.
 
     Refuses an unmigrated database, resolves the actor (``resolve_actor``), commits when the
@@ -96,6 +98,9 @@ def open_programme(db: DbTarget = None, *, actor: str | None = None) -> Iterator
         Database URL or SQLite file (default ``$LIFECIRCLE_DB_URL`` or ``./lifecircle.db``).
     actor : str, optional
         Who acts (written to the audit log); default the login user.
+    write : bool, default True
+        Take SQLite's write lock at the start, so a command queues behind a running web
+        server's writes (up to the busy timeout) instead of failing half-way.
 
     Yields
     ------
@@ -104,7 +109,7 @@ def open_programme(db: DbTarget = None, *, actor: str | None = None) -> Iterator
     who = resolve_actor(actor)
     engine = programme_engine(db)
     try:
-        with session_scope(engine, actor=who) as session:
+        with session_scope(engine, actor=who, write=write) as session:
             yield session
     finally:
         engine.dispose()

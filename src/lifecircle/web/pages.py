@@ -1,0 +1,211 @@
+"""Server-rendered pages (Chinese): sign-in, 一张图, circle pages, public pages, help."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from lifecircle.web.deps import client_ip, cookie_token, page_actor, web, work
+from lifecircle.web.render import (
+    csrf_guard,
+    error_page,
+    local_path,
+    redirect,
+    render,
+    set_session_cookie,
+    today_of,
+)
+from lifecircle.workflow import accounts, overview
+from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require, scope_of_project
+
+ActorDep = Annotated[Actor, Depends(page_actor)]
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
+
+__all__ = ["error_page", "router"]
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request, actor: ActorDep, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": local_path(next), "username": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    st = web(request)
+    request.state.actor = ANONYMOUS
+    keys = [f"ip:{client_ip(request)}", f"user:{username.strip()}"]
+    ctx = {"next": local_path(next), "username": username}
+    wait = st.limiter.retry_after(keys)
+    if wait is not None:
+        return render(
+            request,
+            "login.html",
+            ctx | {"error": f"登录失败次数过多，请 {wait} 秒后再试。"},
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
+    with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
+        user = accounts.authenticate(s, username, password)
+        if user is None:
+            st.limiter.failed(keys)
+            return render(
+                request,
+                "login.html",
+                ctx | {"error": "用户名或密码错误，或账号已停用。"},
+                status=401,
+            )
+        st.limiter.succeeded(keys[1])
+        token = accounts.start_session(s, user, hours=st.settings.session_hours)
+    response = redirect(
+        request, local_path(next), flash=("ok", f"欢迎，{user.display_name or user.username}。")
+    )
+    set_session_cookie(request, response, token, max_age=int(st.settings.session_hours * 3600))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, actor: ActorDep) -> Response:
+    token = cookie_token(request)
+    if token is not None:
+        with work(request, actor) as s:
+            accounts.end_session(s, token)
+    response = redirect(request, "/public", flash=("ok", "已退出登录。"))
+    set_session_cookie(request, response, web(request).keys.new_cookie_token(), max_age=None)
+    return response
+
+
+# --- 一张图 and circles ------------------------------------------------------------------------
+
+
+@router.get("/")
+def district_map(
+    request: Request, actor: ActorDep, street: str | None = None, year: int | None = None
+) -> Response:
+    if actor.user_id is None:
+        return RedirectResponse("/public", status_code=303)
+    require(actor, "map.read")
+    from lifecircle.workflow.geometry import feature_collection, outlines
+
+    today = today_of(request)
+    year = year or today.year
+    street = street or None
+    with work(request, actor) as s:
+        rows = overview.circle_rows(s, today=today, street=street)
+        wkb = outlines(s, [r.code for r in rows])
+        geo = feature_collection(
+            [wkb.get(r.code) for r in rows],
+            [
+                {
+                    "id": r.code,
+                    "name": r.name,
+                    "street": r.street,
+                    "grade": r.grade or "UNKNOWN",
+                    "grade_zh": r.grade_zh,
+                    "overdue": r.projects_overdue,
+                    "url": f"/circles/{r.code}",
+                }
+                for r in rows
+            ],
+        )
+        progress = overview.year_progress(s, year, today=today, street=street)
+        grades = {g: sum(1 for r in rows if r.grade == g) for g in ("AAA", "AA", "NONE")}
+        grades["UNKNOWN"] = sum(1 for r in rows if r.grade is None)
+        chart = {
+            "labels": [overview_target_zh(code) for code in _TARGET_ORDER],
+            "values": [progress.counts.get(code, 0) for code in _TARGET_ORDER],
+        }
+        request.state.notice = overview.data_notice(s)
+        return render(
+            request,
+            "map.html",
+            {
+                "rows": rows,
+                "geo": geo,
+                "grades": grades,
+                "progress": progress,
+                "chart": chart,
+                "streets": overview.streets(s),
+                "street": street,
+                "year": year,
+                "overdue_total": sum(r.projects_overdue for r in rows),
+            },
+        )
+
+
+_TARGET_ORDER = ("met", "met_late", "on_track", "at_risk", "missed")
+
+
+def overview_target_zh(code: str) -> str:
+    from lifecircle.workflow.schedule import TARGET_ZH
+
+    return TARGET_ZH[code]
+
+
+@router.get("/circles/{code}")
+def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
+    if actor.user_id is None or not can(actor, "circle.read_internal"):
+        return RedirectResponse(f"/public/circles/{quote(code)}", status_code=303)
+    from lifecircle.workflow.geometry import feature_collection
+
+    with work(request, actor) as s:
+        d = overview.circle_detail(s, code, today=today_of(request))
+        if d is None:
+            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
+        geo = feature_collection(
+            [d.circle.geom_wkb],
+            [
+                {
+                    "id": d.row.code,
+                    "name": d.row.name,
+                    "grade": d.row.grade or "UNKNOWN",
+                    "grade_zh": d.row.grade_zh,
+                }
+            ],
+        )
+        may_create = can(
+            actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
+        )
+        return render(request, "circle.html", {"d": d, "geo": geo, "may_create": may_create})
+
+
+# --- public pages (no account) ----------------------------------------------------------------
+
+
+@router.get("/public")
+def public_index(request: Request, actor: ActorDep, street: str | None = None) -> Response:
+    with work(request, actor) as s:
+        rows = overview.circle_rows(s, today=today_of(request), street=street or None)
+        return render(
+            request,
+            "public_index.html",
+            {"rows": rows, "streets": overview.streets(s), "street": street or None},
+        )
+
+
+@router.get("/public/circles/{code}")
+def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
+    today = today_of(request)
+    with work(request, actor) as s:
+        d = overview.circle_detail(s, code, today=today)
+        if d is None:
+            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
+        planned = [
+            r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
+        ]
+        return render(request, "public_circle.html", {"d": d, "planned": planned})
+
+
+@router.get("/help")
+def help_page(request: Request, actor: ActorDep) -> Response:
+    return render(request, "help.html", {})

@@ -1,0 +1,62 @@
+"""Settings of the web platform: database, secret, session and token lifetimes, login limits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+
+ENV_SECRET = "LIFECIRCLE_SECRET_KEY"
+ENV_TODAY = "LIFECIRCLE_TODAY"
+
+
+@dataclass
+class Settings:
+    """What ``create_app`` needs; ``Settings.from_env()`` reads the environment.
+
+    Parameters
+    ----------
+    db_url : str, optional
+        Database URL or SQLite path; default ``$LIFECIRCLE_DB_URL`` or ``./lifecircle.db``.
+    engine : Engine, optional
+        An engine to use instead of ``db_url`` (tests, embedding).
+    secret_key : str, optional
+        Signs cookies and API tokens; default ``$LIFECIRCLE_SECRET_KEY``, else a secret
+        generated once and kept in the database.
+    session_hours : float
+        Lifetime of a signed-in browser session.
+    token_minutes : int
+        Lifetime of an API bearer token.
+    login_attempts, login_window_s : int, float
+        At most this many failed sign-ins per IP address and per user name in the window.
+    today : date, optional
+        A fixed "today" for judging deadlines (a demo as of its date); default the real date.
+    secure_cookies : bool
+        Mark cookies ``Secure`` (serve over HTTPS).
+    """
+
+    db_url: str | None = None
+    engine: Engine | None = None
+    secret_key: str | None = None
+    session_hours: float = 8.0
+    token_minutes: int = 12 * 60
+    login_attempts: int = 5
+    login_window_s: float = 60.0
+    today: date | None = None
+    secure_cookies: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from ``LIFECIRCLE_DB_URL``, ``LIFECIRCLE_SECRET_KEY`` and ``LIFECIRCLE_TODAY``."""
+        values: dict[str, object] = {}
+        if os.environ.get(ENV_SECRET):
+            values["secret_key"] = os.environ[ENV_SECRET]
+        if os.environ.get(ENV_TODAY):
+            values["today"] = date.fromisoformat(os.environ[ENV_TODAY])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def current_day(self) -> date:
+        return self.today or date.today()
