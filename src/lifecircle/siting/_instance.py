@@ -137,35 +137,3 @@ def nearest_allocation(inst: Instance, open_mask: BoolArray) -> sp.csr_matrix:
     return sp.csr_matrix(
         (inst.weights[rows], (rows, cols)), shape=(inst.n_demand, inst.n_candidates)
     )
-
-
-def spread_groups(
-    inst: Instance, groups: Groups, flow: sp.coo_matrix
-) -> tuple[sp.csr_matrix, FloatArray]:
-    """Split a group × candidate flow back to demand points, in proportion to weight.
-
-    ``flow`` columns are instance candidates. Returns the demand × candidate allocation
-    and the residents served per demand point.
-    """
-    member = np.flatnonzero(groups.group_of >= 0)
-    g = groups.group_of[member]
-    share = inst.weights[member] / groups.weight[g]
-    flow = sp.csr_matrix(flow)
-    # member × group selector scaled by each member's share of its group
-    pick = sp.csr_matrix((share, (np.arange(len(member)), g)), shape=(len(member), flow.shape[0]))
-    alloc_members = sp.csr_matrix(pick @ flow)
-    alloc = sp.csr_matrix(
-        sp.vstack([alloc_members, sp.csr_matrix((1, inst.n_candidates))])[
-            _row_map(member, inst.n_demand)
-        ]
-    )
-    alloc.eliminate_zeros()
-    served = np.minimum(np.asarray(alloc.sum(axis=1)).ravel(), inst.weights)
-    return alloc, served
-
-
-def _row_map(member: IntArray, n: int) -> IntArray:
-    """Row of each demand point in ``[members..., empty]``: the empty row for non-members."""
-    out = np.full(n, len(member), dtype=np.int64)
-    out[member] = np.arange(len(member))
-    return out

@@ -113,8 +113,12 @@ class SolvedModel:
 
     @property
     def allocation(self) -> sp.csr_matrix:
-        """Demand × candidate residents served (each point at its nearest open site when
-        uncapacitated; the capacitated split otherwise)."""
+        """Demand × candidate residents served.
+
+        Uncapacitated: each covered point wholly at its nearest open site. Capacitated:
+        among the splits that serve the most residents, the one with the least total
+        walking (resident × metre).
+        """
         return self.solution.allocation
 
     @property

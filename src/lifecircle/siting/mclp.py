@@ -23,7 +23,6 @@ from lifecircle.siting._instance import (
     Instance,
     group_demand,
     nearest_allocation,
-    spread_groups,
     uncapacitated_value,
 )
 from lifecircle.siting._solution import (
@@ -360,7 +359,7 @@ class MCLP(SolvedModel):
         # a new site that serves nobody in the flow is not needed
         load = np.bincount(prob.pair_cand, weights=z, minlength=prob.n_cand)
         opened = opened & (inst.fixed | (load > tol))
-        alloc, served = spread_groups(inst, groups, _cap.as_flow(prob, z))
+        alloc, served = _cap.shortest_split(inst, opened, value)
         total = float(served.sum())
         return Solution(
             open_mask=np.asarray(opened),
