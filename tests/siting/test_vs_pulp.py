@@ -108,6 +108,31 @@ def test_heuristic_bound_on_larger_instances(seed):
     assert cap_model.covered_weight <= want_c + 1e-5 <= cap_model.bound + 2e-5
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_lagrangian_bounds_are_honest(seed, monkeypatch):
+    """Without the LP (as on large instances), the Lagrangian bounds still hold."""
+    from lifecircle.siting import fewest, mclp
+
+    monkeypatch.setattr(mclp, "LP_BOUND_MAX_PAIRS", -1)
+    monkeypatch.setattr(fewest, "LP_BOUND_MAX_PAIRS", -1)
+    cost, w, r, _, fixed, _ = _instance(seed + 4000, n_max=200, m_max=40)
+    p = 4
+    want = mclp_optimum(cost, w, r, p, fixed)
+    model = MCLP.from_cost_matrix(
+        cost, w, service_radius=r, p_facilities=p, fixed=fixed, solver="heuristic"
+    ).solve()
+    assert model.covered_weight <= want + 1e-6 <= model.bound + 2e-6
+    target = 0.6
+    need = fewest_optimum(cost, w, r, target, fixed)
+    f = FewestToPass.from_cost_matrix(
+        cost, w, service_radius=r, target_share=target, fixed=fixed, solver="heuristic"
+    )
+    if need is None:
+        return
+    f.solve()
+    assert f.bound <= need <= f.n_new
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fewest_matches_cbc(seed):
     cost, w, r, _, fixed, _ = _instance(seed + 3000)

@@ -33,6 +33,7 @@ class MipResult:
     x: FloatArray | None
     objective: float
     bound: float
+    row_dual: FloatArray | None = None
 
 
 @contextlib.contextmanager
@@ -79,6 +80,7 @@ def solve(
     time_limit: float | None = None,
     start: FloatArray | None = None,
     mip_rel_gap: float = 0.0,
+    options: dict[str, str | float | bool] | None = None,
 ) -> MipResult:
     """Solve ``sense cost·x`` s.t. ``row_lower <= matrix x <= row_upper``, bounds on x.
 
@@ -112,6 +114,8 @@ def solve(
     h.passModel(lp)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     if is_mip:
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -134,7 +138,10 @@ def _result(h: highspy.Highs, is_mip: bool, sense: Sense) -> MipResult:
         bound = float(info.mip_dual_bound) if is_mip else objective
         if not np.isfinite(bound):
             bound = objective
-        return MipResult("optimal", x, objective, bound)
+        duals = None
+        if not is_mip and info.dual_solution_status == 2:
+            duals = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+        return MipResult("optimal", x, objective, bound, duals)
     if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
         bound = float(info.mip_dual_bound) if is_mip else -worst
         return MipResult("time_limit", x, objective, bound if np.isfinite(bound) else -worst)

@@ -29,7 +29,13 @@ from lifecircle.siting._solution import (
     SolverChoice,
     Status,
 )
-from lifecircle.siting.mclp import AUTO_EXACT_MAX_PAIRS, _check_solver, _method
+from lifecircle.siting.mclp import (
+    AUTO_EXACT_MAX_PAIRS,
+    LP_BOUND_MAX_PAIRS,
+    _check_solver,
+    _left,
+    _method,
+)
 
 
 class TargetUnreachable(LifecircleError):
@@ -90,8 +96,10 @@ class FewestToPass(SolvedModel):
 
     ``solver="exact"`` solves the MILP with HiGHS (started from the heuristic);
     ``"heuristic"`` adds the site covering the most until the target is met, then closes
-    sites that turned out redundant, and reports a lower bound (LP relaxation rounded up,
-    and the fewest sites whose standalone coverage could reach the target). ``"auto"``
+    sites that turned out redundant, and reports a lower bound on the count: the fewest
+    sites whose standalone coverage could reach the target, and the LP relaxation
+    rounded up (HiGHS; on large instances, the largest count whose Lagrangian
+    maximal-covering bound stays below the target). ``"auto"``
     is exact up to the sizes of :class:`lifecircle.siting.MCLP`.
 
     After :meth:`solve`: :attr:`n_new`, :attr:`selected`, :attr:`new_selected`,
@@ -283,9 +291,9 @@ class FewestToPass(SolvedModel):
                 bound = max(bound, math.ceil(res.bound - 1e-6))
                 status = "optimal" if res.status == "optimal" else "time_limit"
             else:
-                lp = _uncap.fewest_model(cover, w, deficit - tol, relax=True, time_limit=limit)
-                if lp.status == "optimal":
-                    bound = max(bound, math.ceil(lp.objective - 1e-6))
+                bound = max(
+                    bound, _count_bound(cover, w, deficit - tol, int(opened.sum()), t0, limit)
+                )
                 status = "optimal" if opened.sum() <= bound else "heuristic"
         open_mask = inst.fixed.copy()
         open_mask[cand[opened]] = True
@@ -313,6 +321,33 @@ class FewestToPass(SolvedModel):
         if self._solution is None:
             return head + ", unsolved)"
         return head + f", {self.n_new} new, {self.status}, covered {self.covered_share:.2%})"
+
+
+def _count_bound(
+    cover: sp.csr_matrix, w: Any, deficit: float, found: int, t0: float, limit: float | None
+) -> int:
+    """A lower bound on the number of sites that cover ``deficit``.
+
+    Small instances: HiGHS's LP relaxation, rounded up. Larger: a search over ``p`` for
+    the largest number of sites whose maximal-covering upper bound (Lagrangian, valid
+    for any multipliers) stays below ``deficit``: no such set can reach the target.
+    """
+    if cover.nnz <= LP_BOUND_MAX_PAIRS:
+        lp = _uncap.fewest_model(cover, w, deficit, relax=True, time_limit=_left(limit, t0))
+        return math.ceil(lp.objective - 1e-6) if lp.status == "optimal" else 0
+    lo, hi = _uncap.fewest_count_bound(cover, w, deficit), found
+    deadline = None if limit is None else t0 + limit
+    while lo < hi:  # invariant: fewer than lo sites cannot reach the deficit
+        mid = (lo + hi) // 2
+        reach = _covered(cover, w, _uncap.greedy(cover, w, p=mid))
+        upper, _ = _uncap.lagrangian_bound(cover, w, mid, reach, iterations=200, deadline=deadline)
+        if upper < deficit:
+            lo = mid + 1
+        else:
+            hi = mid
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+    return lo
 
 
 def _covered(cover: sp.csr_matrix, w: Any, opened: Any) -> float:

@@ -39,6 +39,9 @@ from lifecircle.siting._solution import (
 AUTO_EXACT_MAX_PAIRS = 1_000_000
 AUTO_EXACT_MAX_CANDIDATES = 2_000
 AUTO_EXACT_MAX_PAIRS_CAPACITATED = 150_000
+#: the heuristic's LP bound comes from HiGHS's simplex up to this many covered pairs and
+#: from its interior point method beyond (simplex takes minutes on city-sized instances)
+LP_BOUND_MAX_PAIRS = 100_000
 
 
 class MCLP(SolvedModel):
@@ -89,8 +92,10 @@ class MCLP(SolvedModel):
     Solving: demand points that see the same sites are merged (exact), then
     ``solver="exact"`` solves the MILP with HiGHS, started from the heuristic's answer;
     ``"heuristic"`` runs a greedy and a swap (interchange) search and reports its gap to
-    a proven bound: the LP relaxation (HiGHS) and, uncapacitated, the submodularity
-    bound; ``"auto"`` is exact up to :data:`AUTO_EXACT_MAX_PAIRS` covered pairs and
+    a proven bound: uncapacitated, the least of a Lagrangian relaxation bound, the
+    submodularity bound and the LP relaxation (HiGHS: simplex up to
+    :data:`LP_BOUND_MAX_PAIRS` pairs; beyond, interior point, its duals turned into an
+    exactly valid Lagrangian bound); capacitated, the LP relaxation; ``"auto"`` is exact up to :data:`AUTO_EXACT_MAX_PAIRS` covered pairs and
     :data:`AUTO_EXACT_MAX_CANDIDATES` candidates (capacitated:
     :data:`AUTO_EXACT_MAX_PAIRS_CAPACITATED` pairs), heuristic beyond.
 
@@ -304,10 +309,17 @@ class MCLP(SolvedModel):
             bound = min(res.bound, _uncap.top_gain_bound(cover, w, opened, p))
             status = "optimal" if res.status == "optimal" else "time_limit"
         else:
-            bound = _uncap.top_gain_bound(cover, w, opened, p)
-            lp = _uncap.mclp_model(cover, w, p, relax=True, time_limit=_left(limit, t0))
-            if lp.status == "optimal":
-                bound = min(bound, lp.objective)
+            bound, sites = _uncap.lagrangian_bound(cover, w, p, value, deadline=deadline)
+            if _covered(cover, w, sites) > value + tol:  # the relaxation found better sites
+                opened = _uncap.swap_search(cover, w, sites, deadline=deadline)
+                value = _covered(cover, w, opened)
+            bound = min(bound, _uncap.top_gain_bound(cover, w, opened, p))
+            if value < bound - tol and cover.nnz <= LP_BOUND_MAX_PAIRS:
+                lp = _uncap.mclp_model(cover, w, p, relax=True, time_limit=_left(limit, t0))
+                if lp.status == "optimal":
+                    bound = min(bound, lp.objective)
+            elif value < bound - tol:
+                bound = min(bound, _uncap.lp_bound(cover, w, p, time_limit=_left(limit, t0)))
             status = "optimal" if value >= bound - tol else "heuristic"
         bound = max(bound, value)
         opened = _uncap.drop_redundant(cover, w, opened, value)
