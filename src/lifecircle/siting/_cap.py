@@ -154,6 +154,18 @@ def greedy(prob: CapProblem, p: int) -> tuple[BoolArray, float, FloatArray]:
     return opened, value, z
 
 
+def round_relaxation(
+    prob: CapProblem, p: int, y: FloatArray
+) -> tuple[BoolArray, float, FloatArray]:
+    """Open the fixed sites and the ``p`` free ones the LP relaxation opens most."""
+    score = np.where(prob.fixed, -1.0, y)
+    top = np.argsort(-score, kind="stable")[:p]
+    opened = prob.fixed.copy()
+    opened[top[score[top] > 1e-9]] = True
+    value, z = flow(prob, opened)
+    return opened, value, z
+
+
 def swap_search(
     prob: CapProblem,
     opened: BoolArray,
@@ -241,19 +253,22 @@ def shortest_split(
         ]
     )
     caps = np.where(np.isinf(inst.capacities[cs]), np.inf, inst.capacities[cs])
-    target = value * (1 - 1e-9)
-    res = _highs.solve(
-        cost=d,
-        matrix=sp.csc_matrix(matrix),
-        row_lower=np.concatenate([np.full(len(rs) + len(cs), -np.inf), [target]]),
-        row_upper=np.concatenate([inst.weights[rs], caps, [np.inf]]),
-        col_lower=np.zeros(n),
-        col_upper=inst.weights[r],
-        integer=None,
-        sense="min",
-    )
-    if res.x is None:
-        msg = f"HiGHS 未能求解就近分配（状态 {res.status}）"
+    res = None
+    for slack in (0.0, 1e-6):  # the optimum exactly; failing that, within a millionth
+        res = _highs.solve(
+            cost=d,
+            matrix=sp.csc_matrix(matrix),
+            row_lower=np.concatenate([np.full(len(rs) + len(cs), -np.inf), [value - slack]]),
+            row_upper=np.concatenate([inst.weights[rs], caps, [np.inf]]),
+            col_lower=np.zeros(n),
+            col_upper=inst.weights[r],
+            integer=None,
+            sense="min",
+        )
+        if res.x is not None:
+            break
+    if res is None or res.x is None:
+        msg = "HiGHS 未能求解就近分配"
         raise RuntimeError(msg)
     z = np.clip(res.x, 0.0, inst.weights[r])
     keep = z > 1e-9

@@ -296,9 +296,17 @@ class MCLP(SolvedModel):
         opened = _uncap.swap_search(cover, w, opened, deadline=deadline)
         value = _covered(cover, w, opened)
         tol = 1e-9 * max(1.0, float(w.sum()))
-        status: Status
-        if p == 0 or cover.nnz == 0:
-            bound, status = value, "optimal"
+        status: Status = "optimal"
+        bound = value
+        if p > 0 and cover.nnz > 0:
+            # cheap proofs first: often they close the gap and no MILP is needed
+            bound, sites = _uncap.lagrangian_bound(cover, w, p, value, deadline=deadline)
+            if _covered(cover, w, sites) > value + tol:  # the relaxation found better sites
+                opened = _uncap.swap_search(cover, w, sites, deadline=deadline)
+                value = _covered(cover, w, opened)
+            bound = min(bound, _uncap.top_gain_bound(cover, w, opened, p))
+        if value >= bound - tol:
+            pass
         elif method == "exact":
             res = _uncap.mclp_model(
                 cover, w, p, relax=False, time_limit=_left(limit, t0), start=opened
@@ -306,19 +314,15 @@ class MCLP(SolvedModel):
             mip_open = _uncap.as_mask(res.x, len(cand))
             if res.x is not None and _covered(cover, w, mip_open) >= value - tol:
                 opened, value = mip_open, _covered(cover, w, mip_open)
-            bound = min(res.bound, _uncap.top_gain_bound(cover, w, opened, p))
-            status = "optimal" if res.status == "optimal" else "time_limit"
+            bound = min(bound, res.bound)
+            proven = res.status == "optimal" or value >= bound - tol
+            status = "optimal" if proven else "time_limit"
         else:
-            bound, sites = _uncap.lagrangian_bound(cover, w, p, value, deadline=deadline)
-            if _covered(cover, w, sites) > value + tol:  # the relaxation found better sites
-                opened = _uncap.swap_search(cover, w, sites, deadline=deadline)
-                value = _covered(cover, w, opened)
-            bound = min(bound, _uncap.top_gain_bound(cover, w, opened, p))
-            if value < bound - tol and cover.nnz <= LP_BOUND_MAX_PAIRS:
+            if cover.nnz <= LP_BOUND_MAX_PAIRS:
                 lp = _uncap.mclp_model(cover, w, p, relax=True, time_limit=_left(limit, t0))
                 if lp.status == "optimal":
                     bound = min(bound, lp.objective)
-            elif value < bound - tol:
+            else:
                 bound = min(bound, _uncap.lp_bound(cover, w, p, time_limit=_left(limit, t0)))
             status = "optimal" if value >= bound - tol else "heuristic"
         bound = max(bound, value)
@@ -364,8 +368,13 @@ class MCLP(SolvedModel):
             status = "optimal" if res.status == "optimal" else "time_limit"
         else:
             lp = _cap.model(prob, p, relax=True, time_limit=_left(limit, t0))
-            if lp.status == "optimal":
+            if lp.status == "optimal" and lp.x is not None:
                 bound = min(bound, lp.objective)
+                # a second start: the sites the relaxation opens most, then the same search
+                o2, v2, z2 = _cap.round_relaxation(prob, p, lp.x[: prob.n_cand])
+                o2, v2, z2 = _cap.swap_search(prob, o2, v2, z2, deadline=deadline)
+                if v2 > value + tol:
+                    opened, value, z = o2, v2, z2
             status = "optimal" if value >= bound - tol else "heuristic"
         bound = max(bound, value)
         # a new site that serves nobody in the flow is not needed
