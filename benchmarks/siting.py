@@ -145,7 +145,7 @@ def section_spopt(skip_spopt: bool) -> None:
         label = f"random {n} x {m}, p={p}" + (f", {nf} fixed" if nf else "") + ", S=800"
         cases.append((label, dense_cost(d, c), w, 800.0, p, fixed))
     print(
-        "| instance | lifecircle exact s | heuristic s (gap) | spopt s | spopt / lifecircle | same optimum |"
+        "| instance | lifecircle exact s | heuristic s (gap; below optimum) | spopt s | spopt / lifecircle | same optimum |"
     )
     print("|---|---:|---:|---:|---:|---|")
     for label, cost, w, r, p, fixed in cases:
@@ -173,7 +173,7 @@ def section_spopt(skip_spopt: bool) -> None:
 def section_capacitated() -> None:
     print("\n### Capacitated maximal covering: lifecircle (HiGHS) vs PuLP + CBC (spopt has none)\n")
     print(
-        "| instance | lifecircle exact s | heuristic s (gap) | PuLP+CBC s | CBC / lifecircle | same optimum |"
+        "| instance | lifecircle exact s | heuristic s (gap; below optimum) | PuLP+CBC s | CBC / lifecircle | same optimum |"
     )
     print("|---|---:|---:|---:|---:|---|")
     for n, m, p, nf, seed in ((300, 40, 5, 2, 5), (1000, 100, 8, 4, 6)):

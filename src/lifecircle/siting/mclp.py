@@ -305,6 +305,10 @@ class MCLP(SolvedModel):
                 opened = _uncap.swap_search(cover, w, sites, deadline=deadline)
                 value = _covered(cover, w, opened)
             bound = min(bound, _uncap.top_gain_bound(cover, w, opened, p))
+        if value < bound - tol and method == "exact" and cover.nnz > LP_BOUND_MAX_PAIRS:
+            # on large instances the MILP's own root LP (simplex) is slow: try the
+            # interior point bound first, it may prove the heuristic optimal
+            bound = min(bound, _uncap.lp_bound(cover, w, p, time_limit=_left(limit, t0)))
         if value >= bound - tol:
             pass
         elif method == "exact":
