@@ -36,6 +36,7 @@ from lifecircle.siting.mclp import (
     _left,
     _method,
 )
+from lifecircle.siting.network import SnapReport, layer_instance
 
 
 class TargetUnreachable(LifecircleError):
@@ -106,6 +107,9 @@ class FewestToPass(SolvedModel):
     :attr:`covered_weight`, :attr:`covered_share`, :attr:`status`, :attr:`bound` (a
     lower bound on the number of new sites), :attr:`gap`.
     """
+
+    #: from ``from_geodataframe``: which points met the network (:class:`SnapReport`)
+    network: SnapReport | None = None
 
     def __init__(
         self,
@@ -207,8 +211,6 @@ class FewestToPass(SolvedModel):
         FewestToPass
             The model, unsolved.
         """
-        from lifecircle.siting.network import layer_instance
-
         inst, info = layer_instance(
             demand_gdf,
             candidate_gdf,
@@ -224,8 +226,6 @@ class FewestToPass(SolvedModel):
         )
         model.network = info
         return model
-
-    network: Any = None
 
     @property
     def n_new(self) -> int:

@@ -34,6 +34,7 @@ from lifecircle.siting._solution import (
     Status,
     relative_gap,
 )
+from lifecircle.siting.network import SnapReport, layer_instance
 
 #: ``solver="auto"`` runs the exact MILP up to these sizes (after merging demand points)
 AUTO_EXACT_MAX_PAIRS = 1_000_000
@@ -104,6 +105,9 @@ class MCLP(SolvedModel):
     :attr:`allocation`, :attr:`load`, :attr:`status`, :attr:`method`, :attr:`bound`,
     :attr:`gap`.
     """
+
+    #: from ``from_geodataframe``: which points met the network (:class:`SnapReport`)
+    network: SnapReport | None = None
 
     def __init__(
         self,
@@ -234,8 +238,6 @@ class MCLP(SolvedModel):
         MCLP
             The model, unsolved; :attr:`network` says what was snapped.
         """
-        from lifecircle.siting.network import layer_instance
-
         check_radius_and_count(service_radius, p_facilities)
         inst, info = layer_instance(
             demand_gdf,
@@ -252,8 +254,6 @@ class MCLP(SolvedModel):
         )
         model.network = info
         return model
-
-    network: Any = None
 
     def solve(self, *, solver: SolverChoice | None = None, time_limit: float | None = None) -> MCLP:
         """Solve the model; returns it, with the results as attributes.
