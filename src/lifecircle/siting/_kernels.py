@@ -1,0 +1,89 @@
+"""Compiled pair search: every (demand, candidate) walk within the radius, as flat arrays.
+
+Each candidate runs the access engine's bounded search
+(:func:`lifecircle.network.kernels._bounded_from_facility`: seeds at both ends of its
+edge, demand on its own edge reached along it, snap gaps added). A first pass counts
+the pairs of each candidate, a second writes them at their offsets, so the output is
+allocated once, in parallel chunks with scratch arrays of their own.
+"""
+# mypy: ignore-errors
+# numba's decorators are untyped; the typed entry point is lifecircle.siting.network.
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from lifecircle.network.kernels import _bounded_from_facility
+
+INF = np.inf
+
+
+@njit(cache=True)
+def _chunk(
+    lo, hi, fill, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len, fac_idx,
+    fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off, home_snap, limit,
+    counts, offsets, out_home, out_dist,
+):  # fmt: skip
+    n_nodes = indptr.shape[0] - 1
+    n_homes = home_off.shape[0]
+    node_dist = np.full(n_nodes, INF)
+    touched_nodes = np.empty(n_nodes, dtype=np.int64)
+    home_best = np.full(n_homes, INF)
+    touched_homes = np.empty(n_homes, dtype=np.int64)
+    hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
+    hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
+    for j in range(lo, hi):
+        nt = _bounded_from_facility(
+            fac_idx[j], indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+            fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off, home_snap,
+            limit, node_dist, touched_nodes, home_best, touched_homes, hk, hv,
+        )  # fmt: skip
+        if fill:
+            base = offsets[j]
+            for t in range(nt):
+                h = touched_homes[t]
+                out_home[base + t] = h
+                out_dist[base + t] = home_best[h]
+                home_best[h] = INF
+        else:
+            counts[j] = nt
+            for t in range(nt):
+                home_best[touched_homes[t]] = INF
+
+
+@njit(cache=True, parallel=True)
+def bounded_pairs(
+    indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len, fac_idx, fac_edge,
+    fac_off, fac_snap, home_edge_ptr, home_sorted, home_off, home_snap, limit, n_chunks,
+):  # fmt: skip
+    """Pairs within ``limit`` of each facility ``fac_idx[j]``.
+
+    Returns ``offsets`` (CSR pointer over ``fac_idx``), the home index and the walking
+    distance of every pair (``d <= limit``).
+    """
+    n_fac = fac_idx.shape[0]
+    n_chunks = max(1, min(n_chunks, n_fac))
+    counts = np.zeros(n_fac, dtype=np.int64)
+    offsets = np.zeros(n_fac + 1, dtype=np.int64)
+    out_home = np.empty(0, dtype=np.int64)
+    out_dist = np.empty(0, dtype=np.float64)
+    for c in prange(n_chunks):
+        _chunk(
+            c * n_fac // n_chunks, (c + 1) * n_fac // n_chunks, False, indptr, indices,
+            weights, csr_edge, edge_u, edge_v, edge_len, fac_idx, fac_edge, fac_off,
+            fac_snap, home_edge_ptr, home_sorted, home_off, home_snap, limit, counts,
+            offsets, out_home, out_dist,
+        )  # fmt: skip
+    for j in range(n_fac):
+        offsets[j + 1] = offsets[j] + counts[j]
+    out_home = np.empty(offsets[n_fac], dtype=np.int64)
+    out_dist = np.empty(offsets[n_fac], dtype=np.float64)
+    for c in prange(n_chunks):
+        _chunk(
+            c * n_fac // n_chunks, (c + 1) * n_fac // n_chunks, True, indptr, indices,
+            weights, csr_edge, edge_u, edge_v, edge_len, fac_idx, fac_edge, fac_off,
+            fac_snap, home_edge_ptr, home_sorted, home_off, home_snap, limit, counts,
+            offsets, out_home, out_dist,
+        )  # fmt: skip
+    return offsets, out_home, out_dist
