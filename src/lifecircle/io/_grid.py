@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from .aliases import ALIASES
+from .aliases import ALIASES, header_key, header_keys
 
 __all__ = [
     "DEFAULT_FILL_DOWN",
@@ -17,7 +17,6 @@ __all__ = [
     "clean_header",
     "column_letter",
     "find_header",
-    "header_key",
     "is_footer",
 ]
 
@@ -32,7 +31,6 @@ DEFAULT_FILL_DOWN: Final = ("街道", "所属街道", "街道（镇）", "街道
 
 _SPACE = re.compile(r"\s+")
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
-_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 _FOOTER = re.compile(r"^(注|说明|备注|填表|制表|审核|联系人|联系电话|负责人|数据来源|来源)")
 
@@ -81,22 +79,6 @@ def clean_header(value: object) -> str:
     return _CJK_SPACE.sub("", text)
 
 
-def header_key(value: object) -> str:
-    """A header as compared with expected names: cleaned, lower case, ``_`` for space/``-``,
-    full-width brackets as ASCII."""
-    text = clean_header(value).lower().replace("（", "(").replace("）", ")")
-    return text.replace("-", "_").replace(" ", "_")
-
-
-def _keys(value: object) -> set[str]:
-    """The keys a header may match by: itself, without a bracketed unit, and each ``/`` part."""
-    key = header_key(value)
-    out = {key, _BRACKETS.sub("", key)}
-    for part in re.split(r"[/／]", key):
-        out |= {part, _BRACKETS.sub("", part)}
-    return {k for k in out if k}
-
-
 def expected_keys(names: Iterable[str] | None) -> frozenset[str]:
     """The compared form of expected header names; every alias of `ALIASES` by default."""
     if names is None:
@@ -115,7 +97,7 @@ def column_letter(index: int) -> str:
 
 
 def _filled(row: Sequence[Cell]) -> list[int]:
-    return [j for j, v in enumerate(row) if v is not None and str(v).strip() != ""]
+    return [j for j, v in enumerate(row) if v is not None and v == v and str(v).strip() != ""]
 
 
 def _numeric(text: str) -> bool:
@@ -152,7 +134,7 @@ def find_header(grid: Grid, *, expect: frozenset[str], merges: Sequence[Merge] =
     row = None
     for i, r in enumerate(window):
         cells = [str(r[j]) for j in _filled(r)]
-        hits = sum(bool(_keys(c) & expect) for c in cells)
+        hits = sum(bool(header_keys(c) & expect) for c in cells)
         if len(cells) >= 2 and hits >= 2:
             row = i
             break

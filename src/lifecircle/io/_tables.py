@@ -25,11 +25,11 @@ from ._grid import (
     expected_keys,
     fill_merges,
     find_header,
-    header_key,
     is_footer,
 )
 from ._sniff import file_kind, sniff
 from ._xlsx import read_sheet
+from .aliases import header_key
 
 __all__ = [
     "TableLayout",
