@@ -83,11 +83,14 @@ def parse_date(text: object, *, year: int | None = None) -> date | None:
     """A date as offices write it, or None.
 
     ``2024-09-30``, ``2024/9/30``, ``2024.9.30``, ``2024年9月30日``, ``2024年9月底``
-    (the month's last day), ``2024-09`` (its last day), and with ``year`` given,
+    (the month's last day), ``2024-09`` (its last day), ``2024年底``, and with ``year`` given,
     ``9月30日`` or ``9月底``. Impossible dates (2025-02-30) give None.
     """
     raw = fullwidth_to_ascii(text).strip()
     raw = re.sub(r"\s+00:00(:00)?$", "", raw)
+    end = re.fullmatch(r"(\d{4})\s*年\s*(底|末|年底|年末)", raw)
+    if end:
+        return date(int(end[1]), 12, 31)
     m = _DATE.match(raw)
     y: int | None
     if m:

@@ -289,6 +289,16 @@ class ImportTable:
     layout: TableLayout
     fields: dict[str, Field]
     headers: list[str]
+    frame: Any = None
+
+    def cells(self) -> list[dict[str, str | None]]:
+        """Every cell of every row by the file's header (columns that are no field too)."""
+        if self.frame is None:
+            return [{} for _ in self.rows]
+        return [
+            {str(k): None if v is None or v != v else str(v).strip() or None for k, v in r.items()}
+            for r in self.frame.to_dict("records")
+        ]
 
     def file_row(self, row: int) -> int:
         """The 1-based file row of data row ``row``."""
@@ -311,14 +321,20 @@ class ImportTable:
         fix: str = "",
         severity: str = ERROR,
     ) -> Problem:
-        """A `Problem` pointing at data row ``row`` and field ``field`` of this table."""
+        """A `Problem` pointing at data row ``row`` and field ``field`` of this table
+        (``@header`` names a column of the file that is no field, e.g. ``@2023年``)."""
+        column = None
+        if field and field.startswith("@"):
+            field = column = field[1:]
+        elif field:
+            column = self.column(field)
         return Problem(
             message=message,
             fix=fix,
             row=row,
             file_row=self.file_row(row) if row is not None else None,
             field=field,
-            column=self.column(field) if field else None,
+            column=column,
             value=None if value is None else str(value),
             severity=severity,
         )
@@ -379,6 +395,7 @@ def read_import_table(
         layout=layout,
         fields={f.name: f for f in fields},
         headers=headers,
+        frame=df,
     )
 
 

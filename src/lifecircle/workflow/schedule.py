@@ -5,42 +5,55 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lifecircle.errors import InputError, RuleError
+from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
 from lifecircle.workflow import config
-from lifecircle.workflow._common import flush, get_circle, read_table
+from lifecircle.workflow._common import flush, get_circle
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.config import GRADES
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
 
-SCHEDULE_ALIASES = {
-    "year": ("年度", "年份", "创建年度"),
-    "circle_id": ("生活圈编号", "编号"),
-    "grade": ("目标等级", "创建类型", "等级"),
-    "note": ("备注",),
-    "name": ("生活圈名称", "名称"),
-}
 _HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "目标等级", "完成时限", "备注"]
 
 
 def _grade(value: str) -> str | None:
-    v = (value or "").strip().upper().replace("型", "")
-    return v if v in GRADES else None
+    """AA or AAA from AA, AA型, 创建AAA型, 3A …; None otherwise."""
+    from lifecircle.workflow._values import parse_grade
+
+    return parse_grade(value)
+
+
+def year_reason(year: int) -> str | None:
+    """Why ``year`` cannot carry a target (outside the programme's years), or None."""
+    years = config.programme()["years"]
+    if year not in years:
+        return f"{year} 年不在创建期内（{years[0]}-{years[-1]} 年）"
+    return None
+
+
+def aaa_reason(session: Session, circle: Circle, year: int, aa_year: int | None) -> str | None:
+    """Why ``circle`` cannot aim for AAA in ``year``: it neither holds AA nor is scheduled
+    for AA (``aa_year``) by then; None when it can."""
+    holds = held_grade(session, circle.id) != "NONE"
+    if not holds and (aa_year is None or aa_year > year):
+        return (
+            f"生活圈 {circle.code} 既未获评 AA 型，也没有安排在 {year} 年或之前创建 AA 型："
+            "AAA 型只能在已获评或同年及之前安排创建 AA 型的生活圈创建"
+        )
+    return None
 
 
 def _check_target(
     session: Session, circle: Circle, year: int, grade: str, pending_aa: dict[int, int]
 ) -> str | None:
     """The reason the target breaks a rule, or None."""
-    years = config.programme()["years"]
-    if year not in years:
-        return f"year {year} is outside the programme ({years[0]}-{years[-1]})"
+    reason = year_reason(year)
+    if reason:
+        return reason
     if (
         session.scalar(
             select(ScheduleTarget).where(
@@ -49,7 +62,7 @@ def _check_target(
         )
         is not None
     ):
-        return f"circle {circle.code} already has a {grade} target"
+        return f"生活圈 {circle.code} 已有 {grade} 型创建目标"
     if grade == "AAA":
         aa_year = pending_aa.get(circle.id)
         if aa_year is None:
@@ -59,12 +72,7 @@ def _check_target(
                 )
             )
             aa_year = aa.year if aa else None
-        holds = held_grade(session, circle.id) != "NONE"
-        if not holds and (aa_year is None or aa_year > year):
-            return (
-                f"circle {circle.code} neither holds AA nor is scheduled for AA by {year}: "
-                "AAA only for a circle that holds AA"
-            )
+        return aaa_reason(session, circle, year, aa_year)
     return None
 
 
@@ -75,11 +83,11 @@ def add_target(
     AAA 31 Oct)."""
     g = _grade(grade)
     if g is None:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+        raise RuleError(f"等级“{grade}”无法识别", fix="写 AA 或 AAA（也认 AA型、AAA型）")
     c = get_circle(session, circle)
     reason = _check_target(session, c, year, g, {})
     if reason:
-        raise RuleError(reason, fix="check the schedule (任务铺排表)")
+        raise RuleError(reason, fix="核对任务铺排表")
     t = ScheduleTarget(
         year=year, circle_id=c.id, grade=g, due_date=config.due_date(g, year), note=note
     )
@@ -124,75 +132,19 @@ def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleT
 
 
 def import_schedule(session: Session, path: str | os.PathLike) -> int:
-    """Attachment 2 (任务铺排表) from XLSX/CSV: 年度/year, 生活圈编号/circle_id, 目标等级/grade,
-    备注/note. All or nothing; a bad row names file, row, field and the fix."""
-    file = str(Path(path))
-    rows = read_table(path, SCHEDULE_ALIASES)
-    parsed = []
-    for i, row in enumerate(rows, start=1):
-        try:
-            year = int(float(row.get("year") or ""))
-        except ValueError:
-            raise InputError(
-                f"year {row.get('year')!r} is not a year",
-                file=file,
-                row=i,
-                field="year",
-                fix="give the year, e.g. 2024",
-            ) from None
-        code = row.get("circle_id")
-        circle = session.scalar(select(Circle).where(Circle.code == (code or "")))
-        if circle is None:
-            raise InputError(
-                f"circle {code!r} is not in the database",
-                file=file,
-                row=i,
-                field="circle_id",
-                fix="use an id from the circle list (附件1)",
-            )
-        grade = _grade(row.get("grade") or "")
-        if grade is None:
-            raise InputError(
-                f"grade {row.get('grade')!r}",
-                file=file,
-                row=i,
-                field="grade",
-                fix="write AA or AAA",
-            )
-        parsed.append((i, year, circle, grade, row.get("note")))
-    pending_aa = {c.id: y for (_, y, c, g, _) in parsed if g == "AA"}
-    seen = set()
-    with session.begin_nested():
-        for i, year, circle, grade, note in sorted(parsed, key=lambda r: (r[3] != "AA", r[0])):
-            if (circle.id, grade) in seen:
-                raise InputError(
-                    f"circle {circle.code} has two {grade} rows",
-                    file=file,
-                    row=i,
-                    field="circle_id",
-                    fix="keep one row per circle and grade",
-                )
-            seen.add((circle.id, grade))
-            reason = _check_target(session, circle, year, grade, pending_aa)
-            if reason:
-                raise InputError(
-                    reason,
-                    file=file,
-                    row=i,
-                    field="grade",
-                    fix="AAA rows need an AA row of the same or an earlier year",
-                )
-            session.add(
-                ScheduleTarget(
-                    year=year,
-                    circle_id=circle.id,
-                    grade=grade,
-                    due_date=config.due_date(grade, year),
-                    note=note,
-                )
-            )
-            session.flush()
-    return len(parsed)
+    """The 任务铺排表 (附件2) from XLSX/CSV, long or matrix, written at once
+    (``schedule_import.import_schedule_file``); the first error is raised as an InputError.
+
+    Returns
+    -------
+    int
+        Targets in the file (new, changed and unchanged).
+    """
+    from lifecircle.workflow.schedule_import import import_schedule_file
+
+    report = import_schedule_file(session, path, commit=True)
+    report.raise_if_errors()
+    return sum(report.counts.get(k, 0) for k in ("新增目标", "更新目标", "未变目标"))
 
 
 def export_schedule(session: Session, path: str | os.PathLike) -> int:
