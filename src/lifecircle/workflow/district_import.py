@@ -3,7 +3,9 @@ communities with polygons, compounds and facilities, geometry as WKB in WGS-84."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lifecircle.district import District
+from lifecircle.errors import InputError
 from lifecircle.store.models import Circle, Community, Compound, Facility, Street
 from lifecircle.store.models import District as DistrictRow
-from lifecircle.workflow.imports import ERROR, NOTICE, ImportReport, Problem
+from lifecircle.workflow.imports import ERROR, NOTICE, ImportReport, Problem, run_import
 from lifecircle.workflow.place_imports import (
     CirclePlan,
     apply_circle_plans,
@@ -163,7 +166,7 @@ def district_plans(
         counts = apply_circle_plans(session, plans)
         session.flush()
         street_of = {p.code: p.street for p in plans}
-        circle_ids = dict(session.execute(select(Circle.code, Circle.id)).tuples().all())
+        circle_ids = dict(session.execute(select(Circle.code, Circle.id)).all())
         streets = {s.name: s.id for s in session.scalars(select(Street))}
         com_rows = {(c.street_id, c.name): c for c in session.scalars(select(Community))}
         if communities is not None:
@@ -224,3 +227,70 @@ def district_plans(
         }
 
     return apply
+
+
+def _problem_from(exc: InputError, report: ImportReport) -> Problem:
+    return Problem(
+        exc.message,
+        fix=exc.fix or "",
+        row=exc.row,
+        field=exc.field,
+        column=exc.field,
+        file=exc.file if exc.file and exc.file != report.file else None,
+        cause=exc,
+    )
+
+
+def import_district(
+    session: Session, folder: str | os.PathLike[str], *, commit: bool = False
+) -> ImportReport:
+    """Check (and with ``commit`` write) a district data package: its circles, communities
+    (with polygons), compounds and facilities, read and checked by
+    `lifecircle.district.load_district` exactly as the checkup reads them.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    folder : str or path-like
+        The package folder (or its district.yaml).
+    commit : bool, default False
+        Write when the package holds no error.
+
+    Returns
+    -------
+    ImportReport
+    """
+    from lifecircle.district import load_district
+
+    report = ImportReport(kind="district", title="区数据包", file=str(folder))
+    report.layout = "lifecircle-district/1"
+    if not Path(folder).exists():
+        report.add(Problem("文件夹不存在", fix="给出含 district.yaml 的数据包文件夹"))
+        return report
+    try:
+        district = load_district(folder)
+    except InputError as exc:
+        report.add(_problem_from(exc, report))
+        return report
+    apply = district_plans(session, district, report)
+    return run_import(session, report, apply, commit=commit)
+
+
+def import_district_package(session: Session, folder: str | os.PathLike[str]) -> dict[str, int]:
+    """Circles, communities, compounds and facilities of a district data package, written at
+    once (`import_district`); the first error is raised as an InputError.
+
+    Returns
+    -------
+    dict of str -> int
+        ``circles``, ``compounds``, ``communities``, ``facilities``.
+    """
+    report = import_district(session, folder, commit=True)
+    report.raise_if_errors()
+    c = report.counts
+    return {
+        "circles": c.get("新增生活圈", 0) + c.get("更新生活圈", 0),
+        "compounds": c.get("新增小区", 0) + c.get("更新小区", 0),
+        "communities": c.get("社区", 0),
+        "facilities": c.get("设施", 0),
+    }

@@ -8,6 +8,7 @@ holds no error. A committed import lands whole, in one transaction, or not at al
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Problem:
     value: str | None = None
     severity: str = ERROR
     file: str | None = None
+    cause: InputError | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -164,7 +166,11 @@ class ImportReport:
     def first_error(self) -> InputError:
         """The first error as a typed `InputError` (file, row, field, fix)."""
         p = self.errors[0]
-        return InputError(p.message, file=self.file, row=p.row, field=p.field, fix=p.fix or None)
+        if p.cause is not None:
+            return p.cause
+        return InputError(
+            p.message, file=p.file or self.file, row=p.row, field=p.field, fix=p.fix or None
+        )
 
     def raise_if_errors(self) -> None:
         """Raise `first_error` when the report holds an error."""
@@ -471,6 +477,7 @@ def read_or_report(
                 row=exc.row,
                 field=exc.field,
                 column=exc.field,
+                cause=exc,
             )
         )
         return None, report

@@ -6,13 +6,11 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lifecircle.errors import InputError
 from lifecircle.store.models import Circle, Street
 from lifecircle.workflow._values import circle_key
 from lifecircle.workflow.imports import (
@@ -25,6 +23,7 @@ from lifecircle.workflow.imports import (
     read_or_report,
     run_import,
 )
+from lifecircle.workflow.places import upsert_circle
 from lifecircle.workflow.units import street_key
 
 CIRCLE_FIELDS = (
@@ -278,8 +277,6 @@ def check_circle_plans(
 
 def apply_circle_plans(session: Session, plans: list[CirclePlan]) -> dict[str, int]:
     """Write the circles (create or update with their communities)."""
-    from lifecircle.workflow.places import upsert_circle
-
     stored = set(session.scalars(select(Circle.code)))
     for plan in plans:
         upsert_circle(session, plan.code, plan.name, plan.street, plan.communities, **plan.attrs)
@@ -337,54 +334,23 @@ def import_circles(
     return run_import(session, report, lambda: apply_circle_plans(session, plans), commit=commit)
 
 
-def _problem_from(exc: InputError, report: ImportReport) -> Problem:
-    return Problem(
-        exc.message,
-        fix=exc.fix or "",
-        row=exc.row,
-        field=exc.field,
-        column=exc.field,
-        file=exc.file if exc.file and exc.file != report.file else None,
-    )
-
-
-def import_district(
-    session: Session, folder: str | os.PathLike[str], *, commit: bool = False
-) -> ImportReport:
-    """Check (and with ``commit`` write) a district data package: its circles, communities
-    (with polygons), compounds and facilities, read and checked by
-    `lifecircle.district.load_district` exactly as the checkup reads them.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-    folder : str or path-like
-        The package folder (or its district.yaml).
-    commit : bool, default False
-        Write when the package holds no error.
-
-    Returns
-    -------
-    ImportReport
-    """
-    from lifecircle.district import load_district
-    from lifecircle.workflow.district_import import district_plans
-
-    report = ImportReport(kind="district", title="区数据包", file=str(folder))
-    report.layout = "lifecircle-district/1"
-    if not Path(folder).exists():
-        report.add(Problem("文件夹不存在", fix="给出含 district.yaml 的数据包文件夹"))
-        return report
-    try:
-        district = load_district(folder)
-    except InputError as exc:
-        report.add(_problem_from(exc, report))
-        return report
-    apply = district_plans(session, district, report)
-    return run_import(session, report, apply, commit=commit)
-
-
 def circle_street(compound_streets: list[str]) -> str:
     """The street most compounds of a circle name, or ""."""
     named = [s for s in compound_streets if s]
     return Counter(named).most_common(1)[0][0] if named else ""
+
+
+def import_circle_list(session: Session, path: str | os.PathLike[str]) -> int:
+    """Attachment 1 (the circle list) from CSV/XLSX, written at once.
+
+    All or nothing: the whole file is checked first (`import_circles`); the first error is
+    raised as an InputError naming file, row and field.
+
+    Returns
+    -------
+    int
+        Circles written.
+    """
+    report = import_circles(session, path, commit=True)
+    report.raise_if_errors()
+    return report.counts.get("新增生活圈", 0) + report.counts.get("更新生活圈", 0)

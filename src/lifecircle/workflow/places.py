@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +9,7 @@ from lifecircle.store.models import (
     Circle,
     Community,
     District,
+    Leader,
     Person,
     RoleAssignment,
     Street,
@@ -100,46 +99,6 @@ def upsert_circle(
     return circle
 
 
-def import_circle_list(session: Session, path: str | os.PathLike) -> int:
-    """Attachment 1 (the circle list) from CSV/XLSX, written at once (``place_imports``).
-
-    All or nothing: the whole file is checked first (``place_imports.import_circles``); the
-    first error is raised as an InputError naming file, row and field.
-
-    Returns
-    -------
-    int
-        Circles written.
-    """
-    from lifecircle.workflow.place_imports import import_circles
-
-    report = import_circles(session, path, commit=True)
-    report.raise_if_errors()
-    return report.counts.get("新增生活圈", 0) + report.counts.get("更新生活圈", 0)
-
-
-def import_district_package(session: Session, folder: str | os.PathLike) -> dict[str, int]:
-    """Circles, communities, compounds and facilities of a district data package, written at
-    once (``place_imports.import_district``); the first error is raised as an InputError.
-
-    Returns
-    -------
-    dict of str -> int
-        ``circles``, ``compounds``, ``communities``, ``facilities``.
-    """
-    from lifecircle.workflow.place_imports import import_district
-
-    report = import_district(session, folder, commit=True)
-    report.raise_if_errors()
-    c = report.counts
-    return {
-        "circles": c.get("新增生活圈", 0) + c.get("更新生活圈", 0),
-        "compounds": c.get("新增小区", 0) + c.get("更新小区", 0),
-        "communities": c.get("社区", 0),
-        "facilities": c.get("设施", 0),
-    }
-
-
 def add_person(
     session: Session,
     name: str,
@@ -160,27 +119,36 @@ def add_person(
 
 def assign_role(
     session: Session, person: Person, role: str, *, street: str | None = None
-) -> RoleAssignment:
-    """Give a person a programme role. ``chief`` is unique in the district; a ``deputy_chief``
-    belongs to a street (the plan: 总圈长 = head of 区人居环境局, 副总圈长 = street secretary)."""
+) -> RoleAssignment | Leader:
+    """Give a person a programme role. The 圈长负责制 roles (``chief``: one in the district,
+    the head of 区人居环境局; ``deputy_chief``: one per street) are kept by
+    ``workflow.leaders``; ``unit_staff``/``assessor``/``evaluator`` as role assignments."""
     from lifecircle.errors import RuleError
+    from lifecircle.workflow.leaders import ROLE_ZH, LeaderProblem, apply_leader, current
+    from lifecircle.workflow.leaders import plan_leader as plan
 
     if role not in ROLES:
-        raise RuleError(f"unknown role {role!r}", fix=f"use one of {', '.join(ROLES)}")
-    street_id = None
-    if role == "deputy_chief":
-        if not street:
-            raise RuleError("a deputy chief belongs to a street", fix="name the street")
-        st = ensure_street(session, street)
-        street_id = st.id
-    if role == "chief":
-        existing = session.scalar(select(RoleAssignment).where(RoleAssignment.role == "chief"))
-        if existing is not None and existing.person_id != person.id:
-            raise RuleError(
-                "the district already has a chief (总圈长)",
-                fix="remove the current chief's role first",
+        raise RuleError(f"角色“{role}”无法识别", fix=f"可用：{'、'.join(ROLES)}")
+    if role in ROLE_ZH:
+        unit = session.get(Unit, person.unit_id) if person.unit_id else None
+        try:
+            p = plan(
+                session,
+                role=role,
+                name=person.name,
+                unit=unit.name if unit else None,
+                street=street,
             )
-    ra = RoleAssignment(person_id=person.id, role=role, street_id=street_id)
+        except LeaderProblem as exc:
+            raise RuleError(exc.message, fix=exc.fix) from None
+        held = current(session, p.role, p.scope)
+        if held is not None and held.person_id != person.id:
+            raise RuleError(
+                f"{p.where()}已由 {held.person.name} 担任",
+                fix="更换请用 lifecircle leader set（原任职务自动结束）",
+            )
+        return apply_leader(session, p, person=person).leader
+    ra = RoleAssignment(person_id=person.id, role=role, street_id=None)
     session.add(ra)
     flush(session)
     return ra
@@ -189,11 +157,25 @@ def assign_role(
 def set_circle_leader(
     session: Session, circle: str | Circle, person: Person, *, expected_version: int | None = None
 ) -> Circle:
-    """One leader (圈长) per circle; replacing the leader is an audited update."""
+    """One leader (圈长) per circle, an official of the circle's street; replacing the leader
+    ends the former one's post (``workflow.leaders``) and is an audited update."""
+    from lifecircle.errors import RuleError
     from lifecircle.workflow._common import check_version
+    from lifecircle.workflow.leaders import LeaderProblem, apply_leader, plan_leader
 
     c = get_circle(session, circle)
     check_version(c, expected_version, "circle", c.code)
-    c.leader_id = person.id
+    unit = session.get(Unit, person.unit_id) if person.unit_id else None
+    try:
+        p = plan_leader(
+            session,
+            role="circle_leader",
+            name=person.name,
+            unit=unit.name if unit else None,
+            circle=c.code,
+        )
+    except LeaderProblem as exc:
+        raise RuleError(exc.message, fix=exc.fix) from None
+    apply_leader(session, p, person=person)
     flush(session, "circle", c.code)
     return c

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
 
-_HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "目标等级", "完成时限", "备注"]
+_HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "圈长", "目标等级", "完成时限", "备注"]
 
 
 def _grade(value: str) -> str | None:
@@ -131,24 +131,9 @@ def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleT
     return list(session.scalars(q))
 
 
-def import_schedule(session: Session, path: str | os.PathLike) -> int:
-    """The 任务铺排表 (附件2) from XLSX/CSV, long or matrix, written at once
-    (``schedule_import.import_schedule_file``); the first error is raised as an InputError.
-
-    Returns
-    -------
-    int
-        Targets in the file (new, changed and unchanged).
-    """
-    from lifecircle.workflow.schedule_import import import_schedule_file
-
-    report = import_schedule_file(session, path, commit=True)
-    report.raise_if_errors()
-    return sum(report.counts.get(k, 0) for k in ("新增目标", "更新目标", "未变目标"))
-
-
 def export_schedule(session: Session, path: str | os.PathLike) -> int:
-    """Write the schedule as XLSX (the layout ``import_schedule`` reads)."""
+    """Write the schedule as XLSX (the layout ``import_schedule`` reads), with each circle's
+    current 圈长."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -160,7 +145,10 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
     ws.append(_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    from lifecircle.workflow.leaders import circle_leader_names
+
     targets = list_targets(session)
+    leaders = circle_leader_names(session)
     for t in targets:
         ws.append(
             [
@@ -168,12 +156,13 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
                 t.circle.code,
                 t.circle.name,
                 t.circle.street.name,
+                leaders.get(t.circle_id, {}).get("leader", ""),
                 config.GRADE_ZH[t.grade],
                 t.due_date.isoformat(),
                 t.note or "",
             ]
         )
-    for col, width in zip("ABCDEFG", (8, 12, 24, 14, 10, 12, 30), strict=True):
+    for col, width in zip("ABCDEFGH", (8, 12, 24, 14, 10, 10, 12, 30), strict=True):
         ws.column_dimensions[col].width = width
     write_atomic(path, wb.save)
     return len(targets)
@@ -242,10 +231,13 @@ TARGET_ZH = {
 
 @dataclass(frozen=True)
 class TargetState:
+    """A target judged on a day; ``leader`` is the circle's 圈长 then (as listed)."""
+
     target: ScheduleTarget
     code: str
     zh: str
     reason: str
+    leader: str = ""
 
 
 def target_state(session: Session, t: ScheduleTarget, today: date) -> TargetState:
@@ -302,6 +294,16 @@ def target_states(session: Session, *, on: date, year: int | None = None) -> lis
     Returns
     -------
     list of TargetState
-        In the order of ``list_targets`` (year, grade, circle code).
+        In the order of ``list_targets`` (year, grade, circle code), each with the circle's
+        圈长 on that day.
     """
-    return [target_state(session, t, on) for t in list_targets(session, year=year)]
+    from lifecircle.workflow.leaders import circle_leader_names
+
+    names = circle_leader_names(session, on=on)
+    return [
+        replace(
+            target_state(session, t, on),
+            leader=names.get(t.circle_id, {}).get("leader", ""),
+        )
+        for t in list_targets(session, year=year)
+    ]

@@ -365,3 +365,17 @@ def import_schedule_file(
         return {}
 
     return run_import(session, report, apply, commit=commit)
+
+
+def import_schedule(session: Session, path: str | os.PathLike[str]) -> int:
+    """The 任务铺排表 (附件2), long or matrix, written at once (`import_schedule_file`); the
+    first error is raised as an InputError.
+
+    Returns
+    -------
+    int
+        Targets in the file (new, changed and unchanged).
+    """
+    report = import_schedule_file(session, path, commit=True)
+    report.raise_if_errors()
+    return sum(report.counts.get(k, 0) for k in ("新增目标", "更新目标", "未变目标"))
