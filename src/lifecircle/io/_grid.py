@@ -191,12 +191,12 @@ def _is_subheader(
 
 
 def is_footer(row: Sequence[Cell], width: int) -> bool:
-    """A note under a table: one filled cell in a table of 3+ columns, reading like
-    ``注：…``, ``填表人：…`` or holding a colon."""
-    cells = _filled(row)
-    if width < 3 or len(cells) != 1:
+    """A note under a table: one text (one cell, or one merged across the row) in a table
+    of 3+ columns, reading like ``注：…``, ``填表人：…`` or holding a colon."""
+    values = {str(row[j]).strip() for j in _filled(row)}  # a merged note repeats its text
+    if width < 3 or len(values) != 1:
         return False
-    text = str(row[cells[0]]).strip()
+    text = values.pop()
     return bool(_FOOTER.match(text)) or "：" in text or ":" in text
 
 

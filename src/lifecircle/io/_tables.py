@@ -192,7 +192,7 @@ def _finish(
     filled_rows = df.notna().any(axis=1).to_numpy()
     df, file_rows = df.loc[filled_rows].reset_index(drop=True), file_rows[filled_rows]
     width = df.shape[1]
-    while len(df) and is_footer(list(df.iloc[-1].where(df.iloc[-1].notna(), None)), width):
+    while len(df) and is_footer(list(df.iloc[-1]), width):
         df, file_rows = df.iloc[:-1], file_rows[:-1]
     names = _names(header, width, list(df.notna().any(axis=0).to_numpy()))
     keep = [j for j, n in enumerate(names) if n is not None]

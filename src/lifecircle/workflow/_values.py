@@ -158,13 +158,17 @@ class CircleFinder:
         return hits[0] if len(hits) == 1 else None
 
     def by_name(self, text: object, *, street: object = None) -> list[Circle]:
-        """Circles of that name (exact, else without 生活圈 etc.), on ``street`` if given."""
+        """Circles of that name (exact, else without 生活圈 etc.); when several, those on
+        ``street`` if given (a circle on another street is still returned, for the caller
+        to name the street that disagrees)."""
         raw = str(text or "").strip()
-        pool = self.circles
-        if street:
-            pool = [c for c in pool if street_key(c.street.name) == street_key(street)] or pool
-        exact = [c for c in pool if c.name == raw]
-        return exact or [c for c in pool if circle_key(c.name) == circle_key(raw)]
+        hits = [c for c in self.circles if c.name == raw] or [
+            c for c in self.circles if circle_key(c.name) == circle_key(raw)
+        ]
+        if street and len(hits) > 1:
+            on_street = [c for c in hits if street_key(c.street.name) == street_key(street)]
+            return on_street or hits
+        return hits
 
     def suggest(self, text: object) -> list[str]:
         """Codes and names close to ``text``."""

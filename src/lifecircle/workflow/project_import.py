@@ -101,7 +101,8 @@ def parse_status(value: str) -> str | None:
 
 
 def parse_project_type(value: str) -> str | None:
-    """One of the 七个统筹 from its code, its name, or its name without 改造."""
+    """One of the 七个统筹 from its code, its name, its name without 改造, or the end of
+    its name when only one fits (微改造 → 街区微改造)."""
     types = config.project_types()
     code = config.resolve_choice(value, types)
     if code:
@@ -110,7 +111,8 @@ def parse_project_type(value: str) -> str | None:
     for code, label in types.items():
         if v and (v == label.removesuffix("改造") or v + "改造" == label):
             return code
-    return None
+    tails = [code for code, label in types.items() if len(v) >= 3 and label.endswith(v)]
+    return tails[0] if len(tails) == 1 else None
 
 
 def parse_funding(value: str) -> str | None:

@@ -5,6 +5,7 @@ grade; circles by id or by name."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ from lifecircle.store.models import Circle, ScheduleTarget
 from lifecircle.workflow import config
 from lifecircle.workflow._values import (
     CircleFinder,
+    fullwidth_to_ascii,
     header_year,
     is_check_mark,
     is_empty_mark,
@@ -66,11 +68,16 @@ class Target:
     note: str | None
 
 
+def _header_grades(header: str) -> list[str]:
+    """The grades a year column's header names (``2023年AA型`` → AA), its year left out."""
+    return parse_grades(re.sub(r"20\d{2}\s*(年度|年)?", "", fullwidth_to_ascii(header)))
+
+
 def _layout(table: ImportTable) -> tuple[str, dict[str, tuple[int | None, list[str]]]]:
     """The layout and, for a matrix or grade columns, header -> (year, grades)."""
     used = {table.columns.get(k) for k in ("circle_id", "circle_name", "street", "note")}
     others = [h for h in table.headers if h not in used]
-    years = {h: (header_year(h), parse_grades(h)) for h in others if header_year(h)}
+    years = {h: (header_year(h), _header_grades(h)) for h in others if header_year(h)}
     if years:
         return MATRIX, years
     if "year" in table.columns and "grade" in table.columns:
