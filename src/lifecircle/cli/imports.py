@@ -109,7 +109,7 @@ def import_district_cmd(
 
     给出 district.yaml 所在文件夹；检查与体检（lifecircle checkup）相同。
     """
-    from lifecircle.workflow.place_imports import import_district
+    from lifecircle.workflow.district_import import import_district
 
     _run(import_district, folder, commit=commit, report=report, db=db, actor=actor)
 

@@ -3,6 +3,7 @@ communities with polygons, compounds and facilities, geometry as WKB in WGS-84."
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,15 @@ def _wkb(geoms: Any) -> list[bytes | None]:
     arr = np.asarray(geoms, dtype=object)
     out = shapely.to_wkb(arr)
     return [None if g is None else bytes(b) for g, b in zip(arr, out, strict=True)]
+
+
+def _num(value: Any) -> float | None:
+    """A finite number, or None (NaN and empty cells stay empty in the database)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _wgs84(frame: Any) -> Any:
@@ -121,6 +131,7 @@ def district_plans(
                 )
             )
             continue
+        hh = _num(rec.get("households"))
         plans.append(
             CirclePlan(
                 code=code,
@@ -129,12 +140,9 @@ def district_plans(
                 rows=[i + 1],
                 communities=coms,
                 attrs={
-                    "population": round(float(rec.get("population") or 0)),
-                    "households": round(float(rec["households"]))
-                    if rec.get("households") == rec.get("households")
-                    and rec.get("households") is not None
-                    else None,
-                    "area_km2": float(rec["area_km2"]) if rec.get("area_km2") else None,
+                    "population": round(_num(rec.get("population")) or 0),
+                    "households": None if hh is None else round(hh),
+                    "area_km2": _num(rec.get("area_km2")),
                     "geom_wkb": circle_wkb[i],
                 },
             )
@@ -198,9 +206,9 @@ def district_plans(
             row.name = str(rec["name"])
             row.community_id = com.id if com is not None else None
             row.circle_id = circle_ids.get(str(cid)) if cid is not None else None
-            row.population = float(rec["population"])
-            hh = rec.get("households")
-            row.households = round(float(hh)) if hh is not None and hh == hh else None
+            row.population = _num(rec["population"]) or 0.0
+            hh = _num(rec.get("households"))
+            row.households = None if hh is None else round(hh)
             row.geom_wkb = wkb
         facility_rows = {f.code: f for f in session.scalars(select(Facility))}
         for rec, wkb in zip(
@@ -215,8 +223,7 @@ def district_plans(
                 session.add(fac)
             fac.name = str(rec["name"])
             fac.category = str(rec["category"])
-            cap = rec.get("capacity")
-            fac.capacity = float(cap) if cap is not None and cap == cap else None
+            fac.capacity = _num(rec.get("capacity"))
             fac.geom_wkb = wkb
         session.flush()
         return {
