@@ -145,8 +145,8 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
             if r["missed"]:
                 why.append(f"{r['missed']}个创建目标未按期达标" + _circles(targets, r, "missed"))
             if r["overdue_projects"]:
-                late = {
-                    (o["circle"], o["circle_name"], o["leader"])
+                late: set[tuple[str, str, str]] = {
+                    (str(o["circle"]), str(o["circle_name"]), str(o["leader"]))
                     for o in overdue
                     if o["street"] == r["street"]
                 }

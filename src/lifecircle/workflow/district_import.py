@@ -176,7 +176,9 @@ def district_plans(
         street_of = {p.code: p.street for p in plans}
         circle_ids = dict(session.execute(select(Circle.code, Circle.id)).all())
         streets = {s.name: s.id for s in session.scalars(select(Street))}
-        com_rows = {(c.street_id, c.name): c for c in session.scalars(select(Community))}
+        com_rows: dict[tuple[int | None, str], Community] = {
+            (c.street_id, c.name): c for c in session.scalars(select(Community))
+        }
         if communities is not None:
             for rec, wkb in zip(
                 communities.drop(columns="geometry").to_dict("records"),

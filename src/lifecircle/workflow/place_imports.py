@@ -237,17 +237,19 @@ def check_circle_plans(
     for other_circle in stored.values():
         if other_circle.code in codes:
             continue
-        for com in other_circle.communities:
-            plan = owner.get((street_key(street_of.get(com.street_id, "")), com.name))
-            if plan is None:
+        for stored_com in other_circle.communities:
+            holder = owner.get(
+                (street_key(street_of.get(stored_com.street_id, "")), stored_com.name)
+            )
+            if holder is None:
                 continue
             report.add(
                 problem(
-                    f"社区“{com.name}”在数据库中属于生活圈 {other_circle.code} "
+                    f"社区“{stored_com.name}”在数据库中属于生活圈 {other_circle.code} "
                     f"{other_circle.name}，该生活圈不在本表中",
-                    row=plan.rows[0],
+                    row=holder.rows[0],
                     field="communities",
-                    value=com.name,
+                    value=stored_com.name,
                     fix=f"在本表中一并列出 {other_circle.code} 及其社区，或从这一行删去该社区",
                 )
             )

@@ -82,7 +82,9 @@ def _layout(table: ImportTable) -> tuple[str, dict[str, tuple[int | None, list[s
         return MATRIX, years
     if "year" in table.columns and "grade" in table.columns:
         return LONG, {}
-    grades = {h: (None, parse_grades(h)) for h in others if len(parse_grades(h)) == 1}
+    grades: dict[str, tuple[int | None, list[str]]] = {
+        h: (None, parse_grades(h)) for h in others if len(parse_grades(h)) == 1
+    }
     if grades:
         return BY_GRADE, grades
     return "", {}
