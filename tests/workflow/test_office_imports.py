@@ -252,3 +252,21 @@ def test_a_damaged_workbook_gets_a_report_not_a_traceback(circles, tmp_path, imp
     assert not report.committed and len(report.errors) == 1
     assert "损坏" in report.errors[0].message and report.errors[0].fix
     assert db_state(circles) == before
+
+
+def test_circle_list_as_a_polygon_layer_keeps_outlines(units, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    outline = shapely.box(112.98, 28.17, 112.99, 28.18)
+    gpd.GeoDataFrame(
+        {"生活圈编号": ["C01"], "生活圈名称": ["梓园"], "街道": ["侯家塘"], "社区": ["梓园社区"]},
+        geometry=[outline],
+        crs=4326,
+    ).to_crs(32649).to_file(tmp_path / "生活圈.gpkg")
+    report = run(units, import_circles, tmp_path / "生活圈.gpkg", commit=True)
+    assert report.committed, report.problems
+    with session_scope(units) as s:
+        c = s.scalar(select(Circle))
+        assert c.street.name == "侯家塘街道"
+        assert shapely.from_wkb(c.geom_wkb).equals_exact(outline, 1e-9)

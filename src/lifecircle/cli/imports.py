@@ -45,7 +45,13 @@ SheetOpt = typer.Option(None, "--sheet", help="工作表名称（默认第一个
 def show_report(report: ImportReport, out: Path | None) -> None:
     """Print the validation report (and write it to ``out``); exit 2 when it holds errors."""
     if report.problems:
-        t = Table("类别", "行", "表格行号", "列", "值", "问题", "改法", show_lines=True)
+        t = Table(show_lines=True, expand=True)
+        for head in ("类别", "行", "表格行号"):
+            t.add_column(head, no_wrap=True)
+        t.add_column("列", overflow="fold", ratio=1)
+        t.add_column("值", overflow="fold", ratio=1)
+        t.add_column("问题", overflow="fold", ratio=3)
+        t.add_column("改法", overflow="fold", ratio=3)
         for cells in report.rows_for_output():
             style = "red" if cells[0] == "错误" else "yellow"
             t.add_row(*[str(c) for c in cells], style=style)

@@ -296,6 +296,7 @@ class ImportTable:
     fields: dict[str, Field]
     headers: list[str]
     frame: Any = None
+    geometry: list[bytes | None] | None = None
 
     def cells(self) -> list[dict[str, str | None]]:
         """Every cell of every row by the file's header (columns that are no field too)."""
@@ -357,7 +358,8 @@ def read_import_table(
     """Read an office table for an import, its columns matched to ``fields``.
 
     The table may have title rows, merged cells, a 序号 column (ignored), Chinese or
-    English headers, GBK or UTF-8 text (`lifecircle.io._tables.read_office_table`).
+    English headers, GBK or UTF-8 text (`lifecircle.io._tables.read_office_table`); or be
+    a GIS layer (GeoPackage, GeoJSON, Shapefile), one row per feature, its geometry kept.
 
     Parameters
     ----------
@@ -380,9 +382,13 @@ def read_import_table(
 
     spec: Mapping[str, Sequence[str]] = {f.name: f.aliases for f in fields}
     expect = [n for f in fields for n in (f.name, *f.aliases)] + ["序号", *extra_expect]
-    df, layout = read_office_table(
-        path, sheet=sheet, expect=expect, fill_down=(*DEFAULT_FILL_DOWN, *fill_down)
-    )
+    geometry: list[bytes | None] | None = None
+    if Path(path).suffix.lower() in GEO_SUFFIXES:
+        df, layout, geometry = _read_geo_table(path, sheet)
+    else:
+        df, layout = read_office_table(
+            path, sheet=sheet, expect=expect, fill_down=(*DEFAULT_FILL_DOWN, *fill_down)
+        )
     headers = [str(c) for c in df.columns]
     usable = [c for c in headers if c.strip() not in ("序号", "序", "No.", "no", "No")]
     columns = match_columns(usable, spec)
@@ -402,7 +408,36 @@ def read_import_table(
         fields={f.name: f for f in fields},
         headers=headers,
         frame=df,
+        geometry=geometry,
     )
+
+
+GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+
+
+def _read_geo_table(
+    path: str | os.PathLike[str], layer: str | None
+) -> tuple[Any, TableLayout, list[bytes | None]]:
+    """A GIS layer's attributes as text (a row per feature) and its geometry as WKB in
+    WGS-84 (the circle list may come as a polygon layer)."""
+    import pandas as pd
+    import shapely
+
+    from lifecircle.io import read_layer
+    from lifecircle.io._xlsx import cell_text
+
+    gdf = read_layer(path, layer=layer, geometry="any")
+    if gdf.crs is not None:
+        gdf = gdf.to_crs(4326)
+    attrs = pd.DataFrame(
+        {
+            str(c): [cell_text(v) for v in gdf[c].tolist()]
+            for c in gdf.columns
+            if c != gdf.geometry.name
+        }
+    )
+    wkb = [None if g is None else bytes(shapely.to_wkb(g)) for g in gdf.geometry.values]
+    return attrs, TableLayout(header_row=0, first_row=1, sheet=layer), wkb
 
 
 def new_report(kind: str, title: str, table: ImportTable | None, file: str) -> ImportReport:

@@ -132,6 +132,8 @@ def _group_rows(table: ImportTable, report: ImportReport) -> list[CirclePlan]:
         plan = by_key.get(key)
         if plan is None:
             plan = by_key[key] = CirclePlan(code=code or "", name=name, street=street, rows=[i])
+            if table.geometry is not None and table.geometry[i - 1] is not None:
+                plan.attrs["geom_wkb"] = table.geometry[i - 1]
         else:
             for fld, mine, theirs in (("name", plan.name, name), ("street", plan.street, street)):
                 if mine != theirs and (fld != "street" or street_key(mine) != street_key(theirs)):
@@ -298,7 +300,8 @@ def import_circles(
     Columns: 生活圈编号 (optional: without it, circles are matched by name and new ones
     numbered C01 …), 生活圈名称, 街道, 社区 (separated by 、；, or one per row under a
     merged circle cell). Title rows, merged cells, 序号, GBK/UTF-8 CSV and XLSX are read
-    as they come.
+    as they come; a polygon layer (GeoPackage, GeoJSON, Shapefile) with those columns
+    gives each circle its outline too.
 
     Parameters
     ----------

@@ -99,13 +99,16 @@ class UnitDirectory:
     def suggest(self, text: object, n: int = 3) -> list[str]:
         """Unit names close to ``text``, for the fix of a message."""
         key = unit_key(text)
-        near = difflib.get_close_matches(key, [unit_key(x) for x in self.names], n=n, cutoff=0.4)
-        out = []
+        keys = [unit_key(x) for x in self.names]
+        near = difflib.get_close_matches(key, keys, n=n, cutoff=0.4)
+        pairs = {key[i : i + 2] for i in range(len(key) - 1)} - {"街道", "中心", "分局"}
+        near += [k for k in keys if any(p in k for p in pairs) and k not in near]
+        out: list[str] = []
         for k in near:
             unit = self.by_key.get(k)
             if unit is not None and unit.name not in out:
                 out.append(unit.name)
-        return out
+        return out[:n]
 
 
 def find_unit(session: Session, text: object) -> Unit | None:
