@@ -20,9 +20,6 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import InputError
 from lifecircle.io._tables import TableLayout, read_office_table
 from lifecircle.io.aliases import match_columns
-from lifecircle.store.models import Circle
-from lifecircle.workflow._values import CircleFinder, circle_key
-from lifecircle.workflow.units import street_key
 
 ERROR = "错误"
 NOTICE = "提示"
@@ -517,92 +514,3 @@ def read_or_report(
         )
         return None, report
     return table, new_report(kind, title, table, str(path))
-
-
-def resolve_circle(
-    table: ImportTable,
-    report: ImportReport,
-    finder: CircleFinder,
-    row: int,
-    rec: Mapping[str, str | None],
-) -> Circle | None:
-    """The circle a row names by ``circle_id`` and/or ``circle_name`` (checked against each
-    other and against ``street`` when given); None after reporting why not."""
-    code, name, street = rec.get("circle_id"), rec.get("circle_name"), rec.get("street")
-    circle: Circle | None = None
-    if code:
-        circle = finder.by_code(code)
-        if circle is None:
-            near = finder.suggest(code)
-            report.add(
-                table.problem(
-                    f"数据库中没有编号为“{code}”的生活圈",
-                    row=row,
-                    field="circle_id",
-                    value=code,
-                    fix=(f"是否是：{'、'.join(near)}？" if near else "")
-                    + "请用生活圈清单（附件1）中的编号，或先导入生活圈清单",
-                )
-            )
-            return None
-        if name and circle_key(name) != circle_key(circle.name):
-            report.add(
-                table.problem(
-                    f"编号 {circle.code} 的生活圈叫“{circle.name}”，表中写的是“{name}”",
-                    row=row,
-                    field="circle_name",
-                    value=name,
-                    fix="核对这一行的生活圈编号和名称是否对应（是否错行）",
-                )
-            )
-            return None
-    elif name:
-        hits = finder.by_name(name, street=street)
-        if not hits:
-            near = finder.suggest(name)
-            report.add(
-                table.problem(
-                    f"数据库中没有名为“{name}”的生活圈",
-                    row=row,
-                    field="circle_name",
-                    value=name,
-                    fix=(f"是否是：{'、'.join(near)}？" if near else "")
-                    + "请用生活圈清单（附件1）中的名称或编号",
-                )
-            )
-            return None
-        if len(hits) > 1:
-            which = "、".join(f"{c.code}（{c.street.name}）" for c in hits)
-            report.add(
-                table.problem(
-                    f"有 {len(hits)} 个生活圈叫“{name}”：{which}",
-                    row=row,
-                    field="circle_name",
-                    value=name,
-                    fix="加上“生活圈编号”列，或用“街道”列区分",
-                )
-            )
-            return None
-        circle = hits[0]
-    else:
-        report.add(
-            table.problem(
-                "没有写生活圈",
-                row=row,
-                field="circle_id" if "circle_id" in table.columns else "circle_name",
-                fix="填写生活圈编号或生活圈名称",
-            )
-        )
-        return None
-    if street and street_key(street) != street_key(circle.street.name):
-        report.add(
-            table.problem(
-                f"生活圈 {circle.code} {circle.name} 属于{circle.street.name}，表中写的是“{street}”",
-                row=row,
-                field="street",
-                value=street,
-                fix=f"改为{circle.street.name}，或核对生活圈编号",
-            )
-        )
-        return None
-    return circle

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import CheckupResult, Circle, Project, ProjectStatusChange, Unit
 from lifecircle.workflow import config
-from lifecircle.workflow._values import CircleFinder, parse_amount, parse_date
+from lifecircle.workflow._values import CircleFinder, parse_amount, parse_date, resolve_circle
 from lifecircle.workflow.imports import (
     NOTICE,
     Field,
@@ -24,7 +24,6 @@ from lifecircle.workflow.imports import (
     Problem,
     missing_columns,
     read_or_report,
-    resolve_circle,
     run_import,
 )
 from lifecircle.workflow.projects import STATUS_ZH, create_project

@@ -23,6 +23,7 @@ from lifecircle.workflow._values import (
     parse_date,
     parse_grades,
     parse_year,
+    resolve_circle,
 )
 from lifecircle.workflow.imports import (
     NOTICE,
@@ -31,7 +32,6 @@ from lifecircle.workflow.imports import (
     ImportTable,
     Problem,
     read_or_report,
-    resolve_circle,
     run_import,
 )
 from lifecircle.workflow.schedule import aaa_reason, year_reason
