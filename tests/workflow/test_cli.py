@@ -61,5 +61,8 @@ def test_cli_session(engine, demo_checkup_dir, tmp_path):
     assert "已立项" in run("project", "list")
     bad = tmp_path / "c.csv"
     bad.write_text("circle_id,name,street,communities\nC01,a,,甲社区\n", "utf-8")
-    out = run("import", "circles", str(bad), code=2)
-    assert "row 1" in out and "street" in out
+    rep = tmp_path / "校验报告.csv"
+    out = run("import", "circles", str(bad), "--commit", "--report", str(rep), code=2)
+    assert "未写入数据库" in out
+    lines = rep.read_text("utf-8-sig").splitlines()
+    assert lines[0].startswith("类别,行,表格行号,列") and "错误,1,2,street,,街道为空" in lines[1]

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 import lifecircle.checkup
 from checkup_fixtures import handbuilt_checkup_of
+from district._pkg import FACILITIES, grid_lines
 from lifecircle.errors import DistrictError, InputError, RuleError, SchemaError
 from lifecircle.store.models import CheckupResult, CheckupRun, Circle, Compound, Unit
-from lifecircle.workflow import checkups, places
+from lifecircle.workflow import checkups, district_import, place_imports, places
 
 
 def _count(s, model):
@@ -39,7 +40,7 @@ def test_circle_list_csv_and_xlsx(session, tmp_path):
         "C02,东塘,东塘街道,东塘社区;沙湖桥社区\n",
         "gb18030",
     )
-    assert places.import_circle_list(session, p) == 2
+    assert place_imports.import_circle_list(session, p) == 2
     c = session.scalar(select(Circle).where(Circle.code == "C01"))
     assert [x.name for x in c.communities] == sorted(["梓园社区", "韶山路社区"])
     import pandas as pd
@@ -53,7 +54,7 @@ def test_circle_list_csv_and_xlsx(session, tmp_path):
             "communities": ["井湾子社区"],
         }
     ).to_excel(x, index=False)
-    assert places.import_circle_list(session, x) == 1
+    assert place_imports.import_circle_list(session, x) == 1
     assert _count(session, Circle) == 3
 
 
@@ -63,7 +64,7 @@ def test_bad_circle_row_names_file_row_field_and_changes_nothing(engine, session
         "circle_id,name,street,communities\nC01,a,侯家塘街道,甲社区\nC02,b,侯家塘街道,\n", "utf-8"
     )
     with pytest.raises(InputError) as exc:
-        places.import_circle_list(session, p)
+        place_imports.import_circle_list(session, p)
     assert (exc.value.file, exc.value.row, exc.value.field) == (str(p), 2, "communities")
     assert exc.value.fix
     session.commit()
@@ -73,16 +74,19 @@ def test_bad_circle_row_names_file_row_field_and_changes_nothing(engine, session
         "utf-8",
     )
     with pytest.raises(InputError) as exc:
-        places.import_circle_list(session, p)
-    assert exc.value.row == 2 and "already in circle C01" in exc.value.message
+        place_imports.import_circle_list(session, p)
+    assert exc.value.row == 2 and "已列在生活圈 C01" in exc.value.message
 
 
 def test_district_package_import(session, tmp_path):
     (tmp_path / "district.yaml").write_text(
         "format: lifecircle-district/1\nname: 雨花区\nadmin_code: '430111'\ncrs: EPSG:4326\n"
-        "layers:\n  circles: circles.csv\n  compounds: compounds.gpkg\n",
+        "layers:\n  circles: circles.csv\n  compounds: compounds.gpkg\n"
+        "  facilities: facilities.csv\n  network: network.geojson\n",
         "utf-8",
     )
+    (tmp_path / "facilities.csv").write_text(FACILITIES, "utf-8")
+    grid_lines().to_file(tmp_path / "network.geojson", driver="GeoJSON")
     (tmp_path / "circles.csv").write_text(
         "circle_id,name,street,communities\nC01,圈一,侯家塘街道,甲社区;乙社区\n", "utf-8"
     )
@@ -98,7 +102,7 @@ def test_district_package_import(session, tmp_path):
         crs=4326,
     )
     gdf.to_file(tmp_path / "compounds.gpkg")
-    counts = places.import_district_package(session, tmp_path)
+    counts = district_import.import_district_package(session, tmp_path)
     assert counts["circles"] == 1 and counts["compounds"] == 2
     h1 = session.scalar(select(Compound).where(Compound.code == "H1"))
     assert h1.circle_id is not None
@@ -107,7 +111,7 @@ def test_district_package_import(session, tmp_path):
     gdf.loc[1, "community"] = "不存在社区"
     gdf.to_file(tmp_path / "compounds.gpkg")
     with pytest.raises(DistrictError) as exc:
-        places.import_district_package(session, tmp_path)
+        district_import.import_district_package(session, tmp_path)
     assert exc.value.row == 2 and exc.value.field == "community"
     session.rollback()
     assert _count(session, Compound) == 2
@@ -179,6 +183,11 @@ def test_leaders_and_roles(programme):
         places.assign_role(s, places.add_person(s, "李四"), "chief")
     with pytest.raises(RuleError):
         places.assign_role(s, chief, "deputy_chief")
-    leader = places.add_person(s, "王五", unit="侯家塘街道")
+    home = s.scalar(select(Circle).where(Circle.code == "C01")).street.name
+    other = next(c.street.name for c in s.scalars(select(Circle)) if c.street.name != home)
+    other_street = places.add_person(s, "赵六", unit=other)
+    with pytest.raises(RuleError, match=home):  # a 圈长 comes from the circle's own street
+        places.set_circle_leader(s, "C01", other_street)
+    leader = places.add_person(s, "王五", unit=home)
     c = places.set_circle_leader(s, "C01", leader, expected_version=1)
     assert c.leader.name == "王五" and c.version == 2

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from lifecircle.errors import InputError, RuleError
 from lifecircle.store.models import Bulletin, ScheduleTarget
-from lifecircle.workflow import bulletins, evaluation, schedule, subsidies
+from lifecircle.workflow import bulletins, evaluation, schedule, schedule_import, subsidies
 from lifecircle.workflow import projects as pj
 from lifecircle.workflow.demo import seed_demo_programme
 
@@ -35,14 +35,14 @@ def test_due_dates_and_aaa_needs_aa(programme):
     t = schedule.add_target(s, "C01", 2023, "AA")
     assert t.due_date == date(2023, 9, 30)
     assert schedule.add_target(s, "C01", 2024, "AAA").due_date == date(2024, 10, 31)
-    with pytest.raises(RuleError, match="AAA only for a circle that holds AA"):
+    with pytest.raises(RuleError, match="AAA 型只能在已获评"):
         schedule.add_target(s, "C02", 2024, "AAA")
     schedule.add_target(s, "C02", 2025, "AA")
     with pytest.raises(RuleError):
         schedule.add_target(s, "C02", 2024, "AAA")  # AA only later
-    with pytest.raises(RuleError, match="already has"):
+    with pytest.raises(RuleError, match="已有 AA 型创建目标"):
         schedule.add_target(s, "C01", 2024, "AA")
-    with pytest.raises(RuleError, match="outside the programme"):
+    with pytest.raises(RuleError, match="不在创建期内"):
         schedule.add_target(s, "C03", 2027, "AA")
     with pytest.raises(RuleError, match="needs this AA"):
         schedule.remove_target(s, "C01", "AA")
@@ -71,7 +71,7 @@ def test_schedule_xlsx_roundtrip_and_bad_row(programme, tmp_path):
     ws.append([2023, "C05", "AA", ""])
     ws.append([2024, "C06", "AA", "x"])
     wb.save(p)
-    assert schedule.import_schedule(s, p) == 3
+    assert schedule_import.import_schedule(s, p) == 3
     out = tmp_path / "out.xlsx"
     assert schedule.export_schedule(s, out) == 3
     rows = list(load_workbook(out).active.values)
@@ -80,7 +80,7 @@ def test_schedule_xlsx_roundtrip_and_bad_row(programme, tmp_path):
     wb.save(p)
     s.commit()
     with pytest.raises(InputError) as exc:
-        schedule.import_schedule(s, p)
+        schedule_import.import_schedule(s, p)
     assert (exc.value.row, exc.value.field) == (4, "circle_id")
     s.rollback()
     assert s.scalar(select(func.count()).select_from(ScheduleTarget)) == 3
@@ -88,8 +88,8 @@ def test_schedule_xlsx_roundtrip_and_bad_row(programme, tmp_path):
     wb2.active.append(["年度", "生活圈编号", "目标等级"])
     wb2.active.append([2024, "C07", "AAA"])
     wb2.save(p)
-    with pytest.raises(InputError, match="AAA only") as exc:
-        schedule.import_schedule(s, p)
+    with pytest.raises(InputError, match="AAA 型只能") as exc:
+        schedule_import.import_schedule(s, p)
     assert exc.value.row == 1
 
 

@@ -5,85 +5,37 @@ Handlers only parse arguments and print; every rule lives in ``lifecircle.workfl
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from lifecircle.cli import app
-from lifecircle.errors import InputError, LifecircleError
+from lifecircle.cli import imports as _imports  # noqa: F401  (the office imports, leader)
+from lifecircle.cli._programme import (
+    ActorOpt,
+    DbOpt,
+    _day,
+    _handle,
+    _maybe_day,
+    console,
+    err,
+    import_app,
+    open_programme,
+)
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-console = Console()
-err = Console(stderr=True)
+__all__ = ["ActorOpt", "DbOpt", "_day", "_handle", "_maybe_day", "console", "err", "open_programme"]
 
 db_app = typer.Typer(help="数据库：迁移、备份、恢复。", no_args_is_help=True)
-import_app = typer.Typer(
-    help="导入：责任单位、生活圈清单（附件1）、区数据包、体检结果、任务铺排表。",
-    no_args_is_help=True,
-)
 project_app = typer.Typer(help="项目库：补短板项目及其状态。", no_args_is_help=True)
 schedule_app = typer.Typer(help="任务铺排表与全区目标。", no_args_is_help=True)
 evaluate_app = typer.Typer(
     help="评定：居民自评、申报、区级审核、联合评定、公布挂牌、复核、奖补。", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
 app.add_typer(project_app, name="project")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(evaluate_app, name="evaluate")
-
-DbOpt = typer.Option(
-    None, "--db", help="数据库 URL 或 SQLite 文件（默认 $LIFECIRCLE_DB_URL 或 ./lifecircle.db）"
-)
-ActorOpt = typer.Option(None, "--actor", help="操作人（写入审计日志），默认当前用户")
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _handle(fn: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except LifecircleError as exc:
-            err.print(f"[red]错误[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-def _day(value: str | None, option: str = "--on") -> date:
-    """A date typed as YYYY-MM-DD; today when not given."""
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"{option} 的值 {value!r} 不是日期", field=option, fix="请写成 2024-09-30"
-        ) from None
-
-
-def open_programme(db: str | None, *, actor: str | None = None) -> AbstractContextManager[Session]:
-    """``workflow.session.open_programme``, imported when a command runs (keeps start-up fast)."""
-    from lifecircle.workflow.session import open_programme as open_
-
-    return open_(db, actor=actor)
-
-
-def _maybe_day(value: str | None, option: str) -> date | None:
-    return _day(value, option) if value else None
 
 
 # --- db ---------------------------------------------------------------------------------------
@@ -138,29 +90,9 @@ def import_units(db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
 
     with open_programme(db, actor=actor) as s:
         counts = seed_units(s)
-    console.print(counts)
-
-
-@import_app.command("circles")
-@_handle
-def import_circles(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
-    """导入生活圈清单（附件1，CSV/XLSX：生活圈编号、名称、街道、社区）。"""
-    from lifecircle.workflow.places import import_circle_list
-
-    with open_programme(db, actor=actor) as s:
-        n = import_circle_list(s, path)
-    console.print(f"已导入 {n} 个生活圈")
-
-
-@import_app.command("district")
-@_handle
-def import_district(folder: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
-    """导入区数据包的生活圈、社区与小区（几何以 WKB 存储）。"""
-    from lifecircle.workflow.places import import_district_package
-
-    with open_programme(db, actor=actor) as s:
-        counts = import_district_package(s, folder)
-    console.print(counts)
+    console.print(
+        f"已写入街道 {counts['streets']} 个、责任单位 {counts['units']} 个（已有的不重复写入）"
+    )
 
 
 @import_app.command("checkup")
@@ -183,17 +115,6 @@ def import_geometry_cmd(path: Path, db: str | None = DbOpt, actor: str | None = 
     with open_programme(db, actor=actor) as s:
         n = import_circle_geometry(s, path)
     console.print(f"已导入 {n} 个生活圈的范围")
-
-
-@import_app.command("schedule")
-@_handle
-def import_schedule_cmd(path: Path, db: str | None = DbOpt, actor: str | None = ActorOpt) -> None:
-    """导入任务铺排表（附件2，XLSX/CSV：年度、生活圈编号、目标等级、备注）。"""
-    from lifecircle.workflow.schedule import import_schedule
-
-    with open_programme(db, actor=actor) as s:
-        n = import_schedule(s, path)
-    console.print(f"已导入 {n} 条创建目标")
 
 
 # --- project ----------------------------------------------------------------------------------
@@ -354,7 +275,7 @@ def schedule_list(
     from lifecircle.workflow.schedule import target_states
 
     day = _day(today, "--today")
-    t = Table("年度", "生活圈", "名称", "街道", "等级", "时限", "状态", "说明")
+    t = Table("年度", "生活圈", "名称", "街道", "圈长", "等级", "时限", "状态", "说明")
     with open_programme(db) as s:
         for st in target_states(s, on=day, year=year):
             x = st.target
@@ -363,6 +284,7 @@ def schedule_list(
                 x.circle.code,
                 x.circle.name,
                 x.circle.street.name,
+                st.leader,
                 x.grade,
                 x.due_date.isoformat(),
                 st.zh,

@@ -16,8 +16,9 @@ from lifecircle.io.schemas import require_filled
 
 from .manifest import LayerSpec
 
-#: separators of the communities list of a circle: ; ； 、 , ，
-COMMUNITY_SEPARATORS = re.compile(r"[;；、,，]")
+#: separators of the communities list of a circle: ; ； 、 , ， and line breaks (one per line
+#: in a spreadsheet cell)
+COMMUNITY_SEPARATORS = re.compile(r"[;；、,，\n\r]")
 
 CIRCLE_ALIASES: dict[str, tuple[str, ...]] = {
     "circle_id": ("circle_id", "circle", "id", "生活圈编号", "生活圈编码", "编号", "编码"),

@@ -14,7 +14,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from lifecircle.errors import DistrictError
+from lifecircle.errors import DistrictError, FileFormatError
+from lifecircle.io._tables import decode_text
 
 MANIFEST = "district.yaml"
 FORMAT = "lifecircle-district/1"
@@ -160,8 +161,15 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
             fix="give the package folder holding district.yaml (see docs/district-format.md).",
         )
     try:
-        data = yaml.safe_load(mpath.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        # UTF-8 (with or without BOM), else GB18030: a manifest saved by Notepad on a
+        # Chinese Windows is GBK
+        text, _ = decode_text(mpath.read_bytes(), source=str(mpath))
+        data = yaml.safe_load(text)
+    except FileFormatError as exc:
+        raise DistrictError(
+            exc.message, file=str(mpath), fix="save district.yaml as UTF-8 (or GBK) text."
+        ) from exc
+    except yaml.YAMLError as exc:
         raise DistrictError(
             f"cannot be read as YAML ({type(exc).__name__}: {exc})",
             file=str(mpath),

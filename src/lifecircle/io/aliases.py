@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-__all__ = ["ALIASES", "closest_column", "find_column", "normalise_name"]
+__all__ = [
+    "ALIASES",
+    "closest_column",
+    "find_column",
+    "header_key",
+    "header_keys",
+    "match_columns",
+    "normalise_name",
+]
+
+_SPACE = re.compile(r"\s+")
+_CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
+_BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 
 #: canonical field -> accepted names, in order of preference. Matching ignores case,
 #: surrounding spaces, and the difference between ``_``, ``-`` and space.
@@ -57,3 +70,49 @@ def closest_column(columns: Sequence[object], field: str) -> str | None:
             if best is None or score > best[0]:
                 best = (score, norm[match])
     return best[1] if best else None
+
+
+def header_key(value: object) -> str:
+    """A header as compared with expected names: whitespace gone next to Chinese characters
+    (``"生活圈\\n编号"`` is ``生活圈编号``), lower case, ``_`` for space and ``-``, full-width
+    brackets as ASCII."""
+    text = _SPACE.sub(" ", str(value).replace("\u3000", " ")).strip()
+    text = _CJK_SPACE.sub("", text).lower().replace("（", "(").replace("）", ")")
+    return text.replace("-", "_").replace(" ", "_")
+
+
+def header_keys(value: object) -> set[str]:
+    """The keys a header may match by: itself, without a bracketed unit (``投资（万元）``),
+    and each ``/`` part (``年度/year``, a two-row header ``创建年度/2023``)."""
+    key = header_key(value)
+    out = {key, _BRACKETS.sub("", key)}
+    for part in re.split(r"[/／]", key):
+        out |= {part, _BRACKETS.sub("", part)}
+    return {k for k in out if k}
+
+
+def match_columns(columns: Iterable[object], spec: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Which column stands for each field of ``spec`` (field -> accepted names).
+
+    A column is taken once, by the first field (in ``spec`` order) that names it; within a
+    field, an exact name wins over a name without its bracketed unit or a ``/`` part.
+
+    Returns
+    -------
+    dict of str -> str
+        field -> column, for the fields found.
+    """
+    cols = [str(c) for c in columns]
+    exact = {c: header_key(c) for c in cols}
+    loose = {c: header_keys(c) for c in cols}
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for field, names in spec.items():
+        wanted = [header_key(n) for n in (field, *names)]
+        hit = next((c for w in wanted for c in cols if c not in taken and exact[c] == w), None)
+        if hit is None:
+            hit = next((c for w in wanted for c in cols if c not in taken and w in loose[c]), None)
+        if hit is not None:
+            found[field] = hit
+            taken.add(hit)
+    return found

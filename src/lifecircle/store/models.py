@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,7 +151,8 @@ class Unit(Base):
 
 
 class RoleAssignment(Base):
-    """chief / deputy_chief / unit_staff / assessor / evaluator (circle leaders live on Circle)."""
+    """unit_staff / assessor / evaluator (the chief, deputy chiefs and circle leaders of the
+    圈长负责制 are kept in `Leader`)."""
 
     __tablename__ = "role_assignment"
     __table_args__ = (UniqueConstraint("person_id", "role", "street_id"),)
@@ -157,6 +160,40 @@ class RoleAssignment(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     role: Mapped[str] = mapped_column(String(30))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+
+
+class Leader(Base):
+    """圈长负责制 (plan 七): the district chief (总圈长), a street's deputy chief (副总圈长) or
+    a circle's leader (圈长), with the dates they hold the post.
+
+    ``scope`` is ``district``, ``street:<id>`` or ``circle:<id>``; one current holder
+    (``until`` empty) per role and scope.
+    """
+
+    __tablename__ = "leader"
+    __table_args__ = (
+        Index(
+            "uq_leader_current",
+            "role",
+            "scope",
+            unique=True,
+            sqlite_where=text("until IS NULL"),
+            postgresql_where=text("until IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # chief | deputy_chief | circle_leader
+    scope: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
+    post: Mapped[str | None] = mapped_column(String(100))
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship()
+    street: Mapped[Street | None] = relationship()
+    circle: Mapped[Circle | None] = relationship()
 
 
 # --- checkups -------------------------------------------------------------------------------

@@ -53,20 +53,30 @@ def get_circle(session: Session, code_or_id: str | int | Circle) -> Circle:
 
 
 def get_unit(session: Session, code_or_name: str | Unit) -> Unit:
+    """The unit by code, full name, short name or alias (区住建局; ``workflow.units``)."""
+    from lifecircle.workflow.units import UnitDirectory
+
     if isinstance(code_or_name, Unit):
         return code_or_name
     key = str(code_or_name).strip()
-    u = session.scalar(select(Unit).where((Unit.code == key) | (Unit.name == key)))
+    directory = UnitDirectory.load(session)
+    u = directory.find(key)
     if u is None:
+        near = directory.suggest(key)
         raise RuleError(
-            f"no responsible unit {key!r}",
-            fix="use a unit code or name from `lifecircle import units` (e.g. 区教育局)",
+            f"没有责任单位“{key}”",
+            fix=(f"是否是：{'、'.join(near)}？" if near else "")
+            + "请写单位全称、通用简称或代码（如 区教育局、区住建局），"
+            "单位名单由 `lifecircle db upgrade` 写入",
         )
     return u
 
 
 def get_street(session: Session, name: str) -> Street | None:
-    return session.scalar(select(Street).where(Street.name == name.strip()))
+    """The street by name, with or without 街道/办事处 (``workflow.units.find_street``)."""
+    from lifecircle.workflow.units import find_street
+
+    return find_street(session, name)
 
 
 def read_table(path: str | os.PathLike, aliases: dict[str, tuple[str, ...]]) -> list[dict]:

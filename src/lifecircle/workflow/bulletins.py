@@ -7,6 +7,9 @@ responsibility is not carried out, progress is slow or tasks are not met are cri
   finished on time, and none is overdue;
 - a street is criticised when a target of the year is missed or a project in its circles is
   overdue; praised when it met at least one target of the year on time and has neither.
+The leaders answerable on the bulletin's day are named (圈长负责制): the 圈长 of each circle
+in the targets, the overdue projects and the reasons, the 副总圈长 of each street praised or
+criticised.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import InputError
 from lifecircle.store.models import Bulletin, CheckupRun, District, Project, Street, Unit
 from lifecircle.workflow import config
+from lifecircle.workflow.leaders import circle_leader_names, street_deputy_names
 from lifecircle.workflow.projects import STATUS_ZH, timeliness
 from lifecircle.workflow.schedule import check_totals, list_targets, target_state
 
@@ -47,6 +51,8 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
     projects = list(session.scalars(select(Project).order_by(Project.code)))
     units = {u.id: u for u in session.scalars(select(Unit))}
     judged = [(p, timeliness(p, as_of)) for p in projects]
+    leaders = circle_leader_names(session, on=as_of)
+    deputies = street_deputy_names(session, on=as_of)
 
     unit_rows = {}
     for p, t in judged:
@@ -76,6 +82,7 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
             "circle": p.circle.code,
             "circle_name": p.circle.name,
             "street": p.circle.street.name,
+            "leader": leaders.get(p.circle_id, {}).get("leader", ""),
             "unit": units[p.lead_unit_id].name,
             "due": p.original_due_date.isoformat(),
             "days_late": t.days_late,
@@ -94,6 +101,7 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
                 "circle": t.circle.code,
                 "circle_name": t.circle.name,
                 "street": t.circle.street.name,
+                "leader": leaders.get(t.circle_id, {}).get("leader", ""),
                 "grade": t.grade,
                 "due": t.due_date.isoformat(),
                 "state": st.code,
@@ -131,16 +139,29 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
                 {"who": r["unit"], "kind": "unit", "why": f"{r['due']}个到期项目全部按期完成"}
             )
     for r in street_rows.values():
+        deputy = deputies.get(r["street"], "")
         if r["missed"] or r["overdue_projects"]:
             why = []
             if r["missed"]:
-                why.append(f"{r['missed']}个创建目标未按期达标")
+                why.append(f"{r['missed']}个创建目标未按期达标" + _circles(targets, r, "missed"))
             if r["overdue_projects"]:
-                why.append(f"圈内{r['overdue_projects']}个项目逾期")
-            criticised.append({"who": r["street"], "kind": "street", "why": "，".join(why)})
+                late: set[tuple[str, str, str]] = {
+                    (str(o["circle"]), str(o["circle_name"]), str(o["leader"]))
+                    for o in overdue
+                    if o["street"] == r["street"]
+                }
+                why.append(f"圈内{r['overdue_projects']}个项目逾期" + _named(sorted(late)))
+            criticised.append(
+                {"who": r["street"], "kind": "street", "why": "，".join(why), "leader": deputy}
+            )
         elif r["met"]:
             praised.append(
-                {"who": r["street"], "kind": "street", "why": f"{r['met']}个创建目标按期达标"}
+                {
+                    "who": r["street"],
+                    "kind": "street",
+                    "why": f"{r['met']}个创建目标按期达标" + _circles(targets, r, "met"),
+                    "leader": deputy,
+                }
             )
     totals = [
         {"label": c.label, "required": c.required, "planned": c.planned, "achieved": c.achieved}
@@ -172,6 +193,27 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
         "praised": praised,
         "criticised": criticised,
     }
+
+
+def _named(circles: list[tuple[str, str, str]]) -> str:
+    """（C03 某生活圈，圈长 王五；…）: the circles at issue with their 圈长."""
+    parts = [f"{c} {n}" + (f"，圈长{leader}" if leader else "") for c, n, leader in circles]
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def _circles(targets: list[dict], street_row: dict, state: str) -> str:
+    return _named(
+        [
+            (t["circle"], t["circle_name"], t.get("leader", ""))
+            for t in targets
+            if t["street"] == street_row["street"] and t["state"] == state
+        ]
+    )
+
+
+def _who(p: dict) -> str:
+    """The praised or criticised, with the street's 副总圈长 when there is one."""
+    return p["who"] + (f"（副总圈长：{p['leader']}）" if p.get("leader") else "")
 
 
 def publish(session: Session, period: str, *, today: date | None = None) -> Bulletin:
@@ -277,12 +319,13 @@ _STREET_HEAD = [
     "正常推进",
     "逾期项目",
 ]
-_TARGET_HEAD = ["生活圈", "名称", "街道", "目标等级", "完成时限", "状态", "说明"]
+_TARGET_HEAD = ["生活圈", "名称", "街道", "圈长", "目标等级", "完成时限", "状态", "说明"]
 _OVERDUE_HEAD = [
     "项目编号",
     "项目名称",
     "生活圈",
     "街道",
+    "圈长",
     "牵头单位",
     "原定完成",
     "逾期天数",
@@ -322,6 +365,7 @@ def _target_cells(t):
         t["circle"],
         t["circle_name"],
         t["street"],
+        t.get("leader", ""),
         config.GRADE_ZH[t["grade"]],
         t["due"],
         t["state_zh"],
@@ -335,6 +379,7 @@ def _overdue_cells(o):
         o["name"],
         f"{o['circle']} {o['circle_name']}",
         o["street"],
+        o.get("leader", ""),
         o["unit"],
         o["due"],
         o["days_late"],
@@ -395,10 +440,10 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
         doc.add_paragraph("无。")
     doc.add_heading("六、通报表扬", level=2)
     for p in data["praised"] or [{"who": "无", "why": ""}]:
-        doc.add_paragraph(f"{p['who']}：{p['why']}" if p["why"] else p["who"])
+        doc.add_paragraph(f"{_who(p)}：{p['why']}" if p["why"] else p["who"])
     doc.add_heading("七、通报批评", level=2)
     for p in data["criticised"] or [{"who": "无", "why": ""}]:
-        doc.add_paragraph(f"{p['who']}：{p['why']}" if p["why"] else p["who"])
+        doc.add_paragraph(f"{_who(p)}：{p['why']}" if p["why"] else p["who"])
     doc.add_paragraph(
         "请受到通报批评的单位对照问题督办整改，紧盯目标、责任上肩、密切配合，"
         "确保年度创建任务按期完成。"
@@ -455,8 +500,8 @@ def render_xlsx(data: dict, path: str | os.PathLike) -> Path:
     sheet("逾期项目", _OVERDUE_HEAD, [_overdue_cells(o) for o in data["overdue"]])
     sheet(
         "表扬与批评",
-        ["类别", "对象", "事由"],
-        [["通报表扬", p["who"], p["why"]] for p in data["praised"]]
-        + [["通报批评", p["who"], p["why"]] for p in data["criticised"]],
+        ["类别", "对象", "副总圈长", "事由"],
+        [["通报表扬", p["who"], p.get("leader", ""), p["why"]] for p in data["praised"]]
+        + [["通报批评", p["who"], p.get("leader", ""), p["why"]] for p in data["criticised"]],
     )
     return write_atomic(path, wb.save)

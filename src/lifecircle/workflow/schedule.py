@@ -3,44 +3,57 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lifecircle.errors import InputError, RuleError
+from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
 from lifecircle.workflow import config
-from lifecircle.workflow._common import flush, get_circle, read_table
+from lifecircle.workflow._common import flush, get_circle
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.config import GRADES
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
 
-SCHEDULE_ALIASES = {
-    "year": ("年度", "年份", "创建年度"),
-    "circle_id": ("生活圈编号", "编号"),
-    "grade": ("目标等级", "创建类型", "等级"),
-    "note": ("备注",),
-    "name": ("生活圈名称", "名称"),
-}
-_HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "目标等级", "完成时限", "备注"]
+_HEADERS = ["年度", "生活圈编号", "生活圈名称", "街道", "圈长", "目标等级", "完成时限", "备注"]
 
 
 def _grade(value: str) -> str | None:
-    v = (value or "").strip().upper().replace("型", "")
-    return v if v in GRADES else None
+    """AA or AAA from AA, AA型, 创建AAA型, 3A …; None otherwise."""
+    from lifecircle.workflow._values import parse_grade
+
+    return parse_grade(value)
+
+
+def year_reason(year: int) -> str | None:
+    """Why ``year`` cannot carry a target (outside the programme's years), or None."""
+    years = config.programme()["years"]
+    if year not in years:
+        return f"{year} 年不在创建期内（{years[0]}-{years[-1]} 年）"
+    return None
+
+
+def aaa_reason(session: Session, circle: Circle, year: int, aa_year: int | None) -> str | None:
+    """Why ``circle`` cannot aim for AAA in ``year``: it neither holds AA nor is scheduled
+    for AA (``aa_year``) by then; None when it can."""
+    holds = held_grade(session, circle.id) != "NONE"
+    if not holds and (aa_year is None or aa_year > year):
+        return (
+            f"生活圈 {circle.code} 既未获评 AA 型，也没有安排在 {year} 年或之前创建 AA 型："
+            "AAA 型只能在已获评或同年及之前安排创建 AA 型的生活圈创建"
+        )
+    return None
 
 
 def _check_target(
     session: Session, circle: Circle, year: int, grade: str, pending_aa: dict[int, int]
 ) -> str | None:
     """The reason the target breaks a rule, or None."""
-    years = config.programme()["years"]
-    if year not in years:
-        return f"year {year} is outside the programme ({years[0]}-{years[-1]})"
+    reason = year_reason(year)
+    if reason:
+        return reason
     if (
         session.scalar(
             select(ScheduleTarget).where(
@@ -49,7 +62,7 @@ def _check_target(
         )
         is not None
     ):
-        return f"circle {circle.code} already has a {grade} target"
+        return f"生活圈 {circle.code} 已有 {grade} 型创建目标"
     if grade == "AAA":
         aa_year = pending_aa.get(circle.id)
         if aa_year is None:
@@ -59,12 +72,7 @@ def _check_target(
                 )
             )
             aa_year = aa.year if aa else None
-        holds = held_grade(session, circle.id) != "NONE"
-        if not holds and (aa_year is None or aa_year > year):
-            return (
-                f"circle {circle.code} neither holds AA nor is scheduled for AA by {year}: "
-                "AAA only for a circle that holds AA"
-            )
+        return aaa_reason(session, circle, year, aa_year)
     return None
 
 
@@ -75,11 +83,11 @@ def add_target(
     AAA 31 Oct)."""
     g = _grade(grade)
     if g is None:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+        raise RuleError(f"等级“{grade}”无法识别", fix="写 AA 或 AAA（也认 AA型、AAA型）")
     c = get_circle(session, circle)
     reason = _check_target(session, c, year, g, {})
     if reason:
-        raise RuleError(reason, fix="check the schedule (任务铺排表)")
+        raise RuleError(reason, fix="核对任务铺排表")
     t = ScheduleTarget(
         year=year, circle_id=c.id, grade=g, due_date=config.due_date(g, year), note=note
     )
@@ -123,80 +131,9 @@ def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleT
     return list(session.scalars(q))
 
 
-def import_schedule(session: Session, path: str | os.PathLike) -> int:
-    """Attachment 2 (任务铺排表) from XLSX/CSV: 年度/year, 生活圈编号/circle_id, 目标等级/grade,
-    备注/note. All or nothing; a bad row names file, row, field and the fix."""
-    file = str(Path(path))
-    rows = read_table(path, SCHEDULE_ALIASES)
-    parsed = []
-    for i, row in enumerate(rows, start=1):
-        try:
-            year = int(float(row.get("year") or ""))
-        except ValueError:
-            raise InputError(
-                f"year {row.get('year')!r} is not a year",
-                file=file,
-                row=i,
-                field="year",
-                fix="give the year, e.g. 2024",
-            ) from None
-        code = row.get("circle_id")
-        circle = session.scalar(select(Circle).where(Circle.code == (code or "")))
-        if circle is None:
-            raise InputError(
-                f"circle {code!r} is not in the database",
-                file=file,
-                row=i,
-                field="circle_id",
-                fix="use an id from the circle list (附件1)",
-            )
-        grade = _grade(row.get("grade") or "")
-        if grade is None:
-            raise InputError(
-                f"grade {row.get('grade')!r}",
-                file=file,
-                row=i,
-                field="grade",
-                fix="write AA or AAA",
-            )
-        parsed.append((i, year, circle, grade, row.get("note")))
-    pending_aa = {c.id: y for (_, y, c, g, _) in parsed if g == "AA"}
-    seen = set()
-    with session.begin_nested():
-        for i, year, circle, grade, note in sorted(parsed, key=lambda r: (r[3] != "AA", r[0])):
-            if (circle.id, grade) in seen:
-                raise InputError(
-                    f"circle {circle.code} has two {grade} rows",
-                    file=file,
-                    row=i,
-                    field="circle_id",
-                    fix="keep one row per circle and grade",
-                )
-            seen.add((circle.id, grade))
-            reason = _check_target(session, circle, year, grade, pending_aa)
-            if reason:
-                raise InputError(
-                    reason,
-                    file=file,
-                    row=i,
-                    field="grade",
-                    fix="AAA rows need an AA row of the same or an earlier year",
-                )
-            session.add(
-                ScheduleTarget(
-                    year=year,
-                    circle_id=circle.id,
-                    grade=grade,
-                    due_date=config.due_date(grade, year),
-                    note=note,
-                )
-            )
-            session.flush()
-    return len(parsed)
-
-
 def export_schedule(session: Session, path: str | os.PathLike) -> int:
-    """Write the schedule as XLSX (the layout ``import_schedule`` reads)."""
+    """Write the schedule as XLSX (the layout ``import_schedule`` reads), with each circle's
+    current 圈长."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -208,7 +145,10 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
     ws.append(_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    from lifecircle.workflow.leaders import circle_leader_names
+
     targets = list_targets(session)
+    leaders = circle_leader_names(session)
     for t in targets:
         ws.append(
             [
@@ -216,12 +156,13 @@ def export_schedule(session: Session, path: str | os.PathLike) -> int:
                 t.circle.code,
                 t.circle.name,
                 t.circle.street.name,
+                leaders.get(t.circle_id, {}).get("leader", ""),
                 config.GRADE_ZH[t.grade],
                 t.due_date.isoformat(),
                 t.note or "",
             ]
         )
-    for col, width in zip("ABCDEFG", (8, 12, 24, 14, 10, 12, 30), strict=True):
+    for col, width in zip("ABCDEFGH", (8, 12, 24, 14, 10, 10, 12, 30), strict=True):
         ws.column_dimensions[col].width = width
     write_atomic(path, wb.save)
     return len(targets)
@@ -290,10 +231,13 @@ TARGET_ZH = {
 
 @dataclass(frozen=True)
 class TargetState:
+    """A target judged on a day; ``leader`` is the circle's 圈长 then (as listed)."""
+
     target: ScheduleTarget
     code: str
     zh: str
     reason: str
+    leader: str = ""
 
 
 def target_state(session: Session, t: ScheduleTarget, today: date) -> TargetState:
@@ -350,6 +294,16 @@ def target_states(session: Session, *, on: date, year: int | None = None) -> lis
     Returns
     -------
     list of TargetState
-        In the order of ``list_targets`` (year, grade, circle code).
+        In the order of ``list_targets`` (year, grade, circle code), each with the circle's
+        圈长 on that day.
     """
-    return [target_state(session, t, on) for t in list_targets(session, year=year)]
+    from lifecircle.workflow.leaders import circle_leader_names
+
+    names = circle_leader_names(session, on=on)
+    return [
+        replace(
+            target_state(session, t, on),
+            leader=names.get(t.circle_id, {}).get("leader", ""),
+        )
+        for t in list_targets(session, year=year)
+    ]
