@@ -112,7 +112,7 @@ def test_user_errors_are_plain_chinese(engine):
         (["--role", "圈长", "--circle", "C99"], "没有编号为 'C99' 的生活圈"),
         (["--role", "圈长", "--circle", "C02", "--street", "侯家塘街道"], "不属于街道"),
         (["--role", "街道", "--street", "火星街道"], "没有名为 '火星街道' 的街道"),
-        (["--role", "unit", "--unit", "区宇航局"], "no responsible unit"),
+        (["--role", "unit", "--unit", "区宇航局"], "没有责任单位“区宇航局”"),
     ]
     for extra, message in cases:
         res = _cli(
