@@ -30,6 +30,17 @@ LAYER_ORDER = (
 )
 
 
+class _TextDates(yaml.SafeLoader):
+    """The safe loader, leaving dates as text: ``data_date: 2025-02-30`` is reported by
+    the data-date check with the field named, not lost in a YAML error."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer of the package: its file and how to read it."""
@@ -160,7 +171,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
             fix="give the package folder holding district.yaml (see docs/district-format.md).",
         )
     try:
-        data = yaml.safe_load(mpath.read_text(encoding="utf-8-sig"))
+        data = yaml.load(mpath.read_text(encoding="utf-8-sig"), Loader=_TextDates)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DistrictError(
             f"cannot be read as YAML ({type(exc).__name__}: {exc})",

@@ -368,6 +368,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "repair": ("维修点", "Repair shop"),
     "bank": ("银行网点", "Bank branch"),
     "housekeeping": ("家政服务点", "Housekeeping service"),
+    "restaurant": ("餐饮店", "Restaurant"),
     "canteen": ("社区食堂（老年助餐点）", "Community canteen"),
     "parcel_locker": ("邮件和快件寄递服务（快递柜）", "Parcel lockers"),
     "public_toilet": ("公共厕所", "Public toilet"),
