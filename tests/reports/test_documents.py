@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -149,20 +149,70 @@ def test_district_docx(reports, demo_checkup):
 
 
 def test_district_targets_against_dates(tmp_path):
-    # the hand-built district as 雨花区, checked on 2025-06-15: one AA and one AAA circle, so
-    # the plan's 2024 quota (20 AA in all by 2024-09-30) is passed and not met
+    # the hand-built district as 雨花区, run on 2025-06-15 with no data date: the run date
+    # stands in, so 2024's quota (due 2024-09-30) is a past year, not judged by this checkup
     d = handbuilt_checkup_of(
         tmp_path, name="雨花区", admin_code="430111", day=datetime(2025, 6, 15, tzinfo=UTC)
     )
     render_district_report(d, tmp_path / "r", formats="docx")
-    _h, _b, tables = _docx_text(tmp_path / "r" / "district.docx")
+    _h, _body, tables = _docx_text(tmp_path / "r" / "district.docx")
     targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
     row25 = next(r for r in targets.rows if r.cells[0].text.startswith("达到AA型"))
     assert row25.cells[3].text == "2"  # C2 AAA + C3 AA
+    assert row25.cells[4].text == "本次体检测算尚未满足"
     row24 = next(r for r in targets.rows if r.cells[0].text.startswith("2024年新增AA型"))
-    assert row24.cells[4].text == "未满足（已过时限）"
+    assert (row24.cells[3].text, row24.cells[4].text) == ("—", "历史年度，以评定验收记录为准")
+    row22 = next(r for r in targets.rows if r.cells[0].text.startswith("2022年"))
+    assert (row22.cells[1].text, row22.cells[4].text) == ("2022-12-31", "方案载明已完成")
     row25_new = next(r for r in targets.rows if r.cells[0].text.startswith("2025年新增AA型"))
-    assert row25_new.cells[4].text != "未满足（已过时限）"  # 2025-09-30 is still ahead
+    assert row25_new.cells[4].text == "本次体检测算尚未满足"  # 2025-09-30 is still ahead
+    meta = next(t for t in tables if t.rows[0].cells[0].text == "指标体系")
+    dates = {r.cells[0].text: r.cells[1].text for r in meta.rows}
+    assert dates["数据日期"] == "未给出（以体检日期 2025-06-15 计）"
+
+
+def test_targets_are_judged_as_of_the_data_date(tmp_path):
+    # the same district run on 2025-06-15 on data of 2024-06-30: 2024's quota is judged by
+    # this checkup (due after the data date), 2023's is a past year
+    root = write_package(tmp_path / "d", name="雨花区", admin_code="430111")
+    (root / "district.yaml").write_text(
+        (root / "district.yaml").read_text("utf-8") + "data_date: 2024-06-30\n", "utf-8"
+    )
+    d = checkup_of(root, tmp_path / "ck", day=datetime(2025, 6, 15, tzinfo=UTC))
+    render_district_report(d, tmp_path / "r", formats="docx,xlsx")
+    _h, _b, tables = _docx_text(tmp_path / "r" / "district.docx")
+    targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
+    status = {r.cells[0].text[:10]: r.cells[4].text for r in targets.rows[1:]}
+    assert status["2023年新增AA型"] == "历史年度，以评定验收记录为准"
+    assert status["2024年新增AA型"] == "本次体检测算尚未满足"
+    meta = next(t for t in tables if t.rows[0].cells[0].text == "指标体系")
+    dates = {r.cells[0].text: r.cells[1].text for r in meta.rows}
+    assert (dates["数据日期"], dates["体检日期"]) == ("2024-06-30", "2025-06-15")
+    ws = load_workbook(tmp_path / "r" / "district.xlsx")["创建目标"]
+    cells = {r[0].value: (r[4].value, r[5].value) for r in ws.iter_rows(min_row=2) if r[0].value}
+    assert cells["2023年新增AA型（2023-09-30前完成）"] == ("—", "历史年度，以评定验收记录为准")
+
+
+def test_target_rows_never_judge_past_years_by_a_later_checkup():
+    from lifecircle.reports.plan import target_rows
+    from lifecircle.standards import load_plan
+
+    plan = load_plan("yuhua-2023-2025")
+    counts = {"NONE": 0, "AA": 14, "AAA": 6}  # 20 at AA standard, 6 AAA
+    mid_2024 = {
+        r.target.id: (r.status, r.current) for r in target_rows(plan, counts, date(2024, 6, 30))
+    }
+    assert mid_2024["aa_2022"] == ("plan_done", None)
+    assert mid_2024["aa_2023"] == ("history", None) and mid_2024["aaa_2023"] == ("history", None)
+    assert mid_2024["aa_2024"] == ("met", 20) and mid_2024["aaa_2024"] == ("met", 6)
+    assert mid_2024["aa_2025"] == ("open", 20) and mid_2024["aa_total"] == ("open", 20)
+    # the same counts in a checkup of 2025 data: 2024 is history, never "met" by it
+    mid_2025 = {r.target.id: r.status for r in target_rows(plan, counts, date(2025, 6, 30))}
+    assert mid_2025["aa_2024"] == mid_2025["aaa_2024"] == "history"
+    assert {r.status for r in target_rows(plan, counts, date(2026, 1, 5))} <= {
+        "plan_done",
+        "history",
+    }
 
 
 def test_circle_xlsx(reports, demo_checkup, roles):

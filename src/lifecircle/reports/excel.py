@@ -347,13 +347,17 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         T("target_status"),
     ]
     rows = [
-        [t["label"], t["grade"], t["deadline"], t["required_text"], t["current"], t["status_text"]]
+        [
+            t["label"],
+            t["grade"],
+            t["deadline"],
+            t["required_text"],
+            t["current_text"] if t["current"] is None else t["current"],
+            t["status_text"],
+        ]
         for t in rep.targets
     ]
-    target_fill = [
-        STATUS_FILL[{"met": "pass", "behind": "fail", "open": "missing"}[t["status"]]]
-        for t in rep.targets
-    ]
+    target_fill = [STATUS_FILL["pass"] if t["status"] == "met" else None for t in rep.targets]
     _table(ws, header, rows, {5: INT}, fill=lambda i, j, v: target_fill[i] if j == 6 else None)
     ws.append([])  # the notes start two rows below the table
     for note in (T("target_plan_source"), T("target_year_note"), T("grade_disclaimer")):

@@ -26,6 +26,8 @@ ZH: dict[str, str] = {
     "software_version": "软件版本",
     "report_date": "报告日期",
     "checkup_date": "体检日期",
+    "data_date": "数据日期",
+    "data_date_missing": "未给出（以体检日期 {d} 计）",
     "run_id": "体检编号",
     "s_overview": "一、概况",
     "s_indicators": "二、指标评价",
@@ -130,11 +132,12 @@ ZH: dict[str, str] = {
     "targets_table": "创建目标",
     "target_item": "目标",
     "target_required": "目标值",
-    "target_current": "当前体检测算",
+    "target_current": "本次体检测算",
     "target_status": "状态",
-    "target_met": "已满足",
-    "target_behind": "未满足（已过时限）",
-    "target_open": "进行中",
+    "target_plan_done": "方案载明已完成",
+    "target_history": "历史年度，以评定验收记录为准",
+    "target_met": "本次体检测算已满足",
+    "target_open": "本次体检测算尚未满足",
     "target_aa_total": "达到AA型标准的生活圈（含AAA型）",
     "target_aaa_total": "AAA型生活圈",
     "target_aa_year": "{y}年新增AA型（{d}前完成）",
@@ -145,7 +148,9 @@ ZH: dict[str, str] = {
         "（雨政办发〔2023〕20号）第四部分。"
     ),
     "target_year_note": (
-        "年度新增目标需与任务铺排表（附件2）核对，体检结果不能单独判断年度完成情况。"
+        "完成时限早于本次体检数据日期的为历史年度，不以本次体检判断，以评定验收记录为准；"
+        "其余目标以本次体检评级的累计数（AA型含AAA型）对照累计要求测算。"
+        "年度新增数需与任务铺排表（附件2）核对。"
     ),
     "target_not_tracked": "需按年度铺排核对",
     "grade_counts": "评级统计",
@@ -193,6 +198,8 @@ EN: dict[str, str] = {
     "software_version": "Software version",
     "report_date": "Report date",
     "checkup_date": "Checkup date",
+    "data_date": "Data date",
+    "data_date_missing": "not given (the checkup date {d} stands in)",
     "run_id": "Checkup run",
     "s_overview": "1. Overview",
     "s_indicators": "2. Indicators",
@@ -301,11 +308,12 @@ EN: dict[str, str] = {
     "targets_table": "Targets",
     "target_item": "Target",
     "target_required": "Required",
-    "target_current": "Checkup now",
+    "target_current": "This checkup",
     "target_status": "Status",
-    "target_met": "met",
-    "target_behind": "not met (deadline passed)",
-    "target_open": "open",
+    "target_plan_done": "reported met by the plan",
+    "target_history": "past year: see the evaluation records",
+    "target_met": "met by this checkup",
+    "target_open": "not yet met by this checkup",
     "target_aa_total": "Circles at AA standard (AAA included)",
     "target_aaa_total": "AAA circles",
     "target_aa_year": "New AA circles in {y} (by {d})",
@@ -316,8 +324,10 @@ EN: dict[str, str] = {
         "2023-2025 (雨政办发〔2023〕20号), part 4."
     ),
     "target_year_note": (
-        "Yearly targets must be checked against the task schedule (attachment 2); "
-        "a checkup alone cannot tell which year a circle was created."
+        "Targets due before this checkup's data date are past years, judged by the "
+        "evaluation records and not by this checkup; the others compare the checkup's "
+        "cumulative grade counts (AA including AAA) with the cumulative requirement. "
+        "Yearly numbers must be checked against the task schedule (attachment 2)."
     ),
     "target_not_tracked": "check against the schedule",
     "grade_counts": "Grade counts",

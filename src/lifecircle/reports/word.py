@@ -19,7 +19,7 @@ from lifecircle.reports.strings import Text
 EAST_ASIA_FONT = "Microsoft YaHei"  # Word substitutes a local CJK font when it is missing
 STATUS_SHADE = {"pass": "C6EFCE", "fail": "FFC7CE", "missing": "EDEDED"}
 GRADE_SHADE = {"AAA": "2E8B57", "AA": "9DC3E6", "NONE": "F4B183"}
-TARGET_SHADE = {"met": "C6EFCE", "behind": "FFC7CE", "open": "EDEDED"}
+TARGET_SHADE = {"met": "C6EFCE", "open": "FFEB9C", "history": "F2F2F2", "plan_done": "F2F2F2"}
 
 
 def _new_document() -> Document:
@@ -336,7 +336,7 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             T("target_status"),
         ]
         rows = [
-            [x["label"], x["deadline"], x["required_text"], str(x["current"]), x["status_text"]]
+            [x["label"], x["deadline"], x["required_text"], x["current_text"], x["status_text"]]
             for x in rep.targets
         ]
         t = _table(doc, header, rows, [6.0, 2.4, 3.4, 2.4, 2.8], font_pt=8.5)
