@@ -80,7 +80,7 @@ def test_circle_docx_sections_tables_and_chinese(reports, demo_checkup, roles):
             if extra:
                 assert extra in row.cells[6].text
     # shortfall table: failing ones name the affected compounds; missing ones do not
-    sf = tables[3]
+    sf = tables[4]  # after the indicators and the six places
     assert len(sf.rows) == 1 + len(c.shortfalls)
     first = next(s for s in c.shortfalls if s.status == "fail" and s.affected_compounds)
     top = max(first.affected_compounds, key=lambda a: a.population)
@@ -141,7 +141,7 @@ def test_district_docx(reports, demo_checkup):
     assert row25.cells[3].text == str(grades["AA"] + grades["AAA"])
     assert any(x == "2023年新增AA型（2023-09-30前完成）" for x in labels)
     assert any(x == "2024年新增AAA型（2024-10-31前完成）" for x in labels)
-    dind = tables[-1]
+    dind = next(t for t in tables if "完成时限" in [c.text for c in t.rows[0].cells][4:5])
     names = {r.cells[0].text: r for r in dind.rows[1:]}
     assert len(names) == len(demo_checkup.district_indicators)
     for i in demo_checkup.district_indicators:
@@ -218,23 +218,23 @@ def test_target_rows_never_judge_past_years_by_a_later_checkup():
 def test_circle_xlsx(reports, demo_checkup, roles):
     cid = roles["none"]
     wb = load_workbook(reports / f"{cid}.xlsx")
-    assert wb.sheetnames == ["概况", "指标评价", "短板清单", "小区步行距离", "设施"]
+    assert wb.sheetnames == ["概况", "指标评价", "短板清单", "六位", "小区步行距离", "设施"]
     ov = wb["概况"]
     assert ov["A2"].value == "示例数据：几何为生成数据"
     assert ov["A4"].value.startswith("生活圈划分说明")
     ws = wb["指标评价"]
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["指标编号", "指标", "类别", "现状值"]
+    assert header[:4] == ["序号", "指标", "类别", "现状值"]  # no internal ids
     assert {"责任单位", "佐证/备注"} <= set(header)
     c = demo_checkup.circle(cid)
     failing = next(i for i in c.indicators if i.status == "fail" and i.value is not None)
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == failing.id)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == failing.name_zh)
     assert row[3].value == pytest.approx(failing.value) and row[3].number_format == "#,##0.00"
     assert row[6].value == "未达标" and row[6].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws.column_dimensions["B"].width > 15
     manual = next(i for i in c.indicators if i.note or i.evidence)
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == manual.id)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == manual.name_zh)
     assert (manual.note or manual.evidence) in row[header.index("佐证/备注")].value
     comp = wb["小区步行距离"]
     header = [c.value for c in comp[1]]
@@ -264,7 +264,7 @@ def test_unreachable_compound_says_so(tmp_path):
 
 def test_district_xlsx(reports):
     wb = load_workbook(reports / "district.xlsx")
-    assert wb.sheetnames == ["概况", "生活圈", "约束性指标", "创建目标", "全区指标"]
+    assert wb.sheetnames == ["概况", "生活圈", "约束性指标", "创建目标", "全区指标", "六位"]
     m = wb["约束性指标"]
     assert m.freeze_panes == "D2"
     assert m.max_row == 50

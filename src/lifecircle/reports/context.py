@@ -14,6 +14,7 @@ import pandas as pd
 from lifecircle import __version__
 from lifecircle.checkup import CheckupFolder, CheckupResult, CircleResult, IndicatorResult
 from lifecircle.reports.data import finite
+from lifecircle.reports.places import citation_text, place_rows
 from lifecircle.reports.plan import plan_targets_for, target_rows
 from lifecircle.reports.strings import Text
 
@@ -157,7 +158,7 @@ def indicator_row(ind: IndicatorResult, T: Text) -> dict[str, Any]:
         "radius_m": finite(ind.radius_m),
         "facility_categories": cats,
         "facility_text": T.sep().join(T.category(c) for c in cats),
-        "source": ind.source or "—",
+        "source": citation_text(ind, T),
         "responsible_text": T.sep().join(ind.responsible_units) or "—",
         "remark": _remark(ind, T),
         "kind": ind.kind or "",
@@ -223,6 +224,7 @@ class CircleReport:
     n_missing: int = 0
     affected_total: float = 0.0  # residents short of at least one failing indicator
     affected_compounds_total: int = 0
+    places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
 
 
 def build_circle_report(
@@ -382,6 +384,7 @@ def build_circle_report(
         n_missing=sum(1 for s in shortfalls if s["status"] == "missing"),
         affected_total=float(sum(hit.values())),
         affected_compounds_total=len(hit),
+        places=place_rows(result, ck.facilities, T, circle_id=circle_id),
     )
 
 
@@ -435,6 +438,7 @@ class DistrictReport:
     targets: list[dict]
     district_indicators: list[dict]
     warnings: list[dict]
+    places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
 
 
 def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None) -> DistrictReport:
@@ -489,6 +493,7 @@ def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None)
         targets=targets,
         district_indicators=dinds,
         warnings=result.warnings,
+        places=place_rows(result, ck.facilities, T),
     )
 
 

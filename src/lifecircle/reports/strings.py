@@ -57,6 +57,7 @@ ZH: dict[str, str] = {
     "cat_guiding": "引导性指标",
     "cat_characteristic": "特色性指标",
     "indicator_id": "指标编号",
+    "seq": "序号",
     "indicator": "指标",
     "category": "类别",
     "value": "现状值",
@@ -175,6 +176,37 @@ ZH: dict[str, str] = {
     "distance_unit": "米",
     "people": "人",
     "page": "第 {n} 页",
+    "unverified_mark": "；暂定（未核实）",
+    "s_places": "“六位”供需（学位、托位、床位、车位、厕位、梯位）",
+    "d_places": "六、“六位”供需（全区）",
+    "sheet_places": "六位",
+    "place": "类别",
+    "place_学位": "学位",
+    "place_托位": "托位",
+    "place_床位": "床位",
+    "place_车位": "车位",
+    "place_厕位": "厕位",
+    "place_梯位": "梯位",
+    "place_supply": "{cap}（{n}处设施）",
+    "place_unknown": "；{n}处未填规模，按0计",
+    "place_need": "{need}（按{norm} {unit}）",
+    "place_short": "缺 {n}",
+    "place_spare": "余 {n}",
+    "place_circles": "{passed}/{n} 个达标",
+    "place_supply_circle": "圈内供给",
+    "place_supply_district": "全区供给",
+    "place_need_h": "需求",
+    "place_gap": "缺口",
+    "place_value_circle": "步行可达测算值",
+    "place_value_district": "全区指标值",
+    "place_circles_h": "达标生活圈",
+    "place_note": (
+        "供给为位于{where}的设施规模合计；需求为指标体系的千人指标乘以常住人口；"
+        "测算值为该项指标的评价值（设有步行半径的，为居民步行范围内可达的千人指标）；"
+        "梯位（既有多层住宅加装电梯）为填报值。"
+    ),
+    "place_where_circle": "本生活圈内",
+    "place_where_district": "全区",
 }
 
 EN: dict[str, str] = {
@@ -229,6 +261,7 @@ EN: dict[str, str] = {
     "cat_guiding": "Guiding",
     "cat_characteristic": "Characteristic",
     "indicator_id": "Indicator ID",
+    "seq": "No.",
     "indicator": "Indicator",
     "category": "Category",
     "value": "Value",
@@ -352,6 +385,38 @@ EN: dict[str, str] = {
     "distance_unit": "m",
     "people": "residents",
     "page": "Page {n}",
+    "unverified_mark": "; provisional (not verified)",
+    "s_places": "The six places (school, childcare, care beds, parking, toilets, lifts)",
+    "d_places": "6. The six places (district)",
+    "sheet_places": "Six places",
+    "place": "Place",
+    "place_学位": "School places",
+    "place_托位": "Childcare places",
+    "place_床位": "Care beds",
+    "place_车位": "Parking spaces",
+    "place_厕位": "Toilet places",
+    "place_梯位": "Lifts",
+    "place_supply": "{cap} ({n} facilities)",
+    "place_unknown": "; {n} without capacity, counted 0",
+    "place_need": "{need} (at {norm} {unit})",
+    "place_short": "short {n}",
+    "place_spare": "spare {n}",
+    "place_circles": "{passed} of {n} pass",
+    "place_supply_circle": "Supply in circle",
+    "place_supply_district": "Supply in district",
+    "place_need_h": "Need",
+    "place_gap": "Gap",
+    "place_value_circle": "Within walking reach",
+    "place_value_district": "District indicator",
+    "place_circles_h": "Circles passing",
+    "place_note": (
+        "Supply: total capacity of the facilities {where}; need: the catalogue's norm per "
+        "1,000 residents times the population; value: the indicator as evaluated (with a "
+        "walking radius, places within reach of the homes per 1,000); lifts (in existing "
+        "multi-storey housing): the value reported."
+    ),
+    "place_where_circle": "in the circle",
+    "place_where_district": "in the district",
 }
 
 STRINGS = {"zh": ZH, "en": EN}
