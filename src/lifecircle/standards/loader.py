@@ -32,7 +32,10 @@ def list_catalogues() -> list[str]:
 
 @cache
 def _schema() -> dict[str, Any]:
-    return json.loads((_DATA / "catalogue.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(
+        (_DATA / "catalogue.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
 
 
 def _resolve(name_or_path: str | Path) -> Path:
