@@ -31,7 +31,7 @@ CATEGORY_IDS = [
     *("day_care_centre", "community_health_station", "community_service_station"),
     *("culture_station", "fitness_ground", "sports_court", "park", "supermarket"),
     *("fresh_market", "pharmacy", "barber", "laundry", "repair", "bank", "housekeeping"),
-    *("canteen", "parcel_locker", "public_toilet", "waste_station", "bus_stop"),
+    *("restaurant", "canteen", "parcel_locker", "public_toilet", "waste_station", "bus_stop"),
     *("metro_station", "parking", "ev_charger", "bike_shed"),
 ]
 

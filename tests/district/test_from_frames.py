@@ -37,7 +37,7 @@ def read_frames(folder: Path) -> tuple[dict[str, Any], dict[str, str]]:
         for k in ("name", "admin_code", "crs", "coords", "generated", "notice", "strict")
         if k in doc
     }
-    kwargs.update({k: doc[k] for k in ("notice_en", "circles_note") if k in doc})
+    kwargs.update({k: doc[k] for k in ("notice_en", "circles_note", "data_date") if k in doc})
     paths = {}
     for key, entry in doc["layers"].items():
         file = folder / (entry if isinstance(entry, str) else entry["file"])
@@ -122,6 +122,7 @@ def test_frames_give_the_same_checkup_as_the_folder(request, folder_fixture, cat
 
     assert from_frames.root is None and from_frames.crs == from_folder.crs
     assert from_frames.name == from_folder.name
+    assert from_frames.data_date == from_folder.data_date
     assert from_frames.input_hash.startswith("sha256:")
     assert from_frames.input_hash != from_folder.input_hash  # frames, not files
     assert _warnings(from_folder.warnings, paths) == from_frames.warnings

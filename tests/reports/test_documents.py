@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -80,7 +80,7 @@ def test_circle_docx_sections_tables_and_chinese(reports, demo_checkup, roles):
             if extra:
                 assert extra in row.cells[6].text
     # shortfall table: failing ones name the affected compounds; missing ones do not
-    sf = tables[3]
+    sf = tables[4]  # after the indicators and the six places
     assert len(sf.rows) == 1 + len(c.shortfalls)
     first = next(s for s in c.shortfalls if s.status == "fail" and s.affected_compounds)
     top = max(first.affected_compounds, key=lambda a: a.population)
@@ -141,7 +141,7 @@ def test_district_docx(reports, demo_checkup):
     assert row25.cells[3].text == str(grades["AA"] + grades["AAA"])
     assert any(x == "2023年新增AA型（2023-09-30前完成）" for x in labels)
     assert any(x == "2024年新增AAA型（2024-10-31前完成）" for x in labels)
-    dind = tables[-1]
+    dind = next(t for t in tables if "完成时限" in [c.text for c in t.rows[0].cells][4:5])
     names = {r.cells[0].text: r for r in dind.rows[1:]}
     assert len(names) == len(demo_checkup.district_indicators)
     for i in demo_checkup.district_indicators:
@@ -149,42 +149,92 @@ def test_district_docx(reports, demo_checkup):
 
 
 def test_district_targets_against_dates(tmp_path):
-    # the hand-built district as 雨花区, checked on 2025-06-15: one AA and one AAA circle, so
-    # the plan's 2024 quota (20 AA in all by 2024-09-30) is passed and not met
+    # the hand-built district as 雨花区, run on 2025-06-15 with no data date: the run date
+    # stands in, so 2024's quota (due 2024-09-30) is a past year, not judged by this checkup
     d = handbuilt_checkup_of(
         tmp_path, name="雨花区", admin_code="430111", day=datetime(2025, 6, 15, tzinfo=UTC)
     )
     render_district_report(d, tmp_path / "r", formats="docx")
-    _h, _b, tables = _docx_text(tmp_path / "r" / "district.docx")
+    _h, _body, tables = _docx_text(tmp_path / "r" / "district.docx")
     targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
     row25 = next(r for r in targets.rows if r.cells[0].text.startswith("达到AA型"))
     assert row25.cells[3].text == "2"  # C2 AAA + C3 AA
+    assert row25.cells[4].text == "本次体检测算尚未满足"
     row24 = next(r for r in targets.rows if r.cells[0].text.startswith("2024年新增AA型"))
-    assert row24.cells[4].text == "未满足（已过时限）"
+    assert (row24.cells[3].text, row24.cells[4].text) == ("—", "历史年度，以评定验收记录为准")
+    row22 = next(r for r in targets.rows if r.cells[0].text.startswith("2022年"))
+    assert (row22.cells[1].text, row22.cells[4].text) == ("2022-12-31", "方案载明已完成")
     row25_new = next(r for r in targets.rows if r.cells[0].text.startswith("2025年新增AA型"))
-    assert row25_new.cells[4].text != "未满足（已过时限）"  # 2025-09-30 is still ahead
+    assert row25_new.cells[4].text == "本次体检测算尚未满足"  # 2025-09-30 is still ahead
+    meta = next(t for t in tables if t.rows[0].cells[0].text == "指标体系")
+    dates = {r.cells[0].text: r.cells[1].text for r in meta.rows}
+    assert dates["数据日期"] == "未给出（以体检日期 2025-06-15 计）"
+
+
+def test_targets_are_judged_as_of_the_data_date(tmp_path):
+    # the same district run on 2025-06-15 on data of 2024-06-30: 2024's quota is judged by
+    # this checkup (due after the data date), 2023's is a past year
+    root = write_package(tmp_path / "d", name="雨花区", admin_code="430111")
+    (root / "district.yaml").write_text(
+        (root / "district.yaml").read_text("utf-8") + "data_date: 2024-06-30\n", "utf-8"
+    )
+    d = checkup_of(root, tmp_path / "ck", day=datetime(2025, 6, 15, tzinfo=UTC))
+    render_district_report(d, tmp_path / "r", formats="docx,xlsx")
+    _h, _b, tables = _docx_text(tmp_path / "r" / "district.docx")
+    targets = next(t for t in tables if t.rows[0].cells[0].text == "目标")
+    status = {r.cells[0].text[:10]: r.cells[4].text for r in targets.rows[1:]}
+    assert status["2023年新增AA型"] == "历史年度，以评定验收记录为准"
+    assert status["2024年新增AA型"] == "本次体检测算尚未满足"
+    meta = next(t for t in tables if t.rows[0].cells[0].text == "指标体系")
+    dates = {r.cells[0].text: r.cells[1].text for r in meta.rows}
+    assert (dates["数据日期"], dates["体检日期"]) == ("2024-06-30", "2025-06-15")
+    ws = load_workbook(tmp_path / "r" / "district.xlsx")["创建目标"]
+    cells = {r[0].value: (r[4].value, r[5].value) for r in ws.iter_rows(min_row=2) if r[0].value}
+    assert cells["2023年新增AA型（2023-09-30前完成）"] == ("—", "历史年度，以评定验收记录为准")
+
+
+def test_target_rows_never_judge_past_years_by_a_later_checkup():
+    from lifecircle.reports.plan import target_rows
+    from lifecircle.standards import load_plan
+
+    plan = load_plan("yuhua-2023-2025")
+    counts = {"NONE": 0, "AA": 14, "AAA": 6}  # 20 at AA standard, 6 AAA
+    mid_2024 = {
+        r.target.id: (r.status, r.current) for r in target_rows(plan, counts, date(2024, 6, 30))
+    }
+    assert mid_2024["aa_2022"] == ("plan_done", None)
+    assert mid_2024["aa_2023"] == ("history", None) and mid_2024["aaa_2023"] == ("history", None)
+    assert mid_2024["aa_2024"] == ("met", 20) and mid_2024["aaa_2024"] == ("met", 6)
+    assert mid_2024["aa_2025"] == ("open", 20) and mid_2024["aa_total"] == ("open", 20)
+    # the same counts in a checkup of 2025 data: 2024 is history, never "met" by it
+    mid_2025 = {r.target.id: r.status for r in target_rows(plan, counts, date(2025, 6, 30))}
+    assert mid_2025["aa_2024"] == mid_2025["aaa_2024"] == "history"
+    assert {r.status for r in target_rows(plan, counts, date(2026, 1, 5))} <= {
+        "plan_done",
+        "history",
+    }
 
 
 def test_circle_xlsx(reports, demo_checkup, roles):
     cid = roles["none"]
     wb = load_workbook(reports / f"{cid}.xlsx")
-    assert wb.sheetnames == ["概况", "指标评价", "短板清单", "小区步行距离", "设施"]
+    assert wb.sheetnames == ["概况", "指标评价", "短板清单", "六位", "小区步行距离", "设施"]
     ov = wb["概况"]
     assert ov["A2"].value == "示例数据：几何为生成数据"
     assert ov["A4"].value.startswith("生活圈划分说明")
     ws = wb["指标评价"]
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["指标编号", "指标", "类别", "现状值"]
+    assert header[:4] == ["序号", "指标", "类别", "现状值"]  # no internal ids
     assert {"责任单位", "佐证/备注"} <= set(header)
     c = demo_checkup.circle(cid)
     failing = next(i for i in c.indicators if i.status == "fail" and i.value is not None)
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == failing.id)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == failing.name_zh)
     assert row[3].value == pytest.approx(failing.value) and row[3].number_format == "#,##0.00"
     assert row[6].value == "未达标" and row[6].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws.column_dimensions["B"].width > 15
     manual = next(i for i in c.indicators if i.note or i.evidence)
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == manual.id)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == manual.name_zh)
     assert (manual.note or manual.evidence) in row[header.index("佐证/备注")].value
     comp = wb["小区步行距离"]
     header = [c.value for c in comp[1]]
@@ -214,7 +264,7 @@ def test_unreachable_compound_says_so(tmp_path):
 
 def test_district_xlsx(reports):
     wb = load_workbook(reports / "district.xlsx")
-    assert wb.sheetnames == ["概况", "生活圈", "约束性指标", "创建目标", "全区指标"]
+    assert wb.sheetnames == ["概况", "生活圈", "约束性指标", "创建目标", "全区指标", "六位"]
     m = wb["约束性指标"]
     assert m.freeze_panes == "D2"
     assert m.max_row == 50

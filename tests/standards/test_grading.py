@@ -89,7 +89,8 @@ P, F, M = Status.PASS, Status.FAIL, Status.MISSING
 def test_grade_none_when_a_constraint_fails():
     g, reason = grade(catalogue(COUNT_RULE), {"c1": P, "c2": F, "g1": P, "g2": P, "h1": P})
     assert g is Grade.NONE
-    assert "未达AA" in reason and "c2" in reason and "未达标" in reason
+    assert "未达AA" in reason and "指标c2" in reason and "未达标" in reason
+    assert "（c2）" not in reason  # the reason is printed in reports: names, never ids
 
 
 def test_grade_none_when_a_constraint_is_missing_and_says_so():

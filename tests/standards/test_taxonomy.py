@@ -31,6 +31,7 @@ INTERFACE_IDS = [
     "repair",
     "bank",
     "housekeeping",
+    "restaurant",
     "canteen",
     "parcel_locker",
     "public_toilet",
@@ -106,7 +107,8 @@ def test_every_mapping_has_source_and_verified(tax):
         # a nine-year school (both levels) takes the first matching rule in file order
         ({"amenity": "school", "isced:level": "1;2"}, "primary_school"),
         ({"amenity": "school"}, "primary_school"),
-        ({"amenity": "restaurant"}, None),
+        ({"amenity": "restaurant"}, "restaurant"),
+        ({"amenity": "nightclub"}, None),
         ({}, None),
     ],
 )
@@ -126,7 +128,7 @@ def test_classify_osm_matches_the_scalar_rule(tax):
         {"railway": "station"},
         {"amenity": "school", "isced:level": "1;2"},
         {"shop": "hairdresser"},
-        {"amenity": "restaurant"},
+        {"amenity": "nightclub"},
     ]
     df = pd.DataFrame(rows, index=[f"n{i}" for i in range(len(rows))])
     got = tax.classify_osm(df)
@@ -159,8 +161,10 @@ def test_classify_osm_reads_a_tags_column(tax):
         ("150500", "metro_station"),
         ("200300", "public_toilet"),
         ("11100", "ev_charger"),  # Excel dropped the leading zero
-        ("050101|141204", "kindergarten"),
-        ("050101", None),
+        ("141204|050101", "kindergarten"),
+        ("050101|141204", "restaurant"),  # the first code that maps wins
+        ("050101", "restaurant"),  # falls back to the 050000 group (餐饮服务)
+        ("060101", None),
         ("abc", None),
         (None, None),
     ],

@@ -168,3 +168,39 @@ def test_broken_yaml_names_the_file(tmp_path):
     with pytest.raises(CatalogueError) as info:
         load_catalogue(path)
     assert info.value.file == str(path)
+
+
+def test_place_and_source_note_load(tmp_path):
+    def mutate(d):
+        d["indicators"][0].update(
+            kind="per_1000",
+            unit="学位/千人",
+            place="学位",
+            source="雨政办发〔2023〕20号 二(一)",
+            source_note="how the value was found",
+        )
+
+    data = copy.deepcopy(GOOD)
+    mutate(data)
+    ind = load_catalogue(write(tmp_path, data)).indicators[0]
+    assert (ind.place, ind.source_note) == ("学位", "how the value was found")
+    assert "source_note" not in ind.info()  # a catalogue detail: not in results
+    assert ind.info()["place"] == "学位"
+
+
+def test_place_must_match_the_capacity_unit(tmp_path):
+    def mutate(d):
+        d["indicators"][0].update(kind="per_1000", unit="x", place="托位")
+
+    err, _ = bad(tmp_path, mutate)
+    assert err.field == "place" and "kg_cov" in str(err) and "学位" in str(err)
+
+
+def test_place_is_for_per_1000_or_manual(tmp_path):
+    err, _ = bad(tmp_path, lambda d: d["indicators"][0].update(place="学位"))
+    assert err.field == "place" and "coverage" in str(err)
+
+
+def test_unknown_place_is_refused(tmp_path):
+    err, _ = bad(tmp_path, lambda d: d["indicators"][1].update(place="座位"))
+    assert err.field == "place" and "use one of" in str(err)

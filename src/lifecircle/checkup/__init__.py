@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.checkup.folder import CheckupFolder
+from lifecircle.checkup.places import PlaceRow, six_places
 from lifecircle.checkup.result import (
     AffectedCompound,
     CatalogueInfo,
@@ -32,9 +33,11 @@ __all__ = [
     "CircleResult",
     "DistrictInfo",
     "IndicatorResult",
+    "PlaceRow",
     "RunInfo",
     "Shortfall",
     "run_checkup",
+    "six_places",
 ]
 
 

@@ -12,7 +12,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from lifecircle.standards.model import Indicator
 
-SCHEMA_VERSION = "1.0"
+#: written by this version; 1.0 (no ``run.data_date``, no indicator ``place``) is read as well
+SCHEMA_VERSION = "1.1"
 _T = TypeVar("_T", bound="DataclassInstance")
 
 
@@ -314,10 +315,13 @@ class RunInfo:
     ``id`` depends only on the inputs, catalogue, software version and options (the same
     inputs give the same id); ``generated_geometry`` is true for the demo, whose
     ``notice`` ("示例数据：几何为生成数据") must be shown wherever its results are.
+    ``created_at`` is when the checkup ran; ``data_date`` (ISO date, or None when not
+    given) the day its inputs describe, which dated targets are judged against.
     """
 
     id: str
     created_at: str
+    data_date: str | None = None
     software_version: str
     catalogue: CatalogueInfo
     input_hash: str
@@ -333,6 +337,13 @@ class RunInfo:
     def created(self) -> datetime:
         """``created_at`` as a datetime (timezone-aware when the text carries one)."""
         return datetime.fromisoformat(self.created_at.replace("Z", "+00:00"))
+
+    @property
+    def as_of(self) -> date:
+        """The day the checkup speaks for: its data date, else the day it ran."""
+        if self.data_date:
+            return date.fromisoformat(self.data_date)
+        return self.created.date()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``checkup.json`` form (JSON-safe)."""

@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -26,7 +26,8 @@ from lifecircle.checkup.result import (
     RunInfo,
     Shortfall,
 )
-from lifecircle.district import District
+from lifecircle.district import District, parse_data_date
+from lifecircle.errors import InputError
 from lifecircle.standards import Catalogue, Indicator, evaluate, grade
 
 #: the 15-minute walk, always measured so reports can show it
@@ -74,6 +75,7 @@ def run_checkup(
     catalogue: Catalogue,
     *,
     max_snap_m: float = 200.0,
+    data_date: date | str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Checkup:
     """Run the access engine and evaluate every indicator for every circle, and the district.
@@ -92,6 +94,10 @@ def run_checkup(
         The indicators and grading rule (`lifecircle.standards.load_catalogue`).
     max_snap_m : float
         Farthest a compound or facility may lie from the network and still be reached.
+    data_date : datetime.date or str, optional
+        The day the inputs describe (``2024-06-30`` or ``2024年6月30日``); default the
+        district's ``data_date``. Carried in ``run.data_date``; it may not be later than
+        the day the checkup runs.
     progress : callable, optional
         ``progress(stage, done, total)``, called as the run advances.
 
@@ -102,6 +108,8 @@ def run_checkup(
         ``.circles_frame()`` and ``.compounds_frame()``; files via ``.write(dir)``.
     """
     report = progress or (lambda stage, done, total: None)
+    when = _run_time()
+    day = _data_date(district, data_date, when)
     warnings: list[dict[str, Any]] = list(getattr(district, "warnings", []) or [])
     indicators = list(catalogue.indicators)
     radii = sorted(
@@ -173,7 +181,7 @@ def run_checkup(
         if i.scope == "district"
     ]
     result = CheckupResult(
-        run=RunInfo.from_dict(_run_meta(district, catalogue, access, max_snap_m)),
+        run=RunInfo.from_dict(_run_meta(district, catalogue, access, max_snap_m, when, day)),
         summary=_summary(circles, district_results, homes),
         district_indicators=district_results,
         circles=circles,
@@ -295,17 +303,53 @@ def _summary(circles: list[CircleResult], district_results, homes) -> dict[str, 
     }
 
 
-def _run_meta(district, catalogue: Catalogue, access: AccessResult, max_snap_m) -> dict:
-    options = {"radii_m": list(access.radii_m), "max_snap_m": max_snap_m}
-    trace = json.dumps(
-        [district.input_hash, catalogue.id, catalogue.version, __version__, options],
-        sort_keys=True,
-    )
+def _run_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` (seconds) for reproducible output."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+
+
+def _data_date(district: District, given: date | str | None, when: datetime) -> date | None:
+    """The checkup's data date: ``given``, else the district's; never after the run."""
+    day = parse_data_date(given, file="--data-date") if given is not None else None
+    source = "--data-date"
+    if day is None:
+        day = getattr(district, "data_date", None)
+        root = getattr(district, "root", None)
+        source = str(root / "district.yaml") if root is not None else "data_date"
+    if day is not None and day > when.date():
+        raise InputError(
+            f"数据日期 {day.isoformat()} 晚于体检运行日期 {when.date().isoformat()}",
+            file=source,
+            field="data_date",
+            fix="数据日期是体检所用数据反映的日期，不能晚于运行当天；请核对后重写",
+        )
+    return day
+
+
+def _run_meta(
+    district: District,
+    catalogue: Catalogue,
+    access: AccessResult,
+    max_snap_m: float,
+    when: datetime,
+    day: date | None,
+) -> dict[str, Any]:
+    options: dict[str, Any] = {"radii_m": list(access.radii_m), "max_snap_m": max_snap_m}
+    trace_items: list[Any] = [
+        district.input_hash,
+        catalogue.id,
+        catalogue.version,
+        __version__,
+        options,
+    ]
+    if day is not None:  # absent when not given: run ids of earlier inputs stay as they were
+        trace_items.append(day.isoformat())
+    trace = json.dumps(trace_items, sort_keys=True)
     return {
         "id": hashlib.sha256(trace.encode()).hexdigest()[:16],
         "created_at": when.isoformat(timespec="seconds"),
+        "data_date": None if day is None else day.isoformat(),
         "software_version": __version__,
         "catalogue": {
             "id": catalogue.id,

@@ -30,6 +30,11 @@ def print_checkup_summary(
     console.print(f"指标体系：{cat.title} {cat.id} v{cat.version}{flag}")
     if cat.provisional and cat.notice_zh:
         console.print(f"[dim]{cat.notice_zh.strip()}[/dim]")
+    ran = run.created_at[:10]
+    if run.data_date:
+        console.print(f"数据日期：{run.data_date}（体检运行：{ran}）")
+    else:
+        console.print(f"数据日期：未给出，按体检运行日期 {ran} 计")
     table = Table(title=f"{run.district.name} 生活圈体检结果")
     right: set[str] = {"人口", "约束性达标"}
     for col in ("编号", "生活圈", "人口", "约束性达标", "评级", "主要短板"):

@@ -25,6 +25,11 @@ def checkup_command(
     ),
     hex_km2: float = typer.Option(1.0, "--hex-km2", help="OSM：无生活圈时六边形单元面积（km²）"),
     max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
+    data_date: str | None = typer.Option(
+        None,
+        "--data-date",
+        help="数据日期：体检所用数据反映的日期（如 2024-06-30），代替 district.yaml 的 data_date",
+    ),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
     from lifecircle.checkup import run_checkup
@@ -36,6 +41,10 @@ def checkup_command(
     from lifecircle.checkup.write import check_out_dir
 
     check_out_dir(out)
+    if data_date is not None:  # a bad date is refused before any long work
+        from lifecircle.district import parse_data_date
+
+        parse_data_date(data_date, file="--data-date")
     cat = load_catalogue(catalogue)
     with progress_callback() as progress:
         progress("read", 0, 1)
@@ -48,7 +57,7 @@ def checkup_command(
 
             d = load_district(district)
         progress("read", 1, 1)
-        checkup = run_checkup(d, cat, max_snap_m=max_snap, progress=progress)
+        checkup = run_checkup(d, cat, max_snap_m=max_snap, data_date=data_date, progress=progress)
     written = checkup.write(out)
     print_checkup_summary(checkup.result, console)
     for path in written:

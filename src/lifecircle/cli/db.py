@@ -527,20 +527,59 @@ def evaluate_subsidies(
     """按奖补规则测算每个达标生活圈的奖补，可导出（规则由 db upgrade 写入）。"""
     from lifecircle.workflow.subsidies import subsidy_report
 
-    t = Table("生活圈", "等级", "年度", "金额（元）", "说明")
+    t = Table("评定编号", "生活圈", "等级", "年度", "金额（元）", "状态", "说明")
     with open_programme(db) as s:
         report = subsidy_report(s, year=year, out=out)
     for x in report.lines:
         t.add_row(
+            str(x.evaluation_id),
             f"{x.circle_code} {x.circle_name}",
             x.grade,
             str(x.year),
             f"{x.amount_yuan:,}",
+            x.state_zh,
             x.reason,
         )
     console.print(t)
     if report.path is not None:
         console.print(f"已导出 {report.path}")
+
+
+@evaluate_app.command("pay")
+@_handle
+def evaluate_pay(
+    evaluation_id: int = typer.Argument(..., help="评定编号（见 evaluate subsidies）"),
+    on: str | None = typer.Option(None, help="拨付日期 YYYY-MM-DD，默认今天"),
+    amount: int | None = typer.Option(None, help="拨付金额（元），默认按奖补规则"),
+    note: str | None = typer.Option(None, help="说明，如拨付凭证号"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
+    """登记奖补已拨付（复核不通过的不能登记）。"""
+    from lifecircle.workflow.subsidies import record_payment
+
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        p = record_payment(s, evaluation_id, on=day, amount_yuan=amount, note=note)
+        console.print(f"评定 {evaluation_id}：已登记拨付 {p.amount_yuan:,} 元（{p.paid_on}）")
+
+
+@evaluate_app.command("reclaim")
+@_handle
+def evaluate_reclaim(
+    evaluation_id: int = typer.Argument(..., help="评定编号"),
+    on: str | None = typer.Option(None, help="追回日期 YYYY-MM-DD，默认今天"),
+    note: str | None = typer.Option(None, help="说明"),
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
+    """登记复核不通过后应追回的奖补已追回。"""
+    from lifecircle.workflow.subsidies import record_reclaim
+
+    day = _day(on)
+    with open_programme(db, actor=actor) as s:
+        p = record_reclaim(s, evaluation_id, on=day, note=note)
+        console.print(f"评定 {evaluation_id}：已登记追回 {p.amount_yuan:,} 元（{p.reclaimed_on}）")
 
 
 # --- bulletin ---------------------------------------------------------------------------------

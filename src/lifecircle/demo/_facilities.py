@@ -59,7 +59,11 @@ CATEGORIES: dict[str, tuple[str, float, str]] = {
     "parking": ("停车场", 300, "quality"),
     "ev_charger": ("充电站", 500, "quality"),
     "bike_shed": ("非机动车棚", 300, "quality"),
+    "restaurant": ("餐馆", 500, "basic"),
 }
+# Categories placed after all others with a generator of their own (spawned from the seed),
+# so that adding them left every earlier facility, capacity and manual value as it was.
+LATE = ("restaurant",)
 
 # Cell size = radius x factor, by level and role.
 CELL_FACTOR = {
@@ -188,8 +192,9 @@ def make_facilities(
     far_kept = {c: rng.random(N_GAPS) < 0.5 for c in gaps}  # which gaps keep one far facility
 
     rows = []  # (category, x, y, compound index, circle)
+    late_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
     for cat, (_, radius, role) in CATEGORIES.items():
-        if role == "network":
+        if role == "network" or cat in LATE:
             continue
         factor = np.array([CELL_FACTOR[lv][role] for lv in LEVELS])[comp_level]
         missing = np.zeros(len(cx), bool)
@@ -225,6 +230,17 @@ def make_facilities(
         )
         _, near = tree.query(np.column_stack([fx, fy]))
         rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": near, "big": False}))
+    for cat in LATE:  # like a basic service: every level within a short walk
+        radius = CATEGORIES[cat][1]
+        factor = np.array([CELL_FACTOR[lv]["basic"] for lv in LEVELS])[comp_level]
+        picked = []
+        for cell_factor in np.unique(factor):
+            s = np.flatnonzero(factor == cell_factor)
+            cover = _cover(cx[s], cy[s], pop[s], compound_circle[s], radius * cell_factor, origin)
+            picked.append(s[cover])
+        pick = np.sort(np.concatenate(picked))
+        fx, fy = _offset(cx[pick], cy[pick], late_rng, layout, network, cells=cell_of[pick])
+        rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
 
     fac = pd.concat(rows, ignore_index=True)
     fac["big"] = fac["big"].astype(bool)

@@ -52,6 +52,28 @@ MANUAL_INDICATORS: dict[str, dict] = {
         "unit": "%",
         "range": ((100.0, 100.0), (95.0, 100.0), (80.0, 95.0)),
     },
+    # added with the plan items 五(一)2, 五(二)6, 五(四)10-11 (drawn after the ones above, so
+    # those keep their values); fire inspections pass everywhere, so grades still turn on the
+    # services each circle was built without
+    "dt_elderly_home_adaptation": {"scope": "district", "unit": "%", "value": 86.0},
+    "dt_pocket_parks_new": {"scope": "district", "unit": "处", "value": 6.0},
+    "cs_fire_lanes_clear": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((100.0, 100.0), (100.0, 100.0), (100.0, 100.0)),
+    },
+    "cs_fire_facilities_intact": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((100.0, 100.0), (100.0, 100.0), (100.0, 100.0)),
+    },
+    "gd_co_governance": {"scope": "circle", "unit": "1/0", "chance": (1.0, 0.8, 0.4)},
+    "gd_party_building": {"scope": "circle", "unit": "1/0", "chance": (1.0, 0.9, 0.6)},
+    "sp_lift_retrofit": {
+        "scope": "circle",
+        "unit": "%",
+        "range": ((100.0, 100.0), (80.0, 100.0), (40.0, 80.0)),
+    },
 }
 
 LAYER_FILES = {
@@ -150,6 +172,9 @@ def _manual_values(circle_ids: list[str], levels: np.ndarray, rng) -> pd.DataFra
             rows.append(("district", ind, spec["value"]))
             continue
         for cid, lv in zip(circle_ids, levels, strict=True):
+            if "chance" in spec:  # a yes/no item: 1 with the level's chance, else 0
+                rows.append((cid, ind, float(rng.random() < spec["chance"][lv])))
+                continue
             lo, hi = spec["range"][lv]
             rows.append((cid, ind, round(float(rng.uniform(lo, hi)), 1)))
     df = pd.DataFrame(rows, columns=["scope", "indicator_id", "value"])
@@ -170,6 +195,8 @@ def _manifest(demo: DemoDistrict) -> str:
         "notice": NOTICE,
         "notice_en": NOTICE_EN,
         "circles_note": CIRCLES_NOTE,
+        # the day the (generated) inputs describe: that of the manual values
+        "data_date": MANUAL_DATE,
         "generator": {"name": "lifecircle.demo", "seed": demo.seed, "scale": demo.scale},
         "layers": dict(LAYER_FILES),
     }

@@ -23,6 +23,7 @@ from ._circles import (
     circle_table,
     locate,
 )
+from ._dates import parse_data_date
 from ._hash import frames_hash
 from ._layers import (
     circle_polygons_layer,
@@ -264,8 +265,10 @@ def fields_from_frames(
     notice_en: str | None,
     circles_note: str | None,
     strict: bool,
+    data_date: Any = None,
 ) -> dict[str, Any]:
     """Every field of a `District` from frames; see `District.from_frames`."""
+    day = parse_data_date(data_date, file=None)
     metric = metric_crs(crs, file=None)
     if metric is None and isinstance(network, WalkGraph) and network.crs is not None:
         metric = metric_crs(network.crs, file=None)
@@ -299,6 +302,8 @@ def fields_from_frames(
         "notice": notice,
         "strict": strict,
     }
+    if day is not None:  # absent when not given: earlier hashes stay as they were
+        options["data_date"] = day.isoformat()
     digest = frames_hash(list(layers.items()), options)
     parts = assemble(
         compounds=layers["compounds"],
@@ -320,6 +325,7 @@ def fields_from_frames(
         "notice": notice,
         "notice_en": notice_en,
         "circles_note": circles_note,
+        "data_date": day,
         "input_hash": digest,
         **parts,
     }

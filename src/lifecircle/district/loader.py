@@ -12,6 +12,7 @@ from lifecircle.io._sniff import file_kind
 from lifecircle.network import WalkGraph, graph_from_lines, graph_from_osm
 
 from ._build import NetworkInput, assemble, check_notice, metric_crs
+from ._dates import parse_data_date
 from ._hash import input_hash
 from ._layers import read_geo
 from ._tables import read_table
@@ -98,6 +99,7 @@ def load_district(path: str | os.PathLike[str]) -> District:
         notice=manifest.get("notice"),
         notice_en=manifest.get("notice_en"),
         circles_note=manifest.get("circles_note"),
+        data_date=parse_data_date(manifest.get("data_date"), file=str(manifest.path)),
         input_hash=digest,
         **parts,
     )

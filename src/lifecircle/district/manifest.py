@@ -31,6 +31,17 @@ LAYER_ORDER = (
 )
 
 
+class _TextDates(yaml.SafeLoader):
+    """The safe loader, leaving dates as text: ``data_date: 2025-02-30`` is reported by
+    the data-date check with the field named, not lost in a YAML error."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer of the package: its file and how to read it."""
@@ -164,7 +175,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         # UTF-8 (with or without BOM), else GB18030: a manifest saved by Notepad on a
         # Chinese Windows is GBK
         text, _ = decode_text(mpath.read_bytes(), source=str(mpath))
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_TextDates)
     except FileFormatError as exc:
         raise DistrictError(
             exc.message, file=str(mpath), fix="save district.yaml as UTF-8 (or GBK) text."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ class District:
         Text shown on every output (e.g. "示例数据：几何为生成数据").
     circles_note : str or None
         What the circles are (e.g. provisional, generated).
+    data_date : datetime.date or None
+        The day the inputs describe (a third-party 体检's data date), distinct from the day
+        the checkup runs; None when not given.
     compounds : GeoDataFrame
         Points: id, name, community, street, population, households, share_0_3, share_3_6,
         share_60_plus (NaN when absent), circle_id.
@@ -73,6 +77,7 @@ class District:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     input_hash: str = ""
     crs: pyproj.CRS | None = None
+    data_date: date | None = None
 
     @classmethod
     def from_frames(
@@ -93,6 +98,7 @@ class District:
         notice_en: str | None = None,
         circles_note: str | None = None,
         strict: bool = True,
+        data_date: date | str | None = None,
     ) -> District:
         """A district from frames held in memory, checked exactly as a package folder is.
 
@@ -138,6 +144,9 @@ class District:
         strict : bool
             A compound in no circle stops (True) or is kept, reported and counted in no
             circle (False).
+        data_date : datetime.date or str, optional
+            The day the inputs describe (``2024-06-30`` or ``2024年6月30日``), as
+            ``data_date`` of ``district.yaml``.
 
         Returns
         -------
@@ -166,6 +175,7 @@ class District:
                 notice_en=notice_en,
                 circles_note=circles_note,
                 strict=strict,
+                data_date=data_date,
             )
         )
 

@@ -14,7 +14,8 @@ import pandas as pd
 from lifecircle import __version__
 from lifecircle.checkup import CheckupFolder, CheckupResult, CircleResult, IndicatorResult
 from lifecircle.reports.data import finite
-from lifecircle.reports.plan import plan_targets_for, target_status
+from lifecircle.reports.places import citation_text, place_rows
+from lifecircle.reports.plan import plan_targets_for, target_rows
 from lifecircle.reports.strings import Text
 
 CATEGORY_ORDER = ("constraint", "guiding", "characteristic")
@@ -67,6 +68,7 @@ class Meta:
     software_version: str
     report_software_version: str
     checkup_date: str
+    data_date: str
     report_date: str
     run_id: str
     lang: str
@@ -83,6 +85,7 @@ class Meta:
             ),
             (T("data_hash"), self.data_hash),
             (T("software_version"), self.software_version_text()),
+            (T("data_date"), self.data_date),
             (T("checkup_date"), self.checkup_date),
             (T("report_date"), self.report_date),
             (T("run_id"), self.run_id),
@@ -120,6 +123,7 @@ def build_meta(result: CheckupResult, T: Text, title: str, today: date | None = 
         software_version=run.software_version or "—",
         report_software_version=__version__,
         checkup_date=fmt_date(run.created_at),
+        data_date=run.data_date or T("data_date_missing", d=fmt_date(run.created_at)),
         report_date=(today or date.today()).isoformat(),
         run_id=run.id or "—",
         lang=T.lang,
@@ -154,7 +158,7 @@ def indicator_row(ind: IndicatorResult, T: Text) -> dict[str, Any]:
         "radius_m": finite(ind.radius_m),
         "facility_categories": cats,
         "facility_text": T.sep().join(T.category(c) for c in cats),
-        "source": ind.source or "—",
+        "source": citation_text(ind, T),
         "responsible_text": T.sep().join(ind.responsible_units) or "—",
         "remark": _remark(ind, T),
         "kind": ind.kind or "",
@@ -220,6 +224,7 @@ class CircleReport:
     n_missing: int = 0
     affected_total: float = 0.0  # residents short of at least one failing indicator
     affected_compounds_total: int = 0
+    places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
 
 
 def build_circle_report(
@@ -379,6 +384,7 @@ def build_circle_report(
         n_missing=sum(1 for s in shortfalls if s["status"] == "missing"),
         affected_total=float(sum(hit.values())),
         affected_compounds_total=len(hit),
+        places=place_rows(result, ck.facilities, T, circle_id=circle_id),
     )
 
 
@@ -432,6 +438,7 @@ class DistrictReport:
     targets: list[dict]
     district_indicators: list[dict]
     warnings: list[dict]
+    places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
 
 
 def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None) -> DistrictReport:
@@ -473,37 +480,7 @@ def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None)
                 "n_fail": sum(1 for k in constraint_ids if cells.get(k) == "fail"),
             }
         )
-    as_of = _as_of(result, today)
-    targets = []
-    for t in plan_targets_for(result.run.district):
-        current = counts["AA"] + counts["AAA"] if t.grade == "AA" else counts["AAA"]
-        d = t.deadline.isoformat() if t.deadline else "—"
-        if t.year is None:
-            label = T("target_aa_total") if t.grade == "AA" else T("target_aaa_total")
-        elif t.achieved:
-            label = T("target_aa_2022")
-        else:
-            key = "target_aa_year" if t.grade == "AA" else "target_aaa_year"
-            label = T(key, y=t.year, d=d)
-        status = target_status(t, current, as_of)
-        required = f"≥ {t.required}"
-        if t.year is not None and t.cumulative is not None:
-            required += (
-                f"（累计 ≥ {t.cumulative}）" if T.lang == "zh" else f" (total ≥ {t.cumulative})"
-            )
-        targets.append(
-            {
-                "label": label,
-                "grade": t.grade,
-                "deadline": d,
-                "required": t.required,
-                "cumulative": t.cumulative,
-                "required_text": required,
-                "current": current,
-                "status": status,
-                "status_text": T(f"target_{status}"),
-            }
-        )
+    targets = _targets(result, T)
     dinds = [indicator_row(i, T) for i in result.district_indicators]
     dinds.sort(key=lambda r: (r["deadline"] or "9999", r["id"]))
     return DistrictReport(
@@ -516,12 +493,45 @@ def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None)
         targets=targets,
         district_indicators=dinds,
         warnings=result.warnings,
+        places=place_rows(result, ck.facilities, T),
     )
 
 
-def _as_of(result: CheckupResult, today: date | None) -> date:
-    """The day the checkup speaks for (its run date), for the status of dated targets."""
-    try:
-        return result.run.created.date()
-    except ValueError:
-        return today or date.today()
+def _targets(result: CheckupResult, T: Text) -> list[dict[str, Any]]:
+    """The 创建目标 rows: the plan's targets judged as of the checkup's data date."""
+    plan = plan_targets_for(result.run.district)
+    if plan is None:
+        return []
+    counts = result.grade_counts
+    out = []
+    for row in target_rows(plan, counts, result.run.as_of):
+        t = row.target
+        d = t.due.isoformat()
+        if t.year is None:
+            label = T("target_aa_total") if t.grade == "AA" else T("target_aaa_total")
+        elif t.reported_done:
+            label = T("target_aa_2022") if t.grade == "AA" else t.label
+        else:
+            key = "target_aa_year" if t.grade == "AA" else "target_aaa_year"
+            label = T(key, y=t.year, d=d)
+        required = f"≥ {t.min}"
+        if t.year is not None and t.cumulative != t.min:
+            required += (
+                f"（累计 ≥ {t.cumulative}）" if T.lang == "zh" else f" (total ≥ {t.cumulative})"
+            )
+        out.append(
+            {
+                "label": label,
+                "grade": t.grade,
+                "deadline": d,
+                "required": t.min,
+                "cumulative": t.cumulative,
+                "required_text": required,
+                "current": row.current,
+                "current_text": "—" if row.current is None else str(row.current),
+                "status": row.status,
+                "status_text": T(f"target_{row.status}"),
+                "history": row.current is None,
+            }
+        )
+    return out

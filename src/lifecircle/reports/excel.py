@@ -150,6 +150,35 @@ def _status_fill(col: int):
 _STATUS_TEXT: dict[str, str] = {}
 
 
+def _places_sheet(ws, places: list[dict], T: Text, *, district: bool) -> None:
+    """The six places: numbers where there are numbers, the texts of the Word table else."""
+    where = "district" if district else "circle"
+    header = [
+        T("place"),
+        T(f"place_supply_{where}"),
+        T("place_need_h"),
+        T("place_gap"),
+        T(f"place_value_{where}"),
+        T("place_circles_h") if district else T("status"),
+        T("source"),
+    ]
+    rows = [
+        [
+            p["place"],
+            p["supply"] if p["supply"] is not None else "—",
+            p["need"] if p["need"] is not None else "—",
+            p["gap"] if p["gap"] is not None else "—",
+            p["value_text"],
+            p["circles_text"] if district else p["status_text"],
+            p["source"],
+        ]
+        for p in places
+    ]
+    _table(ws, header, rows, {2: INT, 3: INT, 4: INT}, fill=None if district else _status_fill(6))
+    ws.append([])
+    ws.append([T("place_note", where=T(f"place_where_{where}"))])
+
+
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
@@ -159,7 +188,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
 
     ws = wb.create_sheet(T("sheet_indicators"))
     header = [
-        T("indicator_id"),
+        T("seq"),
         T("indicator"),
         T("category"),
         T("value"),
@@ -176,7 +205,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     ]
     rows = [
         [
-            i["id"],
+            n,
             i["name"],
             i["category_text"],
             i["value"],
@@ -191,13 +220,13 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
             i["remark"] or None,
             i["verified_text"],
         ]
-        for i in rep.indicators
+        for n, i in enumerate(rep.indicators, 1)
     ]
     _table(ws, header, rows, {4: DEC2, 8: DEC2, 9: INT}, fill=_status_fill(7))
 
     ws = wb.create_sheet(T("sheet_shortfalls"))
     header = [
-        T("indicator_id"),
+        T("seq"),
         T("indicator"),
         T("category"),
         T("status"),
@@ -211,9 +240,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
         T("nearest_m"),
     ]
     rows = []
-    for sf in rep.shortfalls:
+    for n, sf in enumerate(rep.shortfalls, 1):
         base = [
-            sf["indicator_id"],
+            n,
             sf["name"],
             sf["category_text"],
             sf["status_text"],
@@ -235,6 +264,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                 ]
             )
     _table(ws, header, rows, {9: INT, 11: INT, 12: INT}, fill=_status_fill(4))
+
+    if rep.places:
+        _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=False)
 
     ws = wb.create_sheet(T("sheet_compounds"))
     comp = rep.compounds
@@ -347,13 +379,17 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
         T("target_status"),
     ]
     rows = [
-        [t["label"], t["grade"], t["deadline"], t["required_text"], t["current"], t["status_text"]]
+        [
+            t["label"],
+            t["grade"],
+            t["deadline"],
+            t["required_text"],
+            t["current_text"] if t["current"] is None else t["current"],
+            t["status_text"],
+        ]
         for t in rep.targets
     ]
-    target_fill = [
-        STATUS_FILL[{"met": "pass", "behind": "fail", "open": "missing"}[t["status"]]]
-        for t in rep.targets
-    ]
+    target_fill = [STATUS_FILL["pass"] if t["status"] == "met" else None for t in rep.targets]
     _table(ws, header, rows, {5: INT}, fill=lambda i, j, v: target_fill[i] if j == 6 else None)
     ws.append([])  # the notes start two rows below the table
     for note in (T("target_plan_source"), T("target_year_note"), T("grade_disclaimer")):
@@ -361,7 +397,7 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
 
     ws = wb.create_sheet(T("sheet_district_indicators"))
     header = [
-        T("indicator_id"),
+        T("seq"),
         T("indicator"),
         T("value"),
         T("threshold"),
@@ -374,7 +410,7 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
     ]
     rows = [
         [
-            i["id"],
+            n,
             i["name"],
             i["value"],
             i["threshold_text"],
@@ -385,8 +421,10 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
             i["source"],
             i["verified_text"],
         ]
-        for i in rep.district_indicators
+        for n, i in enumerate(rep.district_indicators, 1)
     ]
     _table(ws, header, rows, {3: DEC2}, fill=_status_fill(6))
+    if rep.places:
+        _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=True)
     wb.save(path)
     return path

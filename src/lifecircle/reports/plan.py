@@ -1,4 +1,5 @@
-"""The creation plan's grade targets (雨政办发〔2023〕20号, part 4) as data for the reports."""
+"""The 创建目标 table: the plan's targets (kept once, in ``lifecircle.standards``) judged
+against a checkup as of its data date."""
 
 from __future__ import annotations
 
@@ -6,55 +7,58 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from lifecircle.standards import CreationPlan, PlanTarget, plan_for
+
 if TYPE_CHECKING:
     from lifecircle.checkup import DistrictInfo
 
+#: how a target stands in a checkup's report
+#: - ``plan_done``: the plan itself reports it met (2022's circles);
+#: - ``history``: due before the checkup's data date: a past year, judged by the evaluation
+#:   records, never by this checkup;
+#: - ``met`` / ``open``: due on or after the data date: the checkup's count of circles
+#:   graded AA (AAA included) or AAA reaches / does not yet reach the cumulative number.
+STATUSES = ("plan_done", "history", "met", "open")
+
 
 @dataclass(frozen=True)
-class GradeTarget:
-    """One target of the plan.
+class TargetRow:
+    """One target as the table shows it: ``current`` is None unless this checkup judges it."""
 
-    ``grade`` is ``"AA"`` (counting AAA circles too, since AAA is chosen among AA) or
-    ``"AAA"``; ``year`` is set for a yearly quota of new circles, ``None`` for a total;
-    ``cumulative`` is the least total the quotas imply by ``deadline`` (10 AA in 2022
-    plus 5 a year; 3 AAA a year), which a checkup can compare with its own count.
-    """
-
-    grade: str
-    required: int
-    deadline: date | None
-    year: int | None
-    cumulative: int | None
-    achieved: bool = False  # reported as done by the plan itself (the 2022 circles)
+    target: PlanTarget
+    status: str
+    current: int | None
 
 
-YUHUA_2023_2025: tuple[GradeTarget, ...] = (
-    GradeTarget("AA", 10, date(2022, 12, 31), 2022, 10, achieved=True),
-    GradeTarget("AA", 5, date(2023, 9, 30), 2023, 15),
-    GradeTarget("AAA", 3, date(2023, 10, 31), 2023, 3),
-    GradeTarget("AA", 5, date(2024, 9, 30), 2024, 20),
-    GradeTarget("AAA", 3, date(2024, 10, 31), 2024, 6),
-    GradeTarget("AA", 5, date(2025, 9, 30), 2025, 25),
-    GradeTarget("AAA", 3, date(2025, 10, 31), 2025, 9),
-    GradeTarget("AA", 25, date(2025, 12, 31), None, 25),
-    GradeTarget("AAA", 10, date(2025, 12, 31), None, 10),
-)
-
-
-def plan_targets_for(district: DistrictInfo | None) -> tuple[GradeTarget, ...]:
-    """The grade targets of the district's plan; empty when no plan is known for it."""
+def plan_targets_for(district: DistrictInfo | None) -> CreationPlan | None:
+    """The creation plan of the checkup's district; None when none is known for it."""
     if district is None:
-        return ()
-    if str(district.admin_code or "") == "430111" or district.name == "雨花区":
-        return YUHUA_2023_2025
-    return ()
+        return None
+    return plan_for(name=district.name, admin_code=district.admin_code)
 
 
-def target_status(t: GradeTarget, current: int, as_of: date) -> str:
-    """``met`` / ``behind`` / ``open`` for the cumulative count the target implies."""
-    need = t.cumulative if t.cumulative is not None else t.required
-    if current >= need:
-        return "met"
-    if t.deadline is not None and as_of > t.deadline:
-        return "behind"
-    return "open"
+def target_rows(plan: CreationPlan, counts: dict[str, int], as_of: date) -> list[TargetRow]:
+    """Each target of ``plan`` judged against a checkup of ``counts`` as of ``as_of``.
+
+    Parameters
+    ----------
+    plan : CreationPlan
+    counts : dict
+        Circles per grade in the checkup (``NONE`` / ``AA`` / ``AAA``).
+    as_of : datetime.date
+        The checkup's data date (``RunInfo.as_of``): targets due before it are history.
+
+    Returns
+    -------
+    list of TargetRow
+    """
+    rows = []
+    for t in plan.targets:
+        if t.reported_done:
+            rows.append(TargetRow(t, "plan_done", None))
+        elif t.due < as_of:
+            rows.append(TargetRow(t, "history", None))
+        else:
+            current = counts.get("AAA", 0) + (counts.get("AA", 0) if t.grade == "AA" else 0)
+            rows.append(TargetRow(t, "met" if current >= t.cumulative else "open", current))
+    return rows

@@ -26,6 +26,8 @@ ZH: dict[str, str] = {
     "software_version": "软件版本",
     "report_date": "报告日期",
     "checkup_date": "体检日期",
+    "data_date": "数据日期",
+    "data_date_missing": "未给出（以体检日期 {d} 计）",
     "run_id": "体检编号",
     "s_overview": "一、概况",
     "s_indicators": "二、指标评价",
@@ -55,6 +57,7 @@ ZH: dict[str, str] = {
     "cat_guiding": "引导性指标",
     "cat_characteristic": "特色性指标",
     "indicator_id": "指标编号",
+    "seq": "序号",
     "indicator": "指标",
     "category": "类别",
     "value": "现状值",
@@ -130,11 +133,12 @@ ZH: dict[str, str] = {
     "targets_table": "创建目标",
     "target_item": "目标",
     "target_required": "目标值",
-    "target_current": "当前体检测算",
+    "target_current": "本次体检测算",
     "target_status": "状态",
-    "target_met": "已满足",
-    "target_behind": "未满足（已过时限）",
-    "target_open": "进行中",
+    "target_plan_done": "方案载明已完成",
+    "target_history": "历史年度，以评定验收记录为准",
+    "target_met": "本次体检测算已满足",
+    "target_open": "本次体检测算尚未满足",
     "target_aa_total": "达到AA型标准的生活圈（含AAA型）",
     "target_aaa_total": "AAA型生活圈",
     "target_aa_year": "{y}年新增AA型（{d}前完成）",
@@ -145,7 +149,9 @@ ZH: dict[str, str] = {
         "（雨政办发〔2023〕20号）第四部分。"
     ),
     "target_year_note": (
-        "年度新增目标需与任务铺排表（附件2）核对，体检结果不能单独判断年度完成情况。"
+        "完成时限早于本次体检数据日期的为历史年度，不以本次体检判断，以评定验收记录为准；"
+        "其余目标以本次体检评级的累计数（AA型含AAA型）对照累计要求测算。"
+        "年度新增数需与任务铺排表（附件2）核对。"
     ),
     "target_not_tracked": "需按年度铺排核对",
     "grade_counts": "评级统计",
@@ -170,6 +176,37 @@ ZH: dict[str, str] = {
     "distance_unit": "米",
     "people": "人",
     "page": "第 {n} 页",
+    "unverified_mark": "；暂定（未核实）",
+    "s_places": "“六位”供需（学位、托位、床位、车位、厕位、梯位）",
+    "d_places": "六、“六位”供需（全区）",
+    "sheet_places": "六位",
+    "place": "类别",
+    "place_学位": "学位",
+    "place_托位": "托位",
+    "place_床位": "床位",
+    "place_车位": "车位",
+    "place_厕位": "厕位",
+    "place_梯位": "梯位",
+    "place_supply": "{cap}（{n}处）",
+    "place_unknown": "；{n}处未填规模，按0计",
+    "place_need": "{need}（按{norm}{unit}）",
+    "place_short": "缺 {n}",
+    "place_spare": "余 {n}",
+    "place_circles": "{passed}/{n} 个达标",
+    "place_supply_circle": "圈内供给",
+    "place_supply_district": "全区供给",
+    "place_need_h": "需求",
+    "place_gap": "缺口",
+    "place_value_circle": "步行可达测算值",
+    "place_value_district": "全区指标值",
+    "place_circles_h": "达标生活圈",
+    "place_note": (
+        "供给为位于{where}的设施规模合计；需求为指标体系的千人指标乘以常住人口；"
+        "测算值为该项指标的评价值（设有步行半径的，为居民步行范围内可达的千人指标）；"
+        "梯位（既有多层住宅加装电梯）为填报值。"
+    ),
+    "place_where_circle": "本生活圈内",
+    "place_where_district": "全区",
 }
 
 EN: dict[str, str] = {
@@ -193,6 +230,8 @@ EN: dict[str, str] = {
     "software_version": "Software version",
     "report_date": "Report date",
     "checkup_date": "Checkup date",
+    "data_date": "Data date",
+    "data_date_missing": "not given (the checkup date {d} stands in)",
     "run_id": "Checkup run",
     "s_overview": "1. Overview",
     "s_indicators": "2. Indicators",
@@ -222,6 +261,7 @@ EN: dict[str, str] = {
     "cat_guiding": "Guiding",
     "cat_characteristic": "Characteristic",
     "indicator_id": "Indicator ID",
+    "seq": "No.",
     "indicator": "Indicator",
     "category": "Category",
     "value": "Value",
@@ -301,11 +341,12 @@ EN: dict[str, str] = {
     "targets_table": "Targets",
     "target_item": "Target",
     "target_required": "Required",
-    "target_current": "Checkup now",
+    "target_current": "This checkup",
     "target_status": "Status",
-    "target_met": "met",
-    "target_behind": "not met (deadline passed)",
-    "target_open": "open",
+    "target_plan_done": "reported met by the plan",
+    "target_history": "past year: see the evaluation records",
+    "target_met": "met by this checkup",
+    "target_open": "not yet met by this checkup",
     "target_aa_total": "Circles at AA standard (AAA included)",
     "target_aaa_total": "AAA circles",
     "target_aa_year": "New AA circles in {y} (by {d})",
@@ -316,8 +357,10 @@ EN: dict[str, str] = {
         "2023-2025 (雨政办发〔2023〕20号), part 4."
     ),
     "target_year_note": (
-        "Yearly targets must be checked against the task schedule (attachment 2); "
-        "a checkup alone cannot tell which year a circle was created."
+        "Targets due before this checkup's data date are past years, judged by the "
+        "evaluation records and not by this checkup; the others compare the checkup's "
+        "cumulative grade counts (AA including AAA) with the cumulative requirement. "
+        "Yearly numbers must be checked against the task schedule (attachment 2)."
     ),
     "target_not_tracked": "check against the schedule",
     "grade_counts": "Grade counts",
@@ -342,6 +385,38 @@ EN: dict[str, str] = {
     "distance_unit": "m",
     "people": "residents",
     "page": "Page {n}",
+    "unverified_mark": "; provisional (not verified)",
+    "s_places": "The six places (school, childcare, care beds, parking, toilets, lifts)",
+    "d_places": "6. The six places (district)",
+    "sheet_places": "Six places",
+    "place": "Place",
+    "place_学位": "School places",
+    "place_托位": "Childcare places",
+    "place_床位": "Care beds",
+    "place_车位": "Parking spaces",
+    "place_厕位": "Toilet places",
+    "place_梯位": "Lifts",
+    "place_supply": "{cap} ({n} facilities)",
+    "place_unknown": "; {n} without capacity, counted 0",
+    "place_need": "{need} (at {norm} {unit})",
+    "place_short": "short {n}",
+    "place_spare": "spare {n}",
+    "place_circles": "{passed} of {n} pass",
+    "place_supply_circle": "Supply in circle",
+    "place_supply_district": "Supply in district",
+    "place_need_h": "Need",
+    "place_gap": "Gap",
+    "place_value_circle": "Within walking reach",
+    "place_value_district": "District indicator",
+    "place_circles_h": "Circles passing",
+    "place_note": (
+        "Supply: total capacity of the facilities {where}; need: the catalogue's norm per "
+        "1,000 residents times the population; value: the indicator as evaluated (with a "
+        "walking radius, places within reach of the homes per 1,000); lifts (in existing "
+        "multi-storey housing): the value reported."
+    ),
+    "place_where_circle": "in the circle",
+    "place_where_district": "in the district",
 }
 
 STRINGS = {"zh": ZH, "en": EN}
@@ -368,6 +443,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "repair": ("维修点", "Repair shop"),
     "bank": ("银行网点", "Bank branch"),
     "housekeeping": ("家政服务点", "Housekeeping service"),
+    "restaurant": ("餐饮店", "Restaurant"),
     "canteen": ("社区食堂（老年助餐点）", "Community canteen"),
     "parcel_locker": ("邮件和快件寄递服务（快递柜）", "Parcel lockers"),
     "public_toilet": ("公共厕所", "Public toilet"),

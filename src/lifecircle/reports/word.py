@@ -19,7 +19,7 @@ from lifecircle.reports.strings import Text
 EAST_ASIA_FONT = "Microsoft YaHei"  # Word substitutes a local CJK font when it is missing
 STATUS_SHADE = {"pass": "C6EFCE", "fail": "FFC7CE", "missing": "EDEDED"}
 GRADE_SHADE = {"AAA": "2E8B57", "AA": "9DC3E6", "NONE": "F4B183"}
-TARGET_SHADE = {"met": "C6EFCE", "behind": "FFC7CE", "open": "EDEDED"}
+TARGET_SHADE = {"met": "C6EFCE", "open": "FFEB9C", "history": "F2F2F2", "plan_done": "F2F2F2"}
 
 
 def _new_document() -> Document:
@@ -191,6 +191,39 @@ def _figure(doc, png: bytes, caption: str, width_cm: float = 16.5) -> None:
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
+def _places(doc, places: list[dict], T: Text, *, district: bool) -> None:
+    """The six-places table (学位、托位、床位、车位、厕位、梯位) and its note."""
+    where = "district" if district else "circle"
+    last = T("place_circles_h") if district else T("status")
+    header = [
+        T("place"),
+        T(f"place_supply_{where}"),
+        T("place_need_h"),
+        T("place_gap"),
+        T(f"place_value_{where}"),
+        last,
+        T("source"),
+    ]
+    rows = [
+        [
+            p["place"],
+            p["supply_text"],
+            p["need_text"],
+            p["gap_text"],
+            p["value_text"],
+            p["circles_text"] if district else p["status_text"],
+            p["source"],
+        ]
+        for p in places
+    ]
+    t = _table(doc, header, rows, [3.0, 2.6, 2.7, 1.4, 2.5, 1.8, 3.0], font_pt=8)
+    if not district:
+        for k, p in enumerate(places, 1):
+            _shade(t.rows[k].cells[5], STATUS_SHADE.get(p["status"], "FFFFFF"))
+    note = T("place_note", where=T(f"place_where_{where}"))
+    doc.add_paragraph(note).runs[0].font.size = Pt(8.5)
+
+
 def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[bytes, str]]) -> Path:
     """体检报告 for one circle: 概况, 指标评价, 短板清单, 补短板建议, 附图."""
     doc = _new_document()
@@ -227,6 +260,9 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     t = _table(doc, header, rows, [3.6, 1.5, 1.8, 2.0, 1.3, 2.0, 3.9, 1.1], font_pt=8)
     for k, i in enumerate(rep.indicators, 1):
         _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
+    if rep.places:
+        doc.add_heading(T("s_places"), level=2)
+        _places(doc, rep.places, T, district=False)
 
     doc.add_heading(T("s_shortfalls"), level=1)
     if not rep.shortfalls:
@@ -336,7 +372,7 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             T("target_status"),
         ]
         rows = [
-            [x["label"], x["deadline"], x["required_text"], str(x["current"]), x["status_text"]]
+            [x["label"], x["deadline"], x["required_text"], x["current_text"], x["status_text"]]
             for x in rep.targets
         ]
         t = _table(doc, header, rows, [6.0, 2.4, 3.4, 2.4, 2.8], font_pt=8.5)
@@ -373,5 +409,8 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
         t = _table(doc, header, rows, [4.6, 1.8, 2.0, 1.5, 2.2, 1.8, 3.1], font_pt=8.5)
         for r, i in enumerate(rep.district_indicators, 1):
             _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
+    if rep.places:
+        doc.add_heading(T("d_places"), level=1)
+        _places(doc, rep.places, T, district=True)
     doc.save(path)
     return path

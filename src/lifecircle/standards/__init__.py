@@ -10,19 +10,25 @@ from lifecircle.standards.model import (
     IndicatorInfo,
     Status,
 )
+from lifecircle.standards.plan import CreationPlan, PlanTarget, list_plans, load_plan, plan_for
 from lifecircle.standards.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "Catalogue",
+    "CreationPlan",
     "Grade",
     "GradingRule",
     "Indicator",
     "IndicatorInfo",
+    "PlanTarget",
     "Status",
     "Taxonomy",
     "evaluate",
     "grade",
     "list_catalogues",
+    "list_plans",
     "load_catalogue",
+    "load_plan",
     "load_taxonomy",
+    "plan_for",
 ]

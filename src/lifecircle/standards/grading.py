@@ -46,7 +46,8 @@ def _status(value: Status | str | None) -> Status:
 
 
 def _names(inds: list[Indicator]) -> str:
-    return "、".join(f"{i.name_zh}（{i.id}）" for i in inds)
+    # names only: the reason is printed in reports, which never show internal ids
+    return "、".join(i.name_zh for i in inds)
 
 
 def grade(catalogue: Catalogue, statuses: Mapping[str, Status | str | None]) -> tuple[Grade, str]:

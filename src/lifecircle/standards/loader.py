@@ -32,7 +32,10 @@ def list_catalogues() -> list[str]:
 
 @cache
 def _schema() -> dict[str, Any]:
-    return json.loads((_DATA / "catalogue.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(
+        (_DATA / "catalogue.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
 
 
 def _resolve(name_or_path: str | Path) -> Path:
@@ -223,6 +226,7 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
                     "use categories with a capacity unit (kindergarten, nursery, parking …) "
                     "or kind count",
                 )
+    _check_place(ind, path, taxonomy)
     if kind not in ("coverage", "per_1000") and ind.radius_m is not None:
         raise _err(
             path,
@@ -230,6 +234,32 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
             "radius_m",
             f"radius_m has no meaning for kind {kind}",
             "remove radius_m, or use kind coverage / per_1000",
+        )
+
+
+def _check_place(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
+    """A six-places indicator counts that place: per_1000 over categories of its unit, or
+    a manual value (梯位, lifts, has no facility category)."""
+    if ind.place is None:
+        return
+    kind = ind.effective_kind
+    if kind not in ("per_1000", "manual"):
+        raise _err(
+            path,
+            ind.id,
+            "place",
+            f"place: is for per_1000 or manual indicators, not kind {kind}",
+            "remove place:, or measure the place per 1,000 residents (kind per_1000)",
+        )
+    units = {taxonomy.capacity_unit(c) for c in ind.facility_categories}
+    if kind == "per_1000" and units != {ind.place}:
+        raise _err(
+            path,
+            ind.id,
+            "place",
+            f"place {ind.place} does not match the capacity unit of its categories "
+            f"({'、'.join(sorted(u or '—' for u in units))})",
+            "name the place the categories' capacities count, or correct the categories",
         )
 
 
@@ -255,6 +285,8 @@ def _build(data: dict[str, Any], path: Path, taxonomy: Taxonomy) -> Catalogue:
             responsible_units=tuple(row.get("responsible_units") or ()),
             deadline=row.get("deadline"),
             notes=row.get("notes"),
+            source_note=row.get("source_note"),
+            place=row.get("place"),
         )
         _check_indicator(ind, path, taxonomy)
         indicators.append(ind)

@@ -23,6 +23,9 @@ SCOPES = ("circle", "district")
 DISTRICT_MEASURES = ("manual", "coverage", "per_1000", "area_per_capita", "count", "presence")
 # kinds that need facility categories to be computed from the map
 FACILITY_KINDS = ("coverage", "per_1000", "area_per_capita", "count", "presence")
+# the plan's "six places" (雨政办发〔2023〕20号 二(一)): school places, childcare places, care
+# beds, parking spaces, toilet places, lifts; an indicator names the one it measures in `place`
+PLACES = ("学位", "托位", "床位", "车位", "厕位", "梯位")
 
 
 class Grade(StrEnum):
@@ -65,6 +68,7 @@ class IndicatorInfo:
     plan_item: int | None = None
     responsible_units: tuple[str, ...] = ()
     deadline: str | None = None
+    place: str | None = None
 
     def info(self) -> dict[str, Any]:
         """The ``IndicatorInfo`` fields of this object by name (to build a result from it).
@@ -79,12 +83,18 @@ class IndicatorInfo:
 
 @dataclass(frozen=True, kw_only=True)
 class Indicator(IndicatorInfo):
-    """One row of a catalogue: what is measured, how, and the threshold it must meet."""
+    """One row of a catalogue: what is measured, how, and the threshold it must meet.
+
+    ``source`` is the citation reports print (document and clause, as an office cites it);
+    ``source_note`` keeps how the value was found (quotes, recalled values, web copies) for
+    the catalogue file and its readers, and never reaches a report or ``checkup.json``.
+    """
 
     kind: str
     scope: str = "circle"
     measure: str | None = None
     notes: str | None = None
+    source_note: str | None = None
 
     @property
     def computed(self) -> bool:

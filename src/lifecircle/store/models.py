@@ -365,6 +365,26 @@ class SubsidyRule(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class SubsidyPayment(Base):
+    """What became of one evaluation's subsidy: paid, withheld after a failed re-check,
+    due to be reclaimed (paid, then the re-check failed) or reclaimed."""
+
+    __tablename__ = "subsidy_payment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # paid | withheld | reclaim_due | reclaimed
+    amount_yuan: Mapped[int] = mapped_column(BigInteger)  # paid, or what was due and withheld
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    recheck_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation.id"))
+    decided_on: Mapped[date | None] = mapped_column(Date)  # withheld / reclaim decided
+    reclaimed_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    evaluation: Mapped[Evaluation] = relationship(foreign_keys=[evaluation_id])
+    recheck: Mapped[Evaluation | None] = relationship(foreign_keys=[recheck_id])
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class Bulletin(Base):
     __tablename__ = "bulletin"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

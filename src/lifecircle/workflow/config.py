@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from lifecircle.standards import CreationPlan, load_plan
+
 GRADES = ("AA", "AAA")
 GRADE_ZH = {"NONE": "未达标", "AA": "AA型", "AAA": "AAA型"}
 
@@ -22,14 +24,30 @@ def units_data() -> dict:
     return _load("units.yaml")
 
 
+@cache
 def programme() -> dict:
-    return _load("programme.yaml")
+    """programme.yaml, with the plan's ``years``, ``due`` (month-day per grade) and
+    ``totals`` (id, label, grade, years, min) read from the plan it names."""
+    data = dict(_load("programme.yaml"))
+    p = plan()
+    data["years"] = list(p.years)
+    data["due"] = {g: f"{m:02d}-{d:02d}" for g, (m, d) in p.due_rule.items()}
+    data["totals"] = [
+        {"id": t.id, "label": t.label, "grade": t.grade, "years": list(t.years), "min": t.min}
+        for t in p.targets
+    ]
+    return data
+
+
+def plan() -> CreationPlan:
+    """The creation plan the programme follows (``plan:`` of programme.yaml)."""
+    return load_plan(_load("programme.yaml")["plan"])
 
 
 def due_date(grade: str, year: int) -> date:
-    """The deadline of a grade in a year: AA 30 September, AAA 31 October (programme.yaml)."""
-    month, day = (int(x) for x in programme()["due"][grade].split("-"))
-    return date(year, month, day)
+    """The deadline of a grade in a year: the plan's (AA 30 September, AAA 31 October;
+    2022, which the plan reports as done, its year's end)."""
+    return plan().due_date(grade, year)
 
 
 def project_types() -> dict[str, str]:

@@ -81,6 +81,7 @@ def _unit_for(shortfall: Shortfall) -> str:
             "repair",
             "bank",
             "housekeeping",
+            "restaurant",
             "parcel_locker",
         ):
             return "区商务局"

@@ -16,6 +16,7 @@ from lifecircle.workflow._common import check_version, flush, get_circle
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.config import GRADES
 from lifecircle.workflow.projects import store_evidence
+from lifecircle.workflow.subsidies import settle_failed_recheck
 
 STAGE_ZH = {
     "self_assessed": "居民自评",
@@ -266,7 +267,9 @@ def recheck(
     evidence: list[tuple[str, bytes]],
     note: str | None = None,
 ) -> Evaluation:
-    """A later-year re-check of the grade the circle holds; a failed one lowers it."""
+    """A later-year re-check of the grade the circle holds; a failed one lowers it, and the
+    subsidy of the grade it takes away is withheld, or to be reclaimed if paid
+    (``subsidies.settle_failed_recheck``, audited)."""
     c = get_circle(session, circle)
     grade = held_grade(session, c.id, as_of=on)
     if grade == "NONE":
@@ -289,6 +292,8 @@ def recheck(
     flush(session)
     for name, content in evidence:
         store_evidence(session, name, content, evaluation_id=e.id)
+    if not passed:
+        settle_failed_recheck(session, e)
     return e
 
 
