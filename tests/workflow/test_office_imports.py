@@ -105,13 +105,14 @@ def test_schedule_matrix_with_circle_names(circles, tmp_path):
             (t.circle.code, t.grade): (t.year, t.due_date)
             for t in s.scalars(select(ScheduleTarget))
         }
+    # 2022 is history: the plan reports its ten AA circles as done by the end of that year
     assert got == {
-        ("C01", "AA"): (2022, date(2022, 9, 30)),
+        ("C01", "AA"): (2022, date(2022, 12, 31)),
         ("C01", "AAA"): (2024, date(2024, 10, 31)),
         ("C02", "AA"): (2023, date(2023, 9, 30)),
         ("C03", "AA"): (2024, date(2024, 9, 30)),
         ("C03", "AAA"): (2025, date(2025, 10, 31)),
-        ("C04", "AA"): (2022, date(2022, 9, 30)),
+        ("C04", "AA"): (2022, date(2022, 12, 31)),
         ("C04", "AAA"): (2023, date(2023, 10, 31)),
         ("C05", "AA"): (2025, date(2025, 9, 30)),
     }
