@@ -13,7 +13,7 @@ from lifecircle.cli.db import ActorOpt, DbOpt, _day, _handle, _maybe_day, consol
 bulletin_app = typer.Typer(
     help="通报：按期生成通报（Word 公文与 Excel），跟踪通报批评的督办整改。",
     no_args_is_help=True,
-)
+)  # `lifecircle bulletin --period …` publishes too (the callback), as before
 supervise_app = typer.Typer(
     help="督办整改：列出、跟进、销号（每条通报批评一条记录）。", no_args_is_help=True
 )
@@ -21,23 +21,63 @@ app.add_typer(bulletin_app, name="bulletin")
 bulletin_app.add_typer(supervise_app, name="supervise")
 
 
+PeriodOpt = typer.Option(None, "--period", help="通报月份 YYYY-MM，如 2024-09")
+TodayOpt = typer.Option(None, "--today", help="判定日期，默认该月最后一天")
+DateOpt = typer.Option(None, "--date", help="成文日期，默认判定日期（期号按成文年份顺延）")
+NumberOpt = typer.Option(None, "--number", help="期号，默认本年下一期")
+OfficeOpt = typer.Option(None, "--office", help="发文机关，默认 workflow/data/bulletin.yaml 的设置")
+OutOpt = typer.Option(Path("."), "--out", help="输出目录")
+
+
+@bulletin_app.callback(invoke_without_command=True)
+@_handle
+def bulletin_main(
+    ctx: typer.Context,
+    period: str | None = PeriodOpt,
+    today: str | None = TodayOpt,
+    date_: str | None = DateOpt,
+    number: int | None = NumberOpt,
+    office: str | None = OfficeOpt,
+    out: Path = OutOpt,
+    db: str | None = DbOpt,
+    actor: str | None = ActorOpt,
+) -> None:
+    """通报：lifecircle bulletin --period 2024-09 生成某期通报（同 bulletin publish）；
+    bulletin supervise … 跟踪督办整改。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    if period is None:
+        console.print(ctx.get_help())
+        raise typer.Exit(0)
+    _publish(period, today, date_, number, office, out, db, actor)
+
+
 @bulletin_app.command("publish")
 @_handle
 def bulletin_publish(
-    period: str = typer.Option(..., help="通报月份 YYYY-MM，如 2024-09"),
-    today: str | None = typer.Option(None, help="判定日期，默认该月最后一天"),
-    date_: str | None = typer.Option(
-        None, "--date", help="成文日期，默认判定日期（同一年内期号顺延）"
-    ),
-    number: int | None = typer.Option(None, "--number", help="期号，默认本年下一期"),
-    office: str | None = typer.Option(
-        None, "--office", help="发文机关，默认 workflow/data/bulletin.yaml 中的设置"
-    ),
-    out: Path = typer.Option(Path("."), help="输出目录"),
+    period: str = typer.Option(..., "--period", help="通报月份 YYYY-MM，如 2024-09"),
+    today: str | None = TodayOpt,
+    date_: str | None = DateOpt,
+    number: int | None = NumberOpt,
+    office: str | None = OfficeOpt,
+    out: Path = OutOpt,
     db: str | None = DbOpt,
     actor: str | None = ActorOpt,
 ) -> None:
     """生成并保存某期通报（公文格式 Word 与 Excel），为每条通报批评建立督办整改记录。"""
+    _publish(period, today, date_, number, office, out, db, actor)
+
+
+def _publish(
+    period: str,
+    today: str | None,
+    date_: str | None,
+    number: int | None,
+    office: str | None,
+    out: Path,
+    db: str | None,
+    actor: str | None,
+) -> None:
     from lifecircle.workflow.bulletins import publish_bulletin
 
     day = _maybe_day(today, "--today")
@@ -70,6 +110,8 @@ def supervise_list(
 
     day = _day(on)
     t = Table("编号", "督办对象", "事由", "通报期次", "整改时限", "状态", "跟进情况")
+    for col in t.columns:
+        col.overflow = "fold"
     with open_programme(db) as s:
         for rec in list_records(s, on=day, state=state, target=target):
             r = record_data(rec, day)

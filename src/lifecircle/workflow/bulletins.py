@@ -196,12 +196,13 @@ def publish(
     as_of = date.fromisoformat(data["as_of"])
     day = issued_on or as_of
     b = session.scalar(select(Bulletin).where(Bulletin.period == period))
+    keep = b.number if b is not None and b.year == day.year else None
+    wanted = number if number is not None else keep
+    issue_no = _issue_number(session, b, day.year, wanted)  # checked before any write
     if b is None:
         b = Bulletin(period=period, as_of=as_of, data=data)
         session.add(b)
-    keep = b.number if b.year == day.year else None
-    b.as_of, b.issued_on, b.year = as_of, day, day.year
-    b.number = _issue_number(session, b, day.year, number or keep)
+    b.as_of, b.issued_on, b.year, b.number = as_of, day, day.year, issue_no
     settings = config.bulletin_settings(data["district"])
     data["issue"] = {"year": b.year, "number": b.number, "text": f"{b.year}年第{b.number}期"}
     data["issued_on"] = day.isoformat()
@@ -226,9 +227,11 @@ def publish(
     return b
 
 
-def _issue_number(session: Session, b: Bulletin, year: int, wanted: int | None) -> int:
+def _issue_number(session: Session, b: Bulletin | None, year: int, wanted: int | None) -> int:
     """The 期号 within ``year``: ``wanted`` if free, else the next after the year's highest."""
-    others = select(Bulletin).where(Bulletin.year == year, Bulletin.id != b.id)
+    others = select(Bulletin).where(Bulletin.year == year)
+    if b is not None:
+        others = others.where(Bulletin.id != b.id)
     if wanted is not None:
         if wanted < 1:
             raise InputError(f"期号 {wanted} 无效", field="number", fix="期号从 1 开始")
