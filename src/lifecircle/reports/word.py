@@ -196,7 +196,7 @@ def _figure(doc, png: bytes, caption: str) -> None:
         doc,
         png,
         caption,
-        max_w_pt=PAGE.text_width_pt,
+        max_w_pt=PAGE.text_width_pt - 6,  # a hair inside: no pixel on the margin
         max_h_pt=PAGE.text_height_pt - CAPTION_ROOM_PT,
     )
 
