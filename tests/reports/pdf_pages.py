@@ -144,7 +144,9 @@ def crossings(pdf: Path, page: PdfPage, margins: Margins, *, tol_mm: float = 1.0
     footer = [w for w in page.words if w.y0 >= bottom - tol]
     for w in page.words:
         if w.x0 < left - tol or w.x1 > right + tol or w.y0 < top - tol:
-            bad.append(f"p{page.number} word {w.text!r} at {w.x0:.0f},{w.y0:.0f}-{w.x1:.0f},{w.y1:.0f}")
+            bad.append(
+                f"p{page.number} word {w.text!r} at {w.x0:.0f},{w.y0:.0f}-{w.x1:.0f},{w.y1:.0f}"
+            )
     grey = ink(pdf, page.number)
     scale = grey.shape[1] / page.width
     mask = np.zeros(grey.shape, dtype=bool)
@@ -172,7 +174,9 @@ def is_a4(page: PdfPage) -> bool:
     return abs(w - 210 * MM) < 1.5 and abs(h - 297 * MM) < 1.5
 
 
-def lone_caption_pages(pages: list[PdfPage], margins: Margins, caption: re.Pattern[str]) -> list[int]:
+def lone_caption_pages(
+    pages: list[PdfPage], margins: Margins, caption: re.Pattern[str]
+) -> list[int]:
     """Pages whose body holds nothing but a caption (no image, no other text)."""
     out = []
     for p in pages:

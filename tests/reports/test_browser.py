@@ -240,10 +240,15 @@ def test_chinese_shows_without_a_cjk_system_font(browser, pages, tmp_path):
         return int((np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 128).sum())
 
     assert all(ink(g) > 0 for g in glyphs)
-    assert ImageChops.difference(
-        Image.open(io.BytesIO(glyphs[0])).convert("L"),
-        Image.open(io.BytesIO(tofu[0])).convert("L").resize(Image.open(io.BytesIO(glyphs[0])).size),
-    ).getbbox() is not None
+    assert (
+        ImageChops.difference(
+            Image.open(io.BytesIO(glyphs[0])).convert("L"),
+            Image.open(io.BytesIO(tofu[0]))
+            .convert("L")
+            .resize(Image.open(io.BytesIO(glyphs[0])).size),
+        ).getbbox()
+        is not None
+    )
     keep = Path("/tmp/lifecircle-report-shots")
     if keep.parent.exists():
         keep.mkdir(exist_ok=True)

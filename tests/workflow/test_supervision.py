@@ -119,7 +119,9 @@ def test_bulletin_docx_is_an_official_document(programme, roles, tmp_path: Path)
     assert text[1] == "2024年第3期"
     assert text[3] == "各责任单位，各街道办事处："  # 主送
     assert "雨花区城市更新工作领导小组办公室" in text and "2024年11月10日" in text  # 落款
-    assert any(t.startswith("区教育局：1个项目逾期未完成，请于2024年12月10日前整改到位") for t in text)
+    assert any(
+        t.startswith("区教育局：1个项目逾期未完成，请于2024年12月10日前整改到位") for t in text
+    )
     assert any(t.startswith("抄送：雨花区城市更新工作领导小组各成员单位") for t in text)
     assert any(t.endswith("2024年11月10日印发") for t in text)
     sec = doc.sections[0]
@@ -153,9 +155,7 @@ def test_supervise_commands(engine, demo_checkup_dir, tmp_path: Path):
     assert "2024年第2期" in out and "前期督办未销号 2 条" in out
     listing = run("bulletin", "supervise", "list", "--on", "2024-10-09")
     assert "区教育局" in listing and "整改中" in listing
-    rid = next(
-        line.split("│")[1].strip() for line in listing.splitlines() if "区教育局" in line
-    )
+    rid = next(line.split("│")[1].strip() for line in listing.splitlines() if "区教育局" in line)
     run("bulletin", "supervise", "follow", rid, "--note", "已约谈", "--on", "2024-10-20")
     out = run("bulletin", "supervise", "close", rid, "--on", "2024-11-01", "--note", "已完工")
     assert "已销号：已整改" in out

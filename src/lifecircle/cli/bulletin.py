@@ -133,7 +133,9 @@ def supervise_follow(
     record_id: int = typer.Argument(..., help="督办记录编号（见 supervise list）"),
     note: str = typer.Option(..., "--note", help="跟进情况，如“已约谈，承诺10月底前完工”"),
     on: str | None = typer.Option(None, "--on", help="跟进日期，默认今天"),
-    version: int | None = typer.Option(None, "--version", help="你看到的版本号（防止覆盖他人修改）"),
+    version: int | None = typer.Option(
+        None, "--version", help="你看到的版本号（防止覆盖他人修改）"
+    ),
     db: str | None = DbOpt,
     actor: str | None = ActorOpt,
 ) -> None:
@@ -153,7 +155,9 @@ def supervise_close(
     record_id: int = typer.Argument(..., help="督办记录编号（见 supervise list）"),
     on: str | None = typer.Option(None, "--on", help="整改完成（销号）日期，默认今天"),
     note: str | None = typer.Option(None, "--note", help="整改情况说明"),
-    version: int | None = typer.Option(None, "--version", help="你看到的版本号（防止覆盖他人修改）"),
+    version: int | None = typer.Option(
+        None, "--version", help="你看到的版本号（防止覆盖他人修改）"
+    ),
     db: str | None = DbOpt,
     actor: str | None = ActorOpt,
 ) -> None:

@@ -71,9 +71,16 @@ def char_width_em(ch: str) -> float:
     return 0.56
 
 
+def _line_ems(line: str) -> float:
+    # Word and LibreOffice may add a quarter em between Chinese and Latin or digits
+    wide = [unicodedata.east_asian_width(c) in ("W", "F") for c in line if not c.isspace()]
+    switches = sum(a != b for a, b in zip(wide, wide[1:], strict=False))
+    return sum(map(char_width_em, line)) + 0.25 * switches
+
+
 def text_width_pt(text: str, font_pt: float) -> float:
     """Width of the longest line of ``text`` at ``font_pt`` (an estimate good to ~5 %)."""
-    return max((sum(map(char_width_em, line)) for line in text.split("\n")), default=0) * font_pt
+    return max((_line_ems(line) for line in text.split("\n")), default=0) * font_pt
 
 
 def _is_breakable(ch: str) -> bool:
@@ -104,6 +111,31 @@ def column_widths(
     header_min_chars: int = 2,
     short_ems: float = 6.0,
 ) -> list[float] | None:
+    """Column widths (pt) that fit ``available_pt``, or None (see :func:`table_layout`)."""
+    out = table_layout(
+        header,
+        rows,
+        font_pt=font_pt,
+        available_pt=available_pt,
+        nowrap=nowrap,
+        pad_pt=pad_pt,
+        header_min_chars=header_min_chars,
+        short_ems=short_ems,
+    )
+    return None if out is None else out[0]
+
+
+def table_layout(
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    font_pt: float,
+    available_pt: float,
+    nowrap: Sequence[int] = (),
+    pad_pt: float = CELL_PAD_PT,
+    header_min_chars: int = 2,
+    short_ems: float = 6.0,
+) -> tuple[list[float], float] | None:
     """Column widths (pt) that fit ``available_pt``, or None when the table cannot fit.
 
     Each column needs its longest unbreakable run (a code, number or date never wraps; a
@@ -113,7 +145,7 @@ def column_widths(
     width is shared in proportion. Otherwise, starting from what each needs, the width left
     goes a little at a time to the column where it saves the most lines of the table's
     estimated height (ties: the column wrapping most), so long texts get the room and
-    short fields keep one line.
+    short fields keep one line. Returns the widths and the table's estimated height (pt).
     """
     import numpy as np
 
@@ -135,8 +167,12 @@ def column_widths(
         need[j] = natural[j]
     if need.sum() > available_pt:
         return None
+
+    def table_height(lines_: np.ndarray) -> float:
+        return float((lines_.max(axis=1) * font_pt * 1.2 + 1.5).sum())
+
     if natural.sum() <= available_pt:
-        return list(natural * available_pt / natural.sum())
+        return list(natural * available_pt / natural.sum()), table_height(np.ones_like(wide))
     width = need.copy()
     spare = available_pt - width.sum()
     step = max(spare / 200, 0.5)
@@ -166,7 +202,7 @@ def column_widths(
         width[best] += d
         spare -= d
         current = lines(width)
-    return [float(w) for w in width]
+    return [float(w) for w in width], table_height(current)
 
 
 @dataclass(frozen=True)
@@ -185,27 +221,54 @@ def fit_table(
     *,
     font_pt: float,
     min_font_pt: float = 7.0,
+    portrait_min_pt: float | None = None,
     nowrap: Sequence[int] = (),
 ) -> TableFit:
-    """The first of: portrait at ``font_pt``, landscape at ``font_pt``, landscape with a
-    smaller font (half a point at a time, down to ``min_font_pt``); else the narrowest."""
-    for landscape in (False, True):
-        avail = (page.landscape() if landscape else page).text_width_pt
-        w = column_widths(header, rows, font_pt=font_pt, available_pt=avail, nowrap=nowrap)
-        if w is not None:
-            return TableFit(w, font_pt, landscape)
-    avail = page.landscape().text_width_pt
-    size = font_pt
-    while size - 0.5 >= min_font_pt:
-        size -= 0.5
-        w = column_widths(header, rows, font_pt=size, available_pt=avail, nowrap=nowrap)
+    """Where and how a table fits.
+
+    Portrait at ``font_pt`` with short cells whole is taken at once when it fits. Otherwise
+    the candidates are portrait at ``font_pt`` (or smaller, down to ``portrait_min_pt`` when
+    given) with short cells allowed to wrap, and landscape at ``font_pt`` (or smaller, down
+    to ``min_font_pt``, only when nothing else fits); of those that fit, the one taking the
+    fewest pages by estimated height wins, portrait on a tie. When nothing fits, the
+    narrowest layout is scaled to the landscape page.
+    """
+    portrait, land = page, page.landscape()
+    kw = {"nowrap": nowrap}
+    first = table_layout(header, rows, font_pt=font_pt, available_pt=portrait.text_width_pt, **kw)
+    if first is not None:
+        return TableFit(first[0], font_pt, False)
+
+    def sizes(low: float | None) -> list[float]:
+        out, size = [font_pt], font_pt
+        while low is not None and size - 0.5 >= low - 1e-9:
+            size -= 0.5
+            out.append(size)
+        return out
+
+    best: tuple[float, int, TableFit] | None = None
+    for landscape, size_list in ((False, sizes(portrait_min_pt)), (True, [font_pt])):
+        pg = land if landscape else portrait
+        for size in size_list:
+            for short in (6.0, 4.0, 0.0):
+                got = table_layout(
+                    header, rows, font_pt=size, available_pt=pg.text_width_pt, short_ems=short, **kw
+                )
+                if got is not None:
+                    pages = got[1] / pg.text_height_pt
+                    key = (round(pages, 1), int(landscape))
+                    if best is None or key < best[:2]:
+                        best = (*key, TableFit(got[0], size, landscape))
+                    break
+    if best is not None:
+        return best[2]
+    for size in sizes(min_font_pt)[1:]:
+        w = column_widths(header, rows, font_pt=size, available_pt=land.text_width_pt, short_ems=0)
         if w is not None:
             return TableFit(w, size, True)
-    # nothing fits: the needed widths scaled down to the page (codes may wrap)
-    w = column_widths(header, rows, font_pt=size, available_pt=1e9, nowrap=())
+    w = column_widths(header, rows, font_pt=min_font_pt, available_pt=1e9)
     assert w is not None
-    need = [x for x in w]
-    return TableFit([x * avail / sum(need) for x in need], size, True)
+    return TableFit([x * land.text_width_pt / sum(w) for x in w], min_font_pt, True)
 
 
 def start_section(doc: Any, page: Page) -> Any:

@@ -231,6 +231,48 @@ class OfficialDocument:
         p.paragraph_format.keep_with_next = True
         return p
 
+    def attachment_note(self, names: Sequence[str]) -> None:
+        """附件说明 (7.3.4): one line below the body, two characters in, "附件：" then the
+        names (numbered when there are several)."""
+        if not names:
+            return
+        text = (
+            f"附件：{names[0]}"
+            if len(names) == 1
+            else "附件：" + "\n".join(f"{k}.{n}" for k, n in enumerate(names, 1))
+        )
+        p = self.paragraph(text)
+        p.paragraph_format.space_before = Pt(LINE_PT)
+        p.paragraph_format.keep_with_next = True
+
+    def attachment(
+        self,
+        label: str,
+        title: str,
+        header: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        nowrap: Sequence[int] = (),
+        numeric: Sequence[int] = (),
+    ) -> None:
+        """附件 (8): on a new page, "附件" top left in 3号黑体, its title centred, its table."""
+        fit = fit_table(header, rows, PAGE, font_pt=10.5, portrait_min_pt=9, nowrap=nowrap)
+        was = self.orient.landscape
+        self.orient.turn(fit.landscape)
+        p = self.doc.add_paragraph()
+        run = p.add_run(label)
+        set_run_fonts(run._r.get_or_add_rPr(), latin=LATIN, east_asia=HEITI)
+        if was == fit.landscape:  # no section break put it on a new page
+            p.paragraph_format.page_break_before = True
+        q = self.doc.add_paragraph()
+        run = q.add_run(title)
+        run.font.size = Pt(SIZE_2)
+        set_run_fonts(run._r.get_or_add_rPr(), latin=LATIN, east_asia=XIAOBIAOSONG)
+        q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        q.paragraph_format.line_spacing = Pt(SIZE_2 * 1.5)
+        q.paragraph_format.keep_with_next = True
+        self._grid(header, rows, fit, numeric=numeric)
+
     def table(
         self,
         header: Sequence[str],
@@ -241,9 +283,10 @@ class OfficialDocument:
         nowrap: Sequence[int] = (),
         numeric: Sequence[int] = (),
     ) -> Any:
-        """A table whose columns fit their content (codes and dates never wrap); in a
-        landscape section, with its heading, when it is wider than the 版心."""
-        fit = fit_table(header, rows, PAGE, font_pt=font_pt, nowrap=nowrap)
+        """A table whose columns fit their content (codes and dates never wrap): in the
+        portrait 版心, with a font down to 9 pt if need be; else in a landscape section,
+        with its heading."""
+        fit = fit_table(header, rows, PAGE, font_pt=font_pt, portrait_min_pt=9, nowrap=nowrap)
         self.orient.turn(fit.landscape)
         if heading:
             p = self.doc.add_paragraph()
@@ -251,6 +294,16 @@ class OfficialDocument:
             set_run_fonts(run._r.get_or_add_rPr(), latin=LATIN, east_asia=HEITI)
             p.paragraph_format.first_line_indent = Pt(2 * SIZE_3)
             p.paragraph_format.keep_with_next = True
+        return self._grid(header, rows, fit, numeric=numeric)
+
+    def _grid(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        fit: Any,
+        *,
+        numeric: Sequence[int] = (),
+    ) -> Any:
         t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER

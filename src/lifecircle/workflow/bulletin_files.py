@@ -168,8 +168,6 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
          (0, 4), ()),
         ("各责任单位项目推进情况", _UNIT_HEAD, data["units"], _unit_cells, (), range(1, 8)),
         ("各街道推进情况", _STREET_HEAD, data["streets"], _street_cells, (), range(1, 8)),
-        ("逾期未完成项目", _OVERDUE_HEAD, data["overdue"], _overdue_cells, (0, 5),
-         (6, 8)),
     ]  # fmt: skip
     for heading, head, items, cells, nowrap, numeric in sections:
         text = f"{_NUMERALS[n]}、{heading}"
@@ -180,6 +178,20 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
             doc.heading(text)
             doc.paragraph("无。")
         n += 1
+    # the list of overdue projects is long: it is the attachment, the body counts them
+    doc.heading(f"{_NUMERALS[n]}、逾期未完成项目")
+    if data["overdue"]:
+        by_unit: dict[str, int] = {}
+        for o in data["overdue"]:
+            by_unit[o["unit"]] = by_unit.get(o["unit"], 0) + 1
+        parts = "、".join(f"{u}{k}个" for u, k in sorted(by_unit.items(), key=lambda x: -x[1]))
+        doc.paragraph(
+            f"截至{_zh_date(data['as_of'])}，逾期未完成项目共{len(data['overdue'])}个，"
+            f"其中{parts}，清单见附件。"
+        )
+    else:
+        doc.paragraph("无。")
+    n += 1
     doc.heading(f"{_NUMERALS[n]}、通报表扬")
     for p in data["praised"] or [{"who": "无", "why": ""}]:
         doc.paragraph(f"{p['who']}：{p['why']}。" if p["why"] else f"{p['who']}。")
@@ -199,18 +211,34 @@ def render_docx(data: dict, path: str | os.PathLike) -> Path:
             heading=f"{_NUMERALS[n]}、前期督办整改事项",
             nowrap=(2, 3, 4),
         )
-    doc.paragraph(
-        "请受到通报批评的单位对照问题督办整改，按期报送整改情况；各部门要紧盯目标、"
-        "责任上肩、密切配合，确保年度创建任务按期完成。"
-    )
+    closing = [
+        doc.paragraph(
+            "请受到通报批评的单位对照问题督办整改，按期报送整改情况；各部门要紧盯目标、"
+            "责任上肩、密切配合，确保年度创建任务按期完成。"
+        )
+    ]
     if data.get("catalogue"):
-        doc.paragraph(f"（体检指标体系：{data['catalogue']}）")
+        closing.append(doc.paragraph(f"（体检指标体系：{data['catalogue']}）"))
+    for p in closing:  # the signature never stands on a page of its own
+        p.paragraph_format.keep_with_next = True
+    if data["overdue"]:
+        doc.attachment_note([OVERDUE_ATTACHMENT])
     doc.signature(st["issuer"], format_date(st["issued_on"], st["date_style"]))
+    if data["overdue"]:
+        doc.attachment(
+            "附件",
+            OVERDUE_ATTACHMENT,
+            _OVERDUE_HEAD,
+            [_overdue_cells(o) for o in data["overdue"]],
+            nowrap=(0, 5),
+            numeric=(6, 8),
+        )
     doc.imprint(Imprint(copy_to=st["copy_to"], printer=st["printer"], printed_on=st["issued_on"]))
     return write_atomic(path, doc.save)
 
 
 _NUMERALS = "〇一二三四五六七八九十"
+OVERDUE_ATTACHMENT = "逾期未完成项目清单"
 
 
 def _zh_date(iso: str) -> str:
