@@ -208,7 +208,7 @@ def test_chinese_shows_without_a_cjk_system_font(browser, pages, tmp_path):
     chars = "生活圈区"
     with_font, without = [], []
     for folder, out in ((pages, with_font), (bare, without)):
-        page, errors, requests = _open(browser, folder / "district.html")
+        page, _, _ = _open(browser, folder / "district.html")
         try:
             out.extend(_glyphs(page, chars))
             title = page.locator("h1").screenshot()
@@ -217,7 +217,7 @@ def test_chinese_shows_without_a_cjk_system_font(browser, pages, tmp_path):
             page.close()
     *glyphs, title_font = with_font
     for name in ("none.html", "district.html"):  # every Chinese text asks for the pages' font
-        page, errors, requests = _open(browser, pages / name)
+        page, _, _ = _open(browser, pages / name)
         try:
             strays = page.evaluate(
                 """fam => { const out = []; const w = document.createTreeWalker(document.body,

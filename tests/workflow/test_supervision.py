@@ -10,7 +10,7 @@ from docx import Document
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import lifecircle.cli.bulletin  # noqa: F401  (registers the commands)
+import lifecircle.cli.bulletin  # registers the commands
 import lifecircle.cli.db  # noqa: F401
 from lifecircle.cli import app
 from lifecircle.errors import InputError, RuleError

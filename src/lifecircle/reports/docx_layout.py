@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Mm, Pt
+from docx.shared import Mm, Pt
 
 PT_PER_MM = 72 / 25.4
 CELL_PAD_PT = 2 * 5.4  # Word's default cell margins, left + right (0.19 cm each)
@@ -74,7 +75,7 @@ def char_width_em(ch: str) -> float:
 def _line_ems(line: str) -> float:
     # Word and LibreOffice may add a quarter em between Chinese and Latin or digits
     wide = [unicodedata.east_asian_width(c) in ("W", "F") for c in line if not c.isspace()]
-    switches = sum(a != b for a, b in zip(wide, wide[1:], strict=False))
+    switches = sum(a != b for a, b in itertools.pairwise(wide))
     return sum(map(char_width_em, line)) + 0.25 * switches
 
 
@@ -234,8 +235,9 @@ def fit_table(
     narrowest layout is scaled to the landscape page.
     """
     portrait, land = page, page.landscape()
-    kw = {"nowrap": nowrap}
-    first = table_layout(header, rows, font_pt=font_pt, available_pt=portrait.text_width_pt, **kw)
+    first = table_layout(
+        header, rows, font_pt=font_pt, available_pt=portrait.text_width_pt, nowrap=nowrap
+    )
     if first is not None:
         return TableFit(first[0], font_pt, False)
 
@@ -252,7 +254,12 @@ def fit_table(
         for size in size_list:
             for short in (6.0, 4.0, 0.0):
                 got = table_layout(
-                    header, rows, font_pt=size, available_pt=pg.text_width_pt, short_ems=short, **kw
+                    header,
+                    rows,
+                    font_pt=size,
+                    available_pt=pg.text_width_pt,
+                    short_ems=short,
+                    nowrap=nowrap,
                 )
                 if got is not None:
                     pages = got[1] / pg.text_height_pt
@@ -313,7 +320,7 @@ def keep_table_together(table: Any) -> None:
             trpr.append(OxmlElement("w:cantSplit"))
 
 
-def fit_picture_size(png: bytes, max_w_pt: float, max_h_pt: float) -> tuple[Emu, Emu]:
+def fit_picture_size(png: bytes, max_w_pt: float, max_h_pt: float) -> tuple[Pt, Pt]:
     """The largest size of ``png`` within ``max_w_pt`` x ``max_h_pt``, aspect kept."""
     from PIL import Image
 

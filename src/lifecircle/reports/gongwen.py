@@ -40,9 +40,9 @@ from docx.shared import Mm, Pt, RGBColor
 
 from lifecircle.reports.docx_layout import (
     Orientation,
-    insert_ppr,
     Page,
     fit_table,
+    insert_ppr,
     page_number_field,
     set_properties,
     set_run_fonts,
