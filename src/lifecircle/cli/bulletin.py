@@ -88,9 +88,10 @@ def _publish(
         )
         issue = b.bulletin.data["issue"]["text"]
         open_items = len(b.bulletin.data.get("supervision", []))
+    console.print(f"{b.title}（{issue}）")
     console.print(
-        f"{b.title}（{issue}）：逾期项目 {b.overdue} 个，表扬 {b.praised}，"
-        f"批评 {b.criticised}（已建督办记录），前期督办未销号 {open_items} 条"
+        f"逾期项目 {b.overdue} 个，表扬 {b.praised}，批评 {b.criticised}（已建督办记录），"
+        f"前期督办未销号 {open_items} 条"
     )
     console.print(f"已写出 {b.docx} 与 {b.xlsx}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -35,7 +36,7 @@ GRADE_SHADE = {"AAA": "2E8B57", "AA": "9DC3E6", "NONE": "F4B183"}
 TARGET_SHADE = {"met": "C6EFCE", "behind": "FFC7CE", "open": "EDEDED"}
 
 
-def _new_document(meta: Meta, T: Text, kind: str) -> Document:
+def _new_document(meta: Meta, T: Text, kind: str) -> Any:
     doc = Document()
     PAGE.apply(doc.sections[0])
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
