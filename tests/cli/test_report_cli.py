@@ -25,7 +25,8 @@ def checkup_dir(demo_checkup_dir):
 def test_report_one_circle(checkup_dir, tmp_path):
     r = run("report", checkup_dir, "--out", tmp_path, "--circle", "C01", "--format", "html,xlsx")
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "已写出 2 个文件" in r.stdout
+    assert "已写出 2 个报告文件" in r.stdout and "fonts/" in r.stdout
+    assert (tmp_path / "fonts" / "NotoSansCJKsc-subset.woff").is_file()
     html = (tmp_path / "C01.html").read_text(encoding="utf-8")
     assert "示例数据：几何为生成数据" in html
     # self-contained: no script, style or image fetched from elsewhere

@@ -276,7 +276,25 @@ def test_district_xlsx(reports):
 def test_english_reports(checkup_dir, demo_checkup, roles, tmp_path):
     cid = roles["none"]
     files = render_circle_report(checkup_dir, cid, tmp_path, lang="en")
-    assert [f.name for f in files] == [f"{cid}.en.html", f"{cid}.en.docx", f"{cid}.en.xlsx"]
+    assert [f.name for f in files] == [
+        f"{cid}.en.html",
+        f"{cid}.en.docx",
+        f"{cid}.en.xlsx",
+        "NotoSansCJKsc-subset.woff",  # the page's CJK font, once for the folder
+        "OFL.txt",
+    ]
+    from datetime import date as _date
+
+    from docx import Document
+
+    props = Document(str(tmp_path / f"{cid}.en.docx")).core_properties
+    assert props.author == "lifecircle" and props.subject == demo_checkup.district_name
+    assert props.created.date() == _date.today() and props.title.endswith(
+        demo_checkup.circle(cid).name
+    )
+    assert "python-docx" not in (props.author, props.last_modified_by)
+    again = render_circle_report(checkup_dir, cid, tmp_path, lang="en", formats="html")
+    assert [f.name for f in again] == [f"{cid}.en.html"]  # the font there covers it already
     headings, body, _ = _docx_text(tmp_path / f"{cid}.en.docx")
     assert "2. Indicators" in headings and "3. Shortfalls" in headings
     # the Chinese notice stays, with its translation
@@ -347,8 +365,10 @@ def test_mirror_string_never_shipped(tmp_path):
         d, tmp_path / "r"
     )
     for f in files:
-        if f.suffix == ".html":
+        if f.suffix in (".html", ".txt"):
             text = f.read_text("utf-8")
+        elif f.suffix == ".woff":
+            continue  # glyphs only
         else:
             with zipfile.ZipFile(f) as z:
                 text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())

@@ -6,7 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-import lifecircle.cli.db  # noqa: F401  (registers the commands)
+import lifecircle.cli.bulletin  # registers the commands
+import lifecircle.cli.db  # noqa: F401
 from lifecircle.cli import app
 
 

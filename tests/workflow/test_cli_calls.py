@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-import lifecircle.cli.db  # noqa: F401  (registers the commands)
+import lifecircle.cli.bulletin  # registers the commands
+import lifecircle.cli.db  # noqa: F401
 from lifecircle.cli import app
 from lifecircle.store import is_migrated, make_engine
 from lifecircle.store.models import AuditLog, SubsidyRule

@@ -1,4 +1,4 @@
-"""CLI of the creation programme: db, import, project, schedule, evaluate, bulletin.
+"""CLI of the creation programme: db, import, project, schedule, evaluate (bulletin: cli/bulletin.py).
 
 Handlers only parse arguments and print; every rule lives in ``lifecircle.workflow``.
 """
@@ -581,24 +581,3 @@ def evaluate_reclaim(
         p = record_reclaim(s, evaluation_id, on=day, note=note)
         console.print(f"评定 {evaluation_id}：已登记追回 {p.amount_yuan:,} 元（{p.reclaimed_on}）")
 
-
-# --- bulletin ---------------------------------------------------------------------------------
-
-
-@app.command("bulletin")
-@_handle
-def bulletin_cmd(
-    period: str = typer.Option(..., help="YYYY-MM，如 2024-09"),
-    today: str | None = typer.Option(None, help="判定日期，默认该月最后一天"),
-    out: Path = typer.Option(Path("."), help="输出目录"),
-    db: str | None = DbOpt,
-    actor: str | None = ActorOpt,
-) -> None:
-    """生成并保存某期通报（Word 与 Excel）。"""
-    from lifecircle.workflow.bulletins import publish_bulletin
-
-    day = _maybe_day(today, "--today")
-    with open_programme(db, actor=actor) as s:
-        b = publish_bulletin(s, period, today=day, out_dir=out)
-    console.print(f"{b.title}：逾期项目 {b.overdue} 个，表扬 {b.praised}，批评 {b.criticised}")
-    console.print(f"已写出 {b.docx} 与 {b.xlsx}")

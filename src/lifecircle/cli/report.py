@@ -65,4 +65,6 @@ def report(
     except ValueError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"已写出 {len(written)} 个文件到 {out}")
+    reports = [p for p in written if p.parent.name != "fonts"]
+    font = "（另有网页用中文字体 fonts/）" if len(reports) < len(written) else ""
+    typer.echo(f"已写出 {len(reports)} 个报告文件到 {out}{font}")

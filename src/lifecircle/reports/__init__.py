@@ -176,7 +176,8 @@ def render_circle_report(
         The files written, each atomically.
     """
     opts = _options(formats, lang, tile_url, tile_attribution, today)
-    return _circle_files(_prepare(checkup), circle_id, out_dir, opts)
+    written = _circle_files(_prepare(checkup), circle_id, out_dir, opts)
+    return written + _web_font(out_dir, opts)
 
 
 def render_district_report(
@@ -194,7 +195,8 @@ def render_district_report(
     Parameters and return value as :func:`render_circle_report`, without ``circle_id``.
     """
     opts = _options(formats, lang, tile_url, tile_attribution, today)
-    return _district_files(_prepare(checkup), out_dir, opts)
+    written = _district_files(_prepare(checkup), out_dir, opts)
+    return written + _web_font(out_dir, opts)
 
 
 def render_reports(
@@ -246,19 +248,33 @@ def render_reports(
 
     def write(folder: Path) -> None:
         paths = _render_into(ck, folder, ids, opts, progress, workers)
-        names.extend(p.name for p in paths)
+        paths += _web_font(folder, opts)  # one font for the whole folder
+        names.extend(str(p.relative_to(folder)) for p in paths)
 
     final = write_folder(out_dir, write, owns=_is_report_folder, keep_existing=ids is not None)
     return [final / name for name in names]
 
 
+def _web_font(out_dir: str | os.PathLike[str], opts: _Options) -> list[Path]:
+    """The folder's CJK web font, when HTML pages were written (``fonts.write_web_font``)."""
+    if "html" not in opts.formats:
+        return []
+    from lifecircle.reports.fonts import write_web_font
+
+    return write_web_font(out_dir)
+
+
 def _is_report_folder(folder: Path) -> bool:
-    """Whether every file in ``folder`` is a report (.html / .docx / .xlsx)."""
-    return all(
-        p.is_file() and p.suffix.lower() in (".html", ".docx", ".xlsx")
-        for p in folder.iterdir()
-        if not p.name.startswith(".")
-    )
+    """Whether every file in ``folder`` is a report (.html / .docx / .xlsx) or the reports'
+    font folder (``fonts/`` holding the web font and its licence)."""
+    from lifecircle.reports.fonts import WEB_FONT_DIR
+
+    def ours(p: Path) -> bool:
+        if p.is_dir() and p.name == WEB_FONT_DIR:
+            return all(f.is_file() and f.suffix.lower() in (".woff", ".txt") for f in p.iterdir())
+        return p.is_file() and p.suffix.lower() in (".html", ".docx", ".xlsx")
+
+    return all(ours(p) for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def _render_into(

@@ -1,7 +1,8 @@
-"""A CJK font for matplotlib from the `mplfonts` wheel: no system font is assumed."""
+"""A CJK font from the `mplfonts` wheel for matplotlib and the HTML reports: no system font assumed."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -41,3 +42,89 @@ def rc() -> dict:
         "axes.unicode_minus": False,
         "svg.fonttype": "none",
     }
+
+
+# --- the web font of the HTML reports ----------------------------------------------------------
+
+WEB_FONT_DIR = "fonts"
+WEB_FONT_FILE = "NotoSansCJKsc-subset.woff"
+WEB_FONT_FAMILY = "Lifecircle Noto Sans SC"
+# always in the subset: printable ASCII and the punctuation the pages use
+_ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "，。、；：？！“”‘’（）《》【】—…·％～≥≤×✓✗"
+
+
+def web_font_url() -> str:
+    """The font's address relative to a report page (same folder)."""
+    return f"{WEB_FONT_DIR}/{WEB_FONT_FILE}"
+
+
+def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
+    """The CJK font of the HTML reports in ``folder``, written once for the folder.
+
+    Noto Sans CJK SC (from ``mplfonts``) subset with fontTools to every character of every
+    ``.html`` page in ``folder`` (and ASCII), as ``fonts/NotoSansCJKsc-subset.woff`` beside
+    its licence (``fonts/OFL.txt``). The pages name it by a relative ``@font-face``, so they
+    show Chinese on a machine without any CJK font. Nothing is written when the font
+    already there covers every character (adding a circle's page to a folder adds only
+    when it brings new characters).
+
+    Parameters
+    ----------
+    folder : path
+        A report folder.
+
+    Returns
+    -------
+    list of Path
+        The files written (empty when the font there was enough).
+    """
+    from importlib import resources
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from lifecircle.io import write_atomic
+
+    folder = Path(folder)
+    pages = sorted(folder.glob("*.html"))
+    if not pages:
+        return []
+    wanted = set(_ALWAYS)
+    for page in pages:
+        wanted |= set(page.read_text("utf-8"))
+    source = _source_cmap()
+    codes = {ord(c) for c in wanted} & source
+    target = folder / WEB_FONT_DIR / WEB_FONT_FILE
+    licence = folder / WEB_FONT_DIR / "OFL.txt"
+    if target.is_file() and licence.is_file():
+        try:
+            with TTFont(str(target), lazy=True) as existing:
+                have = set(existing.getBestCmap())
+        except Exception:  # a damaged font is written again
+            have = set()
+        if codes <= have:
+            return []
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.name_IDs = ["*"]  # keeps the copyright and licence records
+    opts.name_languages = ["*"]
+    opts.notdef_outline = True
+    opts.hinting = False
+    text = (resources.files("lifecircle.reports") / "static" / "fonts" / "OFL.txt").read_text(
+        "utf-8"
+    )
+    target.parent.mkdir(exist_ok=True)
+    with subset.load_font(str(cjk_font_path()), opts) as font:
+        sub = subset.Subsetter(opts)
+        sub.populate(unicodes=sorted(codes))
+        sub.subset(font)
+        written = write_atomic(target, lambda tmp: subset.save_font(font, str(tmp), opts))
+    return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
+
+
+@cache
+def _source_cmap() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(cjk_font_path()), lazy=True) as font:
+        return frozenset(font.getBestCmap())

@@ -15,6 +15,7 @@ import numpy as np
 from lifecircle.checkup import CheckupFolder
 from lifecircle.reports.context import DIST_BANDS, CircleReport, DistrictReport
 from lifecircle.reports.data import finite
+from lifecircle.reports.fonts import WEB_FONT_FAMILY, web_font_url
 from lifecircle.reports.maps import BAND_COLOURS, GRADE_COLOURS, GRADE_TEXT
 from lifecircle.reports.strings import Text
 
@@ -96,6 +97,8 @@ def _plain(v):
 def _common(meta, T: Text, tiles: dict | None) -> dict:
     return {
         "lang": T.lang,
+        "font_family": WEB_FONT_FAMILY,
+        "font_sample": meta.title,
         "tiles": tiles,
         "strings": {k: T(k) for k in _JS_KEYS},
         "bands": list(DIST_BANDS),
@@ -120,6 +123,8 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
             leaflet_js=_static("leaflet/leaflet.js"),
             echarts_js=_static("echarts/echarts.common.min.js"),
             app_js=_static("report.js"),
+            font_family=WEB_FONT_FAMILY,
+            font_url=web_font_url(),
             **ctx,
         )
     )

@@ -3,41 +3,59 @@
 from __future__ import annotations
 
 import copy
-import io
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 from lifecircle.reports.context import CircleReport, DistrictReport, Meta
+from lifecircle.reports.docx_layout import (
+    Orientation,
+    Page,
+    TableFit,
+    add_figure,
+    fit_table,
+    page_number_field,
+    set_properties,
+    set_run_fonts,
+    set_widths,
+)
 from lifecircle.reports.strings import Text
 
 EAST_ASIA_FONT = "Microsoft YaHei"  # Word substitutes a local CJK font when it is missing
+PAGE = Page()  # A4, 2 cm margins: 17.0 x 25.7 cm of text
+CAPTION_ROOM_PT = 3 * 28.35  # a figure leaves 3 cm of its page to its heading and caption
 STATUS_SHADE = {"pass": "C6EFCE", "fail": "FFC7CE", "missing": "EDEDED"}
 GRADE_SHADE = {"AAA": "2E8B57", "AA": "9DC3E6", "NONE": "F4B183"}
 TARGET_SHADE = {"met": "C6EFCE", "open": "FFEB9C", "history": "F2F2F2", "plan_done": "F2F2F2"}
 
 
-def _new_document() -> Document:
+def _new_document(meta: Meta, T: Text, kind: str) -> Any:
     doc = Document()
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
-    sec.left_margin = sec.right_margin = Cm(2.0)
-    sec.top_margin = sec.bottom_margin = Cm(2.0)
+    PAGE.apply(doc.sections[0])
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
         st = doc.styles[name]
-        st.font.name = "Arial"
-        rpr = st.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            rpr.append(fonts)
-        fonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
+        set_run_fonts(st.element.get_or_add_rPr(), latin="Arial", east_asia=EAST_ASIA_FONT)
     doc.styles["Normal"].font.size = Pt(10.5)
+    set_properties(
+        doc,
+        title=meta.title,
+        subject=meta.district,
+        author="lifecircle",
+        when=date.fromisoformat(meta.report_date),
+        keywords=f"{meta.district} {kind}",
+        comments=(
+            f"{T('checkup_date')} {meta.checkup_date} · {T('data_hash')} {meta.data_hash}"
+            f" · {meta.software_version_text()}"
+        ),
+        category=kind,
+    )
     return doc
 
 
@@ -50,13 +68,14 @@ def _shade(cell, hex_colour: str) -> None:
     tcpr.append(shd)
 
 
-def _table(
-    doc,
-    header: list[str],
-    rows: list[list[str]],
-    widths_cm: list[float] | None = None,
-    font_pt: float = 9,
-):
+def _fit(header: list[str], rows: list[list[str]], font_pt: float = 9, nowrap=()) -> TableFit:
+    return fit_table(header, rows, PAGE, font_pt=font_pt, nowrap=nowrap)
+
+
+def _table(doc, header: list[str], rows: list[list[str]], fit: TableFit):
+    """A table laid out as ``fit`` (column widths, font size): header row shaded and
+    repeated on every page, rows never split across pages."""
+    font_pt = fit.font_pt
     t = doc.add_table(rows=1, cols=len(header))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -73,14 +92,14 @@ def _table(
     th = OxmlElement("w:tblHeader")
     th.set(qn("w:val"), "true")
     trpr.append(th)
-    if widths_cm:
-        _widths(t, widths_cm)  # before the rows: they take their widths from the grid
+    set_widths(t, fit.widths_pt)  # before the rows: they take their widths from the grid
     # Rows are copies of one row built through python-docx (same XML, a fraction of the
     # time); a text with tabs or line breaks, which python-docx turns into <w:tab/> and
     # <w:br/>, goes through python-docx itself.
     _add_row(t, ["x"] * len(header), font_pt)
     template = t._tbl.tr_lst[-1]
     t._tbl.remove(template)
+    template.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in rows:
         texts = ["" if v is None else str(v) for v in row]
         if any(ch in s for s in texts for ch in "\t\r\n"):
@@ -113,22 +132,6 @@ def _add_row(t, texts: list[str], font_pt: float) -> None:
 DARK_RED = RGBColor(0x9C, 0x00, 0x06)
 
 
-def _widths(t, widths_cm: list[float]) -> None:
-    """Fixed column widths that Word and LibreOffice both honour (grid + cells + layout)."""
-    t.autofit = False
-    tblpr = t._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
-    cols = t.columns
-    for j, w in enumerate(widths_cm):
-        cols[j].width = Cm(w)
-    # every row has one cell per grid column (no merged cells in these tables)
-    for tr in t._tbl.tr_lst:
-        for tc, w in zip(tr.tc_lst, widths_cm, strict=True):
-            tc.width = Cm(w)
-
-
 def _kv(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
     """A two-column table of label / value, labels shaded."""
     t = doc.add_table(rows=0, cols=2)
@@ -142,7 +145,7 @@ def _kv(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
             run.bold = bold
             run.font.size = Pt(font_pt)
         _shade(cells[0], "F0F3F7")
-    _widths(t, [4.0, 13.0])
+    set_widths(t, [4.0 * 28.35, PAGE.text_width_pt - 4.0 * 28.35])
     return t
 
 
@@ -182,13 +185,47 @@ def _front(doc, meta: Meta, T: Text) -> None:
         footer.text = meta.generated_notice + " · " + footer.text
     for r in footer.runs:
         r.font.size = Pt(8)
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    number = doc.sections[0].footer.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    page_number_field(number, before="— ", after=" —", size_pt=9)
 
 
-def _figure(doc, png: bytes, caption: str, width_cm: float = 16.5) -> None:
-    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    cap = doc.add_paragraph(caption, style="Caption")
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _figure(doc, png: bytes, caption: str) -> None:
+    """A figure within the text area, leaving room for its heading and caption."""
+    add_figure(
+        doc,
+        png,
+        caption,
+        max_w_pt=PAGE.text_width_pt - 6,  # a hair inside: no pixel on the margin
+        max_h_pt=PAGE.text_height_pt - CAPTION_ROOM_PT,
+    )
+
+
+def _shortfall_rows(rep: CircleReport, T: Text) -> list[list[str]]:
+    rows = []
+    for s in rep.shortfalls:
+        names = T.sep().join(
+            f"{a['name']}（{a['population_text']}）"
+            if T.lang == "zh"
+            else f"{a['name']} ({a['population_text']})"
+            for a in s["affected"][:8]
+        )
+        if len(s["affected"]) > 8:
+            names += f"{T.sep()}… ({len(s['affected'])})"
+        fail = s["status"] == "fail"
+        rows.append(
+            [
+                s["name"],
+                s["status_text"],
+                s["value_text"],
+                s["threshold_text"],
+                s["facility_text"],
+                s["affected_population_text"] if fail else "—",
+                (names or "—") if fail else "—",
+            ]
+        )
+    return rows
 
 
 def _places(doc, places: list[dict], T: Text, *, district: bool) -> None:
@@ -226,14 +263,14 @@ def _places(doc, places: list[dict], T: Text, *, district: bool) -> None:
 
 def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[bytes, str]]) -> Path:
     """体检报告 for one circle: 概况, 指标评价, 短板清单, 补短板建议, 附图."""
-    doc = _new_document()
+    doc = _new_document(rep.meta, T, T("kind_circle_report"))
     _front(doc, rep.meta, T)
+    orient = Orientation(doc, PAGE)
 
     doc.add_heading(T("s_overview"), level=1)
     _kv(doc, rep.overview)
     doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
 
-    doc.add_heading(T("s_indicators"), level=1)
     header = [
         T("indicator"),
         T("category"),
@@ -257,17 +294,34 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
         ]
         for i in rep.indicators
     ]
-    t = _table(doc, header, rows, [3.6, 1.5, 1.8, 2.0, 1.3, 2.0, 3.9, 1.1], font_pt=8)
+    fit = _fit(header, rows, font_pt=8)
+    orient.turn(fit.landscape)
+    doc.add_heading(T("s_indicators"), level=1)
+    t = _table(doc, header, rows, fit)
     for k, i in enumerate(rep.indicators, 1):
         _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:
         doc.add_heading(T("s_places"), level=2)
         _places(doc, rep.places, T, district=False)
 
-    doc.add_heading(T("s_shortfalls"), level=1)
     if not rep.shortfalls:
+        orient.turn(False)
+        doc.add_heading(T("s_shortfalls"), level=1)
         doc.add_paragraph(T("no_shortfalls"))
     else:
+        header = [
+            T("indicator"),
+            T("status"),
+            T("value"),
+            T("threshold"),
+            T("facility_categories"),
+            T("affected_population"),
+            T("affected_compounds"),
+        ]
+        rows = _shortfall_rows(rep, T)
+        fit = _fit(header, rows, font_pt=8)
+        orient.turn(fit.landscape)
+        doc.add_heading(T("s_shortfalls"), level=1)
         if rep.n_fail:
             doc.add_paragraph(
                 T(
@@ -279,41 +333,12 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
             )
         if rep.n_missing:
             doc.add_paragraph(T("n_missing", n=rep.n_missing))
-        header = [
-            T("indicator"),
-            T("status"),
-            T("value"),
-            T("threshold"),
-            T("facility_categories"),
-            T("affected_population"),
-            T("affected_compounds"),
-        ]
-        rows = []
-        for s in rep.shortfalls:
-            names = T.sep().join(
-                f"{a['name']}（{a['population_text']}）"
-                if T.lang == "zh"
-                else f"{a['name']} ({a['population_text']})"
-                for a in s["affected"][:8]
-            )
-            if len(s["affected"]) > 8:
-                names += f"{T.sep()}… ({len(s['affected'])})"
-            fail = s["status"] == "fail"
-            rows.append(
-                [
-                    s["name"],
-                    s["status_text"],
-                    s["value_text"],
-                    s["threshold_text"],
-                    s["facility_text"],
-                    s["affected_population_text"] if fail else "—",
-                    (names or "—") if fail else "—",
-                ]
-            )
-        t = _table(doc, header, rows, [3.4, 1.3, 1.8, 2.0, 2.4, 1.8, 4.3], font_pt=8)
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        t = _table(doc, header, rows, fit)
         for k, s in enumerate(rep.shortfalls, 1):
             _shade(t.rows[k].cells[1], STATUS_SHADE.get(s["status"], "FFFFFF"))
 
+    orient.turn(False)
     doc.add_heading(T("s_suggestions"), level=1)
     if not rep.suggestions and not rep.missing_note:
         doc.add_paragraph(T("no_shortfalls"))
@@ -333,36 +358,39 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
 
 def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> Path:
     """District report: overview, grade map, circles x constraint indicators, targets."""
-    doc = _new_document()
+    doc = _new_document(rep.meta, T, T("kind_district_report"))
     _front(doc, rep.meta, T)
+    orient = Orientation(doc, PAGE)
     doc.add_heading(T("d_overview"), level=1)
     _kv(doc, rep.overview)
     doc.add_paragraph(T("grade_disclaimer")).runs[0].italic = True
 
     doc.add_heading(T("d_map"), level=1)
-    _figure(doc, map_png, T("fig_district", n=1), width_cm=15.5)
+    _figure(doc, map_png, T("fig_district", n=1))
 
-    doc.add_heading(T("d_matrix"), level=1)
     ids = rep.constraint_ids
     # indicator ids are too long for narrow columns: number them, and list the numbers
     legend = ("；" if T.lang == "zh" else "; ").join(
         f"{n} = {rep.constraint_names[k]}" for n, k in enumerate(ids, 1)
     )
-    doc.add_paragraph(legend).runs[0].font.size = Pt(8.5)
     header = [T("circle_id"), T("name"), T("grade"), *[str(n) for n in range(1, len(ids) + 1)]]
     mark = {"pass": "✓", "fail": "✗", "missing": "?"}
     rows = [
         [c["id"], c["name"], c["grade_text"], *[mark[c["cells"][k]] for k in ids]]
         for c in rep.circles
     ]
-    rest = max(0.8, (17.0 - 1.2 - 3.4 - 1.6) / max(1, len(ids)))
-    t = _table(doc, header, rows, [1.2, 3.4, 1.6, *([rest] * len(ids))], font_pt=8)
+    fit = _fit(header, rows, font_pt=8, nowrap=[j for j in range(len(header)) if j != 1])
+    orient.turn(fit.landscape)
+    doc.add_heading(T("d_matrix"), level=1)
+    p = doc.add_paragraph(legend)
+    p.runs[0].font.size = Pt(8.5)
+    p.paragraph_format.keep_with_next = True
+    t = _table(doc, header, rows, fit)
     for r, c in enumerate(rep.circles, 1):
         _shade(t.rows[r].cells[2], GRADE_SHADE.get(c["grade"], "FFFFFF"))
         for j, k in enumerate(ids, 3):
             _shade(t.rows[r].cells[j], STATUS_SHADE[c["cells"][k]])
 
-    doc.add_heading(T("d_targets"), level=1)
     if rep.targets:
         header = [
             T("target_item"),
@@ -375,14 +403,18 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             [x["label"], x["deadline"], x["required_text"], x["current_text"], x["status_text"]]
             for x in rep.targets
         ]
-        t = _table(doc, header, rows, [6.0, 2.4, 3.4, 2.4, 2.8], font_pt=8.5)
+        fit = _fit(header, rows, font_pt=8.5)
+        orient.turn(fit.landscape)
+        doc.add_heading(T("d_targets"), level=1)
+        t = _table(doc, header, rows, fit)
         for r, x in enumerate(rep.targets, 1):
             _shade(t.rows[r].cells[4], TARGET_SHADE[x["status"]])
         for note in (T("target_plan_source"), T("target_year_note")):
             doc.add_paragraph(note).runs[0].font.size = Pt(8.5)
 
-    doc.add_heading(T("d_district_indicators"), level=1)
     if not rep.district_indicators:
+        orient.turn(False)
+        doc.add_heading(T("d_district_indicators"), level=1)
         doc.add_paragraph(T("no_district_indicators"))
     else:
         header = [
@@ -406,7 +438,10 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             ]
             for i in rep.district_indicators
         ]
-        t = _table(doc, header, rows, [4.6, 1.8, 2.0, 1.5, 2.2, 1.8, 3.1], font_pt=8.5)
+        fit = _fit(header, rows, font_pt=8.5)
+        orient.turn(fit.landscape)
+        doc.add_heading(T("d_district_indicators"), level=1)
+        t = _table(doc, header, rows, fit)
         for r, i in enumerate(rep.district_indicators, 1):
             _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:

@@ -386,12 +386,53 @@ class SubsidyPayment(Base):
 
 
 class Bulletin(Base):
+    """A 通报 of one period; ``year`` and ``number`` make its 期号 (numbered per year of issue)."""
+
     __tablename__ = "bulletin"
+    __table_args__ = (UniqueConstraint("year", "number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(7), unique=True)
     as_of: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     data: Mapped[dict] = mapped_column(JSON)
+    year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Supervision(Base):
+    """督办整改: one criticism of a bulletin (通报批评), its deadline and its follow-up."""
+
+    __tablename__ = "supervision"
+    __table_args__ = (UniqueConstraint("bulletin_id", "target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletin.id"))
+    target: Mapped[str] = mapped_column(String(100))  # the unit, street or person criticised
+    kind: Mapped[str] = mapped_column(String(20))  # unit | street | person
+    person: Mapped[str | None] = mapped_column(String(100))  # who answers for it, if named
+    reason: Mapped[str] = mapped_column(Text)
+    opened_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | rectified
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    bulletin: Mapped[Bulletin] = relationship()
+    notes: Mapped[list[SupervisionNote]] = relationship(
+        back_populates="supervision", order_by="SupervisionNote.id"
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SupervisionNote(Base):
+    """A follow-up of a 督办 record: what was done or found, on a day, by whom."""
+
+    __tablename__ = "supervision_note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supervision_id: Mapped[int] = mapped_column(ForeignKey("supervision.id"))
+    noted_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    supervision: Mapped[Supervision] = relationship(back_populates="notes")
 
 
 class AuditLog(Base):

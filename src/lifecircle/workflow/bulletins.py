@@ -9,7 +9,7 @@ responsibility is not carried out, progress is slow or tasks are not met are cri
   overdue; praised when it met at least one target of the year on time and has neither.
 The leaders answerable on the bulletin's day are named (圈长负责制): the 圈长 of each circle
 in the targets, the overdue projects and the reasons, the 副总圈长 of each street praised or
-criticised.
+criticised (a street's criticism carries its 副总圈长 as the ``person`` its 督办 record names).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lifecircle.errors import InputError
+from lifecircle.errors import InputError, RuleError
 from lifecircle.store.models import Bulletin, CheckupRun, District, Project, Street, Unit
-from lifecircle.workflow import config
+from lifecircle.workflow import config, supervision
+from lifecircle.workflow.bulletin_files import render_docx, render_xlsx, title
 from lifecircle.workflow.leaders import circle_leader_names, street_deputy_names
 from lifecircle.workflow.projects import STATUS_ZH, timeliness
 from lifecircle.workflow.schedule import check_totals, list_targets, target_state
@@ -152,7 +153,13 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
                 }
                 why.append(f"圈内{r['overdue_projects']}个项目逾期" + _named(sorted(late)))
             criticised.append(
-                {"who": r["street"], "kind": "street", "why": "，".join(why), "leader": deputy}
+                {
+                    "who": r["street"],
+                    "kind": "street",
+                    "why": "，".join(why),
+                    "leader": deputy,
+                    "person": deputy or None,
+                }
             )
         elif r["met"]:
             praised.append(
@@ -211,22 +218,75 @@ def _circles(targets: list[dict], street_row: dict, state: str) -> str:
     )
 
 
-def _who(p: dict) -> str:
-    """The praised or criticised, with the street's 副总圈长 when there is one."""
-    return p["who"] + (f"（副总圈长：{p['leader']}）" if p.get("leader") else "")
+def publish(
+    session: Session,
+    period: str,
+    *,
+    today: date | None = None,
+    issued_on: date | None = None,
+    number: int | None = None,
+    issuer: str | None = None,
+) -> Bulletin:
+    """Build and store the bulletin of ``period`` (replacing an earlier draft of it).
 
-
-def publish(session: Session, period: str, *, today: date | None = None) -> Bulletin:
-    """Build and store the bulletin of ``period`` (replacing an earlier draft of it)."""
+    It gets its 期号 (``number``, default the next of its year of issue; a bulletin
+    published again keeps its number), its 成文日期 ``issued_on`` (default the day it is
+    judged on), its issuing office (``issuer``, default ``bulletin.yaml``), and one 督办
+    record per criticism (``supervision.open_records``); the records of earlier bulletins
+    still open on that day are listed in it.
+    """
     data = build(session, period, today=today)
+    as_of = date.fromisoformat(data["as_of"])
+    day = issued_on or as_of
     b = session.scalar(select(Bulletin).where(Bulletin.period == period))
+    keep = b.number if b is not None and b.year == day.year else None
+    wanted = number if number is not None else keep
+    issue_no = _issue_number(session, b, day.year, wanted)  # checked before any write
     if b is None:
-        b = Bulletin(period=period, as_of=date.fromisoformat(data["as_of"]), data=data)
+        b = Bulletin(period=period, as_of=as_of, data=data)
         session.add(b)
-    else:
-        b.as_of, b.data = date.fromisoformat(data["as_of"]), data
+    b.as_of, b.issued_on, b.year, b.number = as_of, day, day.year, issue_no
+    settings = config.bulletin_settings(data["district"])
+    data["issue"] = {"year": b.year, "number": b.number, "text": f"{b.year}年第{b.number}期"}
+    data["issued_on"] = day.isoformat()
+    data["issuer"] = (issuer or "").strip() or settings["issuer"]
+    data["recipients"] = settings["recipients"]
+    data["copy_to"] = list(settings["copy_to"])
+    data["printer"] = (issuer or "").strip() or settings["printer"]
+    data["date_style"] = settings.get("date_style", "arabic")
+    session.flush()
+    records = supervision.open_records(
+        session,
+        b,
+        data["criticised"],
+        opened_on=day,
+        days=int(settings["rectify_days"]),
+    )
+    for c, rec in zip(data["criticised"], records, strict=True):
+        c["supervision_id"], c["deadline"] = rec.id, rec.deadline.isoformat()
+    data["supervision"] = supervision.outstanding(session, b, day)
+    b.data = dict(data)  # a new object, so the JSON column is written again
     session.flush()
     return b
+
+
+def _issue_number(session: Session, b: Bulletin | None, year: int, wanted: int | None) -> int:
+    """The 期号 within ``year``: ``wanted`` if free, else the next after the year's highest."""
+    others = select(Bulletin).where(Bulletin.year == year)
+    if b is not None:
+        others = others.where(Bulletin.id != b.id)
+    if wanted is not None:
+        if wanted < 1:
+            raise InputError(f"期号 {wanted} 无效", field="number", fix="期号从 1 开始")
+        taken = session.scalar(others.where(Bulletin.number == wanted))
+        if taken is not None:
+            raise RuleError(
+                f"{year}年第{wanted}期已是 {taken.period} 的通报",
+                fix="换一个期号，或不写期号（自动取下一期）",
+            )
+        return wanted
+    numbers = [x.number for x in session.scalars(others) if x.number]
+    return max(numbers, default=0) + 1
 
 
 @dataclass(frozen=True)
@@ -264,6 +324,9 @@ def publish_bulletin(
     *,
     out_dir: str | os.PathLike[str],
     today: date | None = None,
+    issued_on: date | None = None,
+    number: int | None = None,
+    issuer: str | None = None,
 ) -> PublishedBulletin:
     """Build and store the bulletin of ``period``, and write its Word and Excel files.
 
@@ -279,6 +342,12 @@ def publish_bulletin(
         Folder of the files.
     today : datetime.date, optional
         The day it is judged on; default the period's last day.
+    issued_on : datetime.date, optional
+        The 成文日期; default ``today``.
+    number : int, optional
+        The 期号 in the year of issue; default the next one.
+    issuer : str, optional
+        The issuing office; default ``workflow/data/bulletin.yaml``.
 
     Returns
     -------
@@ -286,7 +355,7 @@ def publish_bulletin(
         The stored bulletin, its title and the two files.
     """
     stem = file_stem(period)
-    b = publish(session, period, today=today)
+    b = publish(session, period, today=today, issued_on=issued_on, number=number, issuer=issuer)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docx = render_docx(b.data, out / f"{stem}.docx")
@@ -294,214 +363,14 @@ def publish_bulletin(
     return PublishedBulletin(bulletin=b, title=title(b.data), docx=docx, xlsx=xlsx)
 
 
-def title(data: dict) -> str:
-    y, m = data["period"].split("-")
-    return f"{data['district']}“绿色完整”居住社区创建工作通报（{y}年{int(m)}月）"
-
-
-_UNIT_HEAD = [
-    "责任单位",
-    "牵头项目",
-    "到期项目",
-    "按期完成",
-    "逾期完成",
-    "逾期未完成",
-    "推进中",
-    "投资（万元）",
+__all__ = [
+    "PublishedBulletin",
+    "build",
+    "file_stem",
+    "period_end",
+    "publish",
+    "publish_bulletin",
+    "render_docx",
+    "render_xlsx",
+    "title",
 ]
-_STREET_HEAD = [
-    "街道",
-    "年度目标",
-    "按期达标",
-    "逾期达标",
-    "未按期达标",
-    "存在风险",
-    "正常推进",
-    "逾期项目",
-]
-_TARGET_HEAD = ["生活圈", "名称", "街道", "圈长", "目标等级", "完成时限", "状态", "说明"]
-_OVERDUE_HEAD = [
-    "项目编号",
-    "项目名称",
-    "生活圈",
-    "街道",
-    "圈长",
-    "牵头单位",
-    "原定完成",
-    "逾期天数",
-    "状态",
-    "进度%",
-]
-
-
-def _unit_cells(r):
-    return [
-        r["unit"],
-        r["projects"],
-        r["due"],
-        r["on_time"],
-        r["late"],
-        r["overdue"],
-        r["pending"],
-        round(r["budget_yuan"] / 10000, 1),
-    ]
-
-
-def _street_cells(r):
-    return [
-        r["street"],
-        r["targets"],
-        r["met"],
-        r["met_late"],
-        r["missed"],
-        r["at_risk"],
-        r["on_track"],
-        r["overdue_projects"],
-    ]
-
-
-def _target_cells(t):
-    return [
-        t["circle"],
-        t["circle_name"],
-        t["street"],
-        t.get("leader", ""),
-        config.GRADE_ZH[t["grade"]],
-        t["due"],
-        t["state_zh"],
-        t["reason"],
-    ]
-
-
-def _overdue_cells(o):
-    return [
-        o["code"],
-        o["name"],
-        f"{o['circle']} {o['circle_name']}",
-        o["street"],
-        o.get("leader", ""),
-        o["unit"],
-        o["due"],
-        o["days_late"],
-        o["status"],
-        o["progress"],
-    ]
-
-
-def render_docx(data: dict, path: str | os.PathLike) -> Path:
-    """The bulletin as a Word document (Chinese text, tables per unit and street)."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    from lifecircle.io.writers import write_atomic
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    doc.add_heading(title(data), level=1)
-    if data.get("notice"):
-        doc.add_paragraph(f"【{data['notice']}】")
-    s = data["summary"]
-    doc.add_paragraph(
-        f"截至{data['as_of']}，全区共有补短板项目{s['projects']}个，其中按期完成{s['on_time']}个、"
-        f"逾期完成{s['late']}个、逾期未完成{s['overdue']}个、正常推进{s['pending']}个。"
-        f"{data['year']}年度创建目标{s['targets']}个，已达标{s['targets_met']}个，"
-        f"存在风险{s['targets_at_risk']}个，未按期达标{s['targets_missed']}个。"
-    )
-
-    def table(head, rows):
-        t = doc.add_table(rows=1, cols=len(head))
-        t.style = "Table Grid"
-        for cell, text in zip(t.rows[0].cells, head, strict=True):
-            cell.text = str(text)
-        for r in rows:
-            cells = t.add_row().cells
-            for cell, text in zip(cells, r, strict=True):
-                cell.text = "" if text is None else str(text)
-
-    doc.add_heading("一、全区创建目标", level=2)
-    table(
-        ["目标", "要求", "已铺排", "已达标"],
-        [[t["label"], t["required"], t["planned"], t["achieved"]] for t in data["totals"]],
-    )
-    doc.add_heading(f"二、{data['year']}年度创建目标完成情况", level=2)
-    table(_TARGET_HEAD, [_target_cells(t) for t in data["targets"]])
-    doc.add_heading("三、各责任单位项目推进情况", level=2)
-    table(_UNIT_HEAD, [_unit_cells(r) for r in data["units"]])
-    doc.add_heading("四、各街道推进情况", level=2)
-    table(_STREET_HEAD, [_street_cells(r) for r in data["streets"]])
-    doc.add_heading("五、逾期未完成项目", level=2)
-    if data["overdue"]:
-        table(_OVERDUE_HEAD, [_overdue_cells(o) for o in data["overdue"]])
-    else:
-        doc.add_paragraph("无。")
-    doc.add_heading("六、通报表扬", level=2)
-    for p in data["praised"] or [{"who": "无", "why": ""}]:
-        doc.add_paragraph(f"{_who(p)}：{p['why']}" if p["why"] else p["who"])
-    doc.add_heading("七、通报批评", level=2)
-    for p in data["criticised"] or [{"who": "无", "why": ""}]:
-        doc.add_paragraph(f"{_who(p)}：{p['why']}" if p["why"] else p["who"])
-    doc.add_paragraph(
-        "请受到通报批评的单位对照问题督办整改，紧盯目标、责任上肩、密切配合，"
-        "确保年度创建任务按期完成。"
-    )
-    if data.get("catalogue"):
-        doc.add_paragraph(f"（体检指标体系：{data['catalogue']}）")
-    return write_atomic(path, lambda tmp: doc.save(str(tmp)))
-
-
-def render_xlsx(data: dict, path: str | os.PathLike) -> Path:
-    """The bulletin as an Excel workbook, one sheet per table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from lifecircle.io.writers import write_atomic
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "总体情况"
-    ws.append([title(data)])
-    ws["A1"].font = Font(bold=True, size=14)
-    if data.get("notice"):
-        ws.append([data["notice"]])
-    ws.append(["截至", data["as_of"]])
-    labels = {
-        "projects": "项目总数",
-        "on_time": "按期完成",
-        "late": "逾期完成",
-        "overdue": "逾期未完成",
-        "pending": "正常推进",
-        "targets": "年度目标",
-        "targets_met": "已达标",
-        "targets_at_risk": "存在风险",
-        "targets_missed": "未按期达标",
-    }
-    for k, v in data["summary"].items():
-        ws.append([labels[k], v])
-    ws.append([])
-    ws.append(["目标", "要求", "已铺排", "已达标"])
-    for t in data["totals"]:
-        ws.append([t["label"], t["required"], t["planned"], t["achieved"]])
-
-    def sheet(name, head, rows):
-        w = wb.create_sheet(name)
-        w.append(head)
-        for cell in w[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            w.append(r)
-
-    sheet("年度目标", _TARGET_HEAD, [_target_cells(t) for t in data["targets"]])
-    sheet("责任单位", _UNIT_HEAD, [_unit_cells(r) for r in data["units"]])
-    sheet("街道", _STREET_HEAD, [_street_cells(r) for r in data["streets"]])
-    sheet("逾期项目", _OVERDUE_HEAD, [_overdue_cells(o) for o in data["overdue"]])
-    sheet(
-        "表扬与批评",
-        ["类别", "对象", "副总圈长", "事由"],
-        [["通报表扬", p["who"], p.get("leader", ""), p["why"]] for p in data["praised"]]
-        + [["通报批评", p["who"], p.get("leader", ""), p["why"]] for p in data["criticised"]],
-    )
-    return write_atomic(path, wb.save)

@@ -67,3 +67,18 @@ def resolve_choice(value: str, choices: dict[str, str]) -> str | None:
         if value == label or value.strip('“”"') == label:
             return code
     return None
+
+
+def bulletin_settings(district: str) -> dict:
+    """The bulletin's 版头/版记 settings (``bulletin.yaml``), ``{district}`` filled in."""
+    raw = _load("bulletin.yaml")
+    name = district or "本区"
+
+    def fill(v: object) -> object:
+        if isinstance(v, str):
+            return v.replace("{district}", name)
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        return v
+
+    return {k: fill(v) for k, v in raw.items()}

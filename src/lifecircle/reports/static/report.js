@@ -120,6 +120,7 @@
     return c;
   }
 
+  function draw() {
   var font = { fontFamily: getComputedStyle(document.body).fontFamily };
   if (R.kind === "circle") {
     circleMap();
@@ -174,4 +175,16 @@
     });
   }
   document.body.setAttribute("data-rendered", "1");
+  }
+
+  // Charts draw text on a canvas, which uses a web font only once it is loaded: wait for the
+  // reports' CJK font (fonts/NotoSansCJKsc-subset.woff), at most three seconds.
+  var started = false;
+  function start() { if (!started) { started = true; draw(); } }
+  if (R.font_family && document.fonts && document.fonts.load) {
+    document.fonts.load('14px "' + R.font_family + '"', R.font_sample).then(start, start);
+    setTimeout(start, 3000);
+  } else {
+    start();
+  }
 })();
