@@ -115,9 +115,12 @@ def test_reports_use_landscape_only_where_a_table_needs_it(pdfs):
     circle = read_pages(pdfs["circle"])
     district = read_pages(pdfs["district"])
     assert not any(p.landscape for p in circle)  # its tables fit 17 cm
-    # the district's circles x indicators matrix fits portrait: names wrap, marks do not
+    # the district's circles x indicators matrix: with the plan's 22 constraint indicators it
+    # takes a landscape section, and all of it (a table never changes orientation midway);
+    # the pages before it stay portrait
     matrix = [p for p in district if "✓" in p.text()]
-    assert matrix and not any(p.landscape for p in matrix)
+    assert matrix and len({p.landscape for p in matrix}) == 1
+    assert not any(p.landscape for p in district[: matrix[0].number - 1])
     assert len(circle) <= 12 and len(district) <= 10
 
 

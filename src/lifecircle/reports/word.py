@@ -228,8 +228,17 @@ def _shortfall_rows(rep: CircleReport, T: Text) -> list[list[str]]:
     return rows
 
 
-def _places(doc, places: list[dict], T: Text, *, district: bool) -> None:
-    """The six-places table (学位、托位、床位、车位、厕位、梯位) and its note."""
+def _places(
+    doc,
+    places: list[dict],
+    T: Text,
+    *,
+    district: bool,
+    orient: Orientation,
+    heading: str,
+    level: int,
+) -> None:
+    """The six-places table (学位、托位、床位、车位、厕位、梯位) under ``heading``, and its note."""
     where = "district" if district else "circle"
     last = T("place_circles_h") if district else T("status")
     header = [
@@ -253,7 +262,10 @@ def _places(doc, places: list[dict], T: Text, *, district: bool) -> None:
         ]
         for p in places
     ]
-    t = _table(doc, header, rows, [3.0, 2.6, 2.7, 1.4, 2.5, 1.8, 3.0], font_pt=8)
+    fit = _fit(header, rows, font_pt=8)
+    orient.turn(fit.landscape)
+    doc.add_heading(heading, level=level)
+    t = _table(doc, header, rows, fit)
     if not district:
         for k, p in enumerate(places, 1):
             _shade(t.rows[k].cells[5], STATUS_SHADE.get(p["status"], "FFFFFF"))
@@ -301,8 +313,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     for k, i in enumerate(rep.indicators, 1):
         _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:
-        doc.add_heading(T("s_places"), level=2)
-        _places(doc, rep.places, T, district=False)
+        _places(doc, rep.places, T, district=False, orient=orient, heading=T("s_places"), level=2)
 
     if not rep.shortfalls:
         orient.turn(False)
@@ -445,7 +456,6 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
         for r, i in enumerate(rep.district_indicators, 1):
             _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:
-        doc.add_heading(T("d_places"), level=1)
-        _places(doc, rep.places, T, district=True)
+        _places(doc, rep.places, T, district=True, orient=orient, heading=T("d_places"), level=1)
     doc.save(path)
     return path
