@@ -79,8 +79,9 @@ def compute_access(
     home_pts = _points(homes)
     fac_pts = _points(facilities)
     report("snap", 0, 2)
-    hs = snap_points(graph, home_pts, max_snap_m=max_snap_m)
-    fs = snap_points(graph, fac_pts, max_snap_m=max_snap_m)
+    # one spatial index over the edges for both layers
+    both = snap_points(graph, np.concatenate([home_pts, fac_pts]), max_snap_m=max_snap_m)
+    hs, fs = _split(both, len(home_pts))
     report("snap", 2, 2)
     timings = {"snap": time.perf_counter() - t0, "nearest": 0.0, "counts": 0.0}
 
@@ -179,6 +180,13 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
         dist, label, graph.edge_u, graph.edge_v, graph.edge_length,
         h_edge, h_off, h_snap, f_ptr, members[f_sorted_local].astype(np.int64), f_off, f_snap,
     )  # fmt: skip
+
+
+def _split(snapped: Snapped, n: int) -> tuple[Snapped, Snapped]:
+    """The first ``n`` points' snaps and the rest's."""
+    head = Snapped(*(a[:n] for a in (snapped.edge, snapped.offset, snapped.distance, snapped.reason)))
+    tail = Snapped(*(a[n:] for a in (snapped.edge, snapped.offset, snapped.distance, snapped.reason)))
+    return head, tail
 
 
 def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lifecircle.access.engine import Progress, compute_access
 from lifecircle.access.result import AccessResult
+from lifecircle.network import kernels
 from lifecircle.errors import SchemaError
 
 
@@ -38,8 +39,10 @@ def access_from_files(
 
     Every layer is validated on the way in (columns, ids, coordinates; see
     ``docs/input-formats.md``); lon/lat layers in ``coords`` (``gcj02``, ``bd09`` …) are
-    converted to WGS-84; everything is projected to ``crs`` or to the UTM zone of the
-    network.
+    converted to WGS-84; everything is projected to ``crs``, else kept in the network's
+    CRS when that is metric (`lifecircle.io.is_metric`), else projected to the network's
+    UTM zone. The routing kernels compile (or load from their cache) in a background
+    thread while the files are read.
     """
     from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
     from lifecircle.network.build import graph_from_lines
@@ -48,6 +51,7 @@ def access_from_files(
     if (network is None) == (osm is None):
         msg = "give exactly one network source"
         raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
+    kernels.compile_in_background()
     report = progress or (lambda stage, done, total: None)
     report("read", 0, 3)
     home_layer = validate_homes(read_layer(homes, coords=coords), source=str(homes))

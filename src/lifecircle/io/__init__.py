@@ -12,7 +12,7 @@ from .coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from .crs import check_crs_plausible, choose_metric_crs, normalise_geographic, to_metric
+from .crs import check_crs_plausible, choose_metric_crs, is_metric, normalise_geographic, to_metric
 from .readers import check_layer, read_layer
 from .schemas import validate_facilities, validate_homes
 from .writers import write_atomic, write_gpkg, write_gpkg_layers, write_parquet
@@ -27,6 +27,7 @@ __all__ = [
     "choose_metric_crs",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "is_metric",
     "normalise_geographic",
     "out_of_china",
     "read_layer",

@@ -91,7 +91,7 @@ def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
         with warnings.catch_warnings():
             # GDAL notes (e.g. a shapefile without .prj) become our own CRS errors below
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except Exception as exc:
         raise FileFormatError(
             f"the layer cannot be read: {exc}",

@@ -4,14 +4,53 @@ Points (homes, facilities) sit on edges at an offset, so every search starts fro
 (node, initial distance) and every result is read back through the edge a point sits on.
 The kernels never allocate per-source arrays of graph size: scratch arrays are reused and
 reset through a list of the nodes a search touched, so memory stays linear in the output.
+
+Compilation: each kernel the access engine uses is compiled for one signature (int64
+indexes, float64 lengths, C-contiguous arrays; the wrappers cast to it) and cached on disk
+by numba (``cache=True``: beside this file, or in the user's cache folder when the
+install folder is read-only). The bounded searches run in a pool of Python threads over a
+``nogil`` kernel rather than in a numba ``parallel=True`` loop, whose compilation alone
+took about 9 s of CPU. :func:`compile_in_background` starts compiling (or loading from the
+cache) while the caller reads its files, so a first run after installing pays little more
+than a later one.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import config as numba_config
+from numba import njit, types
 
 INF = np.inf
+
+_I = types.int64[::1]
+_F = types.float64[::1]
+#: (indptr, indices, weights, seed_node, seed_dist, seed_label, n_nodes)
+SIG_SEARCH = (_I, _I, _F, _I, _F, _I, types.int64)
+#: the search's arguments and (bucket width, bucket count)
+SIG_BUCKETS = (*SIG_SEARCH, types.float64, types.int64)
+SIG_NEAREST_ON_EDGES = (_F, _I, _I, _I, _F, _I, _F, _F, _I, _I, _F, _F)
+SIG_COUNTS_CHUNK = (
+    _I, types.int64, types.int64, types.int64,  # fac_idx, lo, hi, pass
+    _I, _I, _F, _I, _I, _I, _F,  # graph: indptr, indices, weights, csr_edge, u, v, length
+    _I, _F, _F, _F,  # facilities: edge, offset, snap, capacity
+    _I, _I, _F, _F, _F,  # homes: edge pointer, sorted, offset, snap, population
+    _F, types.boolean,  # radii, with_supply
+    types.int64[:, ::1], types.float64[:, ::1], types.float64[:, ::1],  # counts, supply, demand
+)  # fmt: skip
+
+
+def _i64(a: Any) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def _f64(a: Any) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 @njit(cache=True, inline="always")
@@ -162,23 +201,37 @@ def multi_source_buckets(
     return dist, label
 
 
-def nearest_search(graph, seed_node, seed_dist, seed_label):
+def nearest_search(
+    graph: Any, seed_node: Any, seed_dist: Any, seed_label: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """Multi-source search over ``graph``: the bucket queue when the graph suits it.
 
     The bucket width is the shortest edge; when that is so short (against the network's
     extent) that scanning empty buckets would cost more than a heap, the binary heap
     version runs instead. Both give the same distances.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The network.
+    seed_node, seed_dist, seed_label : array_like
+        Each seed's node, start distance (m) and label.
+
+    Returns
+    -------
+    dist, label : numpy.ndarray
+        Per node, the distance from the nearest seed (inf if unreached) and its label (-1).
     """
+    args = (
+        _i64(graph.indptr), _i64(graph.indices), _f64(graph.weights),
+        _i64(seed_node), _f64(seed_dist), _i64(seed_label), int(graph.n_nodes),
+    )  # fmt: skip
     width, n_buckets = graph.bucket_width, graph.bucket_count
     if width > 0 and n_buckets <= 10_000_000 and graph.extent_m / width <= 1e8:
-        return multi_source_buckets(
-            graph.indptr, graph.indices, graph.weights, seed_node, seed_dist, seed_label,
-            graph.n_nodes, width, n_buckets,
-        )  # fmt: skip
-    return multi_source_dijkstra(
-        graph.indptr, graph.indices, graph.weights, seed_node, seed_dist, seed_label,
-        graph.n_nodes,
-    )  # fmt: skip
+        result = multi_source_buckets(*args, float(width), int(n_buckets))
+    else:
+        result = multi_source_dijkstra(*args)
+    return result[0], result[1]
 
 
 @njit(cache=True, inline="always")
@@ -215,13 +268,59 @@ def _sift_down(heap, pos, dist, v, size):
     pos[v] = i
 
 
+def thread_count() -> int:
+    """Threads for the bounded searches: ``NUMBA_NUM_THREADS``, at most the usable cores."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(int(numba_config.NUMBA_NUM_THREADS), cores))
+
+
 def default_chunks() -> int:
-    """How many parallel chunks the bounded searches use: a few per thread, for balance."""
-    return 4 * get_num_threads()
+    """How many chunks the bounded searches are split into: a few per thread, for balance."""
+    return 4 * thread_count()
 
 
-@njit(cache=True)
 def nearest_on_edges(
+    dist: Any, label: Any, edge_u: Any, edge_v: Any, edge_len: Any, pt_edge: Any,
+    pt_off: Any, pt_snap: Any, fac_edge_ptr: Any, fac_sorted: Any, fac_off: Any,
+    fac_snap: Any,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Read each point's nearest seed through its edge; also try seeds on the same edge.
+
+    A point at offset ``o`` on edge (u, v) of length L reaches u after ``o`` and v after
+    ``L - o``. A facility on the same edge is reached directly along it, which can be
+    shorter than any path through the edge's end nodes.
+
+    Parameters
+    ----------
+    dist, label : array_like
+        A search's result per node (:func:`nearest_search`).
+    edge_u, edge_v, edge_len : array_like
+        The graph's edges.
+    pt_edge, pt_off, pt_snap : array_like
+        Each point's edge (-1: not snapped), offset from u and snap gap.
+    fac_edge_ptr, fac_sorted : array_like
+        The seed facilities grouped by edge (CSR pointer over edges, facility indexes).
+    fac_off, fac_snap : array_like
+        Every facility's offset and snap gap (indexed by facility).
+
+    Returns
+    -------
+    distance, facility : numpy.ndarray
+        Per point, the walk to its nearest facility (inf) and that facility (-1).
+    """
+    out = _nearest_on_edges(
+        _f64(dist), _i64(label), _i64(edge_u), _i64(edge_v), _f64(edge_len), _i64(pt_edge),
+        _f64(pt_off), _f64(pt_snap), _i64(fac_edge_ptr), _i64(fac_sorted), _f64(fac_off),
+        _f64(fac_snap),
+    )  # fmt: skip
+    return out[0], out[1]
+
+
+@njit(cache=True, nogil=True)
+def _nearest_on_edges(
     dist,
     label,
     edge_u,
@@ -235,12 +334,7 @@ def nearest_on_edges(
     fac_off,
     fac_snap,
 ):
-    """Read each point's nearest seed through its edge; also try seeds on the same edge.
-
-    A point at offset ``o`` on edge (u, v) of length L reaches u after ``o`` and v after
-    ``L - o``. A facility on the same edge is reached directly along it, which can be
-    shorter than any path through the edge's end nodes.
-    """
+    """The kernel of :func:`nearest_on_edges`."""
     n = pt_edge.shape[0]
     out_d = np.full(n, INF)
     out_l = np.full(n, -1, dtype=np.int64)
@@ -362,7 +456,7 @@ def _bounded_from_facility(
     return n_homes_t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _counts_chunk(
     fac_idx, lo, hi, p, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
     fac_edge, fac_off, fac_snap, fac_capacity, home_edge_ptr, home_sorted, home_off,
@@ -400,29 +494,12 @@ def _counts_chunk(
                         supply[h, r] += fac_capacity[f] / demand[j, r]
 
 
-@njit(cache=True, parallel=True)
 def bounded_counts(
-    indptr,
-    indices,
-    weights,
-    csr_edge,
-    edge_u,
-    edge_v,
-    edge_len,
-    fac_idx,
-    fac_edge,
-    fac_off,
-    fac_snap,
-    fac_capacity,
-    home_edge_ptr,
-    home_sorted,
-    home_off,
-    home_snap,
-    home_pop,
-    radii,
-    with_supply,
-    n_chunks,
-):
+    indptr: Any, indices: Any, weights: Any, csr_edge: Any, edge_u: Any, edge_v: Any,
+    edge_len: Any, fac_idx: Any, fac_edge: Any, fac_off: Any, fac_snap: Any,
+    fac_capacity: Any, home_edge_ptr: Any, home_sorted: Any, home_off: Any, home_snap: Any,
+    home_pop: Any, radii: Any, with_supply: bool, n_chunks: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Per home and radius: facilities within the radius, and 2SFCA supply per resident.
 
     ``radii`` must be sorted ascending; one bounded search per facility reaches the
@@ -431,25 +508,99 @@ def bounded_counts(
     its catchment (two-step floating catchment): R_j = S_j / sum(P_h, d_hj <= r) and
     A_h = sum(R_j, d_hj <= r).
 
-    Facilities are split into ``n_chunks`` run in parallel, each with its own scratch and
-    output arrays (summed at the end), so no two threads write the same memory.
+    Facilities are split into ``n_chunks`` run on :func:`thread_count` threads, each chunk
+    with its own scratch and output arrays (summed at the end in chunk order, so results
+    do not depend on the threads' timing), so no two threads write the same memory.
+
+    Parameters
+    ----------
+    indptr, indices, weights, csr_edge : array_like
+        The graph's CSR adjacency and the edge of each CSR entry.
+    edge_u, edge_v, edge_len : array_like
+        The graph's edges.
+    fac_idx : array_like
+        The facilities to search from (indexes into the facility arrays).
+    fac_edge, fac_off, fac_snap, fac_capacity : array_like
+        Every facility's edge, offset, snap gap and capacity.
+    home_edge_ptr, home_sorted, home_off, home_snap, home_pop : array_like
+        The homes grouped by edge, and each home's offset, snap gap and population.
+    radii : array_like
+        Radii in metres, ascending.
+    with_supply : bool
+        Also compute the 2SFCA supply (a second pass).
+    n_chunks : int
+        Pieces of work (see :func:`default_chunks`).
+
+    Returns
+    -------
+    counts, supply : numpy.ndarray
+        Arrays of shape (homes, radii): int64 counts and float64 supply per resident.
     """
-    n_homes = home_off.shape[0]
-    n_r = radii.shape[0]
-    n_fac = fac_idx.shape[0]
-    n_chunks = max(1, min(n_chunks, n_fac))
+    fac_idx = _i64(fac_idx)
+    radii = _f64(radii)
+    n_homes = len(home_off)
+    n_r = len(radii)
+    n_fac = len(fac_idx)
+    n_chunks = max(1, min(int(n_chunks), n_fac))
     counts = np.zeros((n_chunks, n_homes, n_r), dtype=np.int64)
     supply = np.zeros((n_chunks, n_homes, n_r), dtype=np.float64)
     demand = np.zeros((n_fac, n_r), dtype=np.float64)
-    passes = 2 if with_supply else 1
-    for p in range(passes):
-        for c in prange(n_chunks):
-            lo = c * n_fac // n_chunks
-            hi = (c + 1) * n_fac // n_chunks
-            _counts_chunk(
-                fac_idx, lo, hi, p, indptr, indices, weights, csr_edge, edge_u, edge_v,
-                edge_len, fac_edge, fac_off, fac_snap, fac_capacity, home_edge_ptr,
-                home_sorted, home_off, home_snap, home_pop, radii, with_supply,
-                counts[c], supply[c], demand,
-            )  # fmt: skip
+    shared = (
+        _i64(indptr), _i64(indices), _f64(weights), _i64(csr_edge), _i64(edge_u),
+        _i64(edge_v), _f64(edge_len), _i64(fac_edge), _f64(fac_off), _f64(fac_snap),
+        _f64(fac_capacity), _i64(home_edge_ptr), _i64(home_sorted), _f64(home_off),
+        _f64(home_snap), _f64(home_pop), radii, bool(with_supply),
+    )  # fmt: skip
+
+    def run(c: int, p: int) -> None:
+        lo, hi = c * n_fac // n_chunks, (c + 1) * n_fac // n_chunks
+        _counts_chunk(fac_idx, lo, hi, p, *shared, counts[c], supply[c], demand)
+
+    workers = min(thread_count(), n_chunks)
+    for p in range(2 if with_supply else 1):  # pass 1 needs every facility's demand
+        if workers == 1:
+            for c in range(n_chunks):
+                run(c, p)
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-search") as pool:
+                list(pool.map(run, range(n_chunks), [p] * n_chunks))
     return counts.sum(axis=0), supply.sum(axis=0)
+
+
+_COMPILING: threading.Thread | None = None
+_COMPILE_LOCK = threading.Lock()
+
+
+def _compile_all() -> None:
+    for kernel, signature in (
+        (multi_source_buckets, SIG_BUCKETS),
+        (_nearest_on_edges, SIG_NEAREST_ON_EDGES),
+        (_counts_chunk, SIG_COUNTS_CHUNK),
+    ):
+        try:
+            kernel.compile(signature)
+        except Exception:  # the call itself compiles again and reports the problem
+            return
+
+
+def compile_in_background() -> threading.Thread:
+    """Compile (or load from numba's cache) the access kernels in a background thread.
+
+    Call it before reading the inputs: reading and graph building run mostly in C
+    (GDAL, GEOS, numpy) while the compiler works, and a kernel called before its
+    compilation is done waits for it (numba's compiler lock) instead of compiling twice.
+    Calling it again returns the thread already started.
+
+    Returns
+    -------
+    threading.Thread
+        The (daemon) thread; ``join()`` it to wait for every kernel.
+    """
+    global _COMPILING
+    with _COMPILE_LOCK:
+        if _COMPILING is None:
+            _COMPILING = threading.Thread(
+                target=_compile_all, name="lifecircle-compile", daemon=True
+            )
+            _COMPILING.start()
+        return _COMPILING
