@@ -1,6 +1,6 @@
 """What a user could write instead of `lifecircle access`: geopandas + shapely + scipy, one category.
 
-    python benchmarks/plain_access.py HOMES.gpkg FACILITIES.gpkg NETWORK.gpkg OUT.parquet [RADIUS]
+python benchmarks/plain_access.py HOMES.gpkg FACILITIES.gpkg NETWORK.gpkg OUT.parquet [RADIUS]
 """
 
 import sys
@@ -34,4 +34,5 @@ for chunk in np.array_split(fac_node, max(1, len(fac_node) // 100)):
 homes["nearest_m"] = nearest[home_node] + home_d
 homes["count"] = count[home_node]
 homes.to_parquet(out_f)
-print(f"{len(homes)} homes, mean nearest {np.nanmean(homes['nearest_m'][np.isfinite(homes['nearest_m'])]):.1f} m")
+reached = np.isfinite(homes["nearest_m"])
+print(f"{len(homes)} homes, mean nearest {homes['nearest_m'][reached].mean():.1f} m")

@@ -11,7 +11,6 @@ import shapely
 
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.errors import CRSError, SchemaError
-from lifecircle.network import kernels
 from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import Snapped, snap_points
 
@@ -68,6 +67,8 @@ def compute_access(
     progress
         Called as ``progress(stage, done, total)`` during long work.
     """
+    from lifecircle.network import kernels  # numba: imported when first needed
+
     t0 = time.perf_counter()
     labels, radii_m = _radii(radii, minutes, walk_speed_m_per_min)
     _check_frame(homes, "homes", ("id", "population"), graph)
@@ -167,6 +168,8 @@ def compute_access(
 
 def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
     """Nearest member facility of every home (distance, facility index or -1)."""
+    from lifecircle.network import kernels
+
     if len(members) == 0:
         return np.full(len(h_edge), np.inf), np.full(len(h_edge), -1, dtype=np.int64)
     e = f_edge[members]
@@ -184,9 +187,8 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
 
 def _split(snapped: Snapped, n: int) -> tuple[Snapped, Snapped]:
     """The first ``n`` points' snaps and the rest's."""
-    head = Snapped(*(a[:n] for a in (snapped.edge, snapped.offset, snapped.distance, snapped.reason)))
-    tail = Snapped(*(a[n:] for a in (snapped.edge, snapped.offset, snapped.distance, snapped.reason)))
-    return head, tail
+    parts = (snapped.edge, snapped.offset, snapped.distance, snapped.reason)
+    return Snapped(*(a[:n] for a in parts)), Snapped(*(a[n:] for a in parts))
 
 
 def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lifecircle.access.engine import Progress, compute_access
 from lifecircle.access.result import AccessResult
-from lifecircle.network import kernels
 from lifecircle.errors import SchemaError
+from lifecircle.network.warmup import compile_kernels_in_background
 
 
 def access_from_files(
@@ -51,7 +51,7 @@ def access_from_files(
     if (network is None) == (osm is None):
         msg = "give exactly one network source"
         raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
-    kernels.compile_in_background()
+    compile_kernels_in_background()
     report = progress or (lambda stage, done, total: None)
     report("read", 0, 3)
     home_layer = validate_homes(read_layer(homes, coords=coords), source=str(homes))

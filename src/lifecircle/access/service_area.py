@@ -18,7 +18,6 @@ import shapely
 from shapely import ops
 
 from lifecircle.access.engine import _points
-from lifecircle.network import kernels
 from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import snap_points
 
@@ -29,6 +28,8 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     Returns ``(edge, lo, hi)`` arrays: disjoint, merged intervals along each edge, measured
     from the edge's u end, sorted by edge then ``lo``.
     """
+    from lifecircle.network import kernels  # numba: imported when first needed
+
     r = float(radius_m)
     f_edge = np.asarray(f_edge, dtype=np.int64)
     f_off = np.asarray(f_off, dtype=np.float64)

@@ -27,6 +27,9 @@ def checkup_command(
     max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
+    from lifecircle.network.warmup import compile_kernels_in_background
+
+    compile_kernels_in_background()  # numba loads while the inputs are read
     from lifecircle.checkup import run_checkup
     from lifecircle.standards import load_catalogue
 

@@ -22,6 +22,9 @@ def demo_command(
     database: bool = typer.Option(True, "--db/--no-db", help="是否建立示例创建工作数据库"),
 ) -> None:
     """示例：在雨花区真实名称与人口总数上生成示例几何，完成体检、报告与创建工作数据库。"""
+    from lifecircle.network.warmup import compile_kernels_in_background
+
+    compile_kernels_in_background()  # numba loads while the inputs are read
     from lifecircle.checkup import run_checkup
     from lifecircle.demo import generate_demo
     from lifecircle.district import load_district

@@ -10,15 +10,14 @@ indexes, float64 lengths, C-contiguous arrays; the wrappers cast to it) and cach
 by numba (``cache=True``: beside this file, or in the user's cache folder when the
 install folder is read-only). The bounded searches run in a pool of Python threads over a
 ``nogil`` kernel rather than in a numba ``parallel=True`` loop, whose compilation alone
-took about 9 s of CPU. :func:`compile_in_background` starts compiling (or loading from the
-cache) while the caller reads its files, so a first run after installing pays little more
-than a later one.
+took about 9 s of CPU. `lifecircle.network.warmup` imports this module and compiles (or
+loads from the cache) in a background thread while the caller reads its files, so a first
+run after installing pays little more than a later one.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,7 +33,6 @@ _F = types.float64[::1]
 SIG_SEARCH = (_I, _I, _F, _I, _F, _I, types.int64)
 #: the search's arguments and (bucket width, bucket count)
 SIG_BUCKETS = (*SIG_SEARCH, types.float64, types.int64)
-SIG_NEAREST_ON_EDGES = (_F, _I, _I, _I, _F, _I, _F, _F, _I, _I, _F, _F)
 SIG_COUNTS_CHUNK = (
     _I, types.int64, types.int64, types.int64,  # fac_idx, lo, hi, pass
     _I, _I, _F, _I, _I, _I, _F,  # graph: indptr, indices, weights, csr_edge, u, v, length
@@ -146,8 +144,10 @@ def multi_source_buckets(
     Nodes are kept in buckets of ``width`` metres, which must not exceed the shortest
     edge: then a node can only improve nodes of later buckets, so every node of the
     current bucket is final and no ordering within it is needed. Pushes and pops cost
-    O(1) instead of O(log n); the buckets live in a ring of ``n_buckets`` slots (longest
-    edge / width + 2), as singly linked lists in flat arrays.
+    O(1) instead of O(log n); the buckets live in a ring of ``n_buckets`` slots, as singly
+    linked lists in flat arrays. Every queued entry lies within the ring's span of the
+    current bucket only if ``n_buckets`` covers the longest edge *and* the spread of the
+    seeds' start distances (both in buckets, plus two): see :func:`nearest_search`.
     """
     dist = np.full(n_nodes, INF)
     label = np.full(n_nodes, -1, dtype=np.int64)
@@ -227,7 +227,12 @@ def nearest_search(
         _i64(seed_node), _f64(seed_dist), _i64(seed_label), int(graph.n_nodes),
     )  # fmt: skip
     width, n_buckets = graph.bucket_width, graph.bucket_count
-    if width > 0 and n_buckets <= 10_000_000 and graph.extent_m / width <= 1e8:
+    if width > 0 and len(args[4]):
+        # seeds start at their own distances (snap gap + offset), which may spread wider
+        # than the longest edge: the ring must hold them all at once
+        spread = float(args[4].max() - args[4].min())
+        n_buckets = max(n_buckets, int(spread / width) + 2) if np.isfinite(spread) else 0
+    if width > 0 and 0 < n_buckets <= 10_000_000 and graph.extent_m / width <= 1e8:
         result = multi_source_buckets(*args, float(width), int(n_buckets))
     else:
         result = multi_source_dijkstra(*args)
@@ -311,55 +316,37 @@ def nearest_on_edges(
     distance, facility : numpy.ndarray
         Per point, the walk to its nearest facility (inf) and that facility (-1).
     """
-    out = _nearest_on_edges(
-        _f64(dist), _i64(label), _i64(edge_u), _i64(edge_v), _f64(edge_len), _i64(pt_edge),
-        _f64(pt_off), _f64(pt_snap), _i64(fac_edge_ptr), _i64(fac_sorted), _f64(fac_off),
-        _f64(fac_snap),
-    )  # fmt: skip
-    return out[0], out[1]
-
-
-@njit(cache=True, nogil=True)
-def _nearest_on_edges(
-    dist,
-    label,
-    edge_u,
-    edge_v,
-    edge_len,
-    pt_edge,
-    pt_off,
-    pt_snap,
-    fac_edge_ptr,
-    fac_sorted,
-    fac_off,
-    fac_snap,
-):
-    """The kernel of :func:`nearest_on_edges`."""
-    n = pt_edge.shape[0]
-    out_d = np.full(n, INF)
-    out_l = np.full(n, -1, dtype=np.int64)
-    for i in range(n):
-        e = pt_edge[i]
-        if e < 0:
-            continue
-        o = pt_off[i]
-        du = dist[edge_u[e]] + o
-        dv = dist[edge_v[e]] + (edge_len[e] - o)
-        if du <= dv:
-            best = du
-            lab = label[edge_u[e]]
-        else:
-            best = dv
-            lab = label[edge_v[e]]
-        for k in range(fac_edge_ptr[e], fac_edge_ptr[e + 1]):
-            f = fac_sorted[k]
-            d = abs(fac_off[f] - o) + fac_snap[f]
-            if d < best or (d == best and f < lab):
-                best = d
-                lab = f
-        if lab >= 0:
-            out_d[i] = best + pt_snap[i]
-            out_l[i] = lab
+    dist, label, pt_edge, pt_off = _f64(dist), _i64(label), _i64(pt_edge), _f64(pt_off)
+    fac_edge_ptr, fac_off, fac_snap = _i64(fac_edge_ptr), _f64(fac_off), _f64(fac_snap)
+    out_d = np.full(len(pt_edge), INF)
+    out_l = np.full(len(pt_edge), -1, dtype=np.int64)
+    idx = np.flatnonzero(pt_edge >= 0)
+    e, o = pt_edge[idx], pt_off[idx]
+    eu, ev = edge_u[e], edge_v[e]
+    du = dist[eu] + o
+    dv = dist[ev] + (edge_len[e] - o)
+    use_u = du <= dv
+    best = np.where(use_u, du, dv)
+    lab = np.where(use_u, label[eu], label[ev])
+    # facilities on the point's own edge, as (point, facility) pairs
+    lo, n_on = fac_edge_ptr[e], fac_edge_ptr[e + 1] - fac_edge_ptr[e]
+    if n_on.any():
+        pair_pt = np.repeat(np.arange(len(e)), n_on)
+        within = np.arange(len(pair_pt)) - np.repeat(np.cumsum(n_on) - n_on, n_on)
+        f = _i64(fac_sorted)[lo[pair_pt] + within]
+        d = np.abs(fac_off[f] - o[pair_pt]) + fac_snap[f]
+        # the best pair of each point: smallest distance, then smallest facility index
+        order = np.lexsort((f, d, pair_pt))
+        pair_pt, f, d = pair_pt[order], f[order], d[order]
+        head = np.ones(len(pair_pt), dtype=bool)
+        head[1:] = pair_pt[1:] != pair_pt[:-1]
+        p, f, d = pair_pt[head], f[head], d[head]
+        better = (d < best[p]) | ((d == best[p]) & (f < lab[p]))
+        best[p[better]] = d[better]
+        lab[p[better]] = f[better]
+    found = lab >= 0
+    out_d[idx[found]] = best[found] + _f64(pt_snap)[idx[found]]
+    out_l[idx[found]] = lab[found]
     return out_d, out_l
 
 
@@ -567,40 +554,14 @@ def bounded_counts(
     return counts.sum(axis=0), supply.sum(axis=0)
 
 
-_COMPILING: threading.Thread | None = None
-_COMPILE_LOCK = threading.Lock()
+def compile_all() -> None:
+    """Compile (or load from numba's cache) every kernel the access engine calls.
 
-
-def _compile_all() -> None:
+    Each for its one signature; a later call with those types runs without compiling.
+    :func:`lifecircle.network.warmup.compile_kernels_in_background` runs this in a thread.
+    """
     for kernel, signature in (
         (multi_source_buckets, SIG_BUCKETS),
-        (_nearest_on_edges, SIG_NEAREST_ON_EDGES),
         (_counts_chunk, SIG_COUNTS_CHUNK),
     ):
-        try:
-            kernel.compile(signature)
-        except Exception:  # the call itself compiles again and reports the problem
-            return
-
-
-def compile_in_background() -> threading.Thread:
-    """Compile (or load from numba's cache) the access kernels in a background thread.
-
-    Call it before reading the inputs: reading and graph building run mostly in C
-    (GDAL, GEOS, numpy) while the compiler works, and a kernel called before its
-    compilation is done waits for it (numba's compiler lock) instead of compiling twice.
-    Calling it again returns the thread already started.
-
-    Returns
-    -------
-    threading.Thread
-        The (daemon) thread; ``join()`` it to wait for every kernel.
-    """
-    global _COMPILING
-    with _COMPILE_LOCK:
-        if _COMPILING is None:
-            _COMPILING = threading.Thread(
-                target=_compile_all, name="lifecircle-compile", daemon=True
-            )
-            _COMPILING.start()
-        return _COMPILING
+        kernel.compile(signature)
