@@ -37,10 +37,19 @@ def _finite_bounds(
 ) -> tuple[float, float, float, float] | None:
     """Bounds of the finite coordinates, in the layer's CRS or transformed ``to`` another.
 
-    Transforming the coordinate array gives the bounds of the transformed layer without
-    building its geometries anew.
+    In the layer's own CRS the geometries' envelopes give them (GEOS skips NaN values);
+    only when an envelope is infinite are the coordinates read one by one. Transformed,
+    the coordinate array is transformed as it is, without building geometries anew.
     """
-    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values))
+    geoms = np.asarray(gdf.geometry.values)
+    if to is None:
+        envelopes = shapely.bounds(geoms)
+        envelopes = envelopes[~np.isnan(envelopes).any(axis=1)]  # empty or missing rows
+        if len(envelopes) and np.isfinite(envelopes).all():
+            low = envelopes[:, :2].min(axis=0)
+            high = envelopes[:, 2:].max(axis=0)
+            return float(low[0]), float(low[1]), float(high[0]), float(high[1])
+    xy = shapely.get_coordinates(geoms)
     if to is not None:
         transformer = pyproj.Transformer.from_crs(gdf.crs, to, always_xy=True)
         x, y = transformer.transform(xy[:, 0], xy[:, 1])

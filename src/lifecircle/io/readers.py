@@ -30,6 +30,9 @@ _ALLOWED_TYPES: Final = {
     "point": ("Point", "MultiPoint"),
     "line": ("LineString", "MultiLineString"),
 }
+#: Geometry type names by shapely type id.
+_TYPE_NAMES: Final = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection")  # fmt: skip
 #: Columns a table reader keeps as text even when they look numeric.
 _TEXT_FIELDS: Final = ("id", "name", "category", "community", "street")
 
@@ -215,13 +218,12 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
     if geometry == "any":
         return gdf
     types = shapely.get_type_id(geoms)
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
-                      "MultiLineString", "MultiPolygon", "GeometryCollection"])[types]  # fmt: skip
-    wrong = np.flatnonzero(~np.isin(names, _ALLOWED_TYPES[geometry]))
+    allowed = [_TYPE_NAMES.index(name) for name in _ALLOWED_TYPES[geometry]]
+    wrong = np.flatnonzero(~np.isin(types, allowed))
     if len(wrong):
         i = int(wrong[0])
         raise SchemaError(
-            f"the feature is a {names[i]} but a {geometry} layer is expected"
+            f"the feature is a {_TYPE_NAMES[types[i]]} but a {geometry} layer is expected"
             + (f"; {len(wrong)} features like this" if len(wrong) > 1 else ""),
             file=source,
             row=i + 1,
@@ -229,7 +231,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
             fix=f"give a layer of {geometry}s (for areas, use their centroids as points).",
         )
     if geometry == "point":
-        multi = names == "MultiPoint"
+        multi = types == _TYPE_NAMES.index("MultiPoint")
         if multi.any():
             parts = shapely.get_num_geometries(geoms)
             many = np.flatnonzero(multi & (parts != 1))
