@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -104,14 +105,26 @@ def compute_access(
     columns: dict[str, np.ndarray] = {}
     warnings: list[str] = []
     radii_arr = np.asarray(radii_m, dtype=np.float64)
+    t1 = time.perf_counter()
+    members_of = [np.flatnonzero((fac_cat == cat) & fs.ok) for cat in cats]
+
+    def nearest_of(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap)
+
+    # one search per category, independent and outside the GIL: one thread per core
+    workers = min(kernels.thread_count(), len(cats))
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-nearest") as pool:
+            nearest_results = list(pool.map(nearest_of, members_of))
+    else:
+        nearest_results = [nearest_of(m) for m in members_of]
+    timings["nearest"] = time.perf_counter() - t1
     for i, cat in enumerate(cats):
         report("access", i, len(cats))
-        members = np.flatnonzero((fac_cat == cat) & fs.ok)
+        members = members_of[i]
         names = column_names(cat, labels)
-        t1 = time.perf_counter()
-        dist, nearest = _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap)
+        dist, nearest = nearest_results[i]
         t2 = time.perf_counter()
-        timings["nearest"] += t2 - t1
         columns[names.nearest_m] = dist
         ids = np.full(len(dist), None, dtype=object)
         found = nearest >= 0

@@ -89,7 +89,7 @@ def _pop(hk, hv, size):
     return key, val, size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def multi_source_dijkstra(indptr, indices, weights, seed_node, seed_dist, seed_label, n_nodes):
     """Distance from the nearest seed to every node, and that seed's label.
 
@@ -135,7 +135,7 @@ def multi_source_dijkstra(indptr, indices, weights, seed_node, seed_dist, seed_l
     return dist, label
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def multi_source_buckets(
     indptr, indices, weights, seed_node, seed_dist, seed_label, n_nodes, width, n_buckets
 ):
