@@ -68,8 +68,6 @@ def compute_access(
     progress
         Called as ``progress(stage, done, total)`` during long work.
     """
-    from lifecircle.network import kernels  # numba: imported when first needed
-
     t0 = time.perf_counter()
     labels, radii_m = _radii(radii, minutes, walk_speed_m_per_min)
     _check_frame(homes, "homes", ("id", "population"), graph)
@@ -105,6 +103,11 @@ def compute_access(
     columns: dict[str, np.ndarray] = {}
     warnings: list[str] = []
     radii_arr = np.asarray(radii_m, dtype=np.float64)
+    from lifecircle.network.warmup import wait_for_kernels
+
+    wait_for_kernels()  # a background start may still be compiling them
+    from lifecircle.network import kernels  # numba: imported when first needed
+
     t1 = time.perf_counter()
     members_of = [np.flatnonzero((fac_cat == cat) & fs.ok) for cat in cats]
 

@@ -29,6 +29,9 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     Returns ``(edge, lo, hi)`` arrays: disjoint, merged intervals along each edge, measured
     from the edge's u end, sorted by edge then ``lo``.
     """
+    from lifecircle.network.warmup import wait_for_kernels
+
+    wait_for_kernels()  # a background start may still be compiling them
     from lifecircle.network import kernels  # numba: imported when first needed
 
     r = float(radius_m)
