@@ -24,6 +24,7 @@ class Measured:
     """What one run took."""
 
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     peak_pss_mb: float
     returncode: int
@@ -60,7 +61,10 @@ def _kb(path: str, key: str) -> int:
 
 
 def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> Measured:
-    """Run ``cmd`` to its end, timed from process start, sampling its tree's memory."""
+    """Run ``cmd`` to its end, timed from process start, sampling its tree's memory.
+
+    ``cpu_seconds`` is user + system time of the process and the children it waited for.
+    """
     peak = {"rss": 0, "pss": 0}
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -89,6 +93,7 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = 
         rss_mb = max(peak["rss"], usage.ru_maxrss) / 1024.0
         return Measured(
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             peak_rss_mb=rss_mb,
             peak_pss_mb=max(peak["pss"] / 1024.0, 0.0),
             returncode=proc.returncode,

@@ -57,12 +57,12 @@ def make_data(folder: Path, size: int, n_homes: int, n_fac: int) -> dict[str, Pa
     return files
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds from process start to exit, and the peak memory (MB, PSS) of ``cmd``."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds from process start to exit, CPU seconds and peak memory (MB, PSS)."""
     m = _proc.run(cmd, env=env)
     if m.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{m.stderr[-2000:]}")
-    return m.seconds, m.peak_pss_mb
+    return m.seconds, m.cpu_seconds, m.peak_pss_mb
 
 
 def main() -> None:
@@ -89,12 +89,14 @@ def main() -> None:
     rows: list[dict[str, float]] = []
     for i in range(args.rounds):
         cold_env = {**base, "NUMBA_CACHE_DIR": str(out / f"numba-cold-{i}")}
-        p_s, p_mb = timed(plain, base)
-        w_s, w_mb = timed(cli, warm_env)
-        c_s, _ = timed(cli, cold_env)
-        rows.append({"plain": p_s, "warm": w_s, "cold": c_s, "plain_mb": p_mb, "warm_mb": w_mb})
-        print(f"round {i + 1}: plain {p_s:.2f} s, lifecircle warm {w_s:.2f} s, first run "
-              f"{c_s:.2f} s", file=sys.stderr, flush=True)  # fmt: skip
+        runs = {"plain": (plain, base), "warm": (cli, warm_env), "cold": (cli, cold_env)}
+        order = list(runs) if i % 2 == 0 else list(reversed(runs))  # no fixed order bias
+        row: dict[str, float] = {}
+        for key in order:
+            row[key], row[f"{key}_cpu"], row[f"{key}_mb"] = timed(*runs[key])
+        rows.append(row)
+        print(f"round {i + 1}: plain {row['plain']:.2f} s, lifecircle warm {row['warm']:.2f} s, "
+              f"first run {row['cold']:.2f} s", file=sys.stderr, flush=True)  # fmt: skip
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
     ratio_plain = statistics.median(r["warm"] / r["plain"] for r in rows)
     ratio_cold = statistics.median(r["cold"] / r["warm"] for r in rows)
@@ -107,13 +109,17 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"grid {args.size}x{args.size}, {args.homes:,} homes, {args.facilities:,} "
           f"facilities, radius {radius} m\n")  # fmt: skip
-    print("| run | median seconds | median ratio | peak MB (PSS) |")
-    print("|---|---:|---:|---:|")
-    print(f"| plain geopandas + scipy script | {med['plain']:.2f} | 1.00 | {med['plain_mb']:.0f} |")
+    print("| run | median wall s | median ratio | median CPU s | peak MB (PSS) |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| plain geopandas + scipy script | {med['plain']:.2f} | 1.00 | "
+          f"{med['plain_cpu']:.2f} | {med['plain_mb']:.0f} |")  # fmt: skip
     print(f"| `lifecircle access`, warm cache | {med['warm']:.2f} | {ratio_plain:.2f} "
-          f"(of plain) | {med['warm_mb']:.0f} |")  # fmt: skip
+          f"(of plain) | {med['warm_cpu']:.2f} | {med['warm_mb']:.0f} |")  # fmt: skip
     print(f"| `lifecircle access`, first run (empty cache) | {med['cold']:.2f} | "
-          f"{ratio_cold:.2f} (of warm) | – |")  # fmt: skip
+          f"{ratio_cold:.2f} (of warm) | {med['cold_cpu']:.2f} | {med['cold_mb']:.0f} |")  # fmt: skip
+    print("\nper round (wall s): " + "; ".join(
+        f"{r['plain']:.1f} / {r['warm']:.1f} / {r['cold']:.1f}" for r in rows
+    ) + " (plain / warm / first run)")  # fmt: skip
     col = next(c for c in res.columns if c.startswith("nearest_m__"))
     cnt = next(c for c in res.columns if c.startswith("count_"))
     print(f"\nmean nearest: lifecircle {res[col].mean():.1f} m (edge snapping), plain "
