@@ -7,12 +7,13 @@ reset through a list of the nodes a search touched, so memory stays linear in th
 
 Compilation: each kernel the access engine uses is compiled for one signature (int64
 indexes, float64 lengths, C-contiguous arrays; the wrappers cast to it) and cached on disk
-by numba (``cache=True``: beside this file, or in the user's cache folder when the
-install folder is read-only). The bounded searches run in a pool of Python threads over a
-``nogil`` kernel rather than in a numba ``parallel=True`` loop, whose compilation alone
-took about 9 s of CPU. `lifecircle.network.warmup` imports this module and compiles (or
-loads from the cache) in a background thread while the caller reads its files, so a first
-run after installing pays little more than a later one.
+by numba (``cache=True``: beside this file, or in numba's user cache folder when the
+install folder is read-only; ``NUMBA_CACHE_DIR`` overrides both). The bounded searches run
+in a pool of Python threads over a ``nogil`` kernel rather than in a numba
+``parallel=True`` loop, whose compilation alone took about 9 s of CPU; reading a point's
+nearest facility through its edge is plain numpy. `lifecircle.network.warmup` loads (or,
+the first time, compiles in a child process) these kernels while the caller reads its
+files, so a first run after installing pays little more than a later one.
 """
 
 from __future__ import annotations
