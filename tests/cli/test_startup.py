@@ -72,6 +72,22 @@ def test_version_from_the_console_entry():
 def test_the_access_engine_and_the_warmup_import_without_numba():
     loaded, _ = _loaded_after("import lifecircle.network.warmup")
     assert loaded == []
-    loaded, _ = _loaded_after("import lifecircle.access")
+    loaded, _ = _loaded_after("from lifecircle.access import compute_access")
     assert "numba" not in loaded
     assert "pandas" in loaded  # the probe does see what an import loads
+
+
+def test_a_missing_input_file_is_reported_before_anything_heavy_loads(tmp_path):
+    missing = str(tmp_path / "homes.csv")
+    loaded, _ = _loaded_after(
+        _cli("access", "--homes", missing, "--facilities", missing, "--network", missing,
+             "--out", str(tmp_path / "out"))
+    )  # fmt: skip
+    assert loaded == []
+    r = subprocess.run(
+        [sys.executable, "-m", "lifecircle", "access", "--homes", missing, "--facilities",
+         missing, "--network", missing, "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert "the file does not exist" in r.stderr and missing in r.stderr

@@ -16,7 +16,7 @@ import shapely
 
 from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
 
-from ._sniff import file_kind, sniff
+from ._sniff import file_kind, require_file, sniff
 from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
 from .aliases import ALIASES, closest_column, find_column
 from .coords import COORD_SYSTEMS, to_wgs84
@@ -374,18 +374,7 @@ def read_layer(
     key = _coords_key(coords, source=source)
     _check_kind(geometry, source=source)
     target_crs = _parse_crs(crs, source=source)
-    if not p.exists():
-        raise InputError(
-            "the file does not exist",
-            file=source,
-            fix="check the path and the file name (and the current folder).",
-        )
-    if p.is_dir():
-        raise FileFormatError(
-            "this is a folder, not a file",
-            file=source,
-            fix="give the path of the layer file inside the folder.",
-        )
+    require_file(p)
     kind = file_kind(p)
     sniff(p, kind)
     if kind in ("csv", "xlsx"):
