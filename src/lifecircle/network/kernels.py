@@ -280,7 +280,8 @@ def thread_count() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(int(numba_config.NUMBA_NUM_THREADS), cores))
+    configured = int(getattr(numba_config, "NUMBA_NUM_THREADS", cores))
+    return max(1, min(configured, cores))
 
 
 def default_chunks() -> int:
