@@ -157,15 +157,19 @@ def run_scipy_nearest(lines, homes, fac):
     return d[_nearest_node(uniq, homes.geometry.values)], None
 
 
-def run_scipy_counts(lines, homes, fac):
+def run_scipy_counts(lines, homes, fac, chunk: int = 50):
     from scipy.sparse.csgraph import dijkstra
 
     uniq, m = _csgraph(lines)
     fn = _nearest_node(uniq, fac.geometry.values)
     t0 = time.perf_counter()
-    # scipy's API returns a dense (sources x nodes) matrix: 3.2 GB on the full grid
-    d = dijkstra(m, directed=False, indices=fn, limit=RADIUS)
-    cnt = (d <= RADIUS).sum(axis=0)
+    # scipy returns a dense (sources x nodes) matrix: as a user would, search from a
+    # chunk of facilities at a time, bounded by ``limit`` (the whole matrix at once takes
+    # 3.5 GB and about 5x longer on the grid)
+    cnt = np.zeros(len(uniq), dtype=np.int64)
+    for start in range(0, len(fn), chunk):
+        d = dijkstra(m, directed=False, indices=fn[start : start + chunk], limit=RADIUS)
+        cnt += np.isfinite(d).sum(axis=0)
     PHASES["bounded dijkstra"] = time.perf_counter() - t0
     return None, cnt[_nearest_node(uniq, homes.geometry.values)]
 
@@ -286,8 +290,8 @@ def print_table(name, info, rows):
     kernel = [
         ("nearest: lifecircle vs scipy multi-source Dijkstra", "lifecircle: nearest",
          "scipy nearest: multi-source dijkstra"),
-        ("counts: lifecircle vs scipy bounded Dijkstra", "lifecircle: counts",
-         "scipy counts: bounded dijkstra"),
+        ("counts: lifecircle vs scipy bounded Dijkstra (chunks of 50 sources, limit)",
+         "lifecircle: counts", "scipy counts: bounded dijkstra"),
     ]  # fmt: skip
     print()
     for label, ours, theirs in kernel:

@@ -1,9 +1,11 @@
-"""Benchmark: wall time of ``lifecircle demo`` at full scale, stage by stage.
+"""Benchmark: wall time and peak memory of ``lifecircle demo``, stage by stage.
 
-    python benchmarks/demo.py [--scale 1.0] [--no-reports] [--no-db]
+    python benchmarks/demo.py [--scale 1.0] [--no-reports] [--no-db] [--rounds 1]
 
-Runs the real command in a fresh process and a temporary folder, as a user would, and
-prints the total and the per-stage times the command reports. Not a test: machines vary.
+Runs the real command in a fresh process and a temporary folder, as a user would, timed
+from process start, and prints the total, the per-stage times the command reports, and
+the peak memory of the whole process tree (the command and the report workers it starts):
+summed PSS, which counts shared pages once, and summed RSS. Not a test: machines vary.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _proc
 
 
 def main() -> None:
@@ -22,27 +27,34 @@ def main() -> None:
     ap.add_argument("--scale", default="1.0")
     ap.add_argument("--no-reports", action="store_true")
     ap.add_argument("--no-db", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     cmd = [sys.executable, "-m", "lifecircle", "demo", "--scale", args.scale]
     if args.no_reports:
         cmd.append("--no-reports")
     if args.no_db:
         cmd.append("--no-db")
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = subprocess.run(
-            cmd, cwd=tmp, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}
-        )
-        wall = time.perf_counter() - t0
-    if r.returncode != 0:
-        print(r.stderr[-2000:])
-        sys.exit(r.returncode)
-    stages = re.search(r"完成，用时 ([\d.]+) 秒（(.*?)）", r.stdout.replace("\n", ""))
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, scale {args.scale}")
-    print(f"lifecircle demo: {wall:.1f} s wall (including interpreter start and imports)")
+    runs = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            m = _proc.run(cmd, cwd=tmp, env=_proc.env_with(COLUMNS="200"))
+        if m.returncode != 0:
+            print(m.stderr[-2000:])
+            sys.exit(m.returncode)
+        runs.append(m)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, scale {args.scale}, "
+          f"{args.rounds} run(s), load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    secs = [m.seconds for m in runs]
+    print(f"lifecircle demo: {statistics.median(secs):.1f} s wall, median "
+          f"(runs: {', '.join(f'{s:.1f}' for s in secs)}; from process start)")  # fmt: skip
+    pss = statistics.median(m.peak_pss_mb for m in runs)
+    rss = statistics.median(m.peak_rss_mb for m in runs)
+    print(f"peak memory of the process tree: {pss:.0f} MB PSS ({rss:.0f} MB summed RSS)")
+    out = runs[len(runs) // 2].stdout
+    stages = re.search(r"完成，用时 ([\d.]+) 秒（(.*?)）", out.replace("\n", ""))
     if stages:
         print(f"stages: {stages.group(2)}")
-    grades = re.search(r"共 49 个生活圈：(.*?)；", r.stdout)
+    grades = re.search(r"共 \d+ 个生活圈：(.*?)；", out)
     if grades:
         print(f"grades: {grades.group(1)}")
 

@@ -167,17 +167,13 @@ def test_polygon_bands_the_reached_streets():
     assert poly.buffer(12).contains(shapely.union_all(lines))
 
 
-def test_full_demo_scale_is_fast(tmp_path):
-    """The 1000 m categories of the small demo, timed loosely: vectorised, not per edge."""
-    import time
-
+def test_full_demo_scale(tmp_path):
+    """The 1000 m categories of the small demo (speed: benchmarks, not asserted here)."""
     from lifecircle.demo import generate_demo
     from lifecircle.district import load_district
 
     d = load_district(generate_demo(tmp_path / "district", scale=0.05))
     cats = ["kindergarten", "nursery", "community_health_station", "pharmacy"]
-    t0 = time.perf_counter()
     sa = service_areas(d.graph, d.facilities, categories=cats, radius_m=1000)
-    assert time.perf_counter() - t0 < 10
     assert sa["length_m"].gt(0).all() and sa.geometry.is_valid.all()
     assert (sa["length_m"] <= d.graph.edge_length.sum() + 1e-6).all()

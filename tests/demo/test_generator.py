@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -350,10 +349,9 @@ def test_city_scale_checkup_spreads_grades_for_the_intended_reasons(tmp_path):
 
 
 @pytest.mark.slow
-def test_city_scale_has_100k_nodes_is_fast_and_deterministic(tmp_path):
-    start = time.perf_counter()
+def test_city_scale_has_100k_nodes_and_is_deterministic(tmp_path):
+    # its speed is measured by benchmarks/demo.py, not asserted here
     out = generate_demo(tmp_path / "city", seed=2023, scale=1.0)
-    seconds = time.perf_counter() - start
     net = _read(out / "network.gpkg")
     u, v, n = _graph(net.geometry.to_numpy())
     assert n >= 100_000
@@ -367,5 +365,3 @@ def test_city_scale_has_100k_nodes_is_fast_and_deterministic(tmp_path):
     assert names == sorted(p.name for p in again.iterdir())
     for name in names:
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
-    # about 2.5 s measured on the 2-core machine when idle; generous for a shared machine
-    assert seconds < 15, f"generation took {seconds:.1f} s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,3 +64,28 @@ def test_nearest_search_falls_back_to_the_heap_for_tiny_edges():
         graph, np.array([0], dtype=np.int64), np.array([0.0]), np.array([0], dtype=np.int64)
     )
     assert np.isclose(d.max(), 5e5)
+
+
+def test_seeds_spread_wider_than_the_longest_edge():
+    """Start distances (snap gap + offset) may differ by more than the longest edge: the
+    bucket ring must still hold every seed, or a far seed's node is settled too early."""
+    # a path 0-1-2-...-10 of 100 m edges; seed A at node 0 starting at 0 m, seed B at node
+    # 10 starting at 950 m: B's node is reached from A after 1000 m, so A must win there
+    xs = np.arange(11) * 100.0
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(xs[i], 0), (xs[i + 1], 0)]) for i in range(10)],
+        crs="EPSG:32649",
+    )
+    graph = graph_from_lines(lines)
+    node_at = {float(x): i for i, x in enumerate(graph.node_x)}
+    seeds = np.array([node_at[0.0], node_at[1000.0]], dtype=np.int64)
+    start = np.array([0.0, 950.0])
+    labels = np.array([0, 1], dtype=np.int64)
+    d, lab = kernels.nearest_search(graph, seeds, start, labels)
+    want, want_lab = kernels.multi_source_dijkstra(
+        graph.indptr, graph.indices, graph.weights, seeds, start, labels, graph.n_nodes
+    )
+    assert np.allclose(d, want)
+    assert np.array_equal(lab, want_lab)
+    assert d[node_at[1000.0]] == 950.0 and lab[node_at[1000.0]] == 1
+    assert d[node_at[900.0]] == pytest.approx(900.0) and lab[node_at[900.0]] == 0

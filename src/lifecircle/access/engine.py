@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,6 @@ import shapely
 
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.errors import CRSError, SchemaError
-from lifecircle.network import kernels
 from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import Snapped, snap_points
 
@@ -79,8 +79,9 @@ def compute_access(
     home_pts = _points(homes)
     fac_pts = _points(facilities)
     report("snap", 0, 2)
-    hs = snap_points(graph, home_pts, max_snap_m=max_snap_m)
-    fs = snap_points(graph, fac_pts, max_snap_m=max_snap_m)
+    # one spatial index over the edges for both layers
+    both = snap_points(graph, np.concatenate([home_pts, fac_pts]), max_snap_m=max_snap_m)
+    hs, fs = _split(both, len(home_pts))
     report("snap", 2, 2)
     timings = {"snap": time.perf_counter() - t0, "nearest": 0.0, "counts": 0.0}
 
@@ -102,14 +103,31 @@ def compute_access(
     columns: dict[str, np.ndarray] = {}
     warnings: list[str] = []
     radii_arr = np.asarray(radii_m, dtype=np.float64)
+    from lifecircle.network.warmup import wait_for_kernels
+
+    wait_for_kernels()  # a background start may still be compiling them
+    from lifecircle.network import kernels  # numba: imported when first needed
+
+    t1 = time.perf_counter()
+    members_of = [np.flatnonzero((fac_cat == cat) & fs.ok) for cat in cats]
+
+    def nearest_of(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap)
+
+    # one search per category, independent and outside the GIL: one thread per core
+    workers = min(kernels.thread_count(), len(cats))
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-nearest") as pool:
+            nearest_results = list(pool.map(nearest_of, members_of))
+    else:
+        nearest_results = [nearest_of(m) for m in members_of]
+    timings["nearest"] = time.perf_counter() - t1
     for i, cat in enumerate(cats):
         report("access", i, len(cats))
-        members = np.flatnonzero((fac_cat == cat) & fs.ok)
+        members = members_of[i]
         names = column_names(cat, labels)
-        t1 = time.perf_counter()
-        dist, nearest = _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap)
+        dist, nearest = nearest_results[i]
         t2 = time.perf_counter()
-        timings["nearest"] += t2 - t1
         columns[names.nearest_m] = dist
         ids = np.full(len(dist), None, dtype=object)
         found = nearest >= 0
@@ -166,6 +184,8 @@ def compute_access(
 
 def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
     """Nearest member facility of every home (distance, facility index or -1)."""
+    from lifecircle.network import kernels
+
     if len(members) == 0:
         return np.full(len(h_edge), np.inf), np.full(len(h_edge), -1, dtype=np.int64)
     e = f_edge[members]
@@ -179,6 +199,12 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
         dist, label, graph.edge_u, graph.edge_v, graph.edge_length,
         h_edge, h_off, h_snap, f_ptr, members[f_sorted_local].astype(np.int64), f_off, f_snap,
     )  # fmt: skip
+
+
+def _split(snapped: Snapped, n: int) -> tuple[Snapped, Snapped]:
+    """The first ``n`` points' snaps and the rest's."""
+    parts = (snapped.edge, snapped.offset, snapped.distance, snapped.reason)
+    return Snapped(*(a[:n] for a in parts)), Snapped(*(a[n:] for a in parts))
 
 
 def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,10 +6,15 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lifecircle.access.engine import Progress, compute_access
-from lifecircle.access.result import AccessResult
 from lifecircle.errors import SchemaError
+from lifecircle.io._sniff import require_file
+from lifecircle.network.warmup import compile_kernels_in_background
+
+if TYPE_CHECKING:
+    from lifecircle.access.engine import Progress
+    from lifecircle.access.result import AccessResult
 
 
 def access_from_files(
@@ -38,16 +43,23 @@ def access_from_files(
 
     Every layer is validated on the way in (columns, ids, coordinates; see
     ``docs/input-formats.md``); lon/lat layers in ``coords`` (``gcj02``, ``bd09`` …) are
-    converted to WGS-84; everything is projected to ``crs`` or to the UTM zone of the
-    network.
+    converted to WGS-84; everything is projected to ``crs``, else kept in the network's
+    CRS when that is metric (`lifecircle.io.is_metric`), else projected to the network's
+    UTM zone. The routing kernels compile (or load from their cache) in a background
+    thread while the files are read.
     """
+    if (network is None) == (osm is None):
+        msg = "give exactly one network source"
+        raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
+    for given in (homes, facilities, network, osm):
+        if given is not None:  # a missing file stops here, before the heavy imports
+            require_file(Path(given))
+    compile_kernels_in_background()
+    from lifecircle.access.engine import compute_access
     from lifecircle.io import read_layer, to_metric, validate_facilities, validate_homes
     from lifecircle.network.build import graph_from_lines
     from lifecircle.network.osm import graph_from_osm
 
-    if (network is None) == (osm is None):
-        msg = "give exactly one network source"
-        raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
     report = progress or (lambda stage, done, total: None)
     report("read", 0, 3)
     home_layer = validate_homes(read_layer(homes, coords=coords), source=str(homes))

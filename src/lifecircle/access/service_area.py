@@ -11,6 +11,7 @@ maps. Walks include the facility's snap gap, as every access measure does.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +19,6 @@ import shapely
 from shapely import ops
 
 from lifecircle.access.engine import _points
-from lifecircle.network import kernels
 from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import snap_points
 
@@ -29,6 +29,11 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     Returns ``(edge, lo, hi)`` arrays: disjoint, merged intervals along each edge, measured
     from the edge's u end, sorted by edge then ``lo``.
     """
+    from lifecircle.network.warmup import wait_for_kernels
+
+    wait_for_kernels()  # a background start may still be compiling them
+    from lifecircle.network import kernels  # numba: imported when first needed
+
     r = float(radius_m)
     f_edge = np.asarray(f_edge, dtype=np.int64)
     f_off = np.asarray(f_off, dtype=np.float64)
@@ -141,8 +146,8 @@ def service_areas(
     pts = _points(facilities)[wanted]
     sub_cat = fac_cat[wanted]
     snapped = snap_points(graph, pts, max_snap_m=max_snap_m)
-    rows = []
-    for cat in cats:
+
+    def one(cat: str) -> tuple[str, float, float, object]:
         m = np.flatnonzero((sub_cat == cat) & snapped.ok)
         e, lo, hi = reached_intervals(
             graph, snapped.edge[m], snapped.offset[m], snapped.distance[m], radius_m
@@ -151,7 +156,18 @@ def service_areas(
         e, lo, hi = e[keep], lo[keep], hi[keep]
         lines = reached_lines(graph, e, lo, hi)
         shape = band_polygons(lines, buffer_m, resolution_m=resolution_m, simplify_m=simplify_m)
-        rows.append((cat, float(radius_m), float((hi - lo).sum()), shape))
+        return cat, float(radius_m), float((hi - lo).sum()), shape
+
+    # categories are independent, and most of each runs in C without the GIL (the search,
+    # GEOS, numpy): one thread per core
+    from lifecircle.network.kernels import thread_count
+
+    workers = min(thread_count(), len(cats))
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-areas") as pool:
+            rows = list(pool.map(one, cats))
+    else:
+        rows = [one(cat) for cat in cats]
     return gpd.GeoDataFrame(
         {
             "category": [r[0] for r in rows],

@@ -26,15 +26,21 @@ def _register() -> None:
                 raise
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="显示版本号并退出。"),
-) -> None:
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         from lifecircle import __version__
 
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="显示版本号并退出。", is_eager=True, callback=_show_version
+    ),
+) -> None:
+    """15 分钟生活圈：步行可达性、专项体检、评级与创建工作管理。"""
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ def access_command(
     ),
 ) -> None:
     """步行可达性：每个住宅点到每类设施的最近距离、半径内数量、覆盖率与千人供给（2SFCA）。"""
+    # access_from_files checks the files, then starts numba loading while it reads them
     from lifecircle.access.files import access_from_files, write_outputs
 
     with progress_callback() as progress:

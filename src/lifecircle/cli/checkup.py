@@ -32,6 +32,9 @@ def checkup_command(
     ),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
+    from lifecircle.network.warmup import compile_kernels_in_background
+
+    compile_kernels_in_background()  # numba loads while the inputs are read
     from lifecircle.checkup import run_checkup
     from lifecircle.standards import load_catalogue
 

@@ -209,7 +209,7 @@ def _manifest(demo: DemoDistrict) -> str:
 
 
 def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG")
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", use_arrow=True)
 
 
 def write_package(demo: DemoDistrict, out_dir: Path) -> Path:

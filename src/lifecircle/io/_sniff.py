@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from lifecircle.errors import FileFormatError
+from lifecircle.errors import FileFormatError, InputError
 
-__all__ = ["KIND_BY_SUFFIX", "file_kind", "sniff"]
+__all__ = ["KIND_BY_SUFFIX", "file_kind", "require_file", "sniff"]
 
 #: Extension -> kind of reader.
 KIND_BY_SUFFIX: Final = {
@@ -29,6 +29,31 @@ _LABEL: Final = {
     "csv": "CSV text",
     "xlsx": "Excel .xlsx",
 }
+
+
+def require_file(path: Path) -> None:
+    """Stop unless ``path`` is an existing file (a folder or a missing path is named).
+
+    Raises
+    ------
+    InputError
+        The path does not exist.
+    FileFormatError
+        The path is a folder.
+    """
+    source = str(path)
+    if not path.exists():
+        raise InputError(
+            "the file does not exist",
+            file=source,
+            fix="check the path and the file name (and the current folder).",
+        )
+    if path.is_dir():
+        raise FileFormatError(
+            "this is a folder, not a file",
+            file=source,
+            fix="give the path of the layer file inside the folder.",
+        )
 
 
 def file_kind(path: Path) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "WGS84",
     "check_crs_plausible",
     "choose_metric_crs",
+    "is_metric",
     "normalise_geographic",
     "to_metric",
 ]
@@ -31,8 +32,28 @@ def _source(gdf: gpd.GeoDataFrame, source: str | None) -> str | None:
     return source if source is not None else gdf.attrs.get("source")
 
 
-def _finite_bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values))
+def _finite_bounds(
+    gdf: gpd.GeoDataFrame, *, to: pyproj.CRS | None = None
+) -> tuple[float, float, float, float] | None:
+    """Bounds of the finite coordinates, in the layer's CRS or transformed ``to`` another.
+
+    In the layer's own CRS the geometries' envelopes give them (GEOS skips NaN values);
+    only when an envelope is infinite are the coordinates read one by one. Transformed,
+    the coordinate array is transformed as it is, without building geometries anew.
+    """
+    geoms = np.asarray(gdf.geometry.values)
+    if to is None:
+        envelopes = shapely.bounds(geoms)
+        envelopes = envelopes[~np.isnan(envelopes).any(axis=1)]  # empty or missing rows
+        if len(envelopes) and np.isfinite(envelopes).all():
+            low = envelopes[:, :2].min(axis=0)
+            high = envelopes[:, 2:].max(axis=0)
+            return float(low[0]), float(low[1]), float(high[0]), float(high[1])
+    xy = shapely.get_coordinates(geoms)
+    if to is not None:
+        transformer = pyproj.Transformer.from_crs(gdf.crs, to, always_xy=True)
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        xy = np.column_stack([x, y])
     xy = xy[np.isfinite(xy).all(axis=1)]
     if len(xy) == 0:
         return None
@@ -140,8 +161,7 @@ def normalise_geographic(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _wgs84_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
-    geo = gdf if gdf.crs.is_geographic else gdf.to_crs(WGS84)
-    bounds = _finite_bounds(geo)
+    bounds = _finite_bounds(gdf, to=None if gdf.crs.is_geographic else WGS84)
     if bounds is None:
         raise CRSError(
             "cannot choose a metric CRS: the layer has no finite coordinates",
@@ -151,6 +171,46 @@ def _wgs84_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
         )
     minx, miny, maxx, maxy = bounds
     return (minx + maxx) / 2.0, (miny + maxy) / 2.0
+
+
+#: largest scale error (relative) of a projected CRS that is used as it is for lengths;
+#: UTM stays within 0.1 % inside its zone, 3-degree Gauss-Kruger within 0.03 %
+MAX_SCALE_ERROR = 0.002
+
+
+def is_metric(gdf: gpd.GeoDataFrame) -> bool:
+    """True when the layer's own CRS measures true metres where the data lies.
+
+    That is a projected CRS in metres whose scale at the centre of the data differs from
+    1 by at most `MAX_SCALE_ERROR` (UTM or Gauss-Kruger zones holding the data; not Web
+    Mercator, whose metres are 13 % short at 28 degrees north).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer.
+
+    Returns
+    -------
+    bool
+        Whether lengths measured in the layer's CRS are metres on the ground.
+    """
+    crs = gdf.crs
+    if crs is None or not crs.is_projected:
+        return False
+    if any(axis.unit_conversion_factor != 1.0 for axis in crs.axis_info[:2]):
+        return False
+    bounds = _finite_bounds(gdf)
+    if bounds is None:
+        return False
+    try:
+        to_wgs84 = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+        lon, lat = to_wgs84.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+        factors = pyproj.Proj(crs).get_factors(lon, lat)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError):
+        return False
+    scales = (factors.meridional_scale, factors.parallel_scale)
+    return all(math.isfinite(k) and abs(k - 1.0) <= MAX_SCALE_ERROR for k in scales)
 
 
 def choose_metric_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
@@ -183,6 +243,9 @@ def choose_metric_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
 def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
     """Project a layer to metres: to ``crs`` if given, else to `choose_metric_crs`.
 
+    Without ``crs``, a layer already in a metric CRS (`is_metric`: projected, in metres,
+    true to scale where the data lies) is kept in it, unprojected.
+
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
@@ -201,6 +264,8 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
         If the layer's CRS is missing or implausible, or ``crs`` is not a projected CRS.
     """
     check_crs_plausible(gdf)
+    if crs is None and is_metric(gdf):
+        return gdf.copy()
     if crs is None:
         target = choose_metric_crs(gdf)
     else:

@@ -16,7 +16,7 @@ import shapely
 
 from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
 
-from ._sniff import file_kind, sniff
+from ._sniff import file_kind, require_file, sniff
 from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
 from .aliases import ALIASES, closest_column, find_column
 from .coords import COORD_SYSTEMS, to_wgs84
@@ -30,6 +30,9 @@ _ALLOWED_TYPES: Final = {
     "point": ("Point", "MultiPoint"),
     "line": ("LineString", "MultiLineString"),
 }
+#: Geometry type names by shapely type id.
+_TYPE_NAMES: Final = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection")  # fmt: skip
 #: Columns a table reader keeps as text even when they look numeric.
 _TEXT_FIELDS: Final = ("id", "name", "category", "community", "street")
 
@@ -91,7 +94,7 @@ def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
         with warnings.catch_warnings():
             # GDAL notes (e.g. a shapefile without .prj) become our own CRS errors below
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except Exception as exc:
         raise FileFormatError(
             f"the layer cannot be read: {exc}",
@@ -215,13 +218,12 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
     if geometry == "any":
         return gdf
     types = shapely.get_type_id(geoms)
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
-                      "MultiLineString", "MultiPolygon", "GeometryCollection"])[types]  # fmt: skip
-    wrong = np.flatnonzero(~np.isin(names, _ALLOWED_TYPES[geometry]))
+    allowed = [_TYPE_NAMES.index(name) for name in _ALLOWED_TYPES[geometry]]
+    wrong = np.flatnonzero(~np.isin(types, allowed))
     if len(wrong):
         i = int(wrong[0])
         raise SchemaError(
-            f"the feature is a {names[i]} but a {geometry} layer is expected"
+            f"the feature is a {_TYPE_NAMES[types[i]]} but a {geometry} layer is expected"
             + (f"; {len(wrong)} features like this" if len(wrong) > 1 else ""),
             file=source,
             row=i + 1,
@@ -229,7 +231,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
             fix=f"give a layer of {geometry}s (for areas, use their centroids as points).",
         )
     if geometry == "point":
-        multi = names == "MultiPoint"
+        multi = types == _TYPE_NAMES.index("MultiPoint")
         if multi.any():
             parts = shapely.get_num_geometries(geoms)
             many = np.flatnonzero(multi & (parts != 1))
@@ -372,18 +374,7 @@ def read_layer(
     key = _coords_key(coords, source=source)
     _check_kind(geometry, source=source)
     target_crs = _parse_crs(crs, source=source)
-    if not p.exists():
-        raise InputError(
-            "the file does not exist",
-            file=source,
-            fix="check the path and the file name (and the current folder).",
-        )
-    if p.is_dir():
-        raise FileFormatError(
-            "this is a folder, not a file",
-            file=source,
-            fix="give the path of the layer file inside the folder.",
-        )
+    require_file(p)
     kind = file_kind(p)
     sniff(p, kind)
     if kind in ("csv", "xlsx"):

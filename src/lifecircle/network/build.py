@@ -73,7 +73,10 @@ def graph_from_lines(
         raise NetworkError(
             msg, file=src, row=row, field="geometry", fix="keep only LineString rows."
         )
-    parts, part_row = shapely.get_parts(geoms, return_index=True)
+    if (types == 1).all():  # LineStrings only: each row is its own part
+        parts, part_row = geoms, np.arange(len(geoms))
+    else:
+        parts, part_row = shapely.get_parts(geoms, return_index=True)
     if node_crossings:
         parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
         part_row = np.zeros(len(parts), dtype=np.int64)
@@ -104,28 +107,58 @@ def graph_from_lines(
     n_edges = int(edge_of[-1]) + 1
     estart = np.searchsorted(edge_of, np.arange(n_edges), side="left")
     eend = np.searchsorted(edge_of, np.arange(n_edges), side="right") - 1
-    edge_geom = shapely.linestrings(xcoords, indices=edge_of)
-    node_vids, node_idx = np.unique(np.concatenate([xvid[estart], xvid[eend]]), return_inverse=True)
-    u = node_idx[:n_edges]
-    v = node_idx[n_edges:]
+    eline = xline[estart]
+    edge_geom = _edge_geometries(parts, eline, xcoords, edge_of)
+    # nodes: the vertex ids that end an edge, numbered in vertex-id order
+    is_end = np.zeros(len(occurrences), dtype=bool)
+    is_end[xvid[estart]] = True
+    is_end[xvid[eend]] = True
+    node_vids = np.flatnonzero(is_end)
+    node_number = np.cumsum(is_end) - 1
+    u = node_number[xvid[estart]]
+    v = node_number[xvid[eend]]
     # node coordinates: the first coordinate seen for each vertex id
     first_seen = np.full(len(occurrences), -1, dtype=np.int64)
     order = np.arange(n)[::-1]
     first_seen[vid[order]] = order
     node_xy = coords[first_seen[node_vids]]
-    keep = _drop_degenerate(edge_geom, u, v)
-    eline = xline[estart]
+    length = np.asarray(shapely.length(edge_geom))
+    keep = ~((u == v) & (length <= 0.0))  # zero-length loops carry no walk
     edge_attrs = {c: a[eline][keep] for c, a in attrs.items()}
     return WalkGraph(
         node_x=node_xy[:, 0].copy(),
         node_y=node_xy[:, 1].copy(),
         edge_u=u[keep],
         edge_v=v[keep],
-        edge_length=shapely.length(edge_geom[keep]),
+        edge_length=length[keep],
         edge_geometry=edge_geom[keep],
         crs=lines.crs,
         edge_attrs=edge_attrs,
     )
+
+
+def _edge_geometries(
+    parts: np.ndarray, eline: np.ndarray, xcoords: np.ndarray, edge_of: np.ndarray
+) -> np.ndarray:
+    """Edge lines: a part that is one whole edge is kept as it is, the rest are cut anew.
+
+    Creating geometries is the costly step of graph building; most parts of a noded
+    layer are single edges already. Parts with Z or M values are always rebuilt, so every
+    edge is a plain 2-D line.
+    """
+    per_part = np.bincount(eline, minlength=len(parts))
+    whole = per_part[eline] == 1
+    flat = ~(shapely.has_z(parts) | shapely.has_m(parts))
+    whole &= flat[eline]
+    if whole.all():
+        return np.asarray(parts[eline], dtype=object)
+    geoms = np.empty(len(eline), dtype=object)
+    geoms[whole] = parts[eline[whole]]
+    rebuild = ~whole
+    in_cut = rebuild[edge_of]  # coordinates of the edges to build, in edge order
+    rank = np.cumsum(rebuild) - 1  # each rebuilt edge's place among them
+    geoms[rebuild] = shapely.linestrings(xcoords[in_cut], indices=rank[edge_of[in_cut]])
+    return geoms
 
 
 def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
@@ -141,10 +174,3 @@ def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
         return key[:, 0] * span + key[:, 1]
     # an extent too large for one integer at this tolerance: number the rows instead
     return np.unique(key, axis=0, return_inverse=True)[1].ravel()
-
-
-def _drop_degenerate(edge_geom: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Mask of edges worth keeping: zero-length loops carry no walk."""
-    length = np.asarray(shapely.length(edge_geom))
-    keep: np.ndarray = ~((u == v) & (length <= 0.0))
-    return keep

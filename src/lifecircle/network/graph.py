@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,19 +81,19 @@ class WalkGraph:
         set_(self, "component", rank[labels].astype(np.int64))
         set_(self, "component_sizes", np.sort(sizes)[::-1].astype(np.int64))
 
-    @property
+    @cached_property
     def bucket_width(self) -> float:
         """Bucket width (m) for bucket-queue searches: just under the shortest edge."""
         w = self.weights[self.weights > 0]
         return float(w.min()) * 0.999 if len(w) and len(w) == len(self.weights) else 0.0
 
-    @property
+    @cached_property
     def bucket_count(self) -> int:
         """Ring size for bucket-queue searches: the longest edge in buckets, plus two."""
         width = self.bucket_width
         return int(self.weights.max() / width) + 2 if width > 0 else 0
 
-    @property
+    @cached_property
     def extent_m(self) -> float:
         """A bound on walking distances: three times the diagonal of the nodes' extent."""
         dx = float(self.node_x.max() - self.node_x.min()) if self.n_nodes else 0.0

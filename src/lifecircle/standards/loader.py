@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from lifecircle.errors import CatalogueError
@@ -121,6 +120,8 @@ def _check_duplicates(data: dict[str, Any], path: Path) -> None:
 
 
 def _check_schema(data: dict[str, Any], path: Path) -> None:
+    import jsonschema  # only catalogues need it: the taxonomy alone loads without
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:

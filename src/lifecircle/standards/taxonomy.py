@@ -289,7 +289,9 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
 def _load_default() -> Taxonomy:
     ref = resources.files("lifecircle.standards") / "data" / "categories.yaml"
     path = Path(str(ref))
-    return parse_taxonomy(yaml.safe_load(ref.read_text(encoding="utf-8")), path)
+    # the shipped file is known to be valid: parse it with libyaml when present (10x faster)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return parse_taxonomy(yaml.load(ref.read_text(encoding="utf-8"), Loader=loader), path)
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

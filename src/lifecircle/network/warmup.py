@@ -1,0 +1,142 @@
+"""Import and compile the routing kernels in the background, while the inputs are read.
+
+A warm start (numba's on-disk cache filled) loads the kernels in a daemon thread: the
+import of numba and the cache loading overlap the reading of files, which runs mostly in
+C (GDAL, GEOS, numpy) with the GIL released. A cold start (the first run after
+installing) compiles them in a child process instead, on another core and out of the
+GIL's way, and the thread then loads what the child cached. Which start it is, is known
+without importing numba from a marker file written next to the cache once the kernels
+have been loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+_THREAD: threading.Thread | None = None
+_LOCK = threading.Lock()
+#: what the last background start did: "loaded" (warm), "compiled in a child", "failed"
+LAST_START: dict[str, str] = {}
+
+
+def _kernels_file() -> Path:
+    return Path(__file__).with_name("kernels.py")
+
+
+def cache_marker() -> Path | None:
+    """The file that says the kernels of this source, Python and numba are cached.
+
+    It lies where numba caches them: ``NUMBA_CACHE_DIR`` when set, else the
+    ``__pycache__`` folder beside the kernels when that can be written, else the user's
+    cache folder. Its name holds a digest of the kernels' source, the Python version and
+    the installed numba, so any of them changing makes the next start a cold one.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The marker's path (which may not exist), or None when it cannot be known.
+    """
+    try:
+        source = _kernels_file()
+        spec = importlib.util.find_spec("numba")
+        if spec is None or spec.origin is None:
+            return None
+        numba_stamp = os.stat(spec.origin).st_mtime_ns
+        digest = hashlib.sha256(source.read_bytes())
+        digest.update(f"{sys.version}|{spec.origin}|{numba_stamp}".encode())
+    except OSError:
+        return None
+    name = f"lifecircle-kernels-{digest.hexdigest()[:16]}.ok"
+    override = os.environ.get("NUMBA_CACHE_DIR")
+    if override:
+        return Path(override) / name
+    in_tree = source.parent / "__pycache__"
+    if _writable(in_tree):
+        return in_tree / name
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lifecircle" / name
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def _compile_in_child() -> subprocess.Popen[bytes]:
+    """Start ``python -c 'kernels.compile_all()'`` on the same lifecircle source."""
+    src = str(Path(__file__).resolve().parents[2])
+    code = (
+        f"import sys; sys.path.insert(0, {src!r}); "
+        "from lifecircle.network import kernels; kernels.compile_all()"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _work() -> None:
+    marker = cache_marker()
+    child = None
+    try:
+        if marker is None or not marker.exists():
+            child = _compile_in_child()
+        from lifecircle.network import kernels  # imports numba meanwhile
+
+        if child is not None:
+            try:
+                child.wait(timeout=900)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        kernels.compile_all()  # loads what the child cached (or compiles, if it failed)
+        LAST_START["kernels"] = "compiled in a child" if child is not None else "loaded"
+        if marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+    except Exception:  # the kernel call itself compiles again and reports the problem
+        LAST_START["kernels"] = "failed"
+
+
+def compile_kernels_in_background() -> threading.Thread:
+    """Start loading (warm cache) or compiling (cold cache) the access kernels.
+
+    Call it before reading the inputs. A kernel called before this is done waits for it
+    (Python's import lock, numba's compiler lock) rather than compiling twice. Calling it
+    again returns the thread already started; this module imports nothing heavy.
+
+    Returns
+    -------
+    threading.Thread
+        The (daemon) thread; ``join()`` it to wait until every kernel is ready.
+    """
+    global _THREAD
+    with _LOCK:
+        if _THREAD is None:
+            _THREAD = threading.Thread(target=_work, name="lifecircle-compile", daemon=True)
+            _THREAD.start()
+        return _THREAD
+
+
+def wait_for_kernels() -> None:
+    """Block until a background start (if one was made) has the kernels ready.
+
+    Without it, a kernel called while a child process is still compiling would be
+    compiled a second time in this process.
+    """
+    thread = _THREAD
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()

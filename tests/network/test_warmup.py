@@ -1,0 +1,46 @@
+"""The background start: a cold cache is compiled in a child process, a warm one is loaded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from lifecircle.network import warmup
+
+PROBE = (
+    "from lifecircle.network import warmup\n"
+    "warmup.compile_kernels_in_background().join()\n"
+    "print(warmup.LAST_START['kernels'])\n"
+)
+
+
+def _start(cache_dir) -> str:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout.strip()
+
+
+def test_marker_lies_in_numba_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    marker = warmup.cache_marker()
+    assert marker is not None
+    assert marker.parent == tmp_path
+    assert marker.name.startswith("lifecircle-kernels-")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "other"))
+    assert warmup.cache_marker().parent == tmp_path / "other"
+
+
+def test_cold_start_compiles_in_a_child_and_the_next_start_loads(tmp_path):
+    assert _start(tmp_path) == "compiled in a child"
+    assert list(tmp_path.glob("lifecircle-kernels-*.ok"))
+    assert list(tmp_path.rglob("kernels._counts_chunk-*.nbi"))  # numba's own cache
+    assert _start(tmp_path) == "loaded"
+    # the marker says warm but numba's files are gone: the kernels compile in-process
+    for f in tmp_path.rglob("*.nb*"):
+        f.unlink()
+    assert _start(tmp_path) == "loaded"
+    assert list(tmp_path.rglob("kernels._counts_chunk-*.nbi"))
