@@ -19,6 +19,7 @@ from lifecircle.checkup.result import (
     RunInfo,
     Shortfall,
 )
+from lifecircle.checkup.suggestion import SuggestedSite, Suggestion
 
 if TYPE_CHECKING:
     from lifecircle.checkup.run import Checkup, run_checkup
@@ -34,6 +35,8 @@ __all__ = [
     "IndicatorResult",
     "RunInfo",
     "Shortfall",
+    "SuggestedSite",
+    "Suggestion",
     "run_checkup",
 ]
 

@@ -74,6 +74,8 @@ def run_checkup(
     catalogue: Catalogue,
     *,
     max_snap_m: float = 200.0,
+    suggest: bool = False,
+    candidates: Any = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Checkup:
     """Run the access engine and evaluate every indicator for every circle, and the district.
@@ -92,6 +94,14 @@ def run_checkup(
         The indicators and grading rule (`lifecircle.standards.load_catalogue`).
     max_snap_m : float
         Farthest a compound or facility may lie from the network and still be reached.
+    suggest : bool
+        Also work out the 补短板建议 (``Shortfall.suggestion``): for every failing
+        coverage indicator, the fewest new facilities, and where, that make it pass
+        (`lifecircle.checkup.suggest.suggest_for_result`). Off by default: it adds a
+        siting model per failing circle and indicator.
+    candidates : GeoDataFrame, optional
+        With ``suggest``: the user's candidate sites (vacant land, idle buildings) in
+        place of points along the walking network.
     progress : callable, optional
         ``progress(stage, done, total)``, called as the run advances.
 
@@ -179,6 +189,12 @@ def run_checkup(
         circles=circles,
         warnings=warnings,
     )
+    if suggest:
+        from lifecircle.checkup.suggest import suggest_for_result
+
+        result = suggest_for_result(
+            result, homes, district, candidates=candidates, progress=progress
+        )
     return Checkup(result=result, access=access, homes=homes, district=district)
 
 

@@ -25,6 +25,16 @@ def checkup_command(
     ),
     hex_km2: float = typer.Option(1.0, "--hex-km2", help="OSM：无生活圈时六边形单元面积（km²）"),
     max_snap: float = typer.Option(200.0, "--max-snap", help="点到路网的最大挂接距离（米）"),
+    suggest: bool = typer.Option(
+        False,
+        "--suggest",
+        help="同时计算补短板建议：每项未达标的覆盖率指标最少新增几处设施、选址在哪里（较慢）",
+    ),
+    candidates: Path | None = typer.Option(
+        None,
+        "--candidates",
+        help="与 --suggest 同用：候选用地图层（闲置物业、空地等，点或面；默认用路网沿线点）",
+    ),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
     from lifecircle.checkup import run_checkup
@@ -48,7 +58,16 @@ def checkup_command(
 
             d = load_district(district)
         progress("read", 1, 1)
-        checkup = run_checkup(d, cat, max_snap_m=max_snap, progress=progress)
+        sites = None
+        if candidates is not None:
+            if not suggest:
+                raise typer.BadParameter("--candidates 须与 --suggest 同用")
+            from lifecircle.io import read_layer, to_metric
+
+            sites = to_metric(read_layer(candidates, geometry="any"), crs=d.crs)
+        checkup = run_checkup(
+            d, cat, max_snap_m=max_snap, suggest=suggest, candidates=sites, progress=progress
+        )
     written = checkup.write(out)
     print_checkup_summary(checkup.result, console)
     for path in written:
