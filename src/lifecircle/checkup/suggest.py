@@ -174,9 +174,7 @@ def _suggest(
         xy = shapely.get_coordinates(planner.points[ans.sites])
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
         sites = [
-            SuggestedSite(
-                id=planner.ids[k], lon=float(a), lat=float(b), residents_added=float(r)
-            )
+            SuggestedSite(id=planner.ids[k], lon=float(a), lat=float(b), residents_added=float(r))
             for k, a, b, r in zip(ans.sites, lon, lat, ans.residents_added, strict=True)
         ]
         proven = "" if ans.status == "optimal" else "（启发式解，未证明最少）"
