@@ -15,6 +15,7 @@ from lifecircle.whatif.edits import (
     parse_move,
 )
 from lifecircle.whatif.engine import Outcome, WhatIf
+from lifecircle.whatif.files import whatif_district
 from lifecircle.whatif.scenario import Scenario, engine_for, whatif_json
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "parse_add",
     "parse_add_compound",
     "parse_move",
+    "whatif_district",
     "whatif_json",
 ]

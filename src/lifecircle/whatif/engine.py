@@ -514,6 +514,54 @@ class Outcome:
         extra = gpd.GeoDataFrame(rows, geometry=[r["geometry"] for r in new], crs=district.crs)
         return gpd.GeoDataFrame(pd.concat([base, extra], ignore_index=True), crs=district.crs)
 
+    def changes(self) -> list[dict[str, Any]]:
+        """The circles changed, before and after: what a user looks at first.
+
+        Returns
+        -------
+        list of dict
+            Per changed circle: ``id``, ``name``, ``grade_before``, ``grade_after``,
+            ``grade_reason``, ``population``, and ``indicators``: those whose value or
+            status changed (``id``, ``name_zh``, ``unit``, ``threshold``,
+            ``value_before``, ``value_after``, ``status_before``, ``status_after``).
+        """
+        before = {c.id: c for c in self.engine.checkup.result.circles}
+        out = []
+        for c in self.result.circles:
+            if c.id not in self.changed_circles:
+                continue
+            old = before[c.id]
+            was = {i.id: i for i in old.indicators}
+            inds = []
+            for i in c.indicators:
+                o = was.get(i.id)
+                if o is not None and (o.status, _round(o.value)) == (i.status, _round(i.value)):
+                    continue
+                inds.append(
+                    {
+                        "id": i.id,
+                        "name_zh": i.name_zh,
+                        "unit": i.unit,
+                        "threshold": i.threshold,
+                        "value_before": None if o is None else _round(o.value),
+                        "value_after": _round(i.value),
+                        "status_before": None if o is None else o.status,
+                        "status_after": i.status,
+                    }
+                )
+            out.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "grade_before": old.grade,
+                    "grade_after": c.grade,
+                    "grade_reason": c.grade_reason,
+                    "population": c.population,
+                    "indicators": inds,
+                }
+            )
+        return out
+
     def checkup(self) -> Checkup:
         """The scenario as a `Checkup` (district with the edited tables; frames, write)."""
         from lifecircle.checkup.run import Checkup
@@ -557,6 +605,10 @@ def _homes_now(base: pd.DataFrame, work: Work) -> pd.DataFrame:
     if not alive.all():
         h = h.loc[alive].reset_index(drop=True)
     return h
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 6)
 
 
 def _plain(r: dict[str, Any]) -> dict[str, Any]:

@@ -181,48 +181,10 @@ def whatif_json(checkup: Checkup | WhatIf, edits: Sequence[Mapping[str, Any]]) -
     parsed = [edit_from_dict(e, row=k) for k, e in enumerate(edits, start=1)]
     engine = checkup if isinstance(checkup, WhatIf) else engine_for(checkup)
     out = engine.apply(parsed)
-    before = {c.id: c for c in engine.checkup.result.circles}
-    circles = []
-    for c in out.result.circles:
-        if c.id not in out.changed_circles:
-            continue
-        old = before[c.id]
-        was = {i.id: i for i in old.indicators}
-        inds = []
-        for i in c.indicators:
-            o = was.get(i.id)
-            if o is not None and (o.status, _round(o.value)) == (i.status, _round(i.value)):
-                continue
-            inds.append(
-                {
-                    "id": i.id,
-                    "name_zh": i.name_zh,
-                    "unit": i.unit,
-                    "threshold": i.threshold,
-                    "value_before": None if o is None else _round(o.value),
-                    "value_after": _round(i.value),
-                    "status_before": None if o is None else o.status,
-                    "status_after": i.status,
-                }
-            )
-        circles.append(
-            {
-                "id": c.id,
-                "name": c.name,
-                "grade_before": old.grade,
-                "grade_after": c.grade,
-                "grade_reason": c.grade_reason,
-                "population": c.population,
-                "indicators": inds,
-            }
-        )
+    circles = out.changes()
     return {
         "scenario": out.result.run.scenario,
         "seconds": round(out.seconds, 4),
         "grades": {"before": engine.checkup.result.grade_counts, "after": out.result.grade_counts},
         "circles": circles,
     }
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 6)
