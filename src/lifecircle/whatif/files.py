@@ -48,7 +48,7 @@ def whatif_district(
     from lifecircle.district import load_district
     from lifecircle.standards import load_catalogue
 
-    cat = load_catalogue(catalogue)
+    cat = load_catalogue(catalogue if isinstance(catalogue, str) else Path(catalogue))
     d = load_district(Path(district))
     _check_ids(d, edits)  # before the long part: a wrong id fails at once
     checkup = run_checkup(d, cat, max_snap_m=max_snap_m, progress=progress)
