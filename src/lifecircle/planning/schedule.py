@@ -226,7 +226,7 @@ def earliest_year(
 
     Works start on ``programme.start``; AA takes its months, AAA its own after AA's
     (unless AA is held already). ``ignore_start`` drops the duration rule (any plan
-    year), to ask what starting earlier would give.
+    year whose due day is still ahead), to ask what starting earlier would give.
     """
     if grade in need.held or grade not in need.options:
         return None
@@ -237,7 +237,8 @@ def earliest_year(
         months += need.options["AA"].months
     finish = programme.start + timedelta(days=math.ceil(months * DAYS_PER_MONTH))
     for y in programme.plan_years:
-        if ignore_start or finish <= programme.due_date(grade, y):
+        due = programme.due_date(grade, y)
+        if finish <= due or (ignore_start and programme.start <= due):
             return y
     return None
 
@@ -469,6 +470,10 @@ class _Model:
                 ),
                 "max",
             ),
+            "late": (  # assignments before the circle's works could end: fewest
+                self._vector(xs, n, lambda i, g, y: float(y < self._earliest(i, g))),
+                "min",
+            ),
         }
         integer = np.zeros(n, dtype=bool)
         integer[:n_x] = True
@@ -508,6 +513,10 @@ class _Model:
 
     def _cost(self, i: int, g: str) -> float:
         return float(self.needs[i].options[g].cost)
+
+    def _earliest(self, i: int, g: str) -> int:
+        y = earliest_year(self.needs[i], g, self.programme)
+        return 10_000 if y is None else y
 
     # --- answers ---------------------------------------------------------------------
 
@@ -549,8 +558,8 @@ class _Model:
         gaps = []
         for t in self.programme.targets:
             key = f"s:{t.id}"
-            if key in cols and res.x[cols[key]] > 1e-6:
-                short = int(np.rint(res.x[cols[key]]))
+            short = int(np.rint(res.x[cols[key]])) if key in cols else 0
+            if short > 0:
                 gaps.append(TargetGap(t, t.min - short, short))
         # would starting earlier close them?
         earlier: list[EarlierStart] = []
@@ -558,7 +567,7 @@ class _Model:
         if gaps:
             again = self._solve(
                 target_slack=True, use_budget=False, ignore_start=True,
-                stages=("slack", first), time_limit=time_limit,
+                stages=("slack", "late", first), time_limit=time_limit,
             )  # fmt: skip
             if again is not None:
                 r2, xs2, cols2 = again
@@ -650,9 +659,22 @@ class _Model:
 
     def _gap_message(self, gaps: list[TargetGap], earlier: list[EarlierStart], closes: bool) -> str:
         lines = ["即使不限预算，以下创建目标也无法满足："]
+        overdue = False
         for g in gaps:
+            t = g.target
+            passed = [
+                y
+                for y in t.years
+                if y in self.years and self.programme.due_date(t.grade, y) < self.programme.start
+            ]
+            late = (
+                f"{'、'.join(map(str, passed))}年的时限已过（{self.programme.due_date(t.grade, passed[-1])}），"
+                if passed and len(passed) == len([y for y in t.years if y in self.years])
+                else ""
+            )
+            overdue = overdue or bool(late)
             lines.append(
-                f"· {g.target.label}：要求 {g.target.min} 个，最多可达 {g.best} 个，差 {g.short} 个。"
+                f"· {t.label}：要求 {t.min} 个，{late}最多可达 {g.best} 个，差 {g.short} 个。"
             )
         if earlier:
             head = "若以下生活圈提前开工，可" + ("满足全部目标：" if closes else "缩小差距：")
@@ -664,10 +686,13 @@ class _Model:
                     f"须在 {e.start_by} 前开工。"
                 )
         if not closes:
-            lines.append(
-                "其余差距来自可参与创建的生活圈不足（已持有或无法达到相应等级），"
-                "需调整目标或把更多生活圈纳入创建（补齐短板后重新体检）。"
-            )
+            if overdue:
+                lines.append("时限已过的年度目标已无法靠铺排补救，需报请调整目标。")
+            if not overdue or len(gaps) > 1:
+                lines.append(
+                    "差距来自可参与创建的生活圈不足（已评定或无法达到相应等级）：需调整目标，"
+                    "或补齐更多生活圈的短板后重新体检。"
+                )
         return "\n".join(lines)
 
 
