@@ -30,7 +30,9 @@ def suggested(tmp_path_factory):
     root = tmp_path_factory.mktemp("suggest")
     package = write_package(root / "district")
     out = root / "checkup"
-    r = run("checkup", package, "--catalogue", package / "catalogue.yaml", "--suggest", "--out", out)
+    r = run(
+        "checkup", package, "--catalogue", package / "catalogue.yaml", "--suggest", "--out", out
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return out
 

@@ -21,7 +21,7 @@ def whatif_command(
     add: list[str] = typer.Option(
         [],
         "--add",
-        help="新增设施：类别@经度,纬度[@容量]，如 幼儿园@112.98300,28.12100@300（可重复）",
+        help="新增设施：类别@经度,纬度，可再加 @容量，如 幼儿园@112.98300,28.12100@300（可重复）",
     ),
     move: list[str] = typer.Option([], "--move", help="迁移设施：设施编号@经度,纬度（可重复）"),
     remove: list[str] = typer.Option([], "--remove", help="撤除设施：设施编号（可重复）"),
