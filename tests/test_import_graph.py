@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-ENGINE = ("io", "network", "access", "standards", "district", "checkup", "siting", "mobility")
+ENGINE = (
+    "io", "network", "access", "standards", "district", "checkup", "siting", "mobility",
+    "whatif", "planning",
+)  # fmt: skip
 OUTER = ("store", "workflow", "web", "reports", "cli")
 
 

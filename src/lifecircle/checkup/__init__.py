@@ -20,6 +20,7 @@ from lifecircle.checkup.result import (
     RunInfo,
     Shortfall,
 )
+from lifecircle.checkup.suggestion import SuggestedSite, Suggestion
 
 if TYPE_CHECKING:
     from lifecircle.checkup.run import Checkup, run_checkup
@@ -36,6 +37,8 @@ __all__ = [
     "PlaceRow",
     "RunInfo",
     "Shortfall",
+    "SuggestedSite",
+    "Suggestion",
     "run_checkup",
     "six_places",
 ]

@@ -17,6 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lifecircle.checkup.suggestion import Suggestion
 from lifecircle.errors import FileFormatError, InputError, SchemaError
 from lifecircle.standards.model import IndicatorInfo
 
@@ -26,8 +27,11 @@ if TYPE_CHECKING:
 
     from lifecircle.standards.model import Indicator
 
-#: written by this version; 1.0 (no ``run.data_date``, no indicator ``place``) is read as well
 SCHEMA_VERSION = "1.1"
+#: versions this one reads: 1.1 added ``run.data_date``, the indicator ``place``,
+#: ``circles[].shortfalls[].suggestion`` and ``run.scenario`` (all optional), so every 1.0
+#: document is a valid 1.1 one
+READS_VERSIONS = ("1.0", "1.1")
 _T = TypeVar("_T", bound="DataclassInstance")
 
 
@@ -131,8 +135,11 @@ class AffectedCompound:
 class Shortfall:
     """A failing (or missing) indicator of a circle, with the residents it leaves short.
 
-    Every field but ``indicator_id`` and the ``affected_*`` ones is the field of the same
-    name of the circle's ``IndicatorResult`` (:meth:`Shortfall.of` copies them by name).
+    Every field but ``indicator_id``, the ``affected_*`` ones and ``suggestion`` is the
+    field of the same name of the circle's ``IndicatorResult`` (:meth:`Shortfall.of`
+    copies them by name). ``suggestion`` (补短板建议, set by ``run_checkup(...,
+    suggest=True)`` for failing coverage indicators) holds the fewest new facilities that
+    make it pass, and where; None when not computed.
     """
 
     indicator_id: str
@@ -148,6 +155,7 @@ class Shortfall:
     responsible_units: tuple[str, ...]
     affected_population: float
     affected_compounds: list[AffectedCompound]
+    suggestion: Suggestion | None = None
 
     @classmethod
     def of(
@@ -189,6 +197,10 @@ class Shortfall:
         raw["affected_compounds"] = [
             {g.name: getattr(a, g.name) for g in fields(a)} for a in self.affected_compounds
         ]
+        if self.suggestion is None:
+            del raw["suggestion"]  # optional in the schema: a 1.0 document has none
+        else:
+            raw["suggestion"] = self.suggestion.to_raw()
         return raw
 
     @classmethod
@@ -212,6 +224,9 @@ class Shortfall:
             affected_compounds=[
                 _build(AffectedCompound, a) for a in data.get("affected_compounds") or []
             ],
+            suggestion=(
+                Suggestion.from_dict(data["suggestion"]) if data.get("suggestion") else None
+            ),
         )
 
 
@@ -317,6 +332,9 @@ class RunInfo:
     ``notice`` ("示例数据：几何为生成数据") must be shown wherever its results are.
     ``created_at`` is when the checkup ran; ``data_date`` (ISO date, or None when not
     given) the day its inputs describe, which dated targets are judged against.
+    ``scenario`` is set on a what-if result (``lifecircle.whatif``): ``base_run`` (the
+    checkup it starts from), ``edits`` (what was added, moved or removed) and ``note``
+    (Chinese: it is a scenario, not a checkup of the real district); None on a checkup.
     """
 
     id: str
@@ -332,6 +350,7 @@ class RunInfo:
     circles_note: str | None = None
     network: dict[str, Any]
     options: dict[str, Any]
+    scenario: dict[str, Any] | None = None
 
     @property
     def created(self) -> datetime:
@@ -353,6 +372,8 @@ class RunInfo:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
         raw["catalogue"] = {f.name: getattr(self.catalogue, f.name) for f in fields(CatalogueInfo)}
         raw["district"] = {f.name: getattr(self.district, f.name) for f in fields(DistrictInfo)}
+        if self.scenario is None:
+            del raw["scenario"]  # optional in the schema: only what-if results carry one
         return raw
 
     @classmethod
@@ -365,6 +386,7 @@ class RunInfo:
             district=_build(DistrictInfo, data["district"]),
             network=dict(data["network"]),
             options=dict(data["options"]),
+            scenario=dict(data["scenario"]) if data.get("scenario") is not None else None,
         )
 
 

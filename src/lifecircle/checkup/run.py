@@ -76,6 +76,8 @@ def run_checkup(
     *,
     max_snap_m: float = 200.0,
     data_date: date | str | None = None,
+    suggest: bool = False,
+    candidates: Any = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Checkup:
     """Run the access engine and evaluate every indicator for every circle, and the district.
@@ -98,6 +100,14 @@ def run_checkup(
         The day the inputs describe (``2024-06-30`` or ``2024年6月30日``); default the
         district's ``data_date``. Carried in ``run.data_date``; it may not be later than
         the day the checkup runs.
+    suggest : bool
+        Also work out the 补短板建议 (``Shortfall.suggestion``): for every failing
+        coverage indicator, the fewest new facilities, and where, that make it pass
+        (`lifecircle.checkup.suggest.suggest_for_result`). Off by default: it adds a
+        siting model per failing circle and indicator.
+    candidates : GeoDataFrame, optional
+        With ``suggest``: the user's candidate sites (vacant land, idle buildings) in
+        place of points along the walking network.
     progress : callable, optional
         ``progress(stage, done, total)``, called as the run advances.
 
@@ -187,6 +197,12 @@ def run_checkup(
         circles=circles,
         warnings=warnings,
     )
+    if suggest:
+        from lifecircle.checkup.suggest import suggest_for_result
+
+        result = suggest_for_result(
+            result, homes, district, candidates=candidates, progress=progress
+        )
     return Checkup(result=result, access=access, homes=homes, district=district)
 
 

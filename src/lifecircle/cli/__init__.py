@@ -18,7 +18,18 @@ def _register() -> None:
     # (a room not built yet) is simply not registered.
     import importlib
 
-    for name in ("access", "checkup", "demo", "report", "db", "bulletin", "mobility", "web"):
+    for name in (
+        "access",
+        "checkup",
+        "demo",
+        "report",
+        "db",
+        "bulletin",
+        "mobility",
+        "web",
+        "whatif",
+        "plan",
+    ):
         try:
             importlib.import_module(f"lifecircle.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -30,6 +30,16 @@ def checkup_command(
         "--data-date",
         help="数据日期：体检所用数据反映的日期（如 2024-06-30），代替 district.yaml 的 data_date",
     ),
+    suggest: bool = typer.Option(
+        False,
+        "--suggest",
+        help="同时计算补短板建议：每项未达标的覆盖率指标最少新增几处设施、选址在哪里（较慢）",
+    ),
+    candidates: Path | None = typer.Option(
+        None,
+        "--candidates",
+        help="与 --suggest 同用：候选用地图层（闲置物业、空地等，点或面；默认用路网沿线点）",
+    ),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
     from lifecircle.network.warmup import compile_kernels_in_background
@@ -43,6 +53,8 @@ def checkup_command(
         raise typer.BadParameter("请给出区数据包文件夹，或 --osm 文件（二选一）")
     from lifecircle.checkup.write import check_out_dir
 
+    if candidates is not None and not suggest:
+        raise typer.BadParameter("--candidates 须与 --suggest 同用")
     check_out_dir(out)
     if data_date is not None:  # a bad date is refused before any long work
         from lifecircle.district import parse_data_date
@@ -60,7 +72,20 @@ def checkup_command(
 
             d = load_district(district)
         progress("read", 1, 1)
-        checkup = run_checkup(d, cat, max_snap_m=max_snap, data_date=data_date, progress=progress)
+        sites = None
+        if candidates is not None:
+            from lifecircle.io import read_layer, to_metric
+
+            sites = to_metric(read_layer(candidates, geometry="any"), crs=d.crs)
+        checkup = run_checkup(
+            d,
+            cat,
+            max_snap_m=max_snap,
+            data_date=data_date,
+            suggest=suggest,
+            candidates=sites,
+            progress=progress,
+        )
     written = checkup.write(out)
     print_checkup_summary(checkup.result, console)
     for path in written:

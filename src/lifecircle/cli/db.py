@@ -580,4 +580,3 @@ def evaluate_reclaim(
     with open_programme(db, actor=actor) as s:
         p = record_reclaim(s, evaluation_id, on=day, note=note)
         console.print(f"评定 {evaluation_id}：已登记追回 {p.amount_yuan:,} 元（{p.reclaimed_on}）")
-

@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from lifecircle import __version__
-from lifecircle.checkup import CheckupFolder, CheckupResult, CircleResult, IndicatorResult
+from lifecircle.checkup import (
+    CheckupFolder,
+    CheckupResult,
+    CircleResult,
+    IndicatorResult,
+    Suggestion,
+)
 from lifecircle.reports.data import finite
 from lifecircle.reports.places import citation_text, place_rows
 from lifecircle.reports.plan import plan_targets_for, target_rows
@@ -202,6 +208,36 @@ def sorted_indicators(inds: list[IndicatorResult]) -> list[IndicatorResult]:
     return sorted(inds, key=key)
 
 
+def fewest_lines(sug: Suggestion, sf: dict[str, Any], T: Text) -> list[str]:
+    """The 补短板建议 of a siting suggestion: how many new facilities, where, what they bring."""
+    pct = "%"
+    kw = {
+        "cat": T.category(sug.category),
+        "radius": fmt_num(sf["radius_m"]),
+        "after": fmt_value(sug.value_after, pct),
+        "threshold": sf["threshold_text"],
+    }
+    if not sug.reachable:
+        return [T("suggest_unreachable", n=fmt_num(sug.candidates, digits=0), **kw)]
+    if not sug.count:
+        return []
+    proof = "" if sug.status == "optimal" else T("suggest_fewest_proof")
+    out = [
+        T("suggest_fewest", n=sug.count, proof=proof, before=sf["value_text"], **kw),
+    ]
+    sites = T.sep().join(
+        T(
+            "suggest_site",
+            lon=f"{s.lon:.5f}",
+            lat=f"{s.lat:.5f}",
+            pop=fmt_num(s.residents_added, digits=0),
+        )
+        for s in sug.sites
+    )
+    out.append(T("suggest_fewest_sites", sites=sites))
+    return out
+
+
 @dataclass
 class CircleReport:
     """Everything the per-circle report shows."""
@@ -316,6 +352,7 @@ def build_circle_report(
                 "affected_population_text": fmt_num(short.affected_population, digits=0),
                 "affected": affected,
                 "radius_m": rad,
+                "suggestion": short.suggestion,
             }
         )
 
@@ -337,6 +374,8 @@ def build_circle_report(
                     lines.append(T("suggest_where", radius=fmt_num(sf["radius_m"]), **kw))
                 else:
                     lines.append(T("suggest_where_noradius", **kw))
+            if sf["suggestion"] is not None:
+                lines.extend(fewest_lines(sf["suggestion"], sf, T))
             if units:
                 lines.append(T("suggest_units", units=units))
         else:

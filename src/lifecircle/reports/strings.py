@@ -103,6 +103,17 @@ ZH: dict[str, str] = {
     "suggest_where_noradius": "未覆盖居民主要居住在：{where}（共 {pop} 人，{n} 个小区）。",
     "suggest_manual": "该指标为统计或调查数据，请责任单位核实并补充佐证材料。",
     "suggest_missing": "以下指标缺少数据，无法评价，请补充：{items}。",
+    "suggest_fewest": (
+        "经选址测算，至少新增{cat} {n} 处{proof}，可使步行 {radius} 米覆盖率由 {before} "
+        "升至 {after}（要求 {threshold}）。"
+    ),
+    "suggest_fewest_proof": "（启发式解，未证明最少）",
+    "suggest_fewest_sites": "建议选址：{sites}。",
+    "suggest_site": "经度 {lon}、纬度 {lat}（新增覆盖 {pop} 人）",
+    "suggest_unreachable": (
+        "即使在全部 {n} 个候选点新增{cat}，步行 {radius} 米覆盖率最多达到 {after}，"
+        "仍低于要求 {threshold}：需在更远处新增用地（如盘活闲置物业），或核对路网与小区位置。"
+    ),
     "and_more": "等",
     "fig_overview": "图 {n}　生活圈总览：小区、设施与未覆盖居民",
     "fig_categories": "图 {n}　未达标设施类别的步行可达情况",
@@ -313,6 +324,18 @@ EN: dict[str, str] = {
         "Statistical or survey value: the responsible unit should confirm it with evidence."
     ),
     "suggest_missing": "No data for these indicators; please supply: {items}.",
+    "suggest_fewest": (
+        "Siting: at least {n} new {cat}{proof} raise the {radius} m walking coverage from "
+        "{before} to {after} (required: {threshold})."
+    ),
+    "suggest_fewest_proof": " (heuristic, not proven fewest)",
+    "suggest_fewest_sites": "Suggested sites: {sites}.",
+    "suggest_site": "lon {lon}, lat {lat} (+{pop} residents)",
+    "suggest_unreachable": (
+        "Even a new {cat} at each of the {n} candidate points reaches at most {after} within "
+        "{radius} m, short of {threshold}: find land farther out (e.g. idle property) or check "
+        "the network and compound locations."
+    ),
     "and_more": "and more",
     "fig_overview": "Figure {n}. Overview: compounds, facilities and uncovered residents",
     "fig_categories": "Figure {n}. Walking access to the failing facility categories",

@@ -87,3 +87,32 @@ def bounded_pairs(
             offsets, out_home, out_dist,
         )  # fmt: skip
     return offsets, out_home, out_dist
+
+
+@njit(cache=True)
+def serial_pairs(
+    indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len, fac_idx, fac_edge,
+    fac_off, fac_snap, home_edge_ptr, home_sorted, home_off, home_snap, limit,
+):  # fmt: skip
+    """:func:`bounded_pairs` in one thread: for a few searches, where starting the
+    thread pool costs more than the searches (tens of milliseconds on a busy machine)."""
+    n_fac = fac_idx.shape[0]
+    counts = np.zeros(n_fac, dtype=np.int64)
+    offsets = np.zeros(n_fac + 1, dtype=np.int64)
+    out_home = np.empty(0, dtype=np.int64)
+    out_dist = np.empty(0, dtype=np.float64)
+    _chunk(
+        0, n_fac, False, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+        fac_idx, fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off,
+        home_snap, limit, counts, offsets, out_home, out_dist,
+    )  # fmt: skip
+    for j in range(n_fac):
+        offsets[j + 1] = offsets[j] + counts[j]
+    out_home = np.empty(offsets[n_fac], dtype=np.int64)
+    out_dist = np.empty(offsets[n_fac], dtype=np.float64)
+    _chunk(
+        0, n_fac, True, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+        fac_idx, fac_edge, fac_off, fac_snap, home_edge_ptr, home_sorted, home_off,
+        home_snap, limit, counts, offsets, out_home, out_dist,
+    )  # fmt: skip
+    return offsets, out_home, out_dist

@@ -1,0 +1,203 @@
+"""补短板建议: for each failing coverage indicator of a circle, the fewest new sites that pass it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyproj
+import shapely
+
+from lifecircle.checkup.measure import nearest_of_any
+from lifecircle.checkup.result import CheckupResult, CircleResult, Shortfall
+from lifecircle.checkup.suggestion import SuggestedSite, Suggestion
+from lifecircle.siting.suggest import DEFAULT_NEAR_M, DEFAULT_SPACING_M, SitePlanner, Snaps
+from lifecircle.standards import load_taxonomy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lifecircle.district import District
+
+
+def suggest_for_result(
+    result: CheckupResult,
+    homes: pd.DataFrame,
+    district: District,
+    *,
+    candidates: Any = None,
+    spacing_m: float = DEFAULT_SPACING_M,
+    near_m: float = DEFAULT_NEAR_M,
+    time_limit: float | None = 60.0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> CheckupResult:
+    """The result with a `Suggestion` on every failing coverage shortfall.
+
+    For each circle and each shortfall of kind ``coverage`` with status ``fail`` (a
+    ``>=`` threshold in %), :func:`lifecircle.siting.suggest.fewest_sites` finds the
+    fewest new facilities of the indicator's first category, over the walking network,
+    that bring the circle's covered share up to the threshold: candidates are points of
+    the network in the circle and up to ``near_m`` outside it (or the user's layer
+    ``candidates``), demand the circle's compounds. Other shortfalls are left as they
+    are.
+
+    Parameters
+    ----------
+    result : CheckupResult
+        The checkup's result.
+    homes : pandas.DataFrame
+        ``Checkup.homes``: every compound with ``circle_id`` and the access columns.
+    district : District
+        The district it was run on (network, compound points, circle outlines).
+    candidates : GeoDataFrame, optional
+        The user's candidate sites (points or polygons, the district's CRS, optional
+        ``id``), used for every circle instead of network points.
+    spacing_m, near_m : float
+        Network candidates: one every ``spacing_m`` metres along each edge (and every
+        node), up to ``near_m`` outside the circle's outline.
+    time_limit : float, optional
+        Seconds HiGHS may spend on one suggestion.
+    progress : callable, optional
+        ``progress("suggest", done, total)``.
+
+    Returns
+    -------
+    CheckupResult
+        A new result; circles without failing coverage indicators are the same objects.
+    """
+    report = progress or (lambda stage, done, total: None)
+    points = district.compounds.set_index(district.compounds["id"].astype(str)).geometry
+    max_snap = float(result.run.options.get("max_snap_m", 200.0))
+    outline = district.circles.set_index(district.circles["circle_id"].astype(str)).geometry
+    to_wgs = pyproj.Transformer.from_crs(district.crs, "EPSG:4326", always_xy=True)
+    names = load_taxonomy()
+    by_circle = dict(tuple(homes.groupby("circle_id", sort=False)))
+    if candidates is not None and district.crs is not None and candidates.crs is not None:
+        candidates = candidates.to_crs(district.crs)
+    todo = {c.id for c in result.circles if any(_wanted(s, c) for s in c.shortfalls)}
+    if not todo:
+        return result
+    planner = SitePlanner(
+        district.graph, candidates=candidates, spacing_m=spacing_m, max_snap_m=max_snap
+    )
+    pts = points.to_numpy()
+    snapped = planner.snap(pts)
+    row_of = {k: i for i, k in enumerate(points.index)}
+    circles: list[CircleResult] = []
+    done = 0
+    for c in result.circles:
+        if c.id not in todo:
+            circles.append(c)
+            continue
+        report("suggest", done, len(todo))
+        h = by_circle.get(c.id)
+        shortfalls = []
+        for s in c.shortfalls:
+            if h is None or not _wanted(s, c):
+                shortfalls.append(s)
+                continue
+            area = outline.get(c.id)
+            rows = np.array([row_of[k] for k in h["id"].astype(str)], dtype=np.int64)
+            sug = _suggest(
+                s, c, h, pts[rows], snapped.take(rows), area, planner, to_wgs, names,
+                near_m, time_limit,
+            )  # fmt: skip
+            shortfalls.append(dataclasses.replace(s, suggestion=sug))
+        circles.append(dataclasses.replace(c, shortfalls=shortfalls))
+        done += 1
+    report("suggest", len(todo), len(todo))
+    options = {
+        **result.run.options,
+        "suggest": {
+            "candidates": "layer" if candidates is not None else "network",
+            "spacing_m": spacing_m,
+            "near_m": near_m,
+        },
+    }
+    run = dataclasses.replace(result.run, options=options)
+    return dataclasses.replace(result, run=run, circles=circles)
+
+
+def _wanted(s: Shortfall, c: CircleResult) -> bool:
+    ind = c.indicator(s.indicator_id)
+    return (
+        ind.kind == "coverage"
+        and s.status == "fail"
+        and ind.operator == ">="
+        and ind.radius_m is not None
+        and bool(ind.facility_categories)
+    )
+
+
+def _suggest(
+    s: Shortfall,
+    c: CircleResult,
+    h: pd.DataFrame,
+    pts: Any,
+    snaps: Snaps,
+    area: Any,
+    planner: SitePlanner,
+    to_wgs: pyproj.Transformer,
+    names: Any,
+    near_m: float,
+    time_limit: float | None,
+) -> Suggestion:
+    ind = c.indicator(s.indicator_id)
+    radius = float(ind.radius_m or 0.0)
+    cats = tuple(ind.facility_categories)
+    pop = h["population"].to_numpy(dtype=float)
+    covered = nearest_of_any(h, cats) <= radius
+    ans = planner.fewest(
+        pts,
+        snaps,
+        pop,
+        covered,
+        radius=radius,
+        target_share=min(1.0, float(ind.threshold) / 100.0),
+        area=area if area is not None and not shapely.is_missing(area) else None,
+        near_m=near_m,
+        time_limit=time_limit,
+    )
+    cat = cats[0]
+    label = names.name_zh(cat) if cat in names else cat
+    if len(cats) > 1:
+        others = "、".join(names.name_zh(x) if x in names else x for x in cats[1:])
+        label = f"{label}（或{others}）"
+    source = "layer" if planner.from_layer else "network"
+    where = "候选用地图层" if planner.from_layer else f"本圈及周边 {near_m:g} 米内的步行路网沿线"
+    before, after = 100 * ans.share_before, 100 * ans.share_after
+    threshold = float(ind.threshold)
+    sites: list[SuggestedSite] = []
+    if ans.reachable and ans.count:
+        xy = shapely.get_coordinates(planner.points[ans.sites])
+        lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+        sites = [
+            SuggestedSite(id=planner.ids[k], lon=float(a), lat=float(b), residents_added=float(r))
+            for k, a, b, r in zip(ans.sites, lon, lat, ans.residents_added, strict=True)
+        ]
+        proven = "" if ans.status == "optimal" else "（启发式解，未证明最少）"
+        note = (
+            f"至少新增{label} {ans.count} 处{proven}：在{where}选址，"
+            f"步行 {radius:g} 米覆盖率由 {before:.1f}% 升至 {after:.1f}%（要求 ≥{threshold:g}%）。"
+        )
+    elif ans.reachable:
+        note = f"覆盖率已达 {before:.1f}%，无需新增。"
+    else:
+        note = (
+            f"即使在{where}的全部 {ans.n_candidates} 个候选点新增{label}，"
+            f"步行 {radius:g} 米覆盖率最多达到 {after:.1f}%，仍低于 {threshold:g}%："
+            "需在更远处新增用地（如盘活闲置物业），或核对路网与小区位置。"
+        )
+    return Suggestion(
+        category=cat,
+        count=ans.count,
+        reachable=ans.reachable,
+        value_after=float(after),
+        sites=sites,
+        candidates=ans.n_candidates,
+        source=source,
+        status=ans.status,
+        note=note,
+    )

@@ -1,0 +1,84 @@
+"""补短板建议 in the checkup result: the fewest new facilities (and where) that pass an indicator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestedSite:
+    """One new facility of a suggestion: where (WGS-84), and the residents it brings in.
+
+    ``id`` names the candidate (``N<node>`` / ``E<edge>@<metres>`` for a point of the
+    walking network, or the id of the user's candidate layer); ``residents_added`` are
+    the residents it brings within the radius that no existing facility reached (each
+    counted once, at the nearest new site).
+    """
+
+    id: str
+    lon: float
+    lat: float
+    residents_added: float
+
+    def to_raw(self) -> dict[str, Any]:
+        """The ``checkup.json`` form (before JSON-safe rounding)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Suggestion:
+    """The fewest new facilities that make a failing coverage indicator of a circle pass.
+
+    Attributes
+    ----------
+    category : str
+        The facility category to add (the indicator's first category).
+    count : int or None
+        How many new facilities at the least; None when the target cannot be reached
+        from the candidates (``reachable`` false).
+    reachable : bool
+        Whether some set of candidates reaches the threshold.
+    value_after : float
+        The indicator's value (%) with the suggested sites; when unreachable, the most
+        that every candidate together reaches.
+    sites : list of SuggestedSite
+        Where, largest gain first (empty when unreachable).
+    candidates : int
+        Candidate points considered (those within a straight ``radius`` of an
+        uncovered home).
+    source : str
+        ``network`` (points along the walking network in and near the circle) or
+        ``layer`` (the user's candidate layer).
+    status : str
+        ``optimal`` (proven fewest), ``heuristic`` or ``time_limit``; ``unreachable``.
+    note : str
+        A Chinese sentence for reports.
+    """
+
+    category: str
+    count: int | None
+    reachable: bool
+    value_after: float
+    sites: list[SuggestedSite]
+    candidates: int
+    source: str
+    status: str
+    note: str
+
+    def to_raw(self) -> dict[str, Any]:
+        """The ``checkup.json`` form (before JSON-safe rounding)."""
+        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw["sites"] = [s.to_raw() for s in self.sites]
+        return raw
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Suggestion:
+        """A ``Suggestion`` from its ``checkup.json`` form (not validated here)."""
+        kw = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        kw["sites"] = [
+            SuggestedSite(**{f.name: s[f.name] for f in fields(SuggestedSite)})
+            for s in data.get("sites") or []
+        ]
+        return cls(**kw)

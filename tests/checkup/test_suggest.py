@@ -1,0 +1,98 @@
+"""补短板建议 on the hand-built district, where the answer is worked out by hand.
+
+C1 has K1 (1,000 residents, 130 m from kindergarten F1) and K2 (500, 730 m): kindergarten
+coverage within 500 m is 66.7 % against 90 %. One new kindergarten within a 500 m walk of
+K2 (x = 900 on the street, 20 m north of it: a site at x in [420, 1380]) covers everyone:
+1 site, 500 residents added, 100 %.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pyproj
+import pytest
+
+from handbuilt_district import CRS, X0, write_package
+from lifecircle.checkup import CheckupResult
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "lifecircle", *map(str, args)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def suggested(tmp_path_factory):
+    root = tmp_path_factory.mktemp("suggest")
+    package = write_package(root / "district")
+    out = root / "checkup"
+    r = run(
+        "checkup", package, "--catalogue", package / "catalogue.yaml", "--suggest", "--out", out
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return out
+
+
+def test_the_fewest_sites_are_worked_out_by_hand(suggested):
+    result = CheckupResult.read(suggested)
+    (short,) = [s for s in result.circle("C1").shortfalls if s.indicator_id == "c_kg_500"]
+    sug = short.suggestion
+    assert sug is not None
+    assert (sug.count, sug.reachable, sug.status, sug.source) == (1, True, "optimal", "network")
+    assert sug.value_after == pytest.approx(100.0)
+    (site,) = sug.sites
+    assert site.residents_added == pytest.approx(500.0)
+    x, _ = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(
+        site.lon, site.lat
+    )
+    assert 420 - 1e-3 <= x - X0 <= 1100 + 1e-3  # within K2's walk, in or near circle A
+    assert "至少新增幼儿园 1 处" in sug.note
+    assert result.run.options["suggest"]["spacing_m"] == 100
+    # passing circles and non-coverage shortfalls get none
+    for c in result.circles:
+        for s in c.shortfalls:
+            if s.indicator_id != "c_kg_500":
+                assert s.suggestion is None
+
+
+def test_the_report_shows_it(suggested, tmp_path):
+    r = run("report", suggested, "--out", tmp_path, "--circle", "C1", "--format", "html")
+    assert r.returncode == 0, r.stderr[-2000:]
+    html = (tmp_path / "C1.html").read_text(encoding="utf-8")
+    assert "经选址测算，至少新增幼儿园 1 处" in html
+    assert "新增覆盖 500 人" in html
+
+
+def test_candidates_without_suggest_are_refused(tmp_path):
+    package = write_package(tmp_path / "district")
+    r = run("checkup", package, "--catalogue", package / "catalogue.yaml",
+            "--candidates", package / "compounds.gpkg", "--out", tmp_path / "out")  # fmt: skip
+    assert r.returncode != 0 and "--suggest" in r.stderr
+
+
+def test_a_candidate_layer_is_used_instead_of_the_network(tmp_path):
+    """Two idle buildings: one 1,000 m from K2 along the street, one 200 m: the near one."""
+    import geopandas as gpd
+    import shapely
+
+    from handbuilt_district import Y0
+
+    package = write_package(tmp_path / "district")
+    sites = gpd.GeoDataFrame(
+        {"id": ["闲置厂房", "闲置门面"]},
+        geometry=[shapely.Point(X0 + 1900, Y0 - 15), shapely.Point(X0 + 700, Y0 - 15)],
+        crs=CRS,
+    )
+    layer = tmp_path / "idle.gpkg"
+    sites.to_file(layer)
+    out = tmp_path / "out"
+    r = run("checkup", package, "--catalogue", package / "catalogue.yaml", "--suggest",
+            "--candidates", layer, "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    sug = CheckupResult.read(out).circle("C1").shortfalls[0].suggestion
+    assert sug.source == "layer" and [s.id for s in sug.sites] == ["闲置门面"]
+    assert "候选用地图层" in sug.note
