@@ -141,3 +141,49 @@ def test_concurrent_edit_loser_gets_conflict(engine, programme):
             select(AuditLog).where(AuditLog.table_name == "project", AuditLog.action == "update")
         ).all()
         assert [u.actor for u in updates] == ["a", "a"]
+
+
+def test_automatic_code_taken_meanwhile_is_numbered_again(engine, programme, monkeypatch):
+    """The PostgreSQL race seen in CI: another user commits the code we just suggested, so
+    our own pre-insert check sees it; the creation must take the next number, not fail."""
+    from lifecircle.workflow import intake
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite takes the write lock first (write=True): this race cannot happen")
+    real = intake.suggest_project_code
+    raced = []
+
+    def suggest_then_lose_the_race(session, year):
+        code = real(session, year)
+        if not raced:
+            raced.append(code)
+            with session_scope(engine, actor="b") as other:
+                _new(other, code=code, due=date(2025, 8, 31))
+                other.commit()
+        return code
+
+    monkeypatch.setattr(intake, "suggest_project_code", suggest_then_lose_the_race)
+    with session_scope(engine, actor="a") as s:
+        p = intake.create_project(
+            s,
+            code=None,
+            name="并发新建",
+            circle="C04",
+            project_type="micro_renewal",
+            lead_unit="区教育局",
+            due_date=date(2025, 8, 31),
+            on=date(2025, 3, 1),
+        )
+        s.commit()
+        assert raced == ["XM2025-001"] and p.code == "XM2025-002"
+    with pytest.raises(RuleError, match="已被使用"), session_scope(engine, actor="a") as s:
+        intake.create_project(
+            s,
+            code="XM2025-001",
+            name="重复编号",
+            circle="C04",
+            project_type="micro_renewal",
+            lead_unit="区教育局",
+            due_date=date(2025, 8, 31),
+            on=date(2025, 3, 1),
+        )

@@ -54,10 +54,13 @@ def create_project(session: Session, *, code: str | None, due_date: date, **fiel
         try:
             with session.begin_nested():
                 return projects.create_project(session, code=candidate, due_date=due_date, **fields)
-        except IntegrityError:
+        except (IntegrityError, projects.CodeTaken) as e:
+            # Another user took the code between our look and our insert: under READ
+            # COMMITTED (PostgreSQL) their row shows either as the pre-insert check
+            # (CodeTaken) or as the unique index (IntegrityError).
             taken = session.scalar(select(Project.id).where(Project.code == candidate))
             if taken is None:
-                raise
+                raise e from None
             if given:
                 raise RuleError(
                     f"项目编号 {given} 已被使用", fix="换一个编号，或留空由系统自动编号"

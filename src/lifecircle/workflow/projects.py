@@ -48,6 +48,10 @@ EDITABLE = (
 )
 
 
+class CodeTaken(RuleError):
+    """A project with this code exists already (someone may have just created it)."""
+
+
 def _project(session: Session, code_or_id: str | int | Project) -> Project:
     if isinstance(code_or_id, Project):
         return code_or_id
@@ -102,7 +106,7 @@ def create_project(
 ) -> Project:
     """A new project in state ``planned``; its history starts with that entry."""
     if session.scalar(select(Project).where(Project.code == code)) is not None:
-        raise RuleError(f"project {code} exists already", fix="choose another code")
+        raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
     if budget_yuan < 0:
         raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
     if start_date and start_date > due_date:
