@@ -36,7 +36,9 @@ def engine_for(checkup: Checkup, catalogue: Catalogue | None = None) -> WhatIf:
     if hit is not None and hit[0]() is checkup:
         return hit[1]
     engine = WhatIf(checkup, catalogue)
-    _ENGINES[key] = (weakref.ref(checkup, lambda _: _ENGINES.pop(key, None)), engine)
+    # The callback holds the dict itself: at interpreter exit the module global is None.
+    cache = _ENGINES
+    _ENGINES[key] = (weakref.ref(checkup, lambda _: cache.pop(key, None)), engine)
     return engine
 
 
