@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,14 @@ class AccessResult:
                 )
         return pd.DataFrame(rows)
 
-    def to_geodataframe(self):
-        """The homes table with point geometry (GeoDataFrame)."""
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The homes table with point geometry.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            :attr:`homes` with its ``id`` as a column and the homes' points, in :attr:`crs`.
+        """
         import geopandas as gpd
 
         frame = self.homes.reset_index()
@@ -92,14 +101,14 @@ class AccessResult:
                 frame[c] = frame[c].astype("string")
         return gpd.GeoDataFrame(frame, geometry=list(self.home_geometry), crs=self.crs)
 
-    def to_parquet(self, path: str | os.PathLike) -> Path:
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
         """Write the homes table as GeoParquet; complete or absent."""
         from lifecircle.io.writers import write_atomic
 
         gdf = self.to_geodataframe()
         return write_atomic(path, lambda tmp: gdf.to_parquet(tmp, index=False))
 
-    def to_gpkg(self, path: str | os.PathLike) -> Path:
+    def to_gpkg(self, path: str | os.PathLike[str]) -> Path:
         """Write layers ``homes``, ``coverage`` and ``unsnapped`` to one GeoPackage."""
         from lifecircle.io.writers import write_atomic
 

@@ -245,7 +245,7 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
-def generate_demo(out_dir: str | os.PathLike, *, seed: int = 2023, scale: float = 1.0) -> Path:
+def generate_demo(out_dir: str | os.PathLike[str], *, seed: int = 2023, scale: float = 1.0) -> Path:
     """Write the demo district data package to ``out_dir`` and return its path.
 
     Deterministic: the same ``seed`` and ``scale`` give byte-identical files. The package

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -108,7 +109,12 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Pair:
     return np.where(outside, lon_a, lon_a + dlon), np.where(outside, lat_a, lat_a + dlat)
 
 
-def _invert(forward, lon: ArrayLike, lat: ArrayLike, first_guess: Pair) -> Pair:
+def _invert(
+    forward: Callable[[NDArray[np.float64], NDArray[np.float64]], Pair],
+    lon: ArrayLike,
+    lat: ArrayLike,
+    first_guess: Pair,
+) -> Pair:
     """Solve ``forward(w) == target`` by fixed-point iteration from ``first_guess``.
 
     The offsets change by less than 1e-3 of a degree per degree, so the iteration
