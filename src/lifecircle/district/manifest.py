@@ -112,8 +112,8 @@ def _fix_for(err: jsonschema.ValidationError, field: str) -> str:
         return f"add '{field}' (see docs/district-format.md)."
     if err.validator in ("enum", "const"):
         value: Any = err.validator_value
-        allowed: list[Any] = list(value) if err.validator == "enum" else [value]
-        return "use one of: " + ", ".join(map(str, allowed)) + "."
+        choices: list[Any] = list(value) if err.validator == "enum" else [value]
+        return "use one of: " + ", ".join(map(str, choices)) + "."
     if field.startswith("layers."):
         return "give the file name (e.g. compounds.gpkg) or {file: ..., layer: ..., crs: ...}."
     return "see docs/district-format.md for the allowed values."
