@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +38,7 @@ MANUAL_DATE = "2023-12-31"
 # Indicators no map can measure, as manual values, with the ids of the changsha-provisional
 # catalogue (rename them here, in one place, if the catalogue changes). scope "district" (one
 # value) or "circle" (a value range by service level: good, middling, poor).
-MANUAL_INDICATORS: dict[str, dict] = {
+MANUAL_INDICATORS: dict[str, dict[str, Any]] = {
     "dt_green_travel_share": {"scope": "district", "unit": "%", "value": 76.4},
     "dt_barrier_free_rate": {"scope": "district", "unit": "%", "value": 100.0},
     "dt_smart_grid_line_share_core": {"scope": "district", "unit": "%", "value": 82.5},
@@ -165,7 +166,9 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
     )
 
 
-def _manual_values(circle_ids: list[str], levels: np.ndarray, rng) -> pd.DataFrame:
+def _manual_values(
+    circle_ids: list[str], levels: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
     rows = []
     for ind, spec in MANUAL_INDICATORS.items():
         if spec["scope"] == "district":
