@@ -25,7 +25,20 @@ class ColumnNames:
 
 
 def column_names(category: str, radius_labels: tuple[str, ...] | list[str]) -> ColumnNames:
-    """Column names for ``category``: ``nearest_m__kindergarten``, ``count_500m__clinic`` …"""
+    """Column names for ``category``: ``nearest_m__kindergarten``, ``count_500m__clinic`` …
+
+    Parameters
+    ----------
+    category : str
+        A facility category id.
+    radius_labels : sequence of str
+        Radius labels such as ``500m`` or ``10min``.
+
+    Returns
+    -------
+    ColumnNames
+        ``nearest_m``, ``nearest_id`` and, per radius label, ``count`` and ``supply``.
+    """
     return ColumnNames(
         nearest_m=f"nearest_m__{category}",
         nearest_id=f"nearest_id__{category}",

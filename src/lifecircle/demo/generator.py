@@ -111,6 +111,19 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
 
     Names and population totals do not depend on ``scale``; the network spacing does not
     either, so a smaller scale gives a smaller, denser district with the same 49 circles.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same seed gives the same district.
+    scale : float
+        Area factor (1.0: the full 288 km² district; the tests use 0.05).
+
+    Returns
+    -------
+    DemoDistrict
+        The generated layers (network, communities, compounds, facilities, circles,
+        manual values) in memory.
     """
     if not scale > 0:
         raise ValueError("scale must be positive")
@@ -253,6 +266,20 @@ def generate_demo(out_dir: str | os.PathLike[str], *, seed: int = 2023, scale: f
 
     Deterministic: the same ``seed`` and ``scale`` give byte-identical files. The package
     follows docs/interfaces.md (district.yaml with ``generated: true`` and the notice).
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The package folder, written as a unit: an earlier package there is replaced only
+        once the new one is complete; a non-empty folder without ``district.yaml`` is
+        never replaced.
+    seed, scale
+        As for :func:`build_demo`.
+
+    Returns
+    -------
+    pathlib.Path
+        The package folder (``out_dir``).
     """
     return write_package(build_demo(seed=seed, scale=scale), Path(out_dir))
 

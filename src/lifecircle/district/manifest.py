@@ -76,7 +76,13 @@ class Manifest:
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of ``district.yaml`` shipped in this package."""
+    """The JSON Schema of ``district.yaml`` shipped in this package.
+
+    Returns
+    -------
+    dict
+        The parsed schema (cached: do not modify).
+    """
     text = (
         resources.files("lifecircle.district").joinpath("district.schema.json").read_text("utf-8")
     )
@@ -170,6 +176,16 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     DistrictError
         Missing or unreadable manifest, a schema violation (naming the field and the fix),
         no or two networks, or a layer file that does not exist.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The district folder, or its ``district.yaml``.
+
+    Returns
+    -------
+    Manifest
+        The checked manifest: its path, data and layer specs.
     """
     p = Path(path)
     mpath = p / MANIFEST if p.is_dir() else p

@@ -227,6 +227,22 @@ def earliest_year(
     Works start on ``programme.start``; AA takes its months, AAA its own after AA's
     (unless AA is held already). ``ignore_start`` drops the duration rule (any plan
     year whose due day is still ahead), to ask what starting earlier would give.
+
+    Parameters
+    ----------
+    need : CircleNeed
+        The circle: its grade held, works needed and due days.
+    grade : str
+        ``AA`` or ``AAA``.
+    programme : Programme
+        The creation programme (start, plan years, durations).
+    ignore_start : bool
+        Drop the duration rule.
+
+    Returns
+    -------
+    int or None
+        The plan year, or ``None`` when no plan year can be reached.
     """
     if grade in need.held or grade not in need.options:
         return None

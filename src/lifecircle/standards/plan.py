@@ -94,7 +94,13 @@ class CreationPlan:
 
 
 def list_plans() -> list[str]:
-    """Ids of the plans shipped with the package."""
+    """Ids of the plans shipped with the package.
+
+    Returns
+    -------
+    list of str
+        The shipped plan ids, sorted.
+    """
     return sorted(p.name[:-5] for p in _PLANS.iterdir() if p.name.endswith(".yaml"))
 
 

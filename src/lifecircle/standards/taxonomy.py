@@ -295,7 +295,18 @@ def _load_default() -> Taxonomy:
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load the shipped facility taxonomy, or one from ``path`` in the same format."""
+    """Load the shipped facility taxonomy, or one from ``path`` in the same format.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A taxonomy YAML file; default the shipped one.
+
+    Returns
+    -------
+    Taxonomy
+        Categories with their Chinese names, aliases and Amap type codes.
+    """
     if path is None:
         return _load_default()
     p = Path(path)
