@@ -115,14 +115,36 @@ class AccessResult:
         return gpd.GeoDataFrame(frame, geometry=list(self.home_geometry), crs=self.crs)
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write the homes table as GeoParquet; complete or absent."""
+        """Write the homes table as GeoParquet; complete or absent.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.parquet`` file.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         from lifecircle.io.writers import write_atomic
 
         gdf = self.to_geodataframe()
         return write_atomic(path, lambda tmp: gdf.to_parquet(tmp, index=False))
 
     def to_gpkg(self, path: str | os.PathLike[str]) -> Path:
-        """Write layers ``homes``, ``coverage`` and ``unsnapped`` to one GeoPackage."""
+        """Write layers ``homes``, ``coverage`` and ``unsnapped`` to one GeoPackage.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.gpkg`` file (replaced as a whole).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         from lifecircle.io.writers import write_atomic
 
         gdf = self.to_geodataframe()

@@ -46,7 +46,13 @@ class Edit:
     name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The edit as ``run.scenario.edits`` lists it (empty fields left out)."""
+        """The edit as ``run.scenario.edits`` lists it (empty fields left out).
+
+        Returns
+        -------
+        dict
+            Field name to value, ``op`` first.
+        """
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @property
