@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ from lifecircle.errors import CRSError, SchemaError
 from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import Snapped, snap_points
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 DEFAULT_RADII_M: tuple[float, ...] = (300.0, 500.0, 800.0, 1000.0)
 #: a steady adult walking pace (m/min) when radii are given in minutes
 DEFAULT_WALK_SPEED_M_PER_MIN = 80.0
@@ -24,8 +28,8 @@ Progress = Callable[[str, int, int], None]
 
 def compute_access(
     graph: WalkGraph,
-    homes,
-    facilities,
+    homes: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
     *,
     radii: Sequence[float] | None = None,
     minutes: Sequence[float] | None = None,
@@ -67,6 +71,12 @@ def compute_access(
         the costly part); default all. Nearest distances are always computed.
     progress
         Called as ``progress(stage, done, total)`` during long work.
+
+    Returns
+    -------
+    AccessResult
+        One row per snapped home (nearest distance and facility id per category, counts
+        and supply per radius), the points left unsnapped and the run's timings.
     """
     t0 = time.perf_counter()
     labels, radii_m = _radii(radii, minutes, walk_speed_m_per_min)
@@ -182,7 +192,16 @@ def compute_access(
     )
 
 
-def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
+def _nearest(
+    graph: WalkGraph,
+    members: np.ndarray,
+    f_edge: np.ndarray,
+    f_off: np.ndarray,
+    f_snap: np.ndarray,
+    h_edge: np.ndarray,
+    h_off: np.ndarray,
+    h_snap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest member facility of every home (distance, facility index or -1)."""
     from lifecircle.network import kernels
 
@@ -195,10 +214,11 @@ def _nearest(graph, members, f_edge, f_off, f_snap, h_edge, h_off, h_snap):
     seed_label = np.concatenate([members, members]).astype(np.int64)
     dist, label = kernels.nearest_search(graph, seed_node, seed_dist, seed_label)
     f_ptr, f_sorted_local = _by_edge(e, graph.n_edges)
-    return kernels.nearest_on_edges(
+    nearest: tuple[np.ndarray, np.ndarray] = kernels.nearest_on_edges(
         dist, label, graph.edge_u, graph.edge_v, graph.edge_length,
         h_edge, h_off, h_snap, f_ptr, members[f_sorted_local].astype(np.int64), f_off, f_snap,
     )  # fmt: skip
+    return nearest
 
 
 def _split(snapped: Snapped, n: int) -> tuple[Snapped, Snapped]:
@@ -215,7 +235,9 @@ def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:
     return ptr, order
 
 
-def _radii(radii, minutes, speed) -> tuple[list[str], list[float]]:
+def _radii(
+    radii: Sequence[float] | None, minutes: Sequence[float] | None, speed: float
+) -> tuple[list[str], list[float]]:
     if radii is not None and minutes is not None:
         msg = "give radii in metres or in minutes, not both"
         raise SchemaError(msg, field="radii", fix="drop one of radii= / minutes=.")
@@ -235,7 +257,9 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _check_frame(frame, name: str, required: tuple[str, ...], graph: WalkGraph) -> None:
+def _check_frame(
+    frame: pd.DataFrame, name: str, required: tuple[str, ...], graph: WalkGraph
+) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         msg = f"{name} lack the column(s) {missing}; they have {list(frame.columns)}"
@@ -253,7 +277,7 @@ def _check_frame(frame, name: str, required: tuple[str, ...], graph: WalkGraph) 
         raise SchemaError(msg, file=name, row=row, field="id", fix="give every row its own id.")
 
 
-def _categories(facilities, categories) -> list[str]:
+def _categories(facilities: pd.DataFrame, categories: Iterable[str] | None) -> list[str]:
     present = sorted(set(facilities["category"].astype(str)))
     if categories is None:
         return present
@@ -261,7 +285,7 @@ def _categories(facilities, categories) -> list[str]:
     return cats
 
 
-def _points(frame) -> np.ndarray:
+def _points(frame: gpd.GeoDataFrame) -> np.ndarray:
     geoms = np.asarray(frame.geometry.values)
     not_point = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) != 0)
     if not_point.any():  # polygons (compound outlines): walk from a point inside
@@ -270,7 +294,9 @@ def _points(frame) -> np.ndarray:
     return geoms
 
 
-def _unsnapped(frame, snapped: Snapped, kind: str) -> list[tuple]:
+def _unsnapped(
+    frame: pd.DataFrame, snapped: Snapped, kind: str
+) -> list[tuple[str, str, float, str]]:
     bad = np.flatnonzero(~snapped.ok)
     ids = frame["id"].astype(str).to_numpy()
     return [(kind, ids[i], snapped.distance[i], snapped.reason[i]) for i in bad]

@@ -13,20 +13,22 @@ from lifecircle.io._sniff import require_file
 from lifecircle.network.warmup import compile_kernels_in_background
 
 if TYPE_CHECKING:
+    import pyproj
+
     from lifecircle.access.engine import Progress
     from lifecircle.access.result import AccessResult
 
 
 def access_from_files(
     *,
-    homes: str | os.PathLike,
-    facilities: str | os.PathLike,
-    network: str | os.PathLike | None = None,
-    osm: str | os.PathLike | None = None,
+    homes: str | os.PathLike[str],
+    facilities: str | os.PathLike[str],
+    network: str | os.PathLike[str] | None = None,
+    osm: str | os.PathLike[str] | None = None,
     radii: Sequence[float] | None = None,
     minutes: Sequence[float] | None = None,
     walk_speed_m_per_min: float = 80.0,
-    crs=None,
+    crs: str | int | pyproj.CRS | None = None,
     coords: str = "wgs84",
     network_coords: str = "wgs84",
     node_crossings: bool = False,
@@ -47,6 +49,29 @@ def access_from_files(
     CRS when that is metric (`lifecircle.io.is_metric`), else projected to the network's
     UTM zone. The routing kernels compile (or load from their cache) in a background
     thread while the files are read.
+
+    Parameters
+    ----------
+    homes, facilities
+        Point (or polygon) layers: any format :func:`lifecircle.io.read_layer` reads.
+    network, osm
+        Exactly one: a line layer of walkable streets, or an OSM PBF extract.
+    radii, minutes, walk_speed_m_per_min, categories, max_snap_m, progress
+        As for :func:`compute_access`.
+    crs
+        Metric CRS to work in (default: the network's if metric, else its UTM zone).
+    coords, network_coords
+        Coordinate system of lon/lat layers: ``wgs84``, ``gcj02`` or ``bd09``.
+    node_crossings
+        Also join the line layer's streets wherever they cross (see
+        :func:`lifecircle.network.graph_from_lines`).
+    own_categories
+        Accept any category label instead of the taxonomy's.
+
+    Returns
+    -------
+    AccessResult
+        What :func:`compute_access` measured.
     """
     if (network is None) == (osm is None):
         msg = "give exactly one network source"
@@ -80,6 +105,7 @@ def access_from_files(
     if osm is not None:
         graph = graph_from_osm(osm, crs=crs)
     else:
+        assert network is not None  # exactly one source, checked above
         lines = read_layer(network, geometry="line", coords=network_coords)
         graph = graph_from_lines(
             to_metric(lines, crs=crs), source=str(network), node_crossings=node_crossings
@@ -98,7 +124,7 @@ def access_from_files(
     )
 
 
-def write_outputs(result: AccessResult, out: str | os.PathLike) -> list[Path]:
+def write_outputs(result: AccessResult, out: str | os.PathLike[str]) -> list[Path]:
     """Write a result: ``out`` ending in .parquet or .gpkg is that one file; else a folder.
 
     The folder gets ``access.parquet`` (GeoParquet, one row per home), ``access.gpkg``

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,20 @@ class ColumnNames:
 
 
 def column_names(category: str, radius_labels: tuple[str, ...] | list[str]) -> ColumnNames:
-    """Column names for ``category``: ``nearest_m__kindergarten``, ``count_500m__clinic`` …"""
+    """Column names for ``category``: ``nearest_m__kindergarten``, ``count_500m__clinic`` …
+
+    Parameters
+    ----------
+    category : str
+        A facility category id.
+    radius_labels : sequence of str
+        Radius labels such as ``500m`` or ``10min``.
+
+    Returns
+    -------
+    ColumnNames
+        ``nearest_m``, ``nearest_id`` and, per radius label, ``count`` and ``supply``.
+    """
     return ColumnNames(
         nearest_m=f"nearest_m__{category}",
         nearest_id=f"nearest_id__{category}",
@@ -82,8 +98,14 @@ class AccessResult:
                 )
         return pd.DataFrame(rows)
 
-    def to_geodataframe(self):
-        """The homes table with point geometry (GeoDataFrame)."""
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The homes table with point geometry.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            :attr:`homes` with its ``id`` as a column and the homes' points, in :attr:`crs`.
+        """
         import geopandas as gpd
 
         frame = self.homes.reset_index()
@@ -92,15 +114,37 @@ class AccessResult:
                 frame[c] = frame[c].astype("string")
         return gpd.GeoDataFrame(frame, geometry=list(self.home_geometry), crs=self.crs)
 
-    def to_parquet(self, path: str | os.PathLike) -> Path:
-        """Write the homes table as GeoParquet; complete or absent."""
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write the homes table as GeoParquet; complete or absent.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.parquet`` file.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         from lifecircle.io.writers import write_atomic
 
         gdf = self.to_geodataframe()
         return write_atomic(path, lambda tmp: gdf.to_parquet(tmp, index=False))
 
-    def to_gpkg(self, path: str | os.PathLike) -> Path:
-        """Write layers ``homes``, ``coverage`` and ``unsnapped`` to one GeoPackage."""
+    def to_gpkg(self, path: str | os.PathLike[str]) -> Path:
+        """Write layers ``homes``, ``coverage`` and ``unsnapped`` to one GeoPackage.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.gpkg`` file (replaced as a whole).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         from lifecircle.io.writers import write_atomic
 
         gdf = self.to_geodataframe()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely import ops
 
@@ -23,11 +25,30 @@ from lifecircle.network.graph import WalkGraph
 from lifecircle.network.snap import snap_points
 
 
-def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
+def reached_intervals(
+    graph: WalkGraph,
+    f_edge: npt.ArrayLike,
+    f_off: npt.ArrayLike,
+    f_snap: npt.ArrayLike,
+    radius_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parts of edges within ``radius_m`` of the nearest seed facility.
 
-    Returns ``(edge, lo, hi)`` arrays: disjoint, merged intervals along each edge, measured
-    from the edge's u end, sorted by edge then ``lo``.
+    Parameters
+    ----------
+    graph
+        The walking network.
+    f_edge, f_off, f_snap
+        The seed facilities' snaps: edge index, offset from the edge's u end (m) and gap
+        between the facility and its edge (m).
+    radius_m
+        Walking budget in metres (snap gap included).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(edge, lo, hi)``: disjoint, merged intervals along each edge, measured from the
+        edge's u end, sorted by edge then ``lo``.
     """
     from lifecircle.network.warmup import wait_for_kernels
 
@@ -35,16 +56,18 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     from lifecircle.network import kernels  # numba: imported when first needed
 
     r = float(radius_m)
-    f_edge = np.asarray(f_edge, dtype=np.int64)
-    f_off = np.asarray(f_off, dtype=np.float64)
-    f_snap = np.asarray(f_snap, dtype=np.float64)
+    f_edge_a = np.asarray(f_edge, dtype=np.int64)
+    f_off_a = np.asarray(f_off, dtype=np.float64)
+    f_snap_a = np.asarray(f_snap, dtype=np.float64)
     empty = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
-    if len(f_edge) == 0 or r < 0:
+    if len(f_edge_a) == 0 or r < 0:
         return empty
     length = graph.edge_length
-    seed_node = np.concatenate([graph.edge_u[f_edge], graph.edge_v[f_edge]])
-    seed_dist = np.concatenate([f_snap + f_off, f_snap + length[f_edge] - f_off])
-    seed_label = np.concatenate([np.arange(len(f_edge)), np.arange(len(f_edge))]).astype(np.int64)
+    seed_node = np.concatenate([graph.edge_u[f_edge_a], graph.edge_v[f_edge_a]])
+    seed_dist = np.concatenate([f_snap_a + f_off_a, f_snap_a + length[f_edge_a] - f_off_a])
+    seed_label = np.concatenate([np.arange(len(f_edge_a)), np.arange(len(f_edge_a))]).astype(
+        np.int64
+    )
     dist, _ = kernels.nearest_search(graph, seed_node, seed_dist, seed_label)
     du, dv = dist[graph.edge_u], dist[graph.edge_v]
     a = np.minimum(r - du, length)  # reached from the u end: [0, a]
@@ -52,14 +75,14 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     from_u = np.flatnonzero(a >= 0)
     from_v = np.flatnonzero(b >= 0)
     # a facility's own edge: reached around its snap point, not only through the nodes
-    own = np.flatnonzero(f_snap <= r)
-    rest = r - f_snap[own]
-    e_own = f_edge[own]
+    own = np.flatnonzero(f_snap_a <= r)
+    rest = r - f_snap_a[own]
+    e_own = f_edge_a[own]
     edge = np.concatenate([from_u, from_v, e_own])
     lo = np.concatenate([np.zeros(len(from_u)), length[from_v] - b[from_v],
-                         np.maximum(f_off[own] - rest, 0.0)])  # fmt: skip
+                         np.maximum(f_off_a[own] - rest, 0.0)])  # fmt: skip
     hi = np.concatenate([a[from_u], length[from_v],
-                         np.minimum(f_off[own] + rest, length[e_own])])  # fmt: skip
+                         np.minimum(f_off_a[own] + rest, length[e_own])])  # fmt: skip
     if len(edge) == 0:
         return empty
     # merge overlapping intervals of an edge: shift each edge onto its own stretch of one
@@ -79,8 +102,23 @@ def reached_intervals(graph: WalkGraph, f_edge, f_off, f_snap, radius_m: float):
     return e, np.clip(out_lo, 0.0, length[e]), np.clip(out_hi, 0.0, length[e])
 
 
-def reached_lines(graph: WalkGraph, edge, lo, hi) -> np.ndarray:
-    """The reached intervals as line geometries (whole edges kept as they are)."""
+def reached_lines(
+    graph: WalkGraph, edge: npt.ArrayLike, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """The reached intervals as line geometries (whole edges kept as they are).
+
+    Parameters
+    ----------
+    graph
+        The walking network.
+    edge, lo, hi
+        Intervals as :func:`reached_intervals` returns them.
+
+    Returns
+    -------
+    numpy.ndarray
+        One shapely line per interval (object array).
+    """
     edge = np.asarray(edge, dtype=np.int64)
     length = graph.edge_length[edge]
     whole = (lo <= 1e-9) & (hi >= length - 1e-9)
@@ -106,7 +144,7 @@ def reached_lines(graph: WalkGraph, edge, lo, hi) -> np.ndarray:
 
 def service_areas(
     graph: WalkGraph,
-    facilities,
+    facilities: gpd.GeoDataFrame,
     *,
     categories: Iterable[str],
     radius_m: float,
@@ -137,8 +175,9 @@ def service_areas(
 
     Returns
     -------
-    GeoDataFrame with ``category``, ``radius_m``, ``length_m`` (reached network length) and
-    (Multi)Polygon geometry, one row per category, in the graph's CRS.
+    geopandas.GeoDataFrame
+        ``category``, ``radius_m``, ``length_m`` (reached network length) and
+        (Multi)Polygon geometry, one row per category, in the graph's CRS.
     """
     cats = list(dict.fromkeys(str(c) for c in categories))
     fac_cat = facilities["category"].astype(str).to_numpy()
@@ -180,12 +219,12 @@ def service_areas(
 
 
 def band_polygons(
-    lines,
+    lines: npt.ArrayLike,
     buffer_m: float,
     *,
     resolution_m: float | None = None,
     simplify_m: float | None = None,
-):
+) -> Any:
     """Polygons of everything within ``buffer_m`` of ``lines`` (a map band, not a survey).
 
     GEOS buffers and unions of 10⁵ street pieces take seconds per category, so the band is
@@ -193,20 +232,36 @@ def band_polygons(
     of ``buffer_m`` and the mask's outline traced and simplified. The outline is within
     about one cell of the exact buffer; reached lengths are computed exactly elsewhere
     (``reached_intervals``).
+
+    Parameters
+    ----------
+    lines
+        Shapely lines (missing and empty ones are skipped).
+    buffer_m
+        Half-width of the band in metres.
+    resolution_m, simplify_m
+        Grid cell size (default ``buffer_m / 4``) and outline simplification tolerance
+        (default half a cell).
+
+    Returns
+    -------
+    shapely.MultiPolygon or shapely.Polygon
+        The band (an empty MultiPolygon when there is nothing to draw).
     """
     import contourpy
     from scipy import ndimage
 
-    lines = np.asarray(lines, dtype=object)
-    lines = lines[~(shapely.is_missing(lines) | shapely.is_empty(lines))]
-    if len(lines) == 0 or buffer_m <= 0:
+    arr = np.asarray(lines, dtype=object)
+    arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
+    if len(arr) == 0 or buffer_m <= 0:
         return shapely.MultiPolygon()
     res = float(resolution_m or buffer_m / 4.0)
     tol = res / 2.0 if simplify_m is None else float(simplify_m)
-    xy = _sample(lines, res)
+    xy = _sample(arr, res)
     rad = max(1, round(buffer_m / res))
     pad = rad + 2
-    x0, y0 = xy.min(axis=0) - pad * res
+    corner = xy.min(axis=0) - pad * res
+    x0, y0 = float(corner[0]), float(corner[1])
     ix = np.floor((xy[:, 0] - x0) / res).astype(np.int64)
     iy = np.floor((xy[:, 1] - y0) / res).astype(np.int64)
     nx, ny = int(ix.max()) + pad + 1, int(iy.max()) + pad + 1
@@ -219,7 +274,8 @@ def band_polygons(
     gen = contourpy.contour_generator(
         gx, gy, mask.astype(np.float32), fill_type="OuterOffset", name="serial"
     )
-    points, offsets = gen.filled(0.5, 2.0)
+    # fill_type "OuterOffset": a list of outline points and a list of ring offsets
+    points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
     polys = [
         shapely.Polygon(p[o[0] : o[1]], [p[o[k] : o[k + 1]] for k in range(1, len(o) - 1)])
         for p, o in zip(points, offsets, strict=True)
@@ -242,7 +298,8 @@ def _sample(lines: np.ndarray, step: float) -> np.ndarray:
     first = np.concatenate([[0], np.cumsum(n + 1)[:-1]])
     k = np.arange(int((n + 1).sum())) - np.repeat(first, n + 1)
     t = (k / np.repeat(n, n + 1))[:, None]
-    return np.repeat(p0, n + 1, axis=0) + t * np.repeat(p1 - p0, n + 1, axis=0)
+    points: np.ndarray = np.repeat(p0, n + 1, axis=0) + t * np.repeat(p1 - p0, n + 1, axis=0)
+    return points
 
 
 __all__ = ["band_polygons", "reached_intervals", "reached_lines", "service_areas"]

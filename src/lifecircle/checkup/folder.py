@@ -94,7 +94,18 @@ class CheckupFolder:
         return cls(result, circles, compounds, facilities, service_areas, path=d)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
-        """One of ``circles``, ``compounds``, ``facilities``, ``service_areas`` by name."""
+        """One of ``circles``, ``compounds``, ``facilities``, ``service_areas`` by name.
+
+        Parameters
+        ----------
+        name : str
+            The layer's name.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or None
+            The layer, or ``None`` when the folder does not hold it.
+        """
         if name not in LAYERS:
             raise KeyError(name)
         layer: gpd.GeoDataFrame | None = getattr(self, name)

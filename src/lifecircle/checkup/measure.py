@@ -28,7 +28,8 @@ def nearest_of_any(homes: pd.DataFrame, categories: tuple[str, ...]) -> np.ndarr
     cols = [f"nearest_m__{c}" for c in categories if f"nearest_m__{c}" in homes.columns]
     if not cols:
         return np.full(len(homes), np.inf)
-    return homes[cols].to_numpy(dtype=float).min(axis=1)
+    nearest: np.ndarray = homes[cols].to_numpy(dtype=float).min(axis=1)
+    return nearest
 
 
 def measure(

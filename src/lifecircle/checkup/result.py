@@ -107,7 +107,13 @@ class IndicatorResult(IndicatorInfo):
         return self.status == "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (JSON-safe; keys in the schema's order)."""
+        """The ``checkup.json`` form (JSON-safe; keys in the schema's order).
+
+        Returns
+        -------
+        dict
+            The JSON-safe ``checkup.json`` form.
+        """
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
@@ -117,7 +123,18 @@ class IndicatorResult(IndicatorInfo):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IndicatorResult:
-        """An ``IndicatorResult`` from its ``checkup.json`` form (not validated here)."""
+        """An ``IndicatorResult`` from its ``checkup.json`` form (not validated here).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``checkup.json`` form, as :meth:`to_dict` writes it.
+
+        Returns
+        -------
+        IndicatorResult
+            The object.
+        """
         return _build(cls, data)
 
 
@@ -189,7 +206,13 @@ class Shortfall:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (JSON-safe)."""
+        """The ``checkup.json`` form (JSON-safe).
+
+        Returns
+        -------
+        dict
+            The JSON-safe ``checkup.json`` form.
+        """
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
@@ -211,6 +234,18 @@ class Shortfall:
 
         ``name_en``, ``operator`` and ``responsible_units`` are optional in the schema; when
         absent they are taken from ``indicator`` (the circle's result of the same id).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``checkup.json`` form, as :meth:`to_dict` writes it.
+        indicator : IndicatorResult, optional
+            The circle's result of the same indicator (supplies the optional fields).
+
+        Returns
+        -------
+        Shortfall
+            The object.
         """
         shared = (
             {}
@@ -261,14 +296,31 @@ class CircleResult:
         return [i.id for i in self.indicators if i.category == "constraint" and not i.passed]
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
-        """This circle's result of one indicator (KeyError when the catalogue has none)."""
+        """This circle's result of one indicator (KeyError when the catalogue has none).
+
+        Parameters
+        ----------
+        indicator_id : str
+            The indicator's id.
+
+        Returns
+        -------
+        IndicatorResult
+            The result.
+        """
         for i in self.indicators:
             if i.id == indicator_id:
                 return i
         raise KeyError(indicator_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (JSON-safe)."""
+        """The ``checkup.json`` form (JSON-safe).
+
+        Returns
+        -------
+        dict
+            The JSON-safe ``checkup.json`` form.
+        """
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
@@ -279,7 +331,18 @@ class CircleResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CircleResult:
-        """A ``CircleResult`` from its ``checkup.json`` form (not validated here)."""
+        """A ``CircleResult`` from its ``checkup.json`` form (not validated here).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``checkup.json`` form, as :meth:`to_dict` writes it.
+
+        Returns
+        -------
+        CircleResult
+            The object.
+        """
         indicators = [IndicatorResult.from_dict(i) for i in data["indicators"]]
         by_id = {i.id: i for i in indicators}
         return _build(
@@ -311,7 +374,18 @@ class CatalogueInfo:
         return " ".join(p for p in (self.title or self.id, self.version) if p)
 
     def notice(self, lang: str = "zh") -> str | None:
-        """The catalogue's own provisional notice in ``lang`` (``zh`` or ``en``), if any."""
+        """The catalogue's own provisional notice in ``lang`` (``zh`` or ``en``), if any.
+
+        Parameters
+        ----------
+        lang : {"zh", "en"}
+            The language.
+
+        Returns
+        -------
+        str or None
+            The notice, or ``None`` when the catalogue has none.
+        """
         return self.notice_zh if lang == "zh" else self.notice_en
 
 
@@ -365,7 +439,13 @@ class RunInfo:
         return self.created.date()
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (JSON-safe)."""
+        """The ``checkup.json`` form (JSON-safe).
+
+        Returns
+        -------
+        dict
+            The JSON-safe ``checkup.json`` form.
+        """
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
@@ -378,7 +458,18 @@ class RunInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunInfo:
-        """A ``RunInfo`` from its ``checkup.json`` form (not validated here)."""
+        """A ``RunInfo`` from its ``checkup.json`` form (not validated here).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``checkup.json`` form, as :meth:`to_dict` writes it.
+
+        Returns
+        -------
+        RunInfo
+            The object.
+        """
         return _build(
             cls,
             data,
@@ -448,7 +539,13 @@ class CheckupResult:
         return counts
 
     def circle_ids(self) -> list[str]:
-        """Circle ids in the order of the checkup."""
+        """Circle ids in the order of the checkup.
+
+        Returns
+        -------
+        list of str
+            The ids.
+        """
         return [c.id for c in self.circles]
 
     @cached_property
@@ -457,6 +554,16 @@ class CheckupResult:
 
     def circle(self, circle_id: str) -> CircleResult:
         """The circle with this id.
+
+        Parameters
+        ----------
+        circle_id : str
+            The circle's id.
+
+        Returns
+        -------
+        CircleResult
+            The circle.
 
         Raises
         ------
@@ -475,7 +582,13 @@ class CheckupResult:
             ) from None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``checkup.json`` document (JSON-safe: NaN/inf become null, floats rounded)."""
+        """The ``checkup.json`` document (JSON-safe: NaN/inf become null, floats rounded).
+
+        Returns
+        -------
+        dict
+            The whole document, as ``checkup.json`` holds it.
+        """
         return _safe_dict(
             {
                 "schema_version": SCHEMA_VERSION,
@@ -488,7 +601,13 @@ class CheckupResult:
         )
 
     def to_json(self) -> str:
-        """``checkup.json`` as text."""
+        """``checkup.json`` as text.
+
+        Returns
+        -------
+        str
+            Indented JSON (UTF-8 text, Chinese kept), ending in a newline.
+        """
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
     @classmethod

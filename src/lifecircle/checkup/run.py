@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -43,8 +44,19 @@ class Checkup:
     homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
     district: District
 
-    def write(self, out_dir) -> list:
-        """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md)."""
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md).
+
+        Parameters
+        ----------
+        out_dir
+            The output folder; written as a unit (complete or absent).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
         from lifecircle.checkup.write import write_checkup
 
         return write_checkup(self, out_dir)
@@ -159,7 +171,8 @@ def run_checkup(
         cid = str(row.circle_id)
         h = homes_of.get(cid, no_homes)
         f = fac_of.get(cid, no_fac)
-        results, shortfalls = [], []
+        results: list[IndicatorResult] = []
+        shortfalls: list[Shortfall] = []
         for ind in circle_inds:
             res, m = _evaluate(ind, h, f, label, manual.get((cid, ind.id)))
             results.append(res)
@@ -206,7 +219,9 @@ def run_checkup(
     return Checkup(result=result, access=access, homes=homes, district=district)
 
 
-def _all_homes(district, access: AccessResult, warnings: list) -> pd.DataFrame:
+def _all_homes(
+    district: District, access: AccessResult, warnings: list[dict[str, Any]]
+) -> pd.DataFrame:
     """Every compound with its access columns; off-network ones walk nowhere (inf)."""
     comp = district.compounds.copy()
     comp["id"] = comp["id"].astype(str)
@@ -236,9 +251,11 @@ def _all_homes(district, access: AccessResult, warnings: list) -> pd.DataFrame:
     return homes
 
 
-def _manual_lookup(manual: pd.DataFrame | None, catalogue: Catalogue, warnings: list) -> dict:
+def _manual_lookup(
+    manual: pd.DataFrame | None, catalogue: Catalogue, warnings: list[dict[str, Any]]
+) -> dict[tuple[str, str], dict[str, Any]]:
     """(scope, indicator id) -> manual row; warns of ids the catalogue does not know."""
-    out: dict[tuple[str, str], dict] = {}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     if manual is None or len(manual) == 0:
         return out
     known = {i.id for i in catalogue.indicators}
@@ -259,7 +276,13 @@ def _manual_lookup(manual: pd.DataFrame | None, catalogue: Catalogue, warnings: 
     return out
 
 
-def _evaluate(ind: Indicator, homes, facilities, label, manual_row):
+def _evaluate(
+    ind: Indicator,
+    homes: pd.DataFrame,
+    facilities: pd.DataFrame,
+    label: dict[float, str],
+    manual_row: dict[str, Any] | None,
+) -> tuple[IndicatorResult, Measured]:
     """IndicatorResult for one indicator over a group of homes, and the measurement."""
     evidence = note = None
     if ind.computed:
@@ -279,7 +302,7 @@ def _evaluate(ind: Indicator, homes, facilities, label, manual_row):
     return res, m
 
 
-def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured):
+def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured) -> Shortfall:
     """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
     mask = np.ones(len(homes), dtype=bool) if m.short is None else np.asarray(m.short)
     short = homes[mask]
@@ -305,7 +328,9 @@ def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Mea
     )
 
 
-def _summary(circles: list[CircleResult], district_results, homes) -> dict[str, Any]:
+def _summary(
+    circles: list[CircleResult], district_results: list[IndicatorResult], homes: pd.DataFrame
+) -> dict[str, Any]:
     grades = {"NONE": 0, "AA": 0, "AAA": 0}
     for c in circles:
         grades[c.grade] = grades.get(c.grade, 0) + 1

@@ -23,7 +23,13 @@ class SuggestedSite:
     residents_added: float
 
     def to_raw(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (before JSON-safe rounding)."""
+        """The ``checkup.json`` form (before JSON-safe rounding).
+
+        Returns
+        -------
+        dict
+            Field name to value.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -68,14 +74,31 @@ class Suggestion:
     note: str
 
     def to_raw(self) -> dict[str, Any]:
-        """The ``checkup.json`` form (before JSON-safe rounding)."""
+        """The ``checkup.json`` form (before JSON-safe rounding).
+
+        Returns
+        -------
+        dict
+            Field name to value (sites as dicts too).
+        """
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
         raw["sites"] = [s.to_raw() for s in self.sites]
         return raw
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Suggestion:
-        """A ``Suggestion`` from its ``checkup.json`` form (not validated here)."""
+        """A ``Suggestion`` from its ``checkup.json`` form (not validated here).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``checkup.json`` form, ``Shortfall.suggestion``.
+
+        Returns
+        -------
+        Suggestion
+            The object.
+        """
         kw = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         kw["sites"] = [
             SuggestedSite(**{f.name: s[f.name] for f in fields(SuggestedSite)})

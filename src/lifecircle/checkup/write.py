@@ -12,7 +12,9 @@ import pandas as pd
 from lifecircle.errors import InputError
 
 if TYPE_CHECKING:
+    from lifecircle.checkup.result import CheckupResult
     from lifecircle.checkup.run import Checkup
+    from lifecircle.district import District
 
 
 def write_checkup(checkup: Checkup, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -112,7 +114,7 @@ def missing_checkup_folder(folder: str | os.PathLike[str]) -> InputError:
     )
 
 
-def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
+def _service_areas_layer(checkup: Checkup) -> gpd.GeoDataFrame:
     """Service areas of the categories of coverage indicators that some circle fails.
 
     Those are what the reports draw (a shortfall and where its service reaches); the
@@ -144,14 +146,14 @@ def _service_areas_layer(checkup) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=district.graph.crs)
 
 
-def _circles_layer(result, district) -> gpd.GeoDataFrame:
+def _circles_layer(result: CheckupResult, district: District) -> gpd.GeoDataFrame:
     """circles.gpkg: `lifecircle.checkup.frames.circles_frame` (one definition)."""
     from lifecircle.checkup.frames import circles_frame
 
     return circles_frame(result, district)
 
 
-def _compounds_layer(checkup) -> gpd.GeoDataFrame:
+def _compounds_layer(checkup: Checkup) -> gpd.GeoDataFrame:
     """compounds.gpkg: `lifecircle.checkup.frames.compounds_frame` (one definition)."""
     from lifecircle.checkup.frames import compounds_frame
 

@@ -31,7 +31,13 @@ def progress_callback() -> Iterator:
 
         yield log_only
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeElapsedColumn,
+    )
 
     with Progress(
         "[progress.description]{task.description}",
@@ -40,7 +46,7 @@ def progress_callback() -> Iterator:
         TimeElapsedColumn(),
         transient=False,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def draw(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

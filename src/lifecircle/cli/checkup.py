@@ -70,6 +70,7 @@ def checkup_command(
         else:
             from lifecircle.district import load_district
 
+            assert district is not None  # one of the two, checked above
             d = load_district(district)
         progress("read", 1, 1)
         sites = None

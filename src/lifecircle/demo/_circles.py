@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -55,10 +57,11 @@ def _circles_per_street(streets: pd.DataFrame, n_comm: pd.Series) -> np.ndarray:
         else:
             need[alloc <= 1] = np.inf
             alloc[int(np.argmin(need))] -= 1
-    return alloc
+    out: np.ndarray = alloc
+    return out
 
 
-def _adjacency(cells: list) -> np.ndarray:
+def _adjacency(cells: list[Any]) -> np.ndarray:
     n = len(cells)
     adj = np.zeros((n, n), bool)
     arr = np.array(cells, dtype=object)
@@ -114,7 +117,7 @@ def make_circles(communities: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarra
     n_comm = communities.groupby("street").size()
     alloc = _circles_per_street(streets, n_comm)
     circle_of = np.full(len(communities), -1)
-    rows = []
+    rows: list[dict[str, str]] = []
     for street, k in zip(streets["name"], alloc, strict=True):
         idx = np.flatnonzero(communities["street"].to_numpy() == street)
         sub = communities.iloc[idx]

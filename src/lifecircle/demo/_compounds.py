@@ -22,7 +22,15 @@ PERSONS_PER_HOUSEHOLD = 2.8
 MAX_FROM_NETWORK_M = 70.0
 
 
-def _sample_in(poly, n, rng, layout, network, centres=None, sd=0.0):
+def _sample_in(
+    poly: shapely.Polygon,
+    n: int,
+    rng: np.random.Generator,
+    layout: Layout,
+    network: Network,
+    centres: np.ndarray | None = None,
+    sd: float = 0.0,
+) -> np.ndarray:
     """``n`` dry points in ``poly`` near the kept network: uniform, or around ``centres``."""
     minx, miny, maxx, maxy = poly.bounds
     got = np.empty((0, 2))
@@ -39,7 +47,8 @@ def _sample_in(poly, n, rng, layout, network, centres=None, sd=0.0):
         ok[ok] = network.near(pts[ok, 0], pts[ok, 1], MAX_FROM_NETWORK_M)
         got = np.vstack([got, pts[ok]])
         if len(got) >= n:
-            return got[:n]
+            sample: np.ndarray = got[:n]
+            return sample
     raise RuntimeError(
         "could not place compounds in a community cell near the street network"
     )  # pragma: no cover

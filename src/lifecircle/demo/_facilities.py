@@ -120,7 +120,15 @@ def assign_levels(n_circles: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(base)
 
 
-def _offset(x, y, rng, layout, network, dist=(15.0, 35.0), cells=None):
+def _offset(
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    layout: Layout,
+    network: Network,
+    dist: tuple[float, float] = (15.0, 35.0),
+    cells: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Move points a little off their compound; stay dry, inside the compound's cell and
     near the kept network (else the point stays on its compound)."""
     ang = rng.uniform(0, 2 * np.pi, len(x))
@@ -133,7 +141,14 @@ def _offset(x, y, rng, layout, network, dist=(15.0, 35.0), cells=None):
     return np.round(np.where(wet, x, fx), 2), np.round(np.where(wet, y, fy), 2)
 
 
-def _cover(cx, cy, pop, circle, cell, origin):
+def _cover(
+    cx: np.ndarray,
+    cy: np.ndarray,
+    pop: np.ndarray,
+    circle: np.ndarray,
+    cell: np.ndarray | float,
+    origin: np.ndarray,
+) -> np.ndarray:
     """Index of one compound per occupied (circle, cell): nearest the cell's population centre."""
     gx = np.floor((cx - origin[circle, 0]) / cell).astype(np.int64)
     gy = np.floor((cy - origin[circle, 1]) / cell).astype(np.int64)
@@ -148,10 +163,13 @@ def _cover(cx, cy, pop, circle, cell, origin):
     order = np.lexsort((np.arange(len(cx)), d, group))
     first = np.ones(len(order), bool)
     first[1:] = group[order][1:] != group[order][:-1]
-    return order[first]
+    covering: np.ndarray = order[first]
+    return covering
 
 
-def _far_one(idx, cx, cy, pop, east):
+def _far_one(
+    idx: np.ndarray, cx: np.ndarray, cy: np.ndarray, pop: np.ndarray, east: np.ndarray
+) -> int:
     """The compound at the far edge of a circle: across the river if the circle spans it."""
     sides = east[idx]
     if sides.any() and not sides.all():
@@ -192,7 +210,9 @@ def make_facilities(
     far_kept = {c: rng.random(N_GAPS) < 0.5 for c in gaps}  # which gaps keep one far facility
 
     rows = []  # (category, x, y, compound index, circle)
-    late_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    seed_seq = rng.bit_generator.seed_seq
+    assert isinstance(seed_seq, np.random.SeedSequence)  # what default_rng(seed) makes
+    late_rng = np.random.default_rng(seed_seq.spawn(1)[0])
     for cat, (_, radius, role) in CATEGORIES.items():
         if role == "network" or cat in LATE:
             continue
@@ -216,8 +236,8 @@ def make_facilities(
         fx, fy = _offset(cx[pick], cy[pick], rng, layout, network, cells=cell_of[pick])
         rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
     # One bigger park per good or middling circle, near its population centre.
-    for c in np.flatnonzero(levels < 2):
-        idx = np.flatnonzero(compound_circle == c)
+    for circle in np.flatnonzero(levels < 2):
+        idx = np.flatnonzero(compound_circle == circle)
         mx, my = np.average(cx[idx], weights=pop[idx]), np.average(cy[idx], weights=pop[idx])
         i = int(idx[np.argmin(np.hypot(cx[idx] - mx, cy[idx] - my))])
         fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, network, (60.0, 90.0), cell_of[[i]])
@@ -261,7 +281,7 @@ def make_facilities(
     return out, gaps
 
 
-def _capacities(fac: pd.DataFrame, circle_pop: np.ndarray, rng) -> np.ndarray:
+def _capacities(fac: pd.DataFrame, circle_pop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cap = np.full(len(fac), np.nan)
     cat = fac["category"].to_numpy()
     circ = fac["circle"].to_numpy()
@@ -284,7 +304,7 @@ def _capacities(fac: pd.DataFrame, circle_pop: np.ndarray, rng) -> np.ndarray:
     return cap
 
 
-def _areas(fac: pd.DataFrame, rng) -> np.ndarray:
+def _areas(fac: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     area = np.full(len(fac), np.nan)
     cat = fac["category"].to_numpy()
     lev = fac["level"].to_numpy()

@@ -64,11 +64,13 @@ class Layout:
         )
 
     def east_of_river(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return shapely.contains_xy(self.east_bank, x, y)
+        out: np.ndarray = shapely.contains_xy(self.east_bank, x, y)
+        return out
 
     def in_river(self, x: np.ndarray, y: np.ndarray, margin: float = 0.0) -> np.ndarray:
         area = self.river_area if margin == 0 else self.river.buffer(RIVER_HALF_WIDTH_M + margin)
-        return shapely.contains_xy(area, x, y)
+        out: np.ndarray = shapely.contains_xy(area, x, y)
+        return out
 
 
 def make_layout(scale: float, rng: np.random.Generator) -> Layout:

@@ -80,7 +80,8 @@ def largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.n
     short = rest - int(base.sum())
     order = np.lexsort((np.arange(n), -(raw - base)))
     base[order[:short]] += 1
-    return base + minimum
+    out: np.ndarray = base + minimum
+    return out
 
 
 # Characters for generated compound names ("枫林苑"): checked to read as plausible names.

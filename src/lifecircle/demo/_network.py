@@ -97,8 +97,8 @@ HIGHWAY = np.array(["primary", "secondary", "residential", "footway"], dtype=obj
 def make_network(layout: Layout, rng: np.random.Generator) -> Network:
     nx = int(layout.width // SPACING_M) + 1
     ny = int(layout.height // SPACING_M) + 1
-    ii, jj = np.meshgrid(np.arange(nx), np.arange(ny))  # node id = j * nx + i
-    ii, jj = ii.ravel(), jj.ravel()
+    grid_i, grid_j = np.meshgrid(np.arange(nx), np.arange(ny))  # node id = j * nx + i
+    ii, jj = grid_i.ravel(), grid_j.ravel()
     bx, by = ii * SPACING_M, jj * SPACING_M
     # Smooth warp (gently curving streets) plus a small jitter at every node.
     p1, p2 = rng.uniform(0, 2 * np.pi, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +38,7 @@ MANUAL_DATE = "2023-12-31"
 # Indicators no map can measure, as manual values, with the ids of the changsha-provisional
 # catalogue (rename them here, in one place, if the catalogue changes). scope "district" (one
 # value) or "circle" (a value range by service level: good, middling, poor).
-MANUAL_INDICATORS: dict[str, dict] = {
+MANUAL_INDICATORS: dict[str, dict[str, Any]] = {
     "dt_green_travel_share": {"scope": "district", "unit": "%", "value": 76.4},
     "dt_barrier_free_rate": {"scope": "district", "unit": "%", "value": 100.0},
     "dt_smart_grid_line_share_core": {"scope": "district", "unit": "%", "value": 82.5},
@@ -110,6 +111,19 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
 
     Names and population totals do not depend on ``scale``; the network spacing does not
     either, so a smaller scale gives a smaller, denser district with the same 49 circles.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same seed gives the same district.
+    scale : float
+        Area factor (1.0: the full 288 km² district; the tests use 0.05).
+
+    Returns
+    -------
+    DemoDistrict
+        The generated layers (network, communities, compounds, facilities, circles,
+        manual values) in memory.
     """
     if not scale > 0:
         raise ValueError("scale must be positive")
@@ -165,7 +179,9 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
     )
 
 
-def _manual_values(circle_ids: list[str], levels: np.ndarray, rng) -> pd.DataFrame:
+def _manual_values(
+    circle_ids: list[str], levels: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
     rows = []
     for ind, spec in MANUAL_INDICATORS.items():
         if spec["scope"] == "district":
@@ -245,11 +261,25 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
-def generate_demo(out_dir: str | os.PathLike, *, seed: int = 2023, scale: float = 1.0) -> Path:
+def generate_demo(out_dir: str | os.PathLike[str], *, seed: int = 2023, scale: float = 1.0) -> Path:
     """Write the demo district data package to ``out_dir`` and return its path.
 
     Deterministic: the same ``seed`` and ``scale`` give byte-identical files. The package
     follows docs/interfaces.md (district.yaml with ``generated: true`` and the notice).
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The package folder, written as a unit: an earlier package there is replaced only
+        once the new one is complete; a non-empty folder without ``district.yaml`` is
+        never replaced.
+    seed, scale
+        As for :func:`build_demo`.
+
+    Returns
+    -------
+    pathlib.Path
+        The package folder (``out_dir``).
     """
     return write_package(build_demo(seed=seed, scale=scale), Path(out_dir))
 

@@ -76,7 +76,13 @@ class Manifest:
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of ``district.yaml`` shipped in this package."""
+    """The JSON Schema of ``district.yaml`` shipped in this package.
+
+    Returns
+    -------
+    dict
+        The parsed schema (cached: do not modify).
+    """
     text = (
         resources.files("lifecircle.district").joinpath("district.schema.json").read_text("utf-8")
     )
@@ -90,22 +96,30 @@ def _field_of(err: jsonschema.ValidationError) -> str:
         missing = err.message.split("'")[1] if "'" in err.message else ""
         path.append(missing)
     if err.validator == "additionalProperties":
-        extra = [p for p in err.instance if p not in err.schema.get("properties", {})]
+        instance = err.instance if isinstance(err.instance, dict) else {}
+        extra = [p for p in instance if p not in _properties(err)]
         path.append(str(extra[0]) if extra else "?")
     return ".".join(p for p in path if p) or "(top level)"
 
 
+def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:
+    """The ``properties`` of the schema part that ``err`` failed (empty if none)."""
+    props = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+    return props if isinstance(props, dict) else {}
+
+
 def _fix_for(err: jsonschema.ValidationError, field: str) -> str:
     if err.validator == "additionalProperties":
-        allowed = list(err.schema.get("properties", {}))
+        allowed = list(_properties(err))
         near = difflib.get_close_matches(field.rsplit(".", 1)[-1], allowed, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         return hint + "allowed keys here: " + ", ".join(allowed) + "."
     if err.validator == "required":
         return f"add '{field}' (see docs/district-format.md)."
     if err.validator in ("enum", "const"):
-        allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
-        return "use one of: " + ", ".join(map(str, allowed)) + "."
+        value: Any = err.validator_value
+        choices: list[Any] = list(value) if err.validator == "enum" else [value]
+        return "use one of: " + ", ".join(map(str, choices)) + "."
     if field.startswith("layers."):
         return "give the file name (e.g. compounds.gpkg) or {file: ..., layer: ..., crs: ...}."
     return "see docs/district-format.md for the allowed values."
@@ -162,6 +176,16 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     DistrictError
         Missing or unreadable manifest, a schema violation (naming the field and the fix),
         no or two networks, or a layer file that does not exist.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The district folder, or its ``district.yaml``.
+
+    Returns
+    -------
+    Manifest
+        The checked manifest: its path, data and layer specs.
     """
     p = Path(path)
     mpath = p / MANIFEST if p.is_dir() else p

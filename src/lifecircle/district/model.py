@@ -180,7 +180,14 @@ class District:
         )
 
     def summary(self) -> dict[str, object]:
-        """Counts for a terminal line: circles, compounds, population, facilities, warnings."""
+        """Counts for a terminal line: circles, compounds, population, facilities, warnings.
+
+        Returns
+        -------
+        dict
+            ``name``, ``circles``, ``compounds``, ``population``, ``facilities``, ``nodes``
+            and ``warnings`` (their number).
+        """
         return {
             "name": self.name,
             "circles": len(self.circles),

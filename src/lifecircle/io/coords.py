@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -108,7 +109,12 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Pair:
     return np.where(outside, lon_a, lon_a + dlon), np.where(outside, lat_a, lat_a + dlat)
 
 
-def _invert(forward, lon: ArrayLike, lat: ArrayLike, first_guess: Pair) -> Pair:
+def _invert(
+    forward: Callable[[NDArray[np.float64], NDArray[np.float64]], Pair],
+    lon: ArrayLike,
+    lat: ArrayLike,
+    first_guess: Pair,
+) -> Pair:
     """Solve ``forward(w) == target`` by fixed-point iteration from ``first_guess``.
 
     The offsets change by less than 1e-3 of a degree per degree, so the iteration
@@ -212,12 +218,34 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Pair:
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> Pair:
-    """Convert WGS-84 lon/lat to BD-09 (via GCJ-02). Outside China unchanged."""
+    """Convert WGS-84 lon/lat to BD-09 (via GCJ-02). Outside China unchanged.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 longitude and latitude in degrees (scalars or arrays of one shape).
+
+    Returns
+    -------
+    (lon, lat) : tuple of numpy.ndarray
+        BD-09 coordinates, float64, same shape as the input.
+    """
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> Pair:
-    """Convert BD-09 lon/lat to WGS-84 (exact inverses via GCJ-02). Outside China unchanged."""
+    """Convert BD-09 lon/lat to WGS-84 (exact inverses via GCJ-02). Outside China unchanged.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        BD-09 longitude and latitude in degrees (scalars or arrays of one shape).
+
+    Returns
+    -------
+    (lon, lat) : tuple of numpy.ndarray
+        WGS-84 coordinates, float64, same shape as the input.
+    """
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
@@ -226,6 +254,18 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, *, coords: str) -> Pair:
 
     ``wgs84`` and ``cgcs2000`` pass through (CGCS2000 and WGS-84 agree to a few cm, below
     what walking access can notice); ``gcj02`` and ``bd09`` are inverted exactly.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitude and latitude in degrees (scalars or arrays of one shape).
+    coords : str
+        The system they are given in: ``wgs84``, ``cgcs2000``, ``gcj02`` or ``bd09``.
+
+    Returns
+    -------
+    (lon, lat) : tuple of numpy.ndarray
+        WGS-84 coordinates, float64, same shape as the input.
 
     Raises
     ------

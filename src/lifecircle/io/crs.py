@@ -151,6 +151,16 @@ def normalise_geographic(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     CGCS2000 (EPSG:4490) is relabelled without moving any coordinate (the datums agree to
     a few centimetres); other geographic CRSs are transformed with pyproj.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A layer with a CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in EPSG:4326 if it was geographic, else ``gdf`` itself.
     """
     crs = gdf.crs
     if crs is None or not crs.is_geographic or crs.equals(WGS84):

@@ -93,6 +93,11 @@ def write_parquet(df: pd.DataFrame, path: str | PathLike[str]) -> Path:
         The table; its index is written too, so ids used as index survive.
     path : str or path-like
         Output ``.parquet`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
     """
     return write_atomic(path, lambda tmp: df.to_parquet(tmp))
 
@@ -110,6 +115,11 @@ def write_gpkg(
         Output ``.gpkg`` file.
     layer : str, optional
         Layer name; defaults to the file stem.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
     """
     return write_gpkg_layers({layer or Path(path).stem: gdf}, path)
 
@@ -123,6 +133,11 @@ def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | PathLi
         Layer name to layer, written in the mapping's order.
     path : str or path-like
         Output ``.gpkg`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
     """
     if not layers:
         raise ValueError("write_gpkg_layers needs at least one layer")

@@ -111,7 +111,14 @@ class WalkGraph:
         return len(self.edge_u)
 
     def summary(self) -> dict[str, float | int]:
-        """Size and connectivity figures, for reports and logs."""
+        """Size and connectivity figures, for reports and logs.
+
+        Returns
+        -------
+        dict
+            ``nodes``, ``edges``, ``length_km``, ``components`` and
+            ``largest_component_share``.
+        """
         sizes = self.component_sizes
         return {
             "nodes": self.n_nodes,

@@ -40,6 +40,22 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
     Ties between equally near edges go to the lowest edge index, so results are
     deterministic. Points beyond the limit are reported (``reason``), never silently
     placed on a far street: a home across a river without a bridge must not be "near".
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The walking network.
+    points : numpy.ndarray
+        Shapely points in the graph's CRS (object array).
+    max_snap_m : float
+        Farthest distance from an edge at which a point is still placed on it.
+
+    Returns
+    -------
+    Snapped
+        Per point: ``edge`` (-1 when not snapped), ``offset`` from the edge's u end,
+        ``distance`` to the edge and ``reason`` (empty when snapped); ``ok`` marks the
+        snapped ones.
     """
     points = np.asarray(points)
     n = len(points)

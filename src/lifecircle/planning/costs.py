@@ -74,7 +74,18 @@ class CostTable:
     source: str = ""
 
     def facility(self, category: str) -> FacilityCost:
-        """The cost of one facility of ``category`` (the default when not listed)."""
+        """The cost of one facility of ``category`` (the default when not listed).
+
+        Parameters
+        ----------
+        category : str
+            A facility category id.
+
+        Returns
+        -------
+        FacilityCost
+            Its cost (万元), months and residents served.
+        """
         return self.categories.get(category, self.default_facility)
 
     def item(

@@ -69,7 +69,20 @@ class Programme:
     start: date
 
     def due_date(self, grade: str, year: int) -> date:
-        """The day ``grade`` is due in ``year`` (AA 30 September, AAA 31 October)."""
+        """The day ``grade`` is due in ``year`` (AA 30 September, AAA 31 October).
+
+        Parameters
+        ----------
+        grade : {"AA", "AAA"}
+            The grade.
+        year : int
+            The plan year.
+
+        Returns
+        -------
+        datetime.date
+            The due day.
+        """
         month, day = self.due[grade]
         return date(year, month, day)
 
@@ -204,7 +217,18 @@ class SchedulePlan:
     plan_years: tuple[int, ...]
 
     def for_circle(self, circle: str) -> dict[str, int]:
-        """Grade -> year planned for ``circle``."""
+        """Grade -> year planned for ``circle``.
+
+        Parameters
+        ----------
+        circle : str
+            The circle's id.
+
+        Returns
+        -------
+        dict of str -> int
+            Grade to plan year (empty when nothing is planned for it).
+        """
         return {a.grade: a.year for a in self.assignments if a.circle == circle}
 
     @property
@@ -227,6 +251,22 @@ def earliest_year(
     Works start on ``programme.start``; AA takes its months, AAA its own after AA's
     (unless AA is held already). ``ignore_start`` drops the duration rule (any plan
     year whose due day is still ahead), to ask what starting earlier would give.
+
+    Parameters
+    ----------
+    need : CircleNeed
+        The circle: its grade held, works needed and due days.
+    grade : str
+        ``AA`` or ``AAA``.
+    programme : Programme
+        The creation programme (start, plan years, durations).
+    ignore_start : bool
+        Drop the duration rule.
+
+    Returns
+    -------
+    int or None
+        The plan year, or ``None`` when no plan year can be reached.
     """
     if grade in need.held or grade not in need.options:
         return None

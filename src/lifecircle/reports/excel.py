@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +56,7 @@ class _Styles:
 
     def __init__(self, ws):
         self.ws = ws
-        self._arrays: dict[tuple, object] = {}
+        self._arrays: dict[tuple[Any, ...], tuple[Any, Any, Any, Any]] = {}
 
     def cell(self, value, *, font=None, fill=None, align=None, fmt=None) -> Cell:
         key = (id(font), id(fill), id(align), fmt)
@@ -113,7 +115,7 @@ def _table(
         ws.append(out)
 
 
-def _meta_sheet(ws, meta: Meta, T: Text, extra: list[tuple[str, object]]) -> None:
+def _meta_sheet(ws, meta: Meta, T: Text, extra: Sequence[tuple[str, object]]) -> None:
     """Overview sheet (write-only, empty ``ws`` titled ``T("sheet_overview")``)."""
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 70

@@ -25,6 +25,18 @@ def within_radius(distance: Any, radius: float) -> Any:
     (:func:`lifecircle.access.compute_access` counts a facility at exactly the radius
     as inside): a demand point at exactly the service radius is covered. Works on
     scalars and arrays; ``inf`` (unreachable) is never within.
+
+    Parameters
+    ----------
+    distance : float or numpy.ndarray
+        Walking distances in metres (``inf`` where unreachable).
+    radius : float
+        The service radius in metres.
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+        ``distance <= radius``, elementwise.
     """
     return np.less_equal(distance, radius)
 

@@ -6,7 +6,6 @@ edge, demand on its own edge reached along it, snap gaps added). A first pass co
 the pairs of each candidate, a second writes them at their offsets, so the output is
 allocated once, in parallel chunks with scratch arrays of their own.
 """
-# mypy: ignore-errors
 # numba's decorators are untyped; the typed entry point is lifecircle.siting.network.
 
 from __future__ import annotations

@@ -106,6 +106,20 @@ class FewestToPass(SolvedModel):
     After :meth:`solve`: :attr:`n_new`, :attr:`selected`, :attr:`new_selected`,
     :attr:`covered_weight`, :attr:`covered_share`, :attr:`status`, :attr:`bound` (a
     lower bound on the number of new sites), :attr:`gap`.
+
+    Parameters
+    ----------
+    instance : Instance
+        Demand points, candidate sites (fixed ones included) and the pairs within the
+        radius; no capacities.
+    target_share : float
+        Share of all residents (0 to 1) to be covered.
+    solver : {"auto", "exact", "heuristic"}
+        How to solve (see below).
+    time_limit : float, optional
+        Seconds the exact solver may take.
+    name : str
+        The model's name in logs and results.
     """
 
     #: from ``from_geodataframe``: which points met the network (:class:`SnapReport`)
@@ -203,8 +217,14 @@ class FewestToPass(SolvedModel):
     ) -> FewestToPass:
         """Build the model from layers over the walking network.
 
-        Parameters are those of :meth:`lifecircle.siting.MCLP.from_geodataframe`, with
-        ``target_share`` in place of ``p_facilities`` and no capacities.
+        Parameters
+        ----------
+        demand_gdf, candidate_gdf, graph, weights_col, service_radius, fixed_col, max_snap_m
+            As for :meth:`lifecircle.siting.MCLP.from_geodataframe` (no capacities).
+        target_share : float
+            Share of all residents (0 to 1) to be covered.
+        solver, time_limit, name
+            As for the constructor.
 
         Returns
         -------

@@ -104,6 +104,20 @@ class MCLP(SolvedModel):
     :attr:`covered_share`, :attr:`served`, :attr:`covered`, :attr:`n_uncovered`,
     :attr:`allocation`, :attr:`load`, :attr:`status`, :attr:`method`, :attr:`bound`,
     :attr:`gap`.
+
+    Parameters
+    ----------
+    instance : Instance
+        Demand points, candidate sites (fixed ones included), the pairs within the radius
+        and optional capacities (:meth:`from_geodataframe`, :meth:`from_cost_matrix`).
+    p_facilities : int
+        Most new sites to open.
+    solver : {"auto", "exact", "heuristic"}
+        How to solve (see below).
+    time_limit : float, optional
+        Seconds the exact solver may take.
+    name : str
+        The model's name in logs and results.
     """
 
     #: from ``from_geodataframe``: which points met the network (:class:`SnapReport`)

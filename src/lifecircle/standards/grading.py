@@ -19,6 +19,20 @@ def evaluate(indicator: Indicator, value: float | None) -> tuple[Status, float |
     ``value - threshold`` for ``>=``, ``threshold - value`` for ``<=``, and
     ``-abs(value - threshold)`` for ``==``. A value exactly at the threshold passes
     for every operator. ``None`` or NaN gives ``(Status.MISSING, None)``.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator (operator and threshold).
+    value : float or None
+        The measured or reported value; ``None`` when there is none.
+
+    Returns
+    -------
+    status : Status
+        ``PASS``, ``FAIL`` or ``MISSING``.
+    margin : float or None
+        How far past the threshold (negative: short of it); ``None`` when missing.
     """
     if value is None:
         return Status.MISSING, None
@@ -57,6 +71,20 @@ def grade(catalogue: Catalogue, statuses: Mapping[str, Status | str | None]) -> 
     (they are reported once for the district). An indicator absent from ``statuses`` is
     missing, and a missing constraint indicator means not AA. Returns the grade and the
     reason in Chinese.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        The catalogue whose grading rule applies.
+    statuses : mapping of str -> Status, str or None
+        Indicator id to status (``pass``, ``fail``, ``missing``).
+
+    Returns
+    -------
+    grade : Grade
+        ``NONE``, ``AA`` or ``AAA``.
+    reason : str
+        Why, in Chinese.
     """
     known = {i.id for i in catalogue.indicators}
     unknown = sorted(set(statuses) - known)

@@ -24,7 +24,13 @@ _DATA = resources.files("lifecircle.standards") / "data"
 
 
 def list_catalogues() -> list[str]:
-    """Names of the catalogues shipped with the package (usable in ``load_catalogue``)."""
+    """Names of the catalogues shipped with the package (usable in ``load_catalogue``).
+
+    Returns
+    -------
+    list of str
+        The shipped catalogue names, sorted.
+    """
     folder = _DATA / "catalogues"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -67,6 +73,18 @@ def load_catalogue(name_or_path: str | Path, *, taxonomy: Taxonomy | None = None
 
     Raises ``CatalogueError`` naming the file, the indicator id and the field, with the fix.
     Facility categories are checked against ``taxonomy`` (default: the shipped one).
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        A shipped catalogue name (`list_catalogues`) or a YAML file in the same format.
+    taxonomy : Taxonomy, optional
+        The facility taxonomy to check categories against.
+
+    Returns
+    -------
+    Catalogue
+        The indicators, grading rule and provenance.
     """
     path = _resolve(name_or_path)
     try:

@@ -152,14 +152,38 @@ class Catalogue:
         return self.title_zh
 
     def indicator(self, indicator_id: str) -> Indicator:
-        """The indicator with this id (KeyError when the catalogue has none)."""
+        """The indicator with this id (KeyError when the catalogue has none).
+
+        Parameters
+        ----------
+        indicator_id : str
+            The indicator's id.
+
+        Returns
+        -------
+        Indicator
+            The catalogue row.
+        """
         for ind in self.indicators:
             if ind.id == indicator_id:
                 return ind
         raise KeyError(indicator_id)
 
     def by_category(self, category: str, *, scope: str | None = "circle") -> list[Indicator]:
-        """Indicators of one category, by default only those graded per circle."""
+        """Indicators of one category, by default only those graded per circle.
+
+        Parameters
+        ----------
+        category : str
+            ``constraint``, ``guiding`` or ``characteristic``.
+        scope : str or None
+            ``circle`` or ``district``; ``None`` for both.
+
+        Returns
+        -------
+        list of Indicator
+            The indicators, in catalogue order.
+        """
         return [
             i
             for i in self.indicators

@@ -87,14 +87,33 @@ class CreationPlan:
         return date(year, month, day)
 
     def applies_to(self, *, name: str | None, admin_code: str | None) -> bool:
-        """True when the plan is the district's (same administrative code, else name)."""
+        """True when the plan is the district's (same administrative code, else name).
+
+        Parameters
+        ----------
+        name : str or None
+            The district's name.
+        admin_code : str or None
+            The district's administrative code.
+
+        Returns
+        -------
+        bool
+            Whether the plan is the district's.
+        """
         if admin_code and self.admin_code:
             return str(admin_code) == self.admin_code
         return bool(name) and name == self.district_name
 
 
 def list_plans() -> list[str]:
-    """Ids of the plans shipped with the package."""
+    """Ids of the plans shipped with the package.
+
+    Returns
+    -------
+    list of str
+        The shipped plan ids, sorted.
+    """
     return sorted(p.name[:-5] for p in _PLANS.iterdir() if p.name.endswith(".yaml"))
 
 

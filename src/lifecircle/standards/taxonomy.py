@@ -67,7 +67,15 @@ class Category:
 
 
 class Taxonomy:
-    """The canonical facility categories and the rules that map source data onto them."""
+    """The canonical facility categories and the rules that map source data onto them.
+
+    Parameters
+    ----------
+    categories : dict of str -> Category
+        Category id to category (names, capacity unit, OSM and Amap rules).
+    version : str
+        The taxonomy's version.
+    """
 
     def __init__(self, categories: dict[str, Category], version: str) -> None:
         self.categories = categories
@@ -88,19 +96,63 @@ class Taxonomy:
         return category_id in self.categories
 
     def name_zh(self, category_id: str) -> str:
-        """Chinese name of a category (KeyError for an unknown id)."""
+        """Chinese name of a category (KeyError for an unknown id).
+
+        Parameters
+        ----------
+        category_id : str
+            A category id.
+
+        Returns
+        -------
+        str
+            The category's Chinese name.
+        """
         return self.categories[category_id].name_zh
 
     def name_en(self, category_id: str) -> str:
-        """English name of a category (KeyError for an unknown id)."""
+        """English name of a category (KeyError for an unknown id).
+
+        Parameters
+        ----------
+        category_id : str
+            A category id.
+
+        Returns
+        -------
+        str
+            The category's English name.
+        """
         return self.categories[category_id].name_en
 
     def capacity_unit(self, category_id: str) -> str | None:
-        """The unit of ``capacity`` for this category (学位, 托位 …), or None."""
+        """The unit of ``capacity`` for this category (学位, 托位 …), or None.
+
+        Parameters
+        ----------
+        category_id : str
+            A category id.
+
+        Returns
+        -------
+        str or None
+            The unit, or ``None`` when the category has no capacity.
+        """
         return self.categories[category_id].capacity_unit
 
     def category_for_osm_tags(self, tags: dict[str, Any]) -> str | None:
-        """The category of one OSM object from its tags, or None when no rule matches."""
+        """The category of one OSM object from its tags, or None when no rule matches.
+
+        Parameters
+        ----------
+        tags : dict
+            The object's OSM tags.
+
+        Returns
+        -------
+        str or None
+            The category id of the most specific matching rule.
+        """
         for rule in self.osm_rules:
             if rule.matches(tags):
                 return rule.category
@@ -111,6 +163,17 @@ class Taxonomy:
 
         A ``tags`` column of dicts or JSON strings (as pyrosm writes) supplies keys that are
         not columns themselves.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per OSM object; columns named by tag key, and optionally ``tags``.
+
+        Returns
+        -------
+        pandas.Series
+            Category id per row (object dtype, ``None`` where no rule matches), on ``df``'s
+            index.
         """
         cols = {c: df[c] for c in df.columns if c != "tags"}
         if "tags" in df.columns:
@@ -142,7 +205,18 @@ class Taxonomy:
 
     def category_for_label(self, label: object) -> str | None:
         """The category id a person or an export means: an id, a Chinese or English name
-        (any case), or an Amap type code; None when none of these matches."""
+        (any case), or an Amap type code; None when none of these matches.
+
+        Parameters
+        ----------
+        label : object
+            A cell of a facility layer's category column.
+
+        Returns
+        -------
+        str or None
+            The category id.
+        """
         if label is None or label is pd.NA or (isinstance(label, float) and pd.isna(label)):
             return None
         text = str(label).strip()
@@ -161,7 +235,18 @@ class Taxonomy:
 
     def map_labels(self, values: pd.Series) -> pd.Series:
         """Replace every recognised label by its category id; unknown labels stay as they
-        are, so validation can name them."""
+        are, so validation can name them.
+
+        Parameters
+        ----------
+        values : pandas.Series
+            A facility layer's category column.
+
+        Returns
+        -------
+        pandas.Series
+            The column with recognised labels replaced by category ids.
+        """
         uniques = {v: self.category_for_label(v) for v in values.dropna().unique()}
         return values.map(lambda v: uniques.get(v) or v)
 
@@ -170,6 +255,16 @@ class Taxonomy:
 
         An exact code wins; otherwise its mid-level parent (``xxxx00``) and then its top
         level (``xx0000``) are tried.
+
+        Parameters
+        ----------
+        typecode : str, int or None
+            An Amap type code, or several joined by ``|`` or ``;``.
+
+        Returns
+        -------
+        str or None
+            The category id, or ``None`` when no code maps to one.
         """
         if typecode is None or (isinstance(typecode, float) and pd.isna(typecode)):
             return None
@@ -295,7 +390,18 @@ def _load_default() -> Taxonomy:
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load the shipped facility taxonomy, or one from ``path`` in the same format."""
+    """Load the shipped facility taxonomy, or one from ``path`` in the same format.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A taxonomy YAML file; default the shipped one.
+
+    Returns
+    -------
+    Taxonomy
+        Categories with their Chinese names, aliases and Amap type codes.
+    """
     if path is None:
         return _load_default()
     p = Path(path)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, insert, inspect
 from sqlalchemy.orm import Session
 
 from lifecircle.store.models import AuditLog, Base, utcnow
@@ -57,7 +58,7 @@ def _key(obj) -> str | None:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx) -> None:
-    rows = []
+    rows: list[tuple[str, Base, dict[str, Any] | None, dict[str, Any] | None]] = []
     now = utcnow()
     actor = get_actor(session)
     for obj in session.new:
@@ -85,7 +86,7 @@ def _after_flush(session: Session, _ctx) -> None:
     if not rows:
         return
     session.connection().execute(
-        insert(AuditLog.__table__),
+        insert(cast(Table, AuditLog.__table__)),  # a declarative class's table
         [
             {
                 "at": now,

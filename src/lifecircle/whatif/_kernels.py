@@ -11,7 +11,6 @@ values equal a full recompute.
 Every function runs in one thread: a what-if touches a few thousand nodes, where
 starting a thread pool costs more than the work.
 """
-# mypy: ignore-errors
 # numba's decorators are untyped; the typed entry points are in lifecircle.whatif.state.
 
 from __future__ import annotations

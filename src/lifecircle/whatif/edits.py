@@ -46,7 +46,13 @@ class Edit:
     name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The edit as ``run.scenario.edits`` lists it (empty fields left out)."""
+        """The edit as ``run.scenario.edits`` lists it (empty fields left out).
+
+        Returns
+        -------
+        dict
+            Field name to value, ``op`` first.
+        """
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @property
@@ -172,7 +178,21 @@ def parse_place(text: str, *, coords: str = "wgs84", what: str = "位置") -> tu
 
 
 def parse_add(text: str, *, coords: str = "wgs84") -> Edit:
-    """``"CATEGORY@LON,LAT"`` or ``"CATEGORY@LON,LAT@CAPACITY"`` (the CLI's ``--add``)."""
+    """``"CATEGORY@LON,LAT"`` or ``"CATEGORY@LON,LAT@CAPACITY"`` (the CLI's ``--add``).
+
+    Parameters
+    ----------
+    text : str
+        The facility to add, e.g. ``幼儿园@112.98300,28.12100@300``.
+    coords : str
+        The system the place is given in: ``wgs84``, ``cgcs2000``, ``gcj02`` or ``bd09``
+        (converted to WGS-84).
+
+    Returns
+    -------
+    Edit
+        An ``add_facility`` edit.
+    """
     parts = text.split("@")
     if len(parts) not in (2, 3) or not parts[0].strip():
         raise InputError(
@@ -193,7 +213,21 @@ def parse_add(text: str, *, coords: str = "wgs84") -> Edit:
 
 
 def parse_move(text: str, *, coords: str = "wgs84") -> Edit:
-    """``"ID@LON,LAT"`` (the CLI's ``--move``)."""
+    """``"ID@LON,LAT"`` (the CLI's ``--move``).
+
+    Parameters
+    ----------
+    text : str
+        The facility id and its new place, e.g. ``F00012@112.98300,28.12100``.
+    coords : str
+        The system the place is given in: ``wgs84``, ``cgcs2000``, ``gcj02`` or ``bd09``
+        (converted to WGS-84).
+
+    Returns
+    -------
+    Edit
+        A ``move_facility`` edit.
+    """
     fid, sep, place = text.partition("@")
     if not sep or not fid.strip():
         raise InputError(
@@ -204,7 +238,21 @@ def parse_move(text: str, *, coords: str = "wgs84") -> Edit:
 
 
 def parse_add_compound(text: str, *, coords: str = "wgs84") -> Edit:
-    """``"LON,LAT,POPULATION[,NAME]"`` (the CLI's ``--add-compound``)."""
+    """``"LON,LAT,POPULATION[,NAME]"`` (the CLI's ``--add-compound``).
+
+    Parameters
+    ----------
+    text : str
+        The compound to add, e.g. ``112.98300,28.12100,3000,新建小区``.
+    coords : str
+        The system the place is given in: ``wgs84``, ``cgcs2000``, ``gcj02`` or ``bd09``
+        (converted to WGS-84).
+
+    Returns
+    -------
+    Edit
+        An ``add_compound`` edit.
+    """
     parts = [p.strip() for p in text.replace("，", ",").split(",")]
     if len(parts) not in (3, 4):
         raise InputError(

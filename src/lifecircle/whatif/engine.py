@@ -130,7 +130,20 @@ class WhatIf:
     # --- places --------------------------------------------------------------------------
 
     def place(self, edit: Edit) -> tuple[Any, float, float]:
-        """The edit's point in the district's CRS, and its WGS-84 lon, lat."""
+        """The edit's point in the district's CRS, and its WGS-84 lon, lat.
+
+        Parameters
+        ----------
+        edit : Edit
+            An edit with ``x``/``y`` (district CRS) or ``lon``/``lat`` (WGS-84).
+
+        Returns
+        -------
+        point : shapely.Point
+            The place in the district's CRS.
+        lon, lat : float
+            The place in WGS-84.
+        """
         if edit.x is not None and edit.y is not None:
             x, y = float(edit.x), float(edit.y)
             lon, lat = self.to_wgs.transform(x, y)
@@ -140,7 +153,18 @@ class WhatIf:
         return shapely.Point(x, y), float(lon), float(lat)
 
     def locate(self, point: Any) -> str | None:
-        """The first circle (table order) whose outline holds ``point`` (boundary included)."""
+        """The first circle (table order) whose outline holds ``point`` (boundary included).
+
+        Parameters
+        ----------
+        point : shapely.Point
+            A place in the district's CRS.
+
+        Returns
+        -------
+        str or None
+            The circle's id, or ``None`` when no circle holds the point.
+        """
         for cid, poly in zip(self.circle_ids, self.circle_polys, strict=True):
             if poly is not None and shapely.intersects(poly, point):
                 return cid
@@ -563,7 +587,13 @@ class Outcome:
         return out
 
     def checkup(self) -> Checkup:
-        """The scenario as a `Checkup` (district with the edited tables; frames, write)."""
+        """The scenario as a `Checkup` (district with the edited tables; frames, write).
+
+        Returns
+        -------
+        Checkup
+            The scenario's checkup, its district holding the edited compounds and facilities.
+        """
         from lifecircle.checkup.run import Checkup
 
         ck = self.engine.checkup
@@ -573,7 +603,18 @@ class Outcome:
         return Checkup(result=self.result, access=ck.access, homes=self.homes, district=district)
 
     def write(self, path: str | os.PathLike[str]) -> str:
-        """Write ``result`` as a ``checkup.json`` document (complete or absent)."""
+        """Write ``result`` as a ``checkup.json`` document (complete or absent).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.json`` file.
+
+        Returns
+        -------
+        str
+            The path written.
+        """
         from lifecircle.io import write_atomic
 
         text = self.result.to_json()

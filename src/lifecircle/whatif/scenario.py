@@ -73,7 +73,26 @@ class Scenario:
         name: str | None = None,
         id: str | None = None,
     ) -> Scenario:
-        """A new facility of ``category`` (id or Chinese name) at a place."""
+        """A new facility of ``category`` (id or Chinese name) at a place.
+
+        Parameters
+        ----------
+        category : str
+            The category id or its Chinese name.
+        x, y : float, optional
+            The place in the district's CRS; or
+        lon, lat : float, optional
+            the place in WGS-84.
+        capacity, floor_area_m2 : float, optional
+            The new facility's capacity (its category's unit) and floor area.
+        name, id : str, optional
+            Its name and id (an id is chosen when not given).
+
+        Returns
+        -------
+        Scenario
+            This scenario (calls chain).
+        """
         self.edits.append(
             _checked(
                 Edit(
@@ -93,14 +112,40 @@ class Scenario:
         lon: float | None = None,
         lat: float | None = None,
     ) -> Scenario:
-        """Facility ``id`` moves to a new place (keeping its category and capacity)."""
+        """Facility ``id`` moves to a new place (keeping its category and capacity).
+
+        Parameters
+        ----------
+        id : str
+            The facility's id.
+        x, y : float, optional
+            The place in the district's CRS; or
+        lon, lat : float, optional
+            the place in WGS-84.
+
+        Returns
+        -------
+        Scenario
+            This scenario (calls chain).
+        """
         self.edits.append(
             _checked(Edit(op="move_facility", id=str(id), x=x, y=y, lon=lon, lat=lat))
         )
         return self
 
     def remove_facility(self, id: str) -> Scenario:
-        """Facility ``id`` closes."""
+        """Facility ``id`` closes.
+
+        Parameters
+        ----------
+        id : str
+            The facility's id.
+
+        Returns
+        -------
+        Scenario
+            This scenario (calls chain).
+        """
         self.edits.append(Edit(op="remove_facility", id=str(id)))
         return self
 
@@ -121,6 +166,26 @@ class Scenario:
 
         Its circle is that of ``community`` when given, else the circle whose outline
         holds it (its community: the community polygon there, else the circle's first).
+
+        Parameters
+        ----------
+        population : float
+            Residents.
+        x, y : float, optional
+            The place in the district's CRS; or
+        lon, lat : float, optional
+            the place in WGS-84.
+        name, community : str, optional
+            Its name and the community it belongs to.
+        households : float, optional
+            Households.
+        id : str, optional
+            Its id (chosen when not given).
+
+        Returns
+        -------
+        Scenario
+            This scenario (calls chain).
         """
         self.edits.append(
             _checked(
@@ -133,12 +198,29 @@ class Scenario:
         return self
 
     def remove_compound(self, id: str) -> Scenario:
-        """Compound ``id`` goes (demolished, emptied)."""
+        """Compound ``id`` goes (demolished, emptied).
+
+        Parameters
+        ----------
+        id : str
+            The compound's id.
+
+        Returns
+        -------
+        Scenario
+            This scenario (calls chain).
+        """
         self.edits.append(Edit(op="remove_compound", id=str(id)))
         return self
 
     def apply(self) -> Outcome:
-        """The checkup after every edit, in order (`WhatIf.apply`)."""
+        """The checkup after every edit, in order (`WhatIf.apply`).
+
+        Returns
+        -------
+        Outcome
+            The scenario's result, tables and changes against the base checkup.
+        """
         return self.engine.apply(self.edits)
 
 

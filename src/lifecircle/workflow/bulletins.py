@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,7 +56,7 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
     leaders = circle_leader_names(session, on=as_of)
     deputies = street_deputy_names(session, on=as_of)
 
-    unit_rows = {}
+    unit_rows: dict[int, dict[str, Any]] = {}
     for p, t in judged:
         row = unit_rows.setdefault(
             p.lead_unit_id,
@@ -76,7 +77,7 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
             row[t.code] += 1
             if (p.original_due_date or p.due_date) <= as_of:
                 row["due"] += 1
-    overdue = [
+    overdue: list[dict[str, Any]] = [
         {
             "code": p.code,
             "name": p.name,
@@ -94,23 +95,23 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
         if t.code == "overdue"
     ]
 
-    targets = []
-    for t in list_targets(session, year=year):
-        st = target_state(session, t, as_of)
+    targets: list[dict[str, Any]] = []
+    for target in list_targets(session, year=year):
+        st = target_state(session, target, as_of)
         targets.append(
             {
-                "circle": t.circle.code,
-                "circle_name": t.circle.name,
-                "street": t.circle.street.name,
-                "leader": leaders.get(t.circle_id, {}).get("leader", ""),
-                "grade": t.grade,
-                "due": t.due_date.isoformat(),
+                "circle": target.circle.code,
+                "circle_name": target.circle.name,
+                "street": target.circle.street.name,
+                "leader": leaders.get(target.circle_id, {}).get("leader", ""),
+                "grade": target.grade,
+                "due": target.due_date.isoformat(),
                 "state": st.code,
                 "state_zh": st.zh,
                 "reason": st.reason,
             }
         )
-    street_rows = {}
+    street_rows: dict[str, dict[str, Any]] = {}
     for s in session.scalars(select(Street).order_by(Street.code, Street.name)):
         street_rows[s.name] = {
             "street": s.name,
@@ -122,10 +123,10 @@ def build(session: Session, period: str, *, today: date | None = None) -> dict:
             "on_track": 0,
             "overdue_projects": 0,
         }
-    for t in targets:
-        r = street_rows[t["street"]]
+    for entry in targets:
+        r = street_rows[entry["street"]]
         r["targets"] += 1
-        r[t["state"]] += 1
+        r[entry["state"]] += 1
     for o in overdue:
         street_rows[o["street"]]["overdue_projects"] += 1
 

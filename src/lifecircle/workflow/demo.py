@@ -273,8 +273,8 @@ def seed_demo_programme(
 
     def walk(p, steps, on):
         for st in steps:
-            extra = {"note": "施工受雨季影响"} if st == "delayed" else {}
-            projects.transition(s, p, st, on=on, **extra)
+            note = "施工受雨季影响" if st == "delayed" else None
+            projects.transition(s, p, st, on=on, note=note)
             on += timedelta(days=20)
         return on
 

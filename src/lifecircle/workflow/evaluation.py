@@ -80,7 +80,7 @@ def held_grade(session: Session, circle: str | int, *, as_of: date | None = None
     events = sorted(session.scalars(q), key=lambda e: (e.evaluated_on, e.id))
     held = "NONE"
     for e in events:
-        if as_of is not None and e.evaluated_on > as_of:
+        if as_of is not None and e.evaluated_on is not None and e.evaluated_on > as_of:
             break
         if e.is_recheck:
             if e.verdict == "rejected" and _RANK[held] >= _RANK[e.grade]:

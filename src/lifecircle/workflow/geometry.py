@@ -86,7 +86,7 @@ def outlines(session: Session, codes: list[str]) -> dict[str, bytes]:
     q = select(Circle.code, Circle.geom_wkb).where(
         Circle.code.in_(codes), Circle.geom_wkb.is_not(None)
     )
-    return {code: wkb for code, wkb in session.execute(q)}
+    return {code: wkb for code, wkb in session.execute(q) if wkb is not None}
 
 
 def feature_collection(

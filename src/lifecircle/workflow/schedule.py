@@ -191,7 +191,7 @@ def _achieved(session: Session, grade: str, years: list[int], as_of: date | None
     )
     n = set()
     for e in session.scalars(q):
-        if as_of is None or e.evaluated_on <= as_of:
+        if as_of is None or (e.evaluated_on is not None and e.evaluated_on <= as_of):
             n.add(e.circle_id)
     return len(n)
 
@@ -250,7 +250,7 @@ def target_state(session: Session, t: ScheduleTarget, today: date) -> TargetStat
         Evaluation.verdict == "accepted",
         Evaluation.grade.in_(("AA", "AAA") if t.grade == "AA" else ("AAA",)),
     )
-    done = [e.evaluated_on for e in session.scalars(q) if e.evaluated_on <= today]
+    done = [d for e in session.scalars(q) if (d := e.evaluated_on) is not None and d <= today]
     if done:
         first = min(done)
         if first <= t.due_date:
