@@ -45,7 +45,9 @@ def office_site(tmp_path_factory, demo_checkup_dir):
     with session_scope(engine, actor="demo") as s:
         seed_demo_programme(s, doc, today=TODAY)
         import_circle_geometry(s, demo_checkup_dir / "circles.gpkg")
-        accounts.add_user(s, "chief", role="district", password=PASSWORD, display_name="区人居环境局")
+        accounts.add_user(
+            s, "chief", role="district", password=PASSWORD, display_name="区人居环境局"
+        )
     app = create_app(Settings(engine=engine, secret_key="browser-office", today=TODAY))
     port = _free_port()
     server = uvicorn.Server(
@@ -126,6 +128,7 @@ def test_plan_evaluation_bulletin_and_import_in_the_browser(browser, office_site
 
         # 简报: generate August's bulletin, preview it, download Word and Excel
         p.click("nav a[href='/bulletins']")
+        w.shot("office_bulletins")
         p.fill("#g-period", "2024-08")
         p.click("#generate button[type=submit]")
         p.wait_for_selector("article.paper h1")
@@ -143,6 +146,7 @@ def test_plan_evaluation_bulletin_and_import_in_the_browser(browser, office_site
         with session_scope(engine) as s:
             before = s.scalar(select(func.count()).select_from(ScheduleTarget))
         p.click("nav a[href='/admin/imports']")
+        w.shot("office_imports")
         p.select_option("#i-kind", "schedule")
         p.set_input_files(
             "#i-file",

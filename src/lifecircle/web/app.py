@@ -17,8 +17,18 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, office_api, pages, project_pages, render
-from lifecircle.web import bulletin_pages, evaluation_pages, import_pages, schedule_pages
+from lifecircle.web import (
+    admin,
+    api,
+    bulletin_pages,
+    evaluation_pages,
+    import_pages,
+    office_api,
+    pages,
+    project_pages,
+    render,
+    schedule_pages,
+)
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings

@@ -21,6 +21,7 @@ from lifecircle.workflow.bulletin_archive import (
     preview_tables,
     write_file,
 )
+from lifecircle.workflow.bulletin_files import _zh_date as zh_date
 from lifecircle.workflow.bulletins import file_stem, publish_bulletin
 from lifecircle.workflow.permissions import Actor, can, require
 
@@ -129,6 +130,8 @@ def bulletin_preview(request: Request, period: str, actor: ActorDep) -> Response
                 "d": entry.bulletin.data,
                 "tables": preview_tables(entry.bulletin.data),
                 "formats": FORMATS,
+                "as_of_zh": zh_date(entry.bulletin.data["as_of"]),
+                "zh_date": zh_date,
             },
         )
 

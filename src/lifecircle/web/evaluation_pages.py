@@ -129,9 +129,7 @@ def self_assess(
             )
             eid = e.id
     except (InputError, RuleError) as exc:
-        return _list_page(
-            request, actor, {"circle": circle}, form=form, error=zh(exc), status=400
-        )
+        return _list_page(request, actor, {"circle": circle}, form=form, error=zh(exc), status=400)
     return redirect(
         request,
         f"/evaluation/{eid}",

@@ -35,7 +35,9 @@ def zh(exc: LifecircleError) -> str:
 
 def download(content: bytes, filename: str) -> Response:
     """A file download; the Chinese name survives (RFC 6266 ``filename*``)."""
-    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in filename)
+    ascii_name = "".join(
+        c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename
+    )
     return Response(
         content,
         media_type=MEDIA.get(Path(filename).suffix.lower(), "application/octet-stream"),

@@ -392,9 +392,7 @@ def api_import(
                 s.rollback()
     finally:
         staging.discard(staged)
-    return JSONResponse(
-        _jsonable(report_json(report)), status_code=200 if report.ok else 422
-    )
+    return JSONResponse(_jsonable(report_json(report)), status_code=200 if report.ok else 422)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,8 @@ def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
     e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
     if e is None:
         raise RuleError(
-            f"没有编号为 {evaluation} 的评定记录", fix="用 lifecircle evaluate list 或评价页面查看编号"
+            f"没有编号为 {evaluation} 的评定记录",
+            fix="用 lifecircle evaluate list 或评价页面查看编号",
         )
     return e
 
@@ -54,8 +55,7 @@ def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
 def _need_stage(e: Evaluation, stages: tuple[str, ...], action: str) -> None:
     if e.stage not in stages:
         raise RuleError(
-            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，"
-            f"不能{action}",
+            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，不能{action}",
             fix="按 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌 的顺序办理",
         )
 
@@ -76,9 +76,7 @@ def _not_before(e: Evaluation, on: date) -> None:
         default=None,
     )
     if last and on < last:
-        raise RuleError(
-            f"日期 {on} 早于上一步的日期（{last}）", fix="填写上一步当天或之后的日期"
-        )
+        raise RuleError(f"日期 {on} 早于上一步的日期（{last}）", fix="填写上一步当天或之后的日期")
 
 
 def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:

@@ -78,7 +78,9 @@ def _steps(e: Evaluation) -> list[Step]:
             e.self_assessed_on,
             f"问卷 {e.respondents} 份，满意度 {e.satisfaction:g}%" if e.respondents else "",
         ),
-        Step("街道申报", e.declared_on, f"例外申报：{e.override_reason}" if e.override_reason else ""),
+        Step(
+            "街道申报", e.declared_on, f"例外申报：{e.override_reason}" if e.override_reason else ""
+        ),
         Step("区级审核", e.reviewed_on, review),
         Step("联合评定", e.evaluated_on, verdict),
         Step("公布", e.published_on),
@@ -127,9 +129,7 @@ def evaluation_rows(
 def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
     e = session.get(Evaluation, evaluation_id)
     if e is None:
-        raise RuleError(
-            f"没有编号为 {evaluation_id} 的评定记录", fix="从评价页面的列表中选择评定"
-        )
+        raise RuleError(f"没有编号为 {evaluation_id} 的评定记录", fix="从评价页面的列表中选择评定")
     return e
 
 
@@ -152,9 +152,7 @@ def advance(
     """
     e = get_evaluation(session, evaluation_id)
     if step not in STEPS:
-        raise InputError(
-            f"未知的评定步骤 {step!r}", field="step", fix="可用：" + "、".join(STEPS)
-        )
+        raise InputError(f"未知的评定步骤 {step!r}", field="step", fix="可用：" + "、".join(STEPS))
     if step in ("review", "joint") and passed is None:
         raise InputError(
             f"{STEP_ZH[step]}须给出结论（通过或不通过）", field="passed", fix="选择通过或不通过"

@@ -258,6 +258,13 @@ class RunEntry:
     run: CheckupRun
     circles: int
 
+    @property
+    def imported_beijing(self) -> str:
+        """When it was imported, in Beijing time (stored in UTC)."""
+        from datetime import timedelta
+
+        return (self.run.imported_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
 
 def checkup_runs(session: Session) -> list[RunEntry]:
     """Stored checkup runs, newest first, with the number of circle results of each."""

@@ -94,7 +94,7 @@ class Board:
         """Circle × year: each circle's first row and its targets by year."""
         out: dict[str, tuple[BoardRow, dict[int, list[BoardRow]]]] = {}
         for r in sorted(self.rows, key=lambda r: (r.street, r.circle, r.year)):
-            first, by_year = out.setdefault(r.circle, (r, {}))
+            _, by_year = out.setdefault(r.circle, (r, {}))
             by_year.setdefault(r.year, []).append(r)
         return list(out.values())
 
@@ -171,8 +171,8 @@ def export_board(board: Board, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The file written (complete or absent).
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     from lifecircle.io.writers import write_atomic
 
@@ -182,7 +182,9 @@ def export_board(board: Board, path: str | os.PathLike[str]) -> Path:
     ws.append(_HEAD)
     for r in board.rows:
         ws.append(r.cells())
-    for col, width in zip("ABCDEFGHIJKL", (8, 12, 24, 14, 10, 10, 12, 12, 40, 12, 12, 24)):
+    for col, width in zip(
+        "ABCDEFGHIJKL", (8, 12, 24, 14, 10, 10, 12, 12, 40, 12, 12, 24), strict=True
+    ):
         ws.column_dimensions[col].width = width
     totals = wb.create_sheet("全区目标")
     totals.append(["目标", "要求", "已铺排", "已达标", "铺排是否满足"])

@@ -3,6 +3,7 @@ folder under a token, owned by the user who sent it; zip archives unpacked safel
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -154,9 +155,7 @@ def unpack(staged: Staged) -> Path:
             )
         total = sum(m.file_size for m in members)
         if total > MAX_UNPACKED_BYTES:
-            raise InputError(
-                "压缩包解压后超过 1 GB", file=staged.name, fix="由管理员用命令行导入"
-            )
+            raise InputError("压缩包解压后超过 1 GB", file=staged.name, fix="由管理员用命令行导入")
         tmp = staged.folder / "unpacking"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -184,10 +183,8 @@ def _member_name(m: zipfile.ZipInfo) -> str:
     """Member names written by Windows tools in GBK are decoded as such."""
     name = m.filename
     if not m.flag_bits & 0x800:
-        try:
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             name = name.encode("cp437").decode("gbk")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
     return name
 
 
