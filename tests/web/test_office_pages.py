@@ -393,3 +393,17 @@ def test_api_import_reports_problems_in_chinese(programme):
     assert not body["ok"] and not body["committed"] and body["problems"]
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in p["message"]) for p in body["problems"])
     assert _count(engine, ScheduleTarget) == before
+    with session_scope(engine) as s:
+        planned = set(s.scalars(select(ScheduleTarget.circle_id)))
+        code = next(
+            c.code for c in s.scalars(select(Circle).order_by(Circle.code)) if c.id not in planned
+        )
+    good = f"年度,生活圈编号,目标等级\n2025,{code},AA型\n".encode()
+    r = c.post(
+        "/api/v1/imports/schedule",
+        params={"commit": "true"},
+        files={"file": ("plan.csv", good, "text/csv")},
+        headers=headers,
+    )
+    assert r.status_code == 200 and r.json()["committed"], r.text
+    assert _count(engine, ScheduleTarget) == before + 1
