@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from lifecircle.errors import InputError, RuleError
+from lifecircle.standards.loader import list_catalogues
 from lifecircle.web.deps import page_actor, work
 from lifecircle.web.office import rendered, zh
 from lifecircle.web.render import csrf_guard, redirect, render, staff_or_login, today_of
-from lifecircle.workflow import staging
+from lifecircle.workflow import checkup_jobs, staging
 from lifecircle.workflow.imports import REPORT_HEAD, ImportReport
 from lifecircle.workflow.office_imports import KINDS, check_staged, checkup_runs, parse_kind
 from lifecircle.workflow.permissions import Actor, require
@@ -39,7 +40,14 @@ def _form_page(
         return render(
             request,
             "admin_imports.html",
-            {"kinds": KINDS, "kind": kind, "runs": checkup_runs(s), "form_error": error},
+            {
+                "kinds": KINDS,
+                "kind": kind,
+                "runs": checkup_runs(s),
+                "form_error": error,
+                "jobs": checkup_jobs.list_jobs(),
+                "catalogues": list_catalogues(),
+            },
             status=status,
         )
 
@@ -125,3 +133,63 @@ def import_report_file(request: Request, token: str, actor: ActorDep) -> Respons
         report = check_staged(s, staged, commit=False, on=today_of(request))
         s.rollback()
     return rendered(lambda folder: report.write(folder / "report.xlsx"), "校验报告.xlsx")
+
+
+@router.post("/admin/checkup-jobs")
+def checkup_job_start(
+    request: Request,
+    actor: ActorDep,
+    catalogue: Annotated[str, Form()] = "changsha-provisional",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Run ``lifecircle checkup`` on an uploaded district package in the background."""
+    _guard(request, actor)
+    try:
+        if file is None or not file.filename:
+            raise InputError("没有选择文件", field="file", fix="选择区数据包的 zip 压缩包")
+        if not file.filename.lower().endswith(".zip"):
+            raise InputError(
+                "区数据包须压缩为 .zip 上传", file=file.filename, fix="把数据包文件夹压缩为 zip"
+            )
+        staged = staging.stage(
+            kind="district",
+            filename=file.filename,
+            content=file.file.read(staging.MAX_UPLOAD_BYTES + 1),
+            owner=actor.name,
+        )
+        try:
+            job = checkup_jobs.start_checkup(
+                staging.unpack(staged),
+                catalogue=catalogue,
+                owner=actor.name,
+                package_name=staged.name,
+            )
+        finally:
+            staging.discard(staged)
+    except (InputError, RuleError) as exc:
+        return redirect(request, "/admin/imports#jobs", flash=("error", f"未能开始体检：{zh(exc)}"))
+    return redirect(
+        request,
+        "/admin/imports#jobs",
+        flash=("ok", f"体检任务 {job.id} 已开始（{job.package}），完成后可导入结果。"),
+    )
+
+
+@router.post("/admin/checkup-jobs/{job_id}/import")
+def checkup_job_import(request: Request, job_id: str, actor: ActorDep) -> Response:
+    """Check the finished job's result for import (its validation report, nothing written)."""
+    _guard(request, actor)
+    try:
+        job = checkup_jobs.read_job(job_id)
+        staged = staging.stage(
+            kind="checkup",
+            filename=f"体检结果_{job.id}.zip",
+            content=checkup_jobs.result_zip(job),
+            owner=actor.name,
+        )
+    except (InputError, RuleError) as exc:
+        return redirect(request, "/admin/imports#jobs", flash=("error", zh(exc)))
+    with work(request, actor) as s:
+        report = check_staged(s, staged, commit=False, on=today_of(request))
+        s.rollback()
+    return _report_page(request, actor, report, staged, status=200)
