@@ -19,6 +19,7 @@ from pathlib import Path
 from lifecircle.errors import InputError, RuleError
 
 STATE_ZH = {"running": "运行中", "done": "完成", "failed": "失败"}
+KEEP_DAYS = 30
 _children: dict[str, subprocess.Popen[bytes]] = {}
 _lock = threading.Lock()
 
@@ -112,7 +113,10 @@ def _judge(job: Job, root: Path | None) -> Job:
         tail = _log_tail(job, root)
         job.state = "failed"
         job.message = "体检进程已退出，没有留下结果" + (f"：{tail}" if tail else "")
-    job.finished = job.finished or _now()
+    if not job.finished:  # the log was last written when the process ended
+        log = job.folder(root) / "log.txt"
+        when = datetime.fromtimestamp(log.stat().st_mtime, UTC) if log.is_file() else None
+        job.finished = when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else _now()
     _save(job, root)
     return job
 
@@ -152,6 +156,7 @@ def start_checkup(
 
     base = root or default_root()
     base.mkdir(parents=True, exist_ok=True)
+    _sweep(base)
     job_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
     folder = base / job_id
     folder.mkdir()
@@ -194,6 +199,19 @@ def start_checkup(
     )
     _save(job, root)
     return job
+
+
+def _sweep(base: Path) -> None:
+    """Forget finished jobs older than ``KEEP_DAYS`` (their packages and outputs)."""
+    import time
+
+    for d in base.iterdir():
+        try:
+            old = time.time() - (d / "job.json").stat().st_mtime > KEEP_DAYS * 86400
+        except OSError:
+            continue
+        if old and read_job(d.name, root=base).state != "running":
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def read_job(job_id: str, *, root: Path | None = None) -> Job:
