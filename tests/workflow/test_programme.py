@@ -107,7 +107,7 @@ def test_declaration_needs_passing_checkup_or_override(programme, roles):
     e2 = evaluation.self_assessment(
         s, roles.passing[0], "AA", year=2024, on=date(2024, 4, 1), respondents=200, satisfaction=85
     )
-    with pytest.raises(RuleError, match="no checkup"):
+    with pytest.raises(RuleError, match="尚无该生活圈的体检结果"):
         evaluation.declare(s, e2, on=date(2024, 5, 1))  # before the checkup run (2024-06-01)
     evaluation.declare(s, e2, on=date(2024, 7, 2))
     assert e2.override_reason is None and e2.checkup_result_id is not None
@@ -117,7 +117,7 @@ def test_full_path_publication_plaque_recheck_and_aaa(programme, roles):
     s = programme
     aaa = roles.aaa[0]  # graded AAA by the checkup
     other = next(c for c in roles.passing if c != aaa)
-    with pytest.raises(RuleError, match="does not hold AA"):
+    with pytest.raises(RuleError, match="尚未获评 AA 型"):
         e = evaluation.self_assessment(
             s, aaa, "AAA", year=2024, on=date(2024, 7, 1), respondents=10, satisfaction=90
         )
@@ -131,7 +131,7 @@ def test_full_path_publication_plaque_recheck_and_aaa(programme, roles):
     evaluation.publish(s, e, on=date(2024, 8, 1))
     evaluation.hang_plaque(s, e, on=date(2024, 8, 10))
     assert e.stage == "plaqued"
-    with pytest.raises(RuleError, match="evidence"):
+    with pytest.raises(RuleError, match="佐证"):
         evaluation.joint_evaluation(
             s, _reviewed(s, other), on=date(2024, 8, 1), accepted=True, evidence=[]
         )

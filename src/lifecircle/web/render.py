@@ -31,11 +31,14 @@ async def csrf_guard(request: Request) -> None:
 
 def nav(actor: Actor) -> list[tuple[str, str]]:
     if actor.is_staff:
-        items = [("/", "一张图"), ("/projects", "项目库"), ("/public", "公众页面")]
+        items = [("/", "一张图"), ("/projects", "项目库"), ("/schedule", "计划")]
+        items += [("/evaluation", "评价"), ("/bulletins", "简报"), ("/public", "公众页面")]
     else:
         items = [("/public", "生活圈")]
     if can(actor, "user.manage"):
         items.append(("/admin/users", "用户管理"))
+    if can(actor, "data.import"):
+        items.append(("/admin/imports", "数据导入"))
     return [*items, ("/help", "帮助")]
 
 

@@ -31,21 +31,32 @@ STAGE_ZH = {
     "recheck_failed": "复核未通过",
 }
 _RANK = {"NONE": 0, "AA": 1, "AAA": 2}
+# The next step of the path from each stage: (step, its Chinese name, the permission it needs).
+NEXT_STEP = {
+    "self_assessed": ("declare", "街道申报", "evaluation.declare"),
+    "declared": ("review", "区级审核", "evaluation.review"),
+    "reviewed": ("joint", "联合评定验收", "evaluation.joint"),
+    "accepted": ("publish", "向社会公布", "evaluation.publish"),
+    "published": ("plaque", "挂牌", "evaluation.plaque"),
+}
+PATH_ZH = ("居民自评", "街道申报", "区级审核", "联合评定", "公布", "挂牌")
 
 
 def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
     e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
     if e is None:
-        raise RuleError(f"no evaluation {evaluation}", fix="use `lifecircle evaluate list`")
+        raise RuleError(
+            f"没有编号为 {evaluation} 的评定记录",
+            fix="用 lifecircle evaluate list 或评价页面查看编号",
+        )
     return e
 
 
 def _need_stage(e: Evaluation, stages: tuple[str, ...], action: str) -> None:
     if e.stage not in stages:
         raise RuleError(
-            f"evaluation {e.id} ({e.circle.code} {e.grade}) is at '{STAGE_ZH[e.stage]}': "
-            f"cannot {action}",
-            fix="follow the path 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌",
+            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，不能{action}",
+            fix="按 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌 的顺序办理",
         )
 
 
@@ -65,7 +76,7 @@ def _not_before(e: Evaluation, on: date) -> None:
         default=None,
     )
     if last and on < last:
-        raise RuleError(f"date {on} is before the previous step ({last})", fix="check the date")
+        raise RuleError(f"日期 {on} 早于上一步的日期（{last}）", fix="填写上一步当天或之后的日期")
 
 
 def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:
@@ -104,11 +115,11 @@ def self_assessment(
     """Record residents' self-assessment (questionnaire results); opens an evaluation."""
     c = get_circle(session, circle)
     if grade not in GRADES:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+        raise RuleError(f"等级 {grade!r} 无法识别", fix="写 AA 或 AAA")
     if respondents <= 0:
-        raise RuleError("a self-assessment needs respondents", fix="give the number of residents")
+        raise RuleError("居民自评须有问卷份数", fix="填写参与自评的居民问卷份数（大于 0）")
     if not 0 <= satisfaction <= 100:
-        raise RuleError(f"satisfaction {satisfaction} outside 0..100", fix="give a percentage")
+        raise RuleError(f"满意度 {satisfaction} 不在 0 到 100 之间", fix="按百分比填写，如 91.5")
     open_ = session.scalar(
         select(Evaluation).where(
             Evaluation.circle_id == c.id,
@@ -119,8 +130,8 @@ def self_assessment(
     )
     if open_ is not None:
         raise RuleError(
-            f"circle {c.code} already has an open {grade} evaluation ({open_.id})",
-            fix="finish or close that one first",
+            f"生活圈 {c.code} 已有进行中的 {grade} 型评定（编号 {open_.id}）",
+            fix="先办完该评定（申报、审核）再重新自评",
         )
     e = Evaluation(
         circle_id=c.id,
@@ -151,29 +162,26 @@ def declare(
     AA), or with a recorded override reason."""
     e = _eval(session, evaluation)
     check_version(e, expected_version, "evaluation", e.id)
-    _need_stage(e, ("self_assessed",), "declare")
+    _need_stage(e, ("self_assessed",), "申报")
     _not_before(e, on)
     if e.grade == "AAA" and held_grade(session, e.circle_id, as_of=on) == "NONE":
         raise RuleError(
-            f"circle {e.circle.code} does not hold AA",
-            fix="AAA is declared only for a circle that holds AA (从达标AA型中优选)",
+            f"生活圈 {e.circle.code} 尚未获评 AA 型",
+            fix="AAA 型只从已获评 AA 型的生活圈中优选申报",
         )
     res = latest_result(session, e.circle_id, as_of=on)
     problem = None
     if res is None:
-        problem = "no checkup of this circle is stored"
+        problem = "尚无该生活圈的体检结果"
     elif not res.constraints_pass:
-        problem = "the latest checkup fails constraint indicators " + ", ".join(
-            res.failed_constraints
-        )
+        problem = "最新体检有约束性指标未达标：" + "、".join(res.failed_constraints)
     elif e.grade == "AAA" and res.grade != "AAA":
-        problem = f"the latest checkup grades the circle {res.grade}, not AAA"
+        problem = f"最新体检评为 {res.grade}，未达到 AAA"
     if problem:
         if not (override_reason and override_reason.strip()):
             raise RuleError(
-                f"cannot declare {e.circle.code} for {e.grade}: {problem}",
-                fix="close the shortfalls and re-run the checkup, or record an "
-                "override with its reason (--override-reason)",
+                f"生活圈 {e.circle.code} 不能申报 {e.grade} 型：{problem}",
+                fix="补齐短板后重新体检；或填写例外申报理由（--override-reason）",
             )
         e.override_reason = f"{override_reason.strip()}（{problem}）"
         e.override_by = get_actor(session)
@@ -195,10 +203,10 @@ def district_review(
 ) -> Evaluation:
     e = _eval(session, evaluation)
     check_version(e, expected_version, "evaluation", e.id)
-    _need_stage(e, ("declared",), "review")
+    _need_stage(e, ("declared",), "区级审核")
     _not_before(e, on)
     if not passed and not note:
-        raise RuleError("a failed review needs its reasons", fix="give --note")
+        raise RuleError("审核不通过须写明原因", fix="在说明中写明不通过的原因（--note）")
     e.reviewed_on, e.review_passed, e.review_note = on, passed, note
     e.stage = "reviewed" if passed else "review_failed"
     flush(session, "evaluation", e.id)
@@ -218,12 +226,12 @@ def joint_evaluation(
     """City-district joint evaluation: verdict with at least one evidence file."""
     e = _eval(session, evaluation)
     check_version(e, expected_version, "evaluation", e.id)
-    _need_stage(e, ("reviewed",), "evaluate jointly")
+    _need_stage(e, ("reviewed",), "联合评定")
     _not_before(e, on)
     if not evidence:
         raise RuleError(
-            "a joint evaluation needs evidence",
-            fix="attach the evaluation record (评定验收意见) as a file",
+            "联合评定须附佐证材料",
+            fix="上传评定验收意见等文件作为佐证",
         )
     for name, content in evidence:
         store_evidence(session, name, content, evaluation_id=e.id)
@@ -238,7 +246,7 @@ def publish(
 ) -> Evaluation:
     e = _eval(session, evaluation)
     check_version(e, expected_version, "evaluation", e.id)
-    _need_stage(e, ("accepted",), "publish")
+    _need_stage(e, ("accepted",), "公布")
     _not_before(e, on)
     e.published_on, e.stage = on, "published"
     flush(session, "evaluation", e.id)
@@ -250,7 +258,7 @@ def hang_plaque(
 ) -> Evaluation:
     e = _eval(session, evaluation)
     check_version(e, expected_version, "evaluation", e.id)
-    _need_stage(e, ("published",), "hang the plaque")
+    _need_stage(e, ("published",), "挂牌")
     _not_before(e, on)
     e.plaque_on, e.stage = on, "plaqued"
     flush(session, "evaluation", e.id)
@@ -273,11 +281,11 @@ def recheck(
     c = get_circle(session, circle)
     grade = held_grade(session, c.id, as_of=on)
     if grade == "NONE":
-        raise RuleError(f"circle {c.code} holds no grade to re-check", fix="evaluate it first")
+        raise RuleError(f"生活圈 {c.code} 未持有等级，无从复核", fix="先完成评定")
     if not evidence:
-        raise RuleError("a re-check needs evidence", fix="attach the re-check record")
+        raise RuleError("复核须附佐证材料", fix="上传复核记录文件")
     if not passed and not note:
-        raise RuleError("a failed re-check needs its reasons", fix="give --note")
+        raise RuleError("复核不通过须写明原因", fix="在说明中写明原因（--note）")
     e = Evaluation(
         circle_id=c.id,
         grade=grade,

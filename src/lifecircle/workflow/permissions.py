@@ -57,6 +57,37 @@ ACTIONS_ZH = {
     "project.transition": "变更项目状态",
     "user.manage": "管理用户",
     "audit.read": "查看审计日志",
+    "schedule.read": "查看任务铺排表",
+    "evaluation.read": "查看评定",
+    "evaluation.self_assess": "登记居民自评",
+    "evaluation.declare": "申报评定",
+    "evaluation.review": "区级审核",
+    "evaluation.joint": "登记联合评定验收结论",
+    "evaluation.publish": "公布评定结果",
+    "evaluation.plaque": "登记挂牌",
+    "bulletin.read": "查看通报",
+    "bulletin.publish": "生成通报",
+    "data.import": "导入数据与体检结果",
+}
+# Who takes each step of the evaluation path (besides the administrator). Steps marked
+# "scoped" are taken only for circles within the actor's street or circles.
+EVALUATION_ROLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # action: (roles that may, of those the ones limited to their own scope)
+    "evaluation.self_assess": (
+        frozenset({"district", "street", "circle_leader", "assessor"}),
+        frozenset({"street", "circle_leader"}),
+    ),
+    "evaluation.declare": (
+        frozenset({"district", "street", "circle_leader"}),
+        frozenset({"street", "circle_leader"}),
+    ),
+    "evaluation.review": (frozenset({"district"}), frozenset()),
+    "evaluation.joint": (frozenset({"district", "evaluator"}), frozenset()),
+    "evaluation.publish": (frozenset({"district"}), frozenset()),
+    "evaluation.plaque": (
+        frozenset({"district", "street", "circle_leader"}),
+        frozenset({"street", "circle_leader"}),
+    ),
 }
 # Acceptance (验收) of a finished project is the district's, never the owner's own.
 DISTRICT_ONLY_STATUSES = frozenset({"verified"})
@@ -205,6 +236,15 @@ def can(
         return role == "district"
     if action == "user.manage":
         return False
+    if action in ("schedule.read", "evaluation.read", "bulletin.read"):
+        return role in STAFF
+    if action in ("bulletin.publish", "data.import"):
+        return role == "district"
+    if action in EVALUATION_ROLES:
+        roles, scoped = EVALUATION_ROLES[action]
+        if role not in roles:
+            return False
+        return role not in scoped or (scope is not None and _in_scope(actor, scope))
     # project writes
     if role not in ("district", "street", "circle_leader", "unit"):
         return False
