@@ -171,8 +171,8 @@ def export_board(board: Board, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The file written (complete or absent).
     """
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     from lifecircle.io.writers import write_atomic
 
