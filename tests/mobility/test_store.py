@@ -103,7 +103,7 @@ def test_no_layers_before_any_import(session):
 
 
 def test_bad_files_name_the_file(tmp_path, written):
-    with pytest.raises(FileFormatError, match="match.json"):
+    with pytest.raises(FileFormatError, match=r"match\.json"):
         read_mobility(tmp_path)
     bad = tmp_path / "m"
     bad.mkdir()
