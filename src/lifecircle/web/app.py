@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, pages, project_pages, render
+from lifecircle.web import admin, api, mobility_pages, pages, project_pages, render
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -110,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(project_pages.router)
     app.include_router(admin.router)
+    app.include_router(mobility_pages.api_router)
+    app.include_router(mobility_pages.page_router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=web_static), name="static")

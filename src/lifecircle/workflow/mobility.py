@@ -330,13 +330,23 @@ def mobility_view(session: Session, run_id: int | None = None) -> MobilityView |
             .order_by(MobilityCommunity.community)
         )
     ]
+    cats = list(run.summary.get("categories", []))
     return MobilityView(
         run=run,
         circles=circles,
         proposed=proposed,
         communities=communities,
-        categories=list(run.summary.get("categories", [])),
+        categories=[c | {"label": category_label(c.get("category"))} for c in cats],
     )
+
+
+def category_label(category: Any) -> str:
+    """The Chinese name of a facility category (its id when the taxonomy does not know it)."""
+    from lifecircle.standards import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    key = str(category)
+    return taxonomy.name_zh(key) if key in taxonomy else key
 
 
 def mobility_layers(session: Session, run_id: int | None = None) -> dict[str, Any]:
