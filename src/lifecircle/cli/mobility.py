@@ -237,13 +237,25 @@ def synth_command(
     ),
     days: int = typer.Option(1, "--days", help="定位记录的天数"),
     coords: str = typer.Option("wgs84", "--coords", help="定位记录的坐标系：wgs84 或 gcj02"),
+    district: Path | None = typer.Option(
+        None,
+        "--district",
+        help="在这个区数据包（如 lifecircle demo 生成的示例区）的社区、生活圈、设施与路网上合成出行；给出时不用 --rows/--cols/--circles",
+    ),
+    shift: float = typer.Option(
+        0.0,
+        "--shift",
+        help="（配合 --district）边界社区改随相邻生活圈出行的比例（0–1），使实际出行与现状生活圈不完全一致",
+    ),
 ) -> None:
-    """合成示例数据：规则网格上的社区、预设生活圈、重力模型出行流（及原始定位记录），供试用与测试。"""
+    """合成示例数据：规则网格上（或 --district 区数据包上）的社区、预设生活圈、重力模型出行流（及原始定位记录），供试用与测试。"""
     from lifecircle.mobility.files import write_synthetic
 
     if not 0.0 <= noise <= 1.0:
         raise typer.BadParameter("--noise 应在 0 到 1 之间")
-    if not 1 <= circles <= rows * cols:
+    if not 0.0 <= shift <= 1.0:
+        raise typer.BadParameter("--shift 应在 0 到 1 之间")
+    if district is None and not 1 <= circles <= rows * cols:
         raise typer.BadParameter(f"--circles 应在 1 到 {rows * cols} 之间")
     written = write_synthetic(
         out,
@@ -255,9 +267,14 @@ def synth_command(
         devices=devices,
         days=days,
         coords=coords,
+        district=district,
+        shift=shift,
     )
     console = Console()
-    console.print("合成数据（几何与出行均为生成数据，非真实数据）：")
+    console.print(
+        "合成数据（出行为生成数据，非真实数据；"
+        + ("社区、设施与路网取自区数据包）：" if district else "几何也为生成数据）：")
+    )
     for path in written:
         console.print(f"已写出 {path}")
 

@@ -261,6 +261,7 @@ class CircleReport:
     affected_total: float = 0.0  # residents short of at least one failing indicator
     affected_compounds_total: int = 0
     places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
+    mobility: Any = None  # reports.mobility.MobilitySection, when a mobility result is given
 
 
 def build_circle_report(

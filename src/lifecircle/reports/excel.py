@@ -426,5 +426,9 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
     _table(ws, header, rows, {3: DEC2}, fill=_status_fill(6))
     if rep.places:
         _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=True)
+    if rep.mobility is not None:
+        from lifecircle.reports.mobility import add_sheets
+
+        add_sheets(wb, rep.mobility)
     wb.save(path)
     return path

@@ -457,5 +457,9 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:
         _places(doc, rep.places, T, district=True, orient=orient, heading=T("d_places"), level=1)
+    if rep.mobility is not None:
+        from lifecircle.reports.mobility import add_docx
+
+        add_docx(doc, rep.mobility, T, orient, figure=2)
     doc.save(path)
     return path
