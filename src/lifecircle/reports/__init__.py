@@ -135,7 +135,13 @@ def _district_files(
     if mobility is not None:
         from lifecircle.reports.mobility import build_mobility_section
 
-        rep.mobility = build_mobility_section(mobility, ck, T, notice=rep.meta.generated_notice)
+        rep.mobility = build_mobility_section(
+            mobility,
+            ck,
+            T,
+            notice=rep.meta.generated_notice,
+            chapter=7 if rep.places else 6,
+        )
     return _write(
         out_dir,
         opts.stem("district"),

@@ -261,7 +261,6 @@ class CircleReport:
     affected_total: float = 0.0  # residents short of at least one failing indicator
     affected_compounds_total: int = 0
     places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
-    mobility: Any = None  # reports.mobility.MobilitySection, when a mobility result is given
 
 
 def build_circle_report(
@@ -479,6 +478,7 @@ class DistrictReport:
     district_indicators: list[dict]
     warnings: list[dict]
     places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
+    mobility: Any = None  # reports.mobility.MobilitySection, when a mobility result is given
 
 
 def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None) -> DistrictReport:

@@ -184,11 +184,18 @@ class MobilitySection:
     comparison_text: str | None
     warnings: list[str]
     moved: list[dict[str, str]] = field(default_factory=list)
+    chapter: int = 7  # the chapter's number in the district report
     map_png: bytes | None = None
     legend: list[tuple[str, str]] = field(default_factory=list)
 
     def w(self, key: str, **kw: Any) -> str:
         return self.words[key].format(**kw) if kw else self.words[key]
+
+    @property
+    def heading(self) -> str:
+        if self.words is _WORDS["en"]:
+            return f"{self.chapter}. {self.w('title')}"
+        return f"{'一二三四五六七八九十'[self.chapter - 1]}、{self.w('title')}"
 
     @property
     def intro(self) -> str:
@@ -280,7 +287,12 @@ class MobilitySection:
 
 
 def build_mobility_section(
-    mob: MobilityResult, ck: CheckupFolder, T: Text, *, notice: str | None = None
+    mob: MobilityResult,
+    ck: CheckupFolder,
+    T: Text,
+    *,
+    notice: str | None = None,
+    chapter: int = 7,
 ) -> MobilitySection:
     """The chapter: figures, tables and the map, from a mobility result and the checkup."""
     words = _WORDS["en" if T.lang == "en" else "zh"]
@@ -387,6 +399,7 @@ def build_mobility_section(
         comparison_text=comparison_text,
         warnings=list(mob.warnings),
         moved=moved,
+        chapter=chapter,
     )
     sec.legend = [
         (c, label)
@@ -494,7 +507,7 @@ def add_docx(doc: Any, sec: MobilitySection, T: Text, orient: Any, *, figure: in
     from lifecircle.reports.word import _figure, _fit, _kv, _notice, _shade, _table
 
     orient.turn(False)
-    doc.add_heading(sec.w("title"), level=1)
+    doc.add_heading(sec.heading, level=1)
     if sec.note:
         _notice(doc, sec.note, size=11)
     doc.add_paragraph(sec.intro)
