@@ -14,38 +14,17 @@ from docx import Document
 from openpyxl import load_workbook
 
 from lifecircle.checkup import CheckupFolder
-from lifecircle.mobility.files import delineate_files, match_files, write_match, write_synthetic
-from lifecircle.mobility.report import write_delineation
-from lifecircle.mobility.results import MobilityResult, read_mobility
+from lifecircle.mobility.results import MobilityResult
 from lifecircle.reports import render_district_report
 from lifecircle.reports.fonts import cjk_font_path
+from mobility._results import demo_mobility
 
 from .pdf_pages import Margins, crossings, is_a4, lone_caption_pages, read_pages, soffice, to_pdf
 
 
 @pytest.fixture(scope="module")
 def mobility(tmp_path_factory, demo_checkup_dir) -> MobilityResult:
-    """Trips over the demo district's own communities and facilities, planted on circles a
-    little unlike today's; matched and delineated as the CLI does, read back from files."""
-    out = tmp_path_factory.mktemp("mobrep")
-    package = demo_checkup_dir.parent / "district"
-    write_synthetic(out, district=package, noise=0.2, shift=0.1, seed=1)
-    match = match_files(
-        flows=out / "flows_facilities.csv",
-        communities=out / "communities.gpkg",
-        facilities=out / "facilities.gpkg",
-        circles=out / "circles.csv",
-        network=out / "streets.gpkg",
-    )
-    write_match(match, out / "match")
-    result = delineate_files(
-        communities=out / "communities.gpkg",
-        flows=out / "flows_communities.csv",
-        target_count=49,
-        current=out / "circles.csv",
-    )
-    write_delineation(result, out / "proposal.csv")
-    return read_mobility(out / "match", delineation=out / "proposal.csv", generated=True)
+    return demo_mobility(tmp_path_factory.mktemp("mobrep"), demo_checkup_dir.parent / "district")
 
 
 @pytest.fixture(scope="module")

@@ -424,6 +424,7 @@ def mobility_png(
     """The checkup's circles coloured by matching index; proposed boundaries dashed."""
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -474,7 +475,9 @@ def mobility_png(
             else:
                 notice = "出行为合成数据" if zh else "Synthetic trips"
         _decorate(ax, T, notice)
-        handles = [Patch(facecolor=c, edgecolor="#555555", label=lab) for c, lab in sec.legend]
+        handles: list[Artist] = [
+            Patch(facecolor=c, edgecolor="#555555", label=lab) for c, lab in sec.legend
+        ]
         handles.append(Patch(facecolor=NO_DATA, edgecolor="#555555", label=sec.w("legend_none")))
         if proposed is not None:
             handles.append(

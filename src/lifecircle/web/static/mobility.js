@@ -27,7 +27,7 @@
   function circlesLayer(geo, link) {
     return L.geoJSON(geo, {
       style: function (f) {
-        return { color: "#333", weight: 1, fillColor: colour(f.properties.match_index), fillOpacity: 0.8 };
+        return { color: "#333", weight: 1, fillColor: colour(f.properties.match_index), fillOpacity: 0.92 };
       },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
@@ -107,7 +107,7 @@
     }).catch(function () { /* no access or no data: the district map stays as it is */ });
   });
 
-  // the /mobility page: its own map with both layers shown
+  // the /mobility page: its own map with both layers shown (its legend is under the map)
   document.querySelectorAll("div.map[data-mobility='page']").forEach(function (el) {
     load(el.getAttribute("data-run")).then(function (res) {
       var circles = circlesLayer(res[0], true);
@@ -125,7 +125,6 @@
       L.control.scale({ imperial: false }).addTo(map);
       var overlays = { "出行匹配程度": circles, "建议生活圈边界": proposed };
       L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-      legend().addTo(map);
       window.addEventListener("resize", function () { map.invalidateSize(); });
     }).catch(function () {
       el.classList.add("empty");
