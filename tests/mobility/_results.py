@@ -64,23 +64,6 @@ def write_small_result(folder: Path, *, circle_prefix: str = "P", seed: int = 3)
 def demo_mobility(out: Path, package: Path):
     """Trips over the demo district's own communities and facilities, planted on circles a
     little unlike today's; matched and delineated as the CLI does, read back from files."""
-    from lifecircle.mobility.files import delineate_files, match_files, write_synthetic
-    from lifecircle.mobility.results import read_mobility
+    from lifecircle.mobility.demo import write_demo_mobility
 
-    write_synthetic(out, district=package, noise=0.2, shift=0.1, seed=1)
-    match = match_files(
-        flows=out / "flows_facilities.csv",
-        communities=out / "communities.gpkg",
-        facilities=out / "facilities.gpkg",
-        circles=out / "circles.csv",
-        network=out / "streets.gpkg",
-    )
-    write_match(match, out / "match")
-    result = delineate_files(
-        communities=out / "communities.gpkg",
-        flows=out / "flows_communities.csv",
-        target_count=49,
-        current=out / "circles.csv",
-    )
-    write_delineation(result, out / "proposal.csv")
-    return read_mobility(out / "match", delineation=out / "proposal.csv", generated=True)
+    return write_demo_mobility(package, out)

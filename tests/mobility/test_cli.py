@@ -162,3 +162,24 @@ def test_import_mobility_into_the_database_and_list_runs(tmp_path, cli):
 def test_report_options_are_checked(tmp_path, cli):
     proc = cli("report", tmp_path, "--out", tmp_path / "o", "--delineation", tmp_path / "x.csv")
     assert proc.returncode == 2 and "--mobility" in proc.stderr
+
+
+def test_demo_with_mobility(tmp_path, cli):
+    """``lifecircle demo --mobility``: synthetic trips over the demo, in its database."""
+    from sqlalchemy import select
+
+    from lifecircle.store.db import make_engine, session_scope
+    from lifecircle.store.models import MobilityRun
+
+    out = tmp_path / "d"
+    proc = cli("demo", "--scale", "0.05", "--out", out, "--no-reports", "--mobility")
+    assert proc.returncode == 0, proc.stderr
+    assert "示例出行数据（合成）" in proc.stdout
+    assert (out / "mobility" / "proposal.gpkg").is_file()
+    assert (out / "mobility" / "match" / "match_circles.csv").is_file()
+    engine = make_engine(out / "lifecircle.db")
+    with session_scope(engine) as s:
+        run = s.scalars(select(MobilityRun)).one()
+        assert run.generated and run.title == "示例出行数据（合成）"
+        assert run.summary["comparison"]["communities_moved"] > 0
+    engine.dispose()

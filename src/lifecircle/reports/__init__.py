@@ -142,15 +142,32 @@ def _district_files(
             notice=rep.meta.generated_notice,
             chapter=7 if rep.places else 6,
         )
+    chapters, sheets = _mobility_parts(rep.mobility, T)
     return _write(
         out_dir,
         opts.stem("district"),
         opts,
         {
             "html": lambda p: p.write_text(html.district_html(ck, rep, T, opts.tiles), "utf-8"),
-            "docx": lambda p: word.district_docx(rep, T, p, maps.district_png(ck, rep, T)),
-            "xlsx": lambda p: excel.district_xlsx(rep, T, p),
+            "docx": lambda p: word.district_docx(
+                rep, T, p, maps.district_png(ck, rep, T), chapters=chapters
+            ),
+            "xlsx": lambda p: excel.district_xlsx(rep, T, p, sheets=sheets),
         },
+    )
+
+
+def _mobility_parts(
+    sec: Any, T: Any
+) -> tuple[list[Callable[..., None]], list[Callable[..., None]]]:
+    """The mobility chapter's Word chapter and Excel sheets (none without a section)."""
+    if sec is None:
+        return [], []
+    from lifecircle.reports import mobility
+
+    return (
+        [lambda doc, orient: mobility.add_docx(doc, sec, T, orient, figure=2)],
+        [lambda wb: mobility.add_sheets(wb, sec)],
     )
 
 
