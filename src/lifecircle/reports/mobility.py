@@ -455,9 +455,19 @@ def mobility_png(
         _frame(ax, bounds, pad=0.04)
         _polys(ax, cm.geometry, facecolor=fills, edgecolor="white", linewidth=1.0, zorder=2)
         if proposed is not None:
-            _polys(ax, proposed.geometry, edgecolor=LINE, linewidth=1.6, zorder=4)
-            for coll in ax.collections[-1:]:
-                coll.set_linestyle((0, (4, 2.5)))
+            # each shared edge once (two outlines drawn over each other lose their dashes)
+            import shapely
+            from matplotlib.collections import LineCollection
+
+            edges = shapely.line_merge(
+                shapely.union_all(shapely.boundary(proposed.geometry.values))
+            )
+            parts = [np.asarray(g.coords)[:, :2] for g in shapely.get_parts(edges)]
+            ax.add_collection(
+                LineCollection(
+                    parts, colors=LINE, linewidths=1.6, linestyles=(0, (4, 2.5)), zorder=4
+                )
+            )
         fs = 8 if len(cm) <= 30 else 6.5
         for cid, geom, fc in zip(cm["circle_id"], cm.geometry, fills, strict=True):
             p = geom.representative_point()
