@@ -183,3 +183,15 @@ def test_demo_with_mobility(tmp_path, cli):
         assert run.generated and run.title == "示例出行数据（合成）"
         assert run.summary["comparison"]["communities_moved"] > 0
     engine.dispose()
+
+
+def test_synth_over_a_district_package(tmp_path, cli, demo_checkup_dir):
+    package = demo_checkup_dir.parent / "district"
+    proc = cli("mobility", "synth", "--district", package, "--shift", "0.1", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "社区、设施与路网取自区数据包" in proc.stdout
+    today = pd.read_csv(tmp_path / "circles.csv")
+    planted = pd.read_csv(tmp_path / "planted_circles.csv")
+    assert len(today) == 49 and not today.equals(planted)
+    proc = cli("mobility", "synth", "--district", package, "--shift", "2", "--out", tmp_path)
+    assert proc.returncode == 2 and "--shift" in proc.stderr

@@ -102,9 +102,11 @@ def test_overlay_on_the_district_map(browser, site):  # noqa: F811
         boxes.nth(1).check()
         assert len(_fills(w, "#map") & MATCH_COLOURS) >= 2
         dashed = w.page.eval_on_selector_all(
-            "#map path[stroke-dasharray]", "els => els.map(e => e.getAttribute('stroke'))"
+            "#map path[stroke-dasharray]",
+            "els => els.map(e => [e.getAttribute('stroke'), e.getAttribute('d').length])",
         )
-        assert len(dashed) >= 40 and set(dashed) == {"#b2182b"}
+        assert dashed and {s for s, _ in dashed} == {"#b2182b"}
+        assert sum(n for _, n in dashed) > 2000  # the edges of 49 proposed circles
         assert "匹配程度" in w.page.inner_text("#map .mob-legend")
         assert w.shot("mobility-overlay", "#map") > 8
         assert w.errors == [] and w.outside == []

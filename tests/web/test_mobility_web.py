@@ -61,6 +61,7 @@ def test_layers_page_and_overlay(seeded, client, tokens, written):
     prop = client.get(f"/api/v1/mobility/proposed.geojson?run={run_id}", headers=auth).json()
     assert len(prop["features"]) == 4
     assert prop["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert prop["edges"]["type"] in ("LineString", "MultiLineString")
     assert client.get("/api/v1/mobility/proposed.geojson?run=999", headers=auth).status_code == 400
     # the public and non-staff cannot read it
     assert client.get("/api/v1/mobility/circles.geojson").status_code == 401

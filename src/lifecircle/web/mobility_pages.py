@@ -31,6 +31,8 @@ def _layers(request: Request, actor: Actor, run: int | None) -> dict[str, Any]:
 def _collection(layers: dict[str, Any], name: str) -> JSONResponse:
     body = dict(layers[name])
     body["run"] = layers["run"]  # a foreign member: which run, its title, k, data note
+    if name == "proposed":
+        body["edges"] = layers["edges"]  # the boundaries as lines, each shared edge once
     return JSONResponse(body, media_type=GEOJSON)
 
 
@@ -50,7 +52,8 @@ def circles_geojson(
 @api_router.get(
     "/proposed.geojson",
     summary="生活圈划分建议的范围（GeoJSON）",
-    description="按实际出行联系划分的建议生活圈范围，带社区数、人口、自足率与是否连续。",
+    description="按实际出行联系划分的建议生活圈范围，带社区数、人口、自足率与是否连续；"
+    "edges 为各建议生活圈的边界线（相邻生活圈共用的边只出现一次，便于画虚线）。",
 )
 def proposed_geojson(
     request: Request, actor: Annotated[Actor, Depends(api_actor)], run: int | None = None

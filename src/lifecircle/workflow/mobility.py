@@ -353,7 +353,8 @@ def mobility_layers(session: Session, run_id: int | None = None) -> dict[str, An
     """The map layers of one run (default the newest), GeoJSON in WGS-84.
 
     ``circles``: current circles coloured by matching degree (the run's own outline, else
-    the programme circle's stored outline); ``proposed``: the proposed circles' outlines.
+    the programme circle's stored outline); ``proposed``: the proposed circles' outlines;
+    ``edges``: their boundaries as lines, each shared edge once (for dashed drawing).
     ``run`` describes the run (title, k, minutes, summary figures, note); None when no
     run is stored.
     """
@@ -362,7 +363,7 @@ def mobility_layers(session: Session, run_id: int | None = None) -> dict[str, An
     run = _run_or_latest(session, run_id)
     empty = {"type": "FeatureCollection", "features": []}
     if run is None:
-        return {"run": None, "circles": empty, "proposed": empty}
+        return {"run": None, "circles": empty, "proposed": empty, "edges": None}
     stored = {
         c.id: (c.geom_wkb, c.name)
         for c in session.scalars(select(Circle).where(Circle.geom_wkb.is_not(None)))
@@ -415,6 +416,7 @@ def mobility_layers(session: Session, run_id: int | None = None) -> dict[str, An
             "circles_without_outline": sum(1 for w in wkbs if w is None),
         },
         "circles": feature_collection(wkbs, props),
+        "edges": _edges([p.geom_wkb for p in proposed]),
         "proposed": feature_collection(
             [p.geom_wkb for p in proposed],
             [
@@ -429,3 +431,17 @@ def mobility_layers(session: Session, run_id: int | None = None) -> dict[str, An
             ],
         ),
     }
+
+
+def _edges(wkbs: list[bytes | None]) -> dict[str, Any] | None:
+    """The outlines' boundaries merged into lines (GeoJSON geometry, ~1 m precision)."""
+    import numpy as np
+    import shapely
+
+    geoms = shapely.from_wkb(np.array([w for w in wkbs if w is not None], dtype=object))
+    if len(geoms) == 0:
+        return None
+    lines = shapely.line_merge(shapely.union_all(shapely.boundary(geoms)))
+    lines = shapely.transform(lines, lambda xy: np.round(xy, 5))
+    doc: dict[str, Any] = json.loads(shapely.to_geojson(lines))
+    return doc

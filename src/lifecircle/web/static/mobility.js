@@ -45,15 +45,17 @@
   }
 
   function proposedLayer(geo) {
+    // the merged edges (each shared edge once) carry the dashes: two outlines drawn over a
+    // shared edge would fill each other's gaps; the circles' own figures are in the tables
+    if (geo.edges) {
+      return L.geoJSON(geo.edges, {
+        style: function () { return { color: LINE, weight: 2.5, dashArray: "6 4", fill: false }; },
+        interactive: false,
+      });
+    }
     return L.geoJSON(geo, {
       style: function () { return { color: LINE, weight: 2.5, dashArray: "6 4", fill: false }; },
-      onEachFeature: function (f, lyr) {
-        var p = f.properties;
-        lyr.bindTooltip(
-          "建议生活圈 " + esc(p.id) + "：社区 " + p.communities + " 个，自足率 " + pct(p.self_containment),
-          { sticky: true }
-        );
-      },
+      interactive: false,
     });
   }
 
