@@ -152,8 +152,21 @@ class MobilityResult:
     ) -> MobilityResult:
         """From results in memory (``matching_degree`` and ``delineate``).
 
-        ``communities`` (polygons with ``id``, any CRS) gives the current circles'
-        outlines as the union of their communities.
+        Parameters
+        ----------
+        match : MatchResult
+            From `lifecircle.mobility.match.matching_degree`.
+        delineation : Delineation, optional
+            From `lifecircle.mobility.delineate`: the proposed circles.
+        communities : geopandas.GeoDataFrame, optional
+            Community polygons with ``id`` (any CRS): the current circles' outlines as
+            the union of their communities.
+        generated : bool
+            The data are synthetic.
+
+        Returns
+        -------
+        MobilityResult
         """
         summary: dict[str, Any] = {"match": match.summary}
         warnings = list(match.warnings)
@@ -191,7 +204,18 @@ class MobilityResult:
         return replace(self, communities=comm)
 
     def with_outlines(self, communities: gpd.GeoDataFrame) -> MobilityResult:
-        """The current circles' outlines: the union of each circle's community polygons."""
+        """The current circles' outlines: the union of each circle's community polygons.
+
+        Parameters
+        ----------
+        communities : geopandas.GeoDataFrame
+            Community polygons with ``id``, in any CRS.
+
+        Returns
+        -------
+        MobilityResult
+            A copy with ``circle_outlines`` (WGS-84) set.
+        """
         if communities.crs is None:
             raise SchemaError(
                 "社区图层没有坐标系", field="geometry", fix="为图层指定坐标系（如 EPSG:4326）。"

@@ -321,6 +321,17 @@ def synthetic_facility_flows(
 ) -> pd.DataFrame:
     """Community-to-facility trips per category, gravity-drawn, preferring the own circle.
 
+    Parameters
+    ----------
+    city : SyntheticCity
+        From `synthetic_city` or `synth_district.city_from_district`.
+    noise : float
+        Share of trips that ignore the planted circles, 0..1.
+    trips_per_resident : float
+        Trips per resident and category in the period.
+    seed : int
+        Seed of the draws.
+
     For every community and category, ``population * trips_per_resident`` trips go to a
     facility of the category: with probability ``1 - noise`` one of the own circle's
     (gravity among them), otherwise any (gravity over all). Devices are taken as 60 %

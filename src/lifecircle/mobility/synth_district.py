@@ -38,6 +38,22 @@ def city_from_district(
     least one community), as where people really shop across a drawn boundary. Today's
     circles stay in ``current``, and facilities keep today's ``circle_id``.
 
+    Parameters
+    ----------
+    package : path
+        The district data package (folder or ``district.yaml``) with community polygons.
+    categories : tuple of str
+        Facility categories residents travel to.
+    shift : float
+        Share of border community pairs where one joins the other's circle (0..1).
+    seed : int
+        Seed of the shift (and stored with the city).
+
+    Returns
+    -------
+    SyntheticCity
+        In the package's metric CRS; ``current`` set when ``shift`` > 0.
+
     Raises
     ------
     DistrictError
