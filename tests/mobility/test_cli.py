@@ -164,8 +164,10 @@ def test_report_options_are_checked(tmp_path, cli):
     assert proc.returncode == 2 and "--mobility" in proc.stderr
 
 
+@pytest.mark.slow
 def test_demo_with_mobility(tmp_path, cli):
-    """``lifecircle demo --mobility``: synthetic trips over the demo, in its database."""
+    """``lifecircle demo --mobility``: synthetic trips over the demo, in its database (slow:
+    it generates the demo and runs its checkup; the parts are tested on their own)."""
     from sqlalchemy import select
 
     from lifecircle.store.db import make_engine, session_scope
