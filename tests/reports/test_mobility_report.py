@@ -146,3 +146,45 @@ def test_rendered_pages(reports, tmp_path):
         if p.images and "各生活圈匹配程度与建议生活圈边界" in p.text().replace(" ", "")
     ]
     assert figure and not figure[0].landscape
+
+
+def test_no_raw_id_reaches_a_report(demo_checkup_dir, tmp_path):
+    """Raw records → ingest → matching degree → district report: no device id anywhere."""
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    from lifecircle.mobility.ingest import IngestOptions, ingest_records
+    from lifecircle.mobility.match import matching_degree
+    from lifecircle.mobility.privacy import PseudonymKey
+    from lifecircle.network import graph_from_lines
+    from mobility._tracks import COMMUNITIES, CRS, FACILITIES, X0, Y0, raw_id, records
+
+    path = tmp_path / "r.csv"
+    records(n_a=7, n_b=6, days=2).to_csv(path, index=False)
+    key = PseudonymKey(secret=b"k3y-for-tests-0123456789-abcdef", source="t")
+    ing = ingest_records([path], key=key, communities=COMMUNITIES, facilities=FACILITIES,
+                         options=IngestOptions(k=5))  # fmt: skip
+    street = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0, Y0 + 250), (X0 + 1000, Y0 + 250)])], crs=CRS
+    )
+    match = matching_degree(
+        ing.tables["flows_facilities"],
+        communities=COMMUNITIES,
+        circle_of=COMMUNITIES.set_index("id").assign(c="C01")["c"],
+        facilities=FACILITIES,
+        graph=graph_from_lines(street),
+    )
+    mob = MobilityResult.from_results(match)
+    out = tmp_path / "rep"
+    render_district_report(CheckupFolder.read(demo_checkup_dir), out, mobility=mob)
+    texts = [(out / "district.html").read_text("utf-8")]
+    for name in ("district.docx", "district.xlsx"):
+        with zipfile.ZipFile(out / name) as z:
+            texts += [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
+    text = "\n".join(texts)
+    assert "出行与生活圈匹配" in text and "菜市场或生鲜超市" in text  # the chapter is there
+    for i in range(13):
+        assert raw_id(i) not in text
+    assert "k3y-for-tests" not in text
