@@ -155,3 +155,28 @@ def test_no_raw_id_reaches_the_database(engine, session, tmp_path):
         assert raw_id(i) not in dump
     assert "k3y-for-tests" not in dump
     assert session.scalar(select(func.count()).select_from(MobilityRun)) == 1
+
+
+def test_migration_0006_goes_down_and_up(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from lifecircle.store.db import _alembic_config, make_engine, upgrade
+
+    engine = make_engine(tmp_path / "m.db")
+    upgrade(engine)
+    tables = {"mobility_run", "mobility_circle", "mobility_community",
+              "mobility_proposed_circle", "mobility_flow"}  # fmt: skip
+    assert tables <= set(inspect(engine).get_table_names())
+    cfg = _alembic_config(engine)
+    from alembic.script import ScriptDirectory
+
+    (ours,) = [r for r in ScriptDirectory.from_config(cfg).walk_revisions()
+               if "mobility" in r.path]  # fmt: skip
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, str(ours.down_revision))
+    assert not tables & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    assert tables <= set(inspect(engine).get_table_names())
+    engine.dispose()
