@@ -24,6 +24,11 @@ def demo_command(
     scale: float = typer.Option(1.0, "--scale", help="示例区面积比例（1.0 = 全区）"),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="是否生成体检报告"),
     database: bool = typer.Option(True, "--db/--no-db", help="是否建立示例创建工作数据库"),
+    mobility: bool = typer.Option(
+        False,
+        "--mobility/--no-mobility",
+        help="同时合成示例出行数据，分析匹配程度与生活圈划分，写入报告与数据库",
+    ),
 ) -> None:
     """示例：在雨花区真实名称与人口总数上生成示例几何，完成体检、报告与创建工作数据库。"""
     console = Console()
@@ -43,6 +48,15 @@ def demo_command(
 
     checkup_dir = out / "checkup"
     where = [f"体检结果：{checkup_dir / 'checkup.json'}（以及 circles.gpkg、compounds.gpkg）"]
+    mob = None
+    if mobility:
+        from lifecircle.mobility.demo import write_demo_mobility
+
+        mob = write_demo_mobility(out / "district", out / "mobility", seed=seed)
+        t = done("示例出行数据", t)
+        where.append(
+            f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
+        )
     if reports:
         from lifecircle.reports import render_reports
 
@@ -56,7 +70,7 @@ def demo_command(
                 progress("report", len(done_ids), n_circles)
 
             progress("report", 0, n_circles)
-            render_reports(checkup_dir, report_dir, progress=advance)
+            render_reports(checkup_dir, report_dir, progress=advance, mobility=mob)
         t = done("体检报告", t)
         worst_id, worst_name = prepared["worst"]
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
@@ -71,6 +85,16 @@ def demo_command(
             today=DEMO_TODAY,
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
         )
+        if mob is not None:
+            from lifecircle.store.db import make_engine, session_scope
+            from lifecircle.workflow.mobility import import_mobility
+
+            engine = make_engine(db_path)
+            try:
+                with session_scope(engine, actor="demo") as s:
+                    import_mobility(s, mob, title="示例出行数据（合成）")
+            finally:
+                engine.dispose()
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(

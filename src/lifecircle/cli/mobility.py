@@ -237,13 +237,25 @@ def synth_command(
     ),
     days: int = typer.Option(1, "--days", help="定位记录的天数"),
     coords: str = typer.Option("wgs84", "--coords", help="定位记录的坐标系：wgs84 或 gcj02"),
+    district: Path | None = typer.Option(
+        None,
+        "--district",
+        help="在这个区数据包（如 lifecircle demo 生成的示例区）的社区、生活圈、设施与路网上合成出行；给出时不用 --rows/--cols/--circles",
+    ),
+    shift: float = typer.Option(
+        0.0,
+        "--shift",
+        help="（配合 --district）边界社区改随相邻生活圈出行的比例（0–1），使实际出行与现状生活圈不完全一致",
+    ),
 ) -> None:
-    """合成示例数据：规则网格上的社区、预设生活圈、重力模型出行流（及原始定位记录），供试用与测试。"""
+    """合成示例数据：规则网格上（或 --district 区数据包上）的社区、预设生活圈、重力模型出行流（及原始定位记录），供试用与测试。"""
     from lifecircle.mobility.files import write_synthetic
 
     if not 0.0 <= noise <= 1.0:
         raise typer.BadParameter("--noise 应在 0 到 1 之间")
-    if not 1 <= circles <= rows * cols:
+    if not 0.0 <= shift <= 1.0:
+        raise typer.BadParameter("--shift 应在 0 到 1 之间")
+    if district is None and not 1 <= circles <= rows * cols:
         raise typer.BadParameter(f"--circles 应在 1 到 {rows * cols} 之间")
     written = write_synthetic(
         out,
@@ -255,9 +267,14 @@ def synth_command(
         devices=devices,
         days=days,
         coords=coords,
+        district=district,
+        shift=shift,
     )
     console = Console()
-    console.print("合成数据（几何与出行均为生成数据，非真实数据）：")
+    console.print(
+        "合成数据（出行为生成数据，非真实数据；"
+        + ("社区、设施与路网取自区数据包）：" if district else "几何也为生成数据）：")
+    )
     for path in written:
         console.print(f"已写出 {path}")
 
@@ -321,3 +338,89 @@ def delineate_command(
         console.print(f"[yellow]注意：{w}[/yellow]")
     for path in written:
         console.print(f"已写出 {path}")
+
+
+# --- into the programme database ----------------------------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _register_db_commands() -> None:
+    from lifecircle.cli._programme import ActorOpt, DbOpt, _handle, import_app, open_programme
+
+    @import_app.command("mobility")
+    @_handle
+    def import_mobility_cmd(
+        match: Path = typer.Option(
+            ..., "--match", help="mobility match 的输出文件夹（match.json、match_*.csv）"
+        ),
+        delineation: Path | None = typer.Option(
+            None, "--delineation", help="delineate 写出的 CSV（同名 .json、.gpkg 放在一起）"
+        ),
+        communities: Path | None = typer.Option(
+            None, "--communities", help="社区面图层（id）：用来画现状生活圈的范围（可选）"
+        ),
+        title: str | None = typer.Option(None, "--title", help="名称，如 2024年5月手机信令"),
+        generated: bool = typer.Option(
+            False, "--generated", help="数据为合成的示例数据（地图与报告中注明）"
+        ),
+        db: str | None = DbOpt,
+        actor: str | None = ActorOpt,
+    ) -> None:
+        """导入出行分析结果（匹配程度、生活圈划分建议、到访设施的聚合流量）到数据库，供网页地图使用。只存聚合且已压制的结果，不含任何设备编号或轨迹。"""
+        from lifecircle.workflow.mobility import import_mobility, load_mobility_files
+
+        result = load_mobility_files(
+            match, delineation=delineation, communities=communities, generated=generated
+        )
+        with open_programme(db, actor=actor) as s:
+            run = import_mobility(s, result, title=title)
+            console = Console()
+            m = run.summary.get("match", {})
+            console.print(
+                f"已导入出行分析结果“{run.title}”（编号 {run.id}）：生活圈 {len(result.circles)} 个，"
+                f"社区 {len(result.communities)} 个，到访设施的流 {len(result.flows)} 条（每条不少于 {run.k} 台设备）；"
+                f"留在本圈 {_pct(m.get('own_circle_share'))}"
+                + (f"；建议生活圈 {len(result.proposed)} 个" if result.proposed is not None else "")
+            )
+
+    @mobility_app.command("runs")
+    @_handle
+    def runs_cmd(
+        delete: int | None = typer.Option(None, "--delete", help="删除这个编号的结果"),
+        db: str | None = DbOpt,
+        actor: str | None = ActorOpt,
+    ) -> None:
+        """列出（或删除）数据库中的出行分析结果。"""
+        from rich.table import Table
+
+        from lifecircle.workflow.mobility import delete_mobility_run, mobility_runs
+
+        console = Console()
+        with open_programme(db, actor=actor) as s:
+            if delete is not None:
+                run = delete_mobility_run(s, delete)
+                console.print(f"已删除出行分析结果“{run.title}”（编号 {delete}）")
+                return
+            runs = mobility_runs(s)
+            if not runs:
+                console.print("数据库中还没有出行分析结果（用 lifecircle import mobility 导入）。")
+                return
+            t = Table("编号", "名称", "导入时间", "k", "留在本圈", "建议生活圈", "示例数据")
+            for r in runs:
+                d = r.summary.get("delineation") or {}
+                t.add_row(
+                    str(r.id),
+                    r.title,
+                    r.imported_at.strftime("%Y-%m-%d %H:%M"),
+                    str(r.k),
+                    _pct(r.summary.get("match", {}).get("own_circle_share")),
+                    str(d.get("circles", "—")),
+                    "是" if r.generated else "否",
+                )
+            console.print(t)
+
+
+_register_db_commands()

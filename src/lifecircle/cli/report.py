@@ -30,6 +30,20 @@ def report(
         ),
     ] = None,
     tile_attribution: Annotated[str | None, typer.Option("--tile-attribution")] = None,
+    mobility: Annotated[
+        Path | None,
+        typer.Option(
+            "--mobility",
+            help="mobility match 的输出文件夹：全区报告加一章“出行与生活圈匹配”",
+        ),
+    ] = None,
+    delineation: Annotated[
+        Path | None,
+        typer.Option("--delineation", help="delineate 写出的 CSV：该章加上生活圈划分建议"),
+    ] = None,
+    mobility_generated: Annotated[
+        bool, typer.Option("--mobility-generated", help="出行数据为合成的示例数据（报告中注明）")
+    ] = False,
 ) -> None:
     """体检报告：为每个生活圈和全区生成 HTML、Word、Excel 报告（或只生成指定生活圈）。"""
     from lifecircle.checkup import CheckupFolder
@@ -39,7 +53,17 @@ def report(
     if lang not in ("zh", "en"):
         typer.echo(f"--lang 只能是 zh 或 en，而不是 {lang!r}", err=True)
         raise typer.Exit(2)
+    if delineation is not None and mobility is None:
+        typer.echo(
+            "错误：--delineation 需与 --mobility（mobility match 的输出文件夹）一起给出", err=True
+        )
+        raise typer.Exit(2)
     try:
+        mob = None
+        if mobility is not None:
+            from lifecircle.mobility.results import read_mobility
+
+            mob = read_mobility(mobility, delineation=delineation, generated=mobility_generated)
         ck = CheckupFolder.read(checkup_dir)
         if circle:
             for cid in circle:
@@ -58,6 +82,7 @@ def report(
                 tile_url=tiles,
                 tile_attribution=tile_attribution,
                 progress=lambda _cid: bar.advance(task),
+                mobility=mob,
             )
     except InputError as exc:
         typer.echo(f"错误：{exc}", err=True)

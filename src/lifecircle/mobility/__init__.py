@@ -11,21 +11,25 @@ from lifecircle.mobility.privacy import (
     pseudonymise,
     suppress,
 )
+from lifecircle.mobility.results import MobilityResult, read_mobility
 from lifecircle.mobility.synth import (
     SyntheticCity,
     synthetic_city,
     synthetic_facility_flows,
     synthetic_flows,
 )
+from lifecircle.mobility.synth_district import city_from_district
 
 __all__ = [
     "DEFAULT_K",
     "KEY_ENV",
     "Comparison",
     "Delineation",
+    "MobilityResult",
     "PseudonymKey",
     "SyntheticCity",
     "adjacency_pairs",
+    "city_from_district",
     "compare_partitions",
     "delineate",
     "load_key",
@@ -33,6 +37,7 @@ __all__ = [
     "prepare_communities",
     "prepare_flows",
     "pseudonymise",
+    "read_mobility",
     "suppress",
     "synthetic_city",
     "synthetic_facility_flows",

@@ -30,7 +30,14 @@ class Comparison:
     unknown: tuple[str, ...]  # communities the current circles do not list
 
     def summary(self) -> dict[str, Any]:
-        """Plain figures for JSON."""
+        """Plain figures for JSON.
+
+        Returns
+        -------
+        dict
+            ``adjusted_rand_index``, ``normalized_mutual_info``, ``current_circles``,
+            ``kept_whole``, ``communities_moved``, ``communities_without_current_circle``.
+        """
         return {
             "adjusted_rand_index": round(self.ari, 6),
             "normalized_mutual_info": round(self.nmi, 6),

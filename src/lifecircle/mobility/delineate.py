@@ -45,6 +45,18 @@ class Delineation:
 def prepare_communities(layer: gpd.GeoDataFrame, *, source: str | None = None) -> gpd.GeoDataFrame:
     """Check a community polygon layer; return ``id``, ``population``, geometry (metric CRS).
 
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Polygons with an id column and a population column (Chinese or English names).
+    source : str, optional
+        The file the layer came from, named in errors.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id`` (text), ``population`` (number) and polygons, in a metric CRS.
+
     Raises
     ------
     SchemaError
@@ -93,7 +105,25 @@ def prepare_communities(layer: gpd.GeoDataFrame, *, source: str | None = None) -
 
 
 def prepare_flows(table: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
-    """Check a flow table; return ``origin``, ``destination`` (text) and ``count`` (>= 0)."""
+    """Check a flow table; return ``origin``, ``destination`` (text) and ``count`` (>= 0).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A flow table with origin, destination and count columns (Chinese or English names).
+    source : str, optional
+        The file the table came from, named in errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination`` (community ids as text) and ``count``.
+
+    Raises
+    ------
+    SchemaError
+        An empty table, a missing column or a bad value; naming the file, row and field.
+    """
     if len(table) == 0:
         raise SchemaError("流量表没有数据行", file=source, fix="给出含起点、终点、数量的表。")
     names = list(table.columns)

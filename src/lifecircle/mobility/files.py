@@ -336,11 +336,21 @@ def write_synthetic(
     devices: int = 0,
     days: int = 1,
     coords: str = "wgs84",
+    district: PathLike | None = None,
+    shift: float = 0.0,
 ) -> list[Path]:
     """Write a synthetic city and its flows (and records when ``devices`` > 0) to ``out``.
 
-    Files: ``communities.gpkg`` (id, name, population, planted circle_id), ``facilities.gpkg``,
-    ``streets.gpkg``, ``circles.csv`` (planted), ``flows_communities.csv``,
+    With ``district`` (a district data package with community polygons, such as the
+    demo's) the city is that district: its communities, circles, facilities and streets
+    (`synth_district.city_from_district`); ``rows``, ``cols_`` and ``circles`` are unused.
+
+    ``shift`` (with ``district``) plants circles that differ from today's (see
+    `city_from_district`).
+
+    Files: ``communities.gpkg`` (id, name, population, circle_id: today's circle, and
+    ``planted_circle_id``), ``facilities.gpkg``, ``streets.gpkg``, ``circles.csv``
+    (today's circles), ``planted_circles.csv`` (when they differ), ``flows_communities.csv``,
     ``flows_facilities.csv``, and ``records.csv`` (raw ids, for trying the ingest).
     """
     from lifecircle.mobility.synth import synthetic_city, synthetic_facility_flows, synthetic_flows
@@ -348,10 +358,18 @@ def write_synthetic(
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    city = synthetic_city(rows=rows, cols=cols_, n_circles=circles, seed=seed)
+    if district is not None:
+        from lifecircle.mobility.synth_district import city_from_district
+
+        city = city_from_district(district, seed=seed, shift=shift)
+    else:
+        city = synthetic_city(rows=rows, cols=cols_, n_circles=circles, seed=seed)
     written = []
+    communities = city.communities.assign(planted_circle_id=city.communities["circle_id"])
+    if city.current is not None:
+        communities["circle_id"] = communities["id"].map(city.current).to_numpy()
     for name, layer in (
-        ("communities", city.communities),
+        ("communities", communities),
         ("facilities", city.facilities),
         ("streets", city.streets),
     ):
@@ -363,6 +381,11 @@ def write_synthetic(
         "flows_communities": synthetic_flows(city, noise=noise, seed=seed),
         "flows_facilities": synthetic_facility_flows(city, noise=noise, seed=seed),
     }
+    if city.current is not None:
+        planted = city.communities.groupby("circle_id", sort=True)["id"]
+        tables["planted_circles"] = pd.DataFrame(
+            {"circle_id": list(planted.groups), "communities": [";".join(v) for _, v in planted]}
+        )
     for name, table in tables.items():
         path = folder / f"{name}.csv"
         table.to_csv(path, index=False, lineterminator="\n")

@@ -124,6 +124,13 @@ def matching_degree(
         flows, dropped = suppress(flows, k=k)
         if dropped:
             warnings.append(f"{dropped} 条流不足 {k} 台设备，已压制（不参与计算）。")
+    else:  # no device counts: a flow of fewer than k trips has fewer than k devices
+        flows, dropped = suppress(flows.assign(devices=flows["count"]), k=k)
+        flows = flows.drop(columns="devices")
+        if dropped:
+            warnings.append(
+                f"{dropped} 条流不足 {k} 次出行（流量表无设备数，按出行量压制），不参与计算。"
+            )
     comm_ids = pd.Index(communities["id"].astype(str).to_numpy())
     fac_ids = pd.Index(facilities["id"].astype(str).to_numpy())
     o = comm_ids.get_indexer(flows["origin"].astype(str))

@@ -50,6 +50,9 @@ class SyntheticCity:
     facilities: gpd.GeoDataFrame
     streets: gpd.GeoDataFrame
     seed: int
+    #: The circles as the district has them today, when the planted ones differ
+    #: (circle id per community id); None: today's circles are the planted ones.
+    current: pd.Series | None = None
 
     @property
     def planted(self) -> pd.Series:
@@ -62,7 +65,19 @@ class SyntheticCity:
 
     @property
     def circles_table(self) -> pd.DataFrame:
-        """Planted circles in the district format: ``circle_id``, ``communities`` (``;``)."""
+        """Today's circles (the planted ones unless `current` is set) in the district
+        format: ``circle_id``, ``communities`` (``;``)."""
+        if self.current is not None:
+            frame = pd.DataFrame(
+                {"id": self.current.index.astype(str), "circle_id": self.current.to_numpy()}
+            )
+            grouped = frame.groupby("circle_id", sort=True)["id"]
+            return pd.DataFrame(
+                {
+                    "circle_id": list(grouped.groups),
+                    "communities": [";".join(v) for _, v in grouped],
+                }
+            )
         grouped = self.communities.groupby("circle_id", sort=True)["id"]
         return pd.DataFrame(
             {"circle_id": list(grouped.groups), "communities": [";".join(v) for _, v in grouped]}
@@ -305,6 +320,17 @@ def synthetic_facility_flows(
     city: SyntheticCity, *, noise: float = 0.3, trips_per_resident: float = 0.02, seed: int = 1
 ) -> pd.DataFrame:
     """Community-to-facility trips per category, gravity-drawn, preferring the own circle.
+
+    Parameters
+    ----------
+    city : SyntheticCity
+        From `synthetic_city` or `synth_district.city_from_district`.
+    noise : float
+        Share of trips that ignore the planted circles, 0..1.
+    trips_per_resident : float
+        Trips per resident and category in the period.
+    seed : int
+        Seed of the draws.
 
     For every community and category, ``population * trips_per_resident`` trips go to a
     facility of the category: with probability ``1 - noise`` one of the own circle's

@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecircle.checkup import CheckupFolder
 from lifecircle.io import write_atomic, write_folder
 from lifecircle.reports.data import clean_checkup
+
+if TYPE_CHECKING:
+    from lifecircle.mobility.results import MobilityResult
 
 FORMATS = ("html", "docx", "xlsx")
 OSM_TILES = {
@@ -118,7 +121,10 @@ def _circle_files(
 
 
 def _district_files(
-    ck: CheckupFolder, out_dir: str | os.PathLike[str], opts: _Options
+    ck: CheckupFolder,
+    out_dir: str | os.PathLike[str],
+    opts: _Options,
+    mobility: MobilityResult | None = None,
 ) -> list[Path]:
     from lifecircle.reports import excel, html, maps, word
     from lifecircle.reports.context import build_district_report
@@ -126,15 +132,42 @@ def _district_files(
 
     T = Text(opts.lang)
     rep = build_district_report(ck, T, opts.today)
+    if mobility is not None:
+        from lifecircle.reports.mobility import build_mobility_section
+
+        rep.mobility = build_mobility_section(
+            mobility,
+            ck,
+            T,
+            notice=rep.meta.generated_notice,
+            chapter=7 if rep.places else 6,
+        )
+    chapters, sheets = _mobility_parts(rep.mobility, T)
     return _write(
         out_dir,
         opts.stem("district"),
         opts,
         {
             "html": lambda p: p.write_text(html.district_html(ck, rep, T, opts.tiles), "utf-8"),
-            "docx": lambda p: word.district_docx(rep, T, p, maps.district_png(ck, rep, T)),
-            "xlsx": lambda p: excel.district_xlsx(rep, T, p),
+            "docx": lambda p: word.district_docx(
+                rep, T, p, maps.district_png(ck, rep, T), chapters=chapters
+            ),
+            "xlsx": lambda p: excel.district_xlsx(rep, T, p, sheets=sheets),
         },
+    )
+
+
+def _mobility_parts(
+    sec: Any, T: Any
+) -> tuple[list[Callable[..., None]], list[Callable[..., None]]]:
+    """The mobility chapter's Word chapter and Excel sheets (none without a section)."""
+    if sec is None:
+        return [], []
+    from lifecircle.reports import mobility
+
+    return (
+        [lambda doc, orient: mobility.add_docx(doc, sec, T, orient, figure=2)],
+        [lambda wb: mobility.add_sheets(wb, sec)],
     )
 
 
@@ -189,13 +222,16 @@ def render_district_report(
     tile_url: str | None = None,
     tile_attribution: str | None = None,
     today: date | None = None,
+    mobility: MobilityResult | None = None,
 ) -> list[Path]:
     """Write the district report (``district.html`` / ``.docx`` / ``.xlsx``).
 
-    Parameters and return value as :func:`render_circle_report`, without ``circle_id``.
+    Parameters and return value as :func:`render_circle_report`, without ``circle_id``;
+    ``mobility`` (``lifecircle.mobility.results.read_mobility``) adds the chapter on
+    matching degree and proposed circles.
     """
     opts = _options(formats, lang, tile_url, tile_attribution, today)
-    written = _district_files(_prepare(checkup), out_dir, opts)
+    written = _district_files(_prepare(checkup), out_dir, opts, mobility)
     return written + _web_font(out_dir, opts)
 
 
@@ -211,6 +247,7 @@ def render_reports(
     today: date | None = None,
     progress: Callable[[str], object] | None = None,
     workers: int | None = None,
+    mobility: MobilityResult | None = None,
 ) -> list[Path]:
     """The district report plus every circle's report (or only ``circle_ids``, no district).
 
@@ -233,6 +270,8 @@ def render_reports(
         Called with each circle id once its files are written.
     workers : int, optional
         Processes for the circle reports.
+    mobility : MobilityResult, optional
+        Adds the district report's chapter on mobility (matching degree, proposed circles).
 
     Returns
     -------
@@ -247,7 +286,7 @@ def render_reports(
     names: list[str] = []
 
     def write(folder: Path) -> None:
-        paths = _render_into(ck, folder, ids, opts, progress, workers)
+        paths = _render_into(ck, folder, ids, opts, progress, workers, mobility)
         paths += _web_font(folder, opts)  # one font for the whole folder
         names.extend(str(p.relative_to(folder)) for p in paths)
 
@@ -284,10 +323,11 @@ def _render_into(
     opts: _Options,
     progress: Callable[[str], object] | None,
     workers: int | None,
+    mobility: MobilityResult | None = None,
 ) -> list[Path]:
     written: list[Path] = []
     if ids is None:
-        written += _district_files(ck, out_dir, opts)
+        written += _district_files(ck, out_dir, opts, mobility)
         ids = ck.result.circle_ids()
     if workers is None:
         workers = (os.cpu_count() or 1) if len(ids) > 4 else 1

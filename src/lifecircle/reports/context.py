@@ -478,6 +478,7 @@ class DistrictReport:
     district_indicators: list[dict]
     warnings: list[dict]
     places: list[dict] = field(default_factory=list)  # the six places (reports/places.py)
+    mobility: Any = None  # reports.mobility.MobilitySection, when a mobility result is given
 
 
 def build_district_report(ck: CheckupFolder, T: Text, today: date | None = None) -> DistrictReport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -336,7 +336,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     return path
 
 
-def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
+def district_xlsx(
+    rep: DistrictReport, T: Text, path: Path, sheets: Sequence[Callable[[Any], None]] = ()
+) -> Path:
     """Workbook: overview, circles, constraint matrix, targets, district indicators."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
     wb = Workbook(write_only=True)
@@ -428,5 +430,7 @@ def district_xlsx(rep: DistrictReport, T: Text, path: Path) -> Path:
     _table(ws, header, rows, {3: DEC2}, fill=_status_fill(6))
     if rep.places:
         _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=True)
+    for add in sheets:  # further sheets (reports.mobility)
+        add(wb)
     wb.save(path)
     return path

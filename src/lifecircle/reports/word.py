@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -367,7 +368,13 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     return path
 
 
-def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> Path:
+def district_docx(
+    rep: DistrictReport,
+    T: Text,
+    path: Path,
+    map_png: bytes,
+    chapters: Sequence[Callable[[Any, Orientation], None]] = (),
+) -> Path:
     """District report: overview, grade map, circles x constraint indicators, targets."""
     doc = _new_document(rep.meta, T, T("kind_district_report"))
     _front(doc, rep.meta, T)
@@ -457,5 +464,7 @@ def district_docx(rep: DistrictReport, T: Text, path: Path, map_png: bytes) -> P
             _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
     if rep.places:
         _places(doc, rep.places, T, district=True, orient=orient, heading=T("d_places"), level=1)
+    for chapter in chapters:  # further chapters (reports.mobility), each given doc and orient
+        chapter(doc, orient)
     doc.save(path)
     return path

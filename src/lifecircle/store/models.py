@@ -495,3 +495,94 @@ class AppSetting(Base):
     __tablename__ = "app_setting"
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- mobility (aggregates only: no device, no trace) ----------------------------------------
+
+
+class MobilityRun(Base):
+    """One imported mobility result (``lifecircle mobility match`` / ``delineate``): the
+    matching degree per circle and community, flows and proposed circles. Only aggregates
+    on at least ``k`` devices are stored; nothing names a device."""
+
+    __tablename__ = "mobility_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the content
+    title: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    k: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[float] = mapped_column(Float)
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict] = mapped_column(JSON)  # match, delineation, comparison, categories
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class MobilityCircle(Base):
+    """Matching degree (匹配程度) of one current circle in a run; ``circle_id`` links the
+    programme's circle of the same code when there is one."""
+
+    __tablename__ = "mobility_circle"
+    __table_args__ = (UniqueConstraint("run_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("mobility_run.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circle.id", ondelete="SET NULL"))
+    resident_trips: Mapped[float | None] = mapped_column(Float)
+    own_circle_share: Mapped[float | None] = mapped_column(Float)
+    visits: Mapped[float | None] = mapped_column(Float)
+    visits_by_own_residents_share: Mapped[float | None] = mapped_column(Float)
+    match_index: Mapped[float | None] = mapped_column(Float)
+    within_limit_share: Mapped[float | None] = mapped_column(Float)
+    mean_walk_m: Mapped[float | None] = mapped_column(Float)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)  # WGS-84, when given
+
+
+class MobilityCommunity(Base):
+    """Matching degree of one community's residents, and its proposed circle."""
+
+    __tablename__ = "mobility_community"
+    __table_args__ = (UniqueConstraint("run_id", "community"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("mobility_run.id", ondelete="CASCADE"))
+    community: Mapped[str] = mapped_column(String(100))
+    circle_code: Mapped[str | None] = mapped_column(String(50))
+    proposed_code: Mapped[str | None] = mapped_column(String(50))
+    trips: Mapped[float | None] = mapped_column(Float)
+    own_circle_share: Mapped[float | None] = mapped_column(Float)
+    within_limit_share: Mapped[float | None] = mapped_column(Float)
+    to_nearest_share: Mapped[float | None] = mapped_column(Float)
+    bypass_share: Mapped[float | None] = mapped_column(Float)
+    mean_walk_m: Mapped[float | None] = mapped_column(Float)
+
+
+class MobilityProposedCircle(Base):
+    """A circle proposed by delineation (生活圈划分建议), with its quality and outline."""
+
+    __tablename__ = "mobility_proposed_circle"
+    __table_args__ = (UniqueConstraint("run_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("mobility_run.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    communities: Mapped[list] = mapped_column(JSON, default=list)
+    population: Mapped[float | None] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    self_containment: Mapped[float | None] = mapped_column(Float)
+    capture: Mapped[float | None] = mapped_column(Float)
+    contiguous: Mapped[bool] = mapped_column(Boolean, default=True)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)  # WGS-84
+
+
+class MobilityFlow(Base):
+    """Aggregated trips from a community to a facility (at least k devices and k trips)."""
+
+    __tablename__ = "mobility_flow"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("mobility_run.id", ondelete="CASCADE"), index=True
+    )
+    origin: Mapped[str] = mapped_column(String(100))
+    destination: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(50))
+    count: Mapped[float] = mapped_column(Float)
+    walk_m: Mapped[float | None] = mapped_column(Float)

@@ -23,6 +23,7 @@ from lifecircle.web import (
     bulletin_pages,
     evaluation_pages,
     import_pages,
+    mobility_pages,
     office_api,
     pages,
     project_pages,
@@ -123,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     for office in (schedule_pages, evaluation_pages, bulletin_pages, import_pages, office_api):
         app.include_router(office.router)
+    app.include_router(mobility_pages.api_router)
+    app.include_router(mobility_pages.page_router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=web_static), name="static")
