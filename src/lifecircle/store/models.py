@@ -495,3 +495,8 @@ class AppSetting(Base):
     __tablename__ = "app_setting"
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# The checkup's map layers live in a module of their own; importing it here puts their
+# tables in ``Base.metadata`` (migrations and ``create_all`` see every table).
+from lifecircle.store import map_models as _map_models  # noqa: E402, F401
