@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, help, map_api, map_pages, pages, project_pages, render
+from lifecircle.web import admin, api, help_pages, map_api, map_pages, pages, project_pages, render
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(map_api.router)
     app.include_router(map_pages.router)
-    app.include_router(help.router)
+    app.include_router(help_pages.router)
     app.include_router(pages.router)
     app.include_router(project_pages.router)
     app.include_router(admin.router)

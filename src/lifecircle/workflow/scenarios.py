@@ -148,7 +148,7 @@ def try_facilities(
         try:
             edits.append(parse_add(text))
         except InputError as exc:
-            raise InputError(exc.message, row=row, field="add", fix=exc.fix) from None
+            raise InputError(_web_words(exc.message), row=row, field="add", fix=exc.fix) from None
     base = engine.checkup.result
     before = base.circle(circle)
     t0 = time.perf_counter()
@@ -230,6 +230,11 @@ def places_of(adds: Sequence[str]) -> list[dict[str, Any]]:
         try:
             e = parse_add(text)
         except InputError as exc:
-            raise InputError(exc.message, row=row, field="add", fix=exc.fix) from None
+            raise InputError(_web_words(exc.message), row=row, field="add", fix=exc.fix) from None
         out.append({"category": e.category, "lon": e.lon, "lat": e.lat})
     return out
+
+
+def _web_words(message: str) -> str:
+    """The place parser's message without the command line's flag name."""
+    return message.replace("--add 的位置", "新增设施的位置").replace("--add", "新增设施")
