@@ -329,3 +329,25 @@ def test_ranking_rule_on_hand_built_projects(session, demo):
     assert rows[-1].rate_zh == "暂无到期项目" and rows[1].rate_zh == "66.7%"
     street = unit_ranking(session, today=today, street=a.street.name)
     assert [(r.unit, r.rate) for r in street][:2] == [("区教育局", 100.0), ("区民政局", 50.0)]
+
+
+def test_excel_report_has_the_suggestions_sheet(demo, doc, tmp_path):
+    from openpyxl import load_workbook
+
+    from lifecircle.reports import render_circle_report
+
+    circle, indicator, sg = _failing_with_one_site(doc)
+    render_circle_report(demo / "checkup", circle, tmp_path, formats="xlsx")
+    wb = load_workbook(tmp_path / f"{circle}.xlsx")
+    assert wb.sheetnames.index("补短板建议") == wb.sheetnames.index("短板清单") + 1
+    ws = wb["补短板建议"]
+    header = [c.value for c in ws[1]]
+    assert header[:5] == ["序号", "指标", "建议", "新增设施类别", "最少新增（处）"]
+    name = doc.circle(circle).indicator(indicator).name_zh
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    mine = [r for r in rows if r[1] == name]
+    assert len(mine) == len(sg.sites) and mine[0][4] == sg.count
+    assert "经选址测算，至少新增" in mine[0][2]
+    lon, lat = mine[0][header.index("经度")], mine[0][header.index("纬度")]
+    assert (lon, lat) == (pytest.approx(sg.sites[0].lon), pytest.approx(sg.sites[0].lat))
+    assert mine[0][header.index("选址求解")] == "已证明为最少"
