@@ -70,6 +70,8 @@ def demo_command(
             CheckupResult.read(checkup_dir),
             today=DEMO_TODAY,
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
+            maps_from=checkup_dir,  # the map by facility category
+            district=out / "district",  # the web's what-if runs it again
         )
         t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
