@@ -82,6 +82,7 @@
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
     L.control.scale({ imperial: false }).addTo(map);
     window.addEventListener("resize", function () { map.invalidateSize(); });
+    el.lcMap = map;  // for keyboard helpers and the browser tests
     return map;
   }
 
