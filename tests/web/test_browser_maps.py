@@ -5,8 +5,10 @@ errors, no request leaving localhost."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,12 +18,12 @@ from lifecircle.workflow.permissions import ROLE_ZH
 
 from .conftest import PASSWORD
 from .maps_site import TODAY, platform_db, suggested_demo
-from .test_browser import CHROMIUM, NOTICE, Watch, _free_port, _serious, browser  # noqa: F401
+from .test_browser import ARGS, CHROMIUM, NOTICE, Watch, _free_port, _serious
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(400),
-    pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="needs chromium"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
 ]
 
 
@@ -36,7 +38,12 @@ def _target(doc: CheckupResult):
     for c in doc.circles:
         for s in c.shortfalls:
             sg = s.suggestion
-            if s.category == "constraint" and sg and sg.count == 1 and len(c.failed_constraints) == 1:
+            if (
+                s.category == "constraint"
+                and sg
+                and sg.count == 1
+                and len(c.failed_constraints) == 1
+            ):
                 return c, s, sg
     raise AssertionError("no such circle in the demo")
 
@@ -73,6 +80,26 @@ def site(demo, tmp_path_factory):
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Debian's Chromium through Playwright, with the CJK font (as tests/web/test_browser.py)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from lifecircle.reports.fonts import cjk_font_path
+
+    conf = tmp_path_factory.mktemp("fontconfig-maps") / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<dir>{cjk_font_path().parent}</dir><include ignore_missing="yes">/etc/fonts/fonts.conf'
+        f"</include><cachedir>{conf.parent / 'cache'}</cachedir></fontconfig>",
+        "utf-8",
+    )
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, env=env)
+        yield b
+        b.close()
+
+
 def _login(w: Watch, user: str) -> None:
     w.go("/login")
     w.page.fill("#username", user)
@@ -81,13 +108,17 @@ def _login(w: Watch, user: str) -> None:
     w.page.wait_for_url(w.site + "/")
 
 
-def test_category_map_colours_compounds_by_walking_distance(browser, site, demo):
+def test_category_map_colours_compounds_by_walking_distance(chromium, site, demo):
     _, doc = demo
     circle, shortfall, _ = _target(doc)
-    w = Watch(browser, site)
+    w = Watch(chromium, site)
     p = w.page
     try:
         _login(w, "leader")
+        # 一张图: the units ranked by on-time delivery, chart and table
+        p.wait_for_selector("#chart-ranking canvas")
+        assert p.locator("#rank-table tbody tr").count() >= 3
+        assert w.shot("unit_ranking", "#chart-ranking") > 8
         w.go(f"/circles/{circle.id}")
         p.wait_for_selector("#cm-map path.lc-compound")
         assert p.locator("#cm-map path.lc-compound").count() == circle.compound_count
@@ -119,10 +150,10 @@ def test_category_map_colours_compounds_by_walking_distance(browser, site, demo)
         w.close()
 
 
-def test_whatif_click_on_the_map_changes_the_grade(browser, site, demo):
+def test_whatif_click_on_the_map_changes_the_grade(chromium, site, demo):
     _, doc = demo
     circle, shortfall, sg = _target(doc)
-    w = Watch(browser, site)
+    w = Watch(chromium, site)
     p = w.page
     try:
         _login(w, "chief")
@@ -144,6 +175,13 @@ def test_whatif_click_on_the_map_changes_the_grade(browser, site, demo):
         assert shortfall.name_zh in changed and "达标" in changed
         assert p.locator("#wi-map path.lc-new-facility").count() == 1
         assert p.locator("#wi-added li").count() == 1
+        assert p.locator("#wi-indicators tbody tr").count() < len(circle.indicators)
+        # by keyboard: the button places one at the map's centre
+        p.click("#wi-centre")
+        p.wait_for_selector("#wi-added li:nth-child(2)")
+        assert p.locator("#wi-map path.lc-new-facility").count() == 2
+        p.click("#wi-undo")
+        p.wait_for_selector("#wi-added li:nth-child(2)", state="detached")
         assert w.shot("whatif_map", "#wi-map") > 8
         w.shot("whatif_page")
         # undo: the grade goes back
@@ -158,8 +196,8 @@ def test_whatif_click_on_the_map_changes_the_grade(browser, site, demo):
 
 @pytest.mark.parametrize("user,role", [("chief", "district"), ("leader", "circle_leader"),
                                        ("unit", "unit"), (None, "public")])  # fmt: skip
-def test_help_links_to_the_guide_of_ones_role(browser, site, user, role):
-    w = Watch(browser, site)
+def test_help_links_to_the_guide_of_ones_role(chromium, site, user, role):
+    w = Watch(chromium, site)
     p = w.page
     try:
         if user is None:

@@ -214,9 +214,7 @@ def test_whatif_api_changes_the_grade_at_the_suggested_site(site, tokens, doc):
     bad = site.get(f"/api/v1/circles/{circle}/whatif?add=幼儿园@112.9", headers=h)
     assert bad.status_code == 400 and "新增设施的位置" in bad.json()["detail"]
     assert "--add" not in bad.json()["detail"]
-    many = site.get(
-        f"/api/v1/circles/{circle}/whatif", params={"add": adds * 11}, headers=h
-    ).json()
+    many = site.get(f"/api/v1/circles/{circle}/whatif", params={"add": adds * 11}, headers=h).json()
     assert "最多" in many["detail"]
     assert site.get(f"/api/v1/circles/{circle}/whatif").status_code == 401
 
@@ -247,7 +245,9 @@ def test_circle_page_has_the_category_map_and_suggestions(site, doc):
     name = doc.circle(circle).indicator(indicator).name_zh
     assert name in html
     assert f"/circles/{circle}/whatif?add={sg.category}%40" in html
-    page = site.get(f"/circles/{circle}/whatif?add={sg.category}@{sg.sites[0].lon},{sg.sites[0].lat}")
+    page = site.get(
+        f"/circles/{circle}/whatif?add={sg.category}@{sg.sites[0].lon},{sg.sites[0].lat}"
+    )
     assert page.status_code == 200 and "情景推演" in page.text
     assert f'"category": "{sg.category}"' in page.text  # the suggested site is placed at once
     assert site.get("/circles/C01/whatif?add=bad").status_code == 400

@@ -27,7 +27,9 @@ def guide_html(name: str) -> Markup:
 
     text = (resources.files("lifecircle.web") / "help" / f"{name}.md").read_text("utf-8")
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return Markup(md.render(text))  # noqa: S704 - markdown-it escapes the text (html off)
+    # a line break inside a Chinese paragraph is no space (the browser would show one)
+    md.add_render_rule("softbreak", lambda *_args: "")
+    return Markup(md.render(text))  # markdown-it escapes the text (html off)
 
 
 def _page(request: Request, actor: Actor, role: str) -> Response:

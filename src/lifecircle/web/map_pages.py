@@ -32,7 +32,9 @@ def whatif_page(
             raise HTTPException(404, f"没有编号为 {code} 的生活圈")
         offered = maps.map_categories(s, code)
         if not offered:
-            raise HTTPException(404, "尚无体检地图数据，无法推演：请管理员先导入（lifecircle import maps）")
+            raise HTTPException(
+                404, "尚无体检地图数据，无法推演：请管理员先导入（lifecircle import maps）"
+            )
         initial = scenarios.places_of(add or [])
         ids = [c.id for c in offered]
         wanted = category or (initial[0]["category"] if initial else None)

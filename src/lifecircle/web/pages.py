@@ -217,4 +217,3 @@ def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
             r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
         ]
         return render(request, "public_circle.html", {"d": d, "planned": planned})
-

@@ -120,7 +120,9 @@ def import_checkup_maps(
             nearest_m={c: _finite(dist[c][i]) for c in categories},
         )
         for i, (code, name, cid, pop, g) in enumerate(
-            zip(comp["id"], names, comp["circle_id"], comp["population"], comp.geometry, strict=True)
+            zip(
+                comp["id"], names, comp["circle_id"], comp["population"], comp.geometry, strict=True
+            )
         )
         if g is not None and not g.is_empty
     )
@@ -222,9 +224,7 @@ def map_categories(session: Session, code: str) -> list[MapCategory]:
             old = by_cat.get(cat)
             status = ind.get("status")
             if old is None or (old.radius_m is None and radius is not None):
-                by_cat[cat] = MapCategory(
-                    cat, tax.name_zh(cat), radius, ind.get("name_zh"), status
-                )
+                by_cat[cat] = MapCategory(cat, tax.name_zh(cat), radius, ind.get("name_zh"), status)
     rank = {"fail": 0, "missing": 1, "pass": 2}
     measured = sorted(
         by_cat.values(),
@@ -292,7 +292,7 @@ def circle_category_map(session: Session, code: str, category: str) -> dict[str,
             field="checkup_map",
             fix="运行 lifecircle import maps 体检输出文件夹 --district 区数据包",
         )
-    record, run = found
+    _, run = found
     circle = _circle(session, code)
     offered = {c.id: c for c in map_categories(session, code)}
     cat = _category_id(category, offered)
@@ -321,7 +321,9 @@ def circle_category_map(session: Session, code: str, category: str) -> dict[str,
     pad_x = pad_y / max(math.cos(math.radians((y0 + y1) / 2)), 0.2)
     box = (x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y)
     for area in session.scalars(
-        select(MapServiceArea).where(MapServiceArea.run_id == run.id, MapServiceArea.category == cat)
+        select(MapServiceArea).where(
+            MapServiceArea.run_id == run.id, MapServiceArea.category == cat
+        )
     ):
         clipped = shapely.clip_by_rect(shapely.from_wkb(area.geom_wkb), *box)
         if clipped.is_empty:
@@ -391,8 +393,11 @@ def circle_category_map(session: Session, code: str, category: str) -> dict[str,
                 for b, _ in BANDS
             ],
             "compounds": len(comps),
+            "service_area": any(f["properties"]["kind"] == "service_area" for f in features),
             "run": run.run_key,
-            "notice": (run.notice or "示例数据：几何为生成数据") if run.generated_geometry else None,
+            "notice": (run.notice or "示例数据：几何为生成数据")
+            if run.generated_geometry
+            else None,
         },
     }
 

@@ -94,7 +94,9 @@ def prepare_engine(source: WhatIfSource) -> WhatIf:
             fix="用该数据包重新体检并导入（lifecircle checkup … 后 lifecircle import maps …）",
         )
     cat_path = Path(source.catalogue)
-    catalogue = load_catalogue(cat_path if cat_path.suffix in (".yaml", ".yml") else source.catalogue)
+    catalogue = load_catalogue(
+        cat_path if cat_path.suffix in (".yaml", ".yml") else source.catalogue
+    )
     checkup = run_checkup(district, catalogue, max_snap_m=source.max_snap_m)
     return WhatIf(checkup, catalogue)
 
@@ -181,12 +183,8 @@ def try_facilities(
             }
         )
     indicators.sort(key=lambda r: (not r["changed"], r["category"] != "constraint"))
-    others = [
-        {"id": c["id"], "name": c["name"], "grade_before": c["grade_before"],
-         "grade_after": c["grade_after"]}
-        for c in out.changes()
-        if c["id"] != circle
-    ]  # fmt: skip
+    keep = ("id", "name", "grade_before", "grade_after")
+    others = [{k: c[k] for k in keep} for c in out.changes() if c["id"] != circle]
     return {
         "circle": {
             "id": circle,
@@ -200,10 +198,14 @@ def try_facilities(
         "grades": {"before": base.grade_counts, "after": out.result.grade_counts},
         "compounds": compounds,
         "added": [
-            {"category": e.category, "lon": e.lon, "lat": e.lat,
-             "circle": engine.locate(engine.place(e)[0])}
+            {
+                "category": e.category,
+                "lon": e.lon,
+                "lat": e.lat,
+                "circle": engine.locate(engine.place(e)[0]),
+            }
             for e in out.edits
-        ],  # fmt: skip
+        ],
         "note": (out.result.run.scenario or {}).get("note"),
         "seconds": round(time.perf_counter() - t0, 4),
     }

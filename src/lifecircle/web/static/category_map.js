@@ -14,7 +14,8 @@
     summary.textContent = meta.category_zh + "：" +
       (meta.indicator ? "指标“" + meta.indicator + "”，" : "") +
       (meta.radius_given ? "服务半径 " + r + " 米" : "指标未规定服务半径，按 " + r + " 米着色") +
-      "；本圈 " + meta.compounds + " 个小区。";
+      "；本圈 " + meta.compounds + " 个小区。" +
+      (meta.service_area ? "" : "体检只为有生活圈未达标的类别绘制服务范围，本类没有。");
     tbody.textContent = "";
     meta.bands.forEach(function (b) {
       var tr = document.createElement("tr");

@@ -27,6 +27,11 @@
     el.setAttribute("aria-busy", busy ? "true" : "false");
   }
   function fmt(v) { return v === null || v === undefined ? "—" : (Math.round(v * 10) / 10).toString(); }
+  // a value with its unit ("1=已建成，0=未建成" style units are codes, not units: left out)
+  function withUnit(v, unit) {
+    if (v === null || v === undefined) { return "—"; }
+    return fmt(v) + (unit && unit.indexOf("=") < 0 ? " " + unit : "");
+  }
   function badge(g) {
     var s = document.createElement("span");
     s.className = "badge g-" + (g || "unknown").toLowerCase();
@@ -68,7 +73,7 @@
     listEl.textContent = "";
     added.forEach(function (a, i) {
       var li = document.createElement("li");
-      li.textContent = (i + 1) + ". " + names[a.category] + "（经度 " + a.lon.toFixed(5) + "，纬度 " + a.lat.toFixed(5) + "）";
+      li.textContent = names[a.category] + "（经度 " + a.lon.toFixed(5) + "，纬度 " + a.lat.toFixed(5) + "）";
       listEl.appendChild(li);
     });
     undoBtn.disabled = clearBtn.disabled = added.length === 0;
@@ -97,31 +102,18 @@
     var reason = document.createElement("p");
     reason.textContent = "定级说明：" + c.grade_reason;
     resultEl.appendChild(reason);
-    var t = document.createElement("table");
-    t.id = "wi-indicators";
-    var cap = document.createElement("caption");
+    var shown = c.indicators.filter(function (i) { return i.changed || i.status_after !== "pass"; });
+    var rest = c.indicators.filter(function (i) { return !(i.changed || i.status_after !== "pass"); });
     var n = c.indicators.filter(function (i) { return i.changed; }).length;
-    cap.textContent = "指标变化（" + n + " 项有变化，列在前面）";
-    t.appendChild(cap);
-    var thead = document.createElement("thead");
-    var hr = document.createElement("tr");
-    ["指标", "要求", "推演前", "推演后"].forEach(function (x) { var th = document.createElement("th"); th.setAttribute("scope", "col"); th.textContent = x; hr.appendChild(th); });
-    thead.appendChild(hr);
-    t.appendChild(thead);
-    var tb = document.createElement("tbody");
-    c.indicators.forEach(function (i) {
-      var tr = document.createElement("tr");
-      if (i.changed) { tr.className = "changed"; }
-      cell(tr, i.name_zh + (i.category === "constraint" ? "（约束性）" : ""), "th");
-      cell(tr, (OP[i.operator] || i.operator || "") + " " + fmt(i.threshold) + " " + (i.unit || ""));
-      var b = cell(tr, fmt(i.value_before) + " " + (i.unit || "") + " ");
-      b.appendChild(statusSpan(i.status_before));
-      var a = cell(tr, fmt(i.value_after) + " " + (i.unit || "") + " ");
-      a.appendChild(statusSpan(i.status_after));
-      tb.appendChild(tr);
-    });
-    t.appendChild(tb);
-    resultEl.appendChild(t);
+    resultEl.appendChild(table("wi-indicators", "有变化或推演后仍未达标的指标（" + n + " 项有变化，列在前面）", shown));
+    if (rest.length) {
+      var det = document.createElement("details");
+      var sum = document.createElement("summary");
+      sum.textContent = "其余 " + rest.length + " 项指标达标且未变化";
+      det.appendChild(sum);
+      det.appendChild(table("wi-rest", "达标且未变化的指标", rest));
+      resultEl.appendChild(det);
+    }
     if (r.others.length) {
       var p = document.createElement("p");
       p.textContent = "其他受影响的生活圈：" + r.others.map(function (o) {
@@ -135,6 +127,33 @@
       r.grades.before.AA + " → " + r.grades.after.AA + " 个，未达标 " + r.grades.before.NONE + " → " +
       r.grades.after.NONE + " 个。计算用时 " + Math.round(r.seconds * 1000) + " 毫秒。" + (r.note ? r.note : "");
     resultEl.appendChild(g);
+  }
+
+  function table(id, caption, rows) {
+    var t = document.createElement("table");
+    t.id = id;
+    var cap = document.createElement("caption");
+    cap.textContent = caption;
+    t.appendChild(cap);
+    var thead = document.createElement("thead");
+    var hr = document.createElement("tr");
+    ["指标", "要求", "推演前", "推演后"].forEach(function (x) { var th = document.createElement("th"); th.setAttribute("scope", "col"); th.textContent = x; hr.appendChild(th); });
+    thead.appendChild(hr);
+    t.appendChild(thead);
+    var tb = document.createElement("tbody");
+    rows.forEach(function (i) {
+      var tr = document.createElement("tr");
+      if (i.changed) { tr.className = "changed"; }
+      cell(tr, i.name_zh + (i.category === "constraint" ? "（约束性）" : ""), "th");
+      cell(tr, (OP[i.operator] || i.operator || "") + " " + withUnit(i.threshold, i.unit));
+      var b = cell(tr, withUnit(i.value_before, i.unit) + " ");
+      b.appendChild(statusSpan(i.status_before));
+      var a = cell(tr, withUnit(i.value_after, i.unit) + " ");
+      a.appendChild(statusSpan(i.status_after));
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    return t;
   }
 
   function run() {
@@ -157,6 +176,13 @@
     renderList();
   }
 
+  var centreBtn = document.getElementById("wi-centre");
+  centreBtn.addEventListener("click", function () {
+    if (!ready) { return; }
+    var c = map.getCenter();
+    place(select.value, c.lat, c.lng);
+    run();
+  });
   map.on("click", function (ev) {
     if (!ready) { return; }
     place(select.value, ev.latlng.lat, ev.latlng.lng);
@@ -182,6 +208,7 @@
     LcMaps.getJSON("/api/v1/whatif/status?wait=2").then(function (s) {
       if (s.state === "ready") {
         ready = true;
+        centreBtn.disabled = false;
         el.setAttribute("data-ready", "1");
         initial.forEach(function (a) { if (names[a.category]) { place(a.category, a.lat, a.lon); } });
         run();
