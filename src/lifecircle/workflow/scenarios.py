@@ -98,7 +98,22 @@ def prepare_engine(source: WhatIfSource) -> WhatIf:
         cat_path if cat_path.suffix in (".yaml", ".yml") else source.catalogue
     )
     checkup = run_checkup(district, catalogue, max_snap_m=source.max_snap_m)
-    return WhatIf(checkup, catalogue)
+    engine = WhatIf(checkup, catalogue)
+    _warm(engine)
+    return engine
+
+
+def _warm(engine: WhatIf) -> None:
+    """One throw-away what-if, so the first user's click does not wait for the kernels to
+    compile (seconds, once per process)."""
+    from lifecircle.whatif import edit_from_dict
+
+    comp = engine.checkup.district.compounds
+    if not len(comp) or not engine.categories:
+        return
+    point = comp.geometry.iloc[0]
+    edit = {"op": "add_facility", "category": engine.categories[0], "x": point.x, "y": point.y}
+    engine.apply([edit_from_dict(edit)])
 
 
 def try_facilities(
