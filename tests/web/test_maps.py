@@ -219,6 +219,18 @@ def test_whatif_api_changes_the_grade_at_the_suggested_site(site, tokens, doc):
     assert site.get(f"/api/v1/circles/{circle}/whatif").status_code == 401
 
 
+def test_whatif_api_is_for_staff_only(site, tokens):
+    h = _h(tokens["district"])
+    assert site.get("/api/v1/whatif/status?wait=110", headers=h).json()["state"] == "ready"
+    path = "/api/v1/circles/C01/whatif?add=幼儿园@112.99,28.12"
+    assert site.get(path).status_code == 401
+    assert site.get(path, headers=_h(tokens["public"])).status_code == 403
+    for role in STAFF:
+        r = site.get(path, headers=_h(tokens[role]))
+        assert r.status_code == 200, (role, r.text)
+        assert r.json()["added"][0]["category"] == "kindergarten"
+
+
 def sg_radius(doc: CheckupResult, circle: str, indicator: str) -> float:
     return float(doc.circle(circle).indicator(indicator).radius_m or 0)
 
