@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from lifecircle.errors import InputError, RuleError
@@ -173,11 +174,15 @@ def try_facilities(
     after = out.result.circle(circle)
     cat = category_id(category) if category else (edits[0].category if edits else None)
     compounds: dict[str, float | None] = {}
-    if cat is not None and NEAREST + cat in out.homes.columns:
-        homes = out.homes
-        mine = homes[homes["circle_id"].astype(str) == circle]
-        for cid, m in zip(mine["id"].astype(str), mine[NEAREST + cat], strict=True):
-            compounds[cid] = round(float(m)) if m is not None and math.isfinite(m) else None
+    base_homes = engine.base
+    if cat is not None and NEAREST + cat in base_homes.homes.columns:
+        # only facilities are added: the base homes, their new walks where a change reached
+        col = out.work.cols.get(NEAREST + cat)
+        walks = col if col is not None else base_homes.array(NEAREST + cat)
+        mine = np.flatnonzero(base_homes.home_circle == circle)
+        for k in mine.tolist():
+            m = float(walks[k])
+            compounds[str(base_homes.home_ids[k])] = round(m) if math.isfinite(m) else None
     was = {i.id: i for i in before.indicators}
     indicators = []
     for i in after.indicators:
