@@ -141,6 +141,11 @@ def site(demo, tmp_path_factory):
     engine = platform_db(demo, tmp_path_factory.mktemp("mapsweb") / "web.db", users=users)
     app = create_app(Settings(engine=engine, secret_key="maps-test", today=TODAY))
     with TestClient(app) as c:
+        # the what-if engine is prepared before any test runs: its thread never overlaps a
+        # test (warnings filters, which pytest sets per test, are shared by every thread)
+        token = c.post("/api/v1/auth/token", data={"username": "district", "password": PASSWORD})
+        h = _h(token.json()["access_token"])
+        assert c.get("/api/v1/whatif/status?wait=115", headers=h).json()["state"] == "ready"
         yield c
     engine.dispose()
 
