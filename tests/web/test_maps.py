@@ -217,8 +217,8 @@ def test_whatif_api_changes_the_grade_at_the_suggested_site(site, tokens, doc):
     assert nothing["circle"]["grade_after"] == "NONE"
     assert not any(i["changed"] for i in nothing["circle"]["indicators"])
     bad = site.get(f"/api/v1/circles/{circle}/whatif?add=幼儿园@112.9", headers=h)
-    assert bad.status_code == 400 and "新增设施的位置" in bad.json()["detail"]
-    assert "--add" not in bad.json()["detail"]
+    assert bad.status_code == 400 and "第 1 处新增设施：位置" in bad.json()["detail"]
+    assert "--add" not in bad.json()["detail"] and "field" not in bad.json()["detail"]
     many = site.get(f"/api/v1/circles/{circle}/whatif", params={"add": adds * 11}, headers=h).json()
     assert "最多" in many["detail"]
     assert site.get(f"/api/v1/circles/{circle}/whatif").status_code == 401

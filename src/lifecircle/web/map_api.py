@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from lifecircle.errors import InputError
 from lifecircle.web.api import ERRORS
 from lifecircle.web.deps import api_actor, work
 from lifecircle.web.engines import engines
@@ -15,6 +16,13 @@ from lifecircle.workflow.permissions import Actor, require
 
 ActorDep = Annotated[Actor, Depends(api_actor)]
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["maps"])
+
+
+def _said(exc: InputError) -> HTTPException:
+    """A 400 whose detail is Chinese throughout: what is wrong, then how to fix it."""
+    where = f"第 {exc.row} 处新增设施：" if exc.row is not None else ""
+    fix = f"（{exc.fix.rstrip('。')}。）" if exc.fix else ""
+    return HTTPException(400, f"{where}{exc.message}{fix}")
 
 
 def _known(request: Request, actor: Actor, code: str) -> None:
@@ -61,7 +69,10 @@ def circle_map(
         if not category:
             offered = maps.map_categories(s, circle_id)
             category = offered[0].id if offered else ""
-        return maps.circle_category_map(s, circle_id, category)
+        try:
+            return maps.circle_category_map(s, circle_id, category)
+        except InputError as exc:
+            raise _said(exc) from None
 
 
 @router.get("/whatif/status", summary="情景推演是否就绪（首次请求开始准备）")
@@ -97,4 +108,7 @@ def circle_whatif(
         code = 503 if entry.state == "preparing" else 400
         raise HTTPException(code, status["message"], headers={"Retry-After": "2"})
     with entry.lock:
-        return scenarios.try_facilities(entry.engine, circle_id, add or [], category=category)
+        try:
+            return scenarios.try_facilities(entry.engine, circle_id, add or [], category=category)
+        except InputError as exc:
+            raise _said(exc) from None

@@ -259,4 +259,4 @@ def places_of(adds: Sequence[str]) -> list[dict[str, Any]]:
 
 def _web_words(message: str) -> str:
     """The place parser's message without the command line's flag name."""
-    return message.replace("--add 的位置", "新增设施的位置").replace("--add", "新增设施")
+    return message.replace("--add 的位置", "位置").replace("--add ", "").replace("--add", "新增设施")

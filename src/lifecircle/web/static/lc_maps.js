@@ -79,7 +79,8 @@
   }
 
   function newMap(el) {
-    var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+    var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: "放大", zoomOutTitle: "缩小" }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     window.addEventListener("resize", function () { map.invalidateSize(); });
     el.lcMap = map;  // for keyboard helpers and the browser tests
