@@ -193,6 +193,12 @@ def test_map_api_answers(site, tokens, doc):
     cats = site.get("/api/v1/circles/C01/map/categories", headers=h).json()
     assert geo["meta"]["category"] == cats[0]["id"]
     assert "/api/v1/circles/{circle_id}/map" in site.get("/api/v1/openapi.json").json()["paths"]
+    circle, indicator, sg = _failing_with_one_site(doc)
+    detail = site.get(f"/api/v1/circles/{circle}", headers=h).json()
+    sf = next(s for s in detail["shortfalls"] if s["indicator_id"] == indicator)
+    assert sf["suggestion"]["count"] == 1 and sf["suggestion"]["category"] == sg.category
+    public = site.get(f"/api/v1/circles/{circle}").json()
+    assert all("suggestion" not in s for s in public["shortfalls"])
 
 
 def test_whatif_api_changes_the_grade_at_the_suggested_site(site, tokens, doc):
