@@ -228,6 +228,14 @@ def test_whatif_api_changes_the_grade_at_the_suggested_site(site, tokens, doc):
     many = site.get(f"/api/v1/circles/{circle}/whatif", params={"add": adds * 11}, headers=h).json()
     assert "最多" in many["detail"]
     assert site.get(f"/api/v1/circles/{circle}/whatif").status_code == 401
+    status = site.get("/api/v1/whatif/status", headers=h).json()
+    from lifecircle.web.engines import Entry
+
+    entry: Entry = site.app.state.whatif_engines.entry(
+        scenarios.WhatIfSource(status["run"], "", "", "", 0.0)
+    )
+    with pytest.raises(InputError, match="中没有生活圈 C99"):
+        scenarios.try_facilities(entry.engine, "C99", [])
 
 
 def test_whatif_api_is_for_staff_only(site, tokens):

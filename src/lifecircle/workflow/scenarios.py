@@ -168,6 +168,12 @@ def try_facilities(
         except InputError as exc:
             raise InputError(_web_words(exc.message), row=row, field="add", fix=exc.fix) from None
     base = engine.checkup.result
+    if circle not in base.circle_ids():
+        raise InputError(
+            f"体检 {base.run.id} 中没有生活圈 {circle}",
+            field="circle",
+            fix="该生活圈在体检之后才加入：重新体检并导入（lifecircle import maps）后再推演",
+        )
     before = base.circle(circle)
     t0 = time.perf_counter()
     out = engine.apply(edits)
@@ -259,4 +265,6 @@ def places_of(adds: Sequence[str]) -> list[dict[str, Any]]:
 
 def _web_words(message: str) -> str:
     """The place parser's message without the command line's flag name."""
-    return message.replace("--add 的位置", "位置").replace("--add ", "").replace("--add", "新增设施")
+    return (
+        message.replace("--add 的位置", "位置").replace("--add ", "").replace("--add", "新增设施")
+    )
