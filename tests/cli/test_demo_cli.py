@@ -26,7 +26,11 @@ def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
     assert (out / "reports" / "C01.docx").exists()
     with sqlite3.connect(out / "lifecircle.db") as con:
         (n_projects,) = con.execute("select count(*) from project").fetchone()
+        (n_compounds,) = con.execute("select count(*) from map_compound").fetchone()
+        (package,) = con.execute("select district_path from checkup_map").fetchone()
     assert n_projects > 0
+    assert n_compounds == data["summary"]["compounds"]  # the web's map by facility category
+    assert package == str((out / "district").resolve())  # and its what-if
     for path in out.rglob("*"):
         if path.suffix in {".json", ".html", ".csv", ".yaml"}:
             assert "\u548c\u8bb0AG" not in path.read_text(encoding="utf-8", errors="ignore"), path

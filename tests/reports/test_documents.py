@@ -218,7 +218,9 @@ def test_target_rows_never_judge_past_years_by_a_later_checkup():
 def test_circle_xlsx(reports, demo_checkup, roles):
     cid = roles["none"]
     wb = load_workbook(reports / f"{cid}.xlsx")
-    assert wb.sheetnames == ["概况", "指标评价", "短板清单", "六位", "小区步行距离", "设施"]
+    assert wb.sheetnames == [
+        "概况", "指标评价", "短板清单", "补短板建议", "六位", "小区步行距离", "设施",
+    ]  # fmt: skip
     ov = wb["概况"]
     assert ov["A2"].value == "示例数据：几何为生成数据"
     assert ov["A4"].value.startswith("生活圈划分说明")

@@ -24,6 +24,7 @@ def _register() -> None:
         "demo",
         "report",
         "db",
+        "maps",
         "bulletin",
         "mobility",
         "web",

@@ -84,6 +84,8 @@ def demo_command(
             CheckupResult.read(checkup_dir),
             today=DEMO_TODAY,
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
+            maps_from=checkup_dir,  # the map by facility category
+            district=out / "district",  # the web's what-if runs it again
         )
         if mob is not None:
             from lifecircle.store.db import make_engine, session_scope

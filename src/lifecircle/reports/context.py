@@ -380,7 +380,7 @@ def build_circle_report(
                 lines.append(T("suggest_units", units=units))
         else:
             lines.append(T("suggest_manual_units", units=units) if units else T("suggest_manual"))
-        suggestions.append({"title": sf["name"], "lines": lines})
+        suggestions.append({"title": sf["name"], "lines": lines, "shortfall": sf})
     missing = [i for i in inds if i["status"] == "missing"]
     missing_note = (
         T("suggest_missing", items=T.sep().join(i["name"] for i in missing)) if missing else None

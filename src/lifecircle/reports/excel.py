@@ -181,6 +181,52 @@ def _places_sheet(ws, places: list[dict], T: Text, *, district: bool) -> None:
     ws.append([T("place_note", where=T(f"place_where_{where}"))])
 
 
+def _suggestions_sheet(ws, suggestions: list[dict], T: Text) -> None:
+    """补短板建议: the advice per shortfall and, when the checkup ran with ``--suggest``, the
+    fewest new facilities and their sites (one row per site)."""
+    header = [
+        T("seq"),
+        T("indicator"),
+        T("sug_advice"),
+        T("sug_category"),
+        T("sug_count"),
+        T("sug_after"),
+        T("sug_status"),
+        T("sug_site"),
+        "经度" if T.lang == "zh" else "lon",
+        "纬度" if T.lang == "zh" else "lat",
+        T("sug_added"),
+    ]
+    rows = []
+    sep = "" if T.lang == "zh" else " "
+    for n, s in enumerate(suggestions, 1):
+        base = [n, s["title"], sep.join(s["lines"])]
+        sug = (s.get("shortfall") or {}).get("suggestion")
+        if sug is None:
+            rows.append([*base, None, None, None, None, None, None, None, None])
+            continue
+        solved = [
+            T.category(sug.category),
+            sug.count,
+            finite(sug.value_after),
+            T(f"sug_{sug.status}") if f"sug_{sug.status}" in T.table else sug.status,
+        ]
+        if not sug.sites:
+            rows.append([*base, *solved, None, None, None, None])
+        for k, site in enumerate(sug.sites, 1):
+            rows.append(
+                [
+                    *(base if k == 1 else [n, s["title"], None]),
+                    *solved,
+                    k,
+                    round(site.lon, 6),
+                    round(site.lat, 6),
+                    finite(site.residents_added),
+                ]
+            )
+    _table(ws, header, rows, {5: INT, 6: DEC2, 9: "0.000000", 10: "0.000000", 11: INT})
+
+
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
@@ -266,6 +312,9 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                 ]
             )
     _table(ws, header, rows, {9: INT, 11: INT, 12: INT}, fill=_status_fill(4))
+
+    if rep.suggestions:
+        _suggestions_sheet(wb.create_sheet(T("sheet_suggestions")), rep.suggestions, T)
 
     if rep.places:
         _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=False)

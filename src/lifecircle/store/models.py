@@ -586,3 +586,8 @@ class MobilityFlow(Base):
     category: Mapped[str | None] = mapped_column(String(50))
     count: Mapped[float] = mapped_column(Float)
     walk_m: Mapped[float | None] = mapped_column(Float)
+
+
+# The checkup's map layers live in a module of their own; importing it here puts their
+# tables in ``Base.metadata`` (migrations and ``create_all`` see every table).
+from lifecircle.store import map_models as _map_models  # noqa: E402, F401

@@ -22,7 +22,10 @@ from lifecircle.web import (
     api,
     bulletin_pages,
     evaluation_pages,
+    help_pages,
     import_pages,
+    map_api,
+    map_pages,
     mobility_pages,
     office_api,
     pages,
@@ -119,6 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.web = state
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
+    app.include_router(map_api.router)
+    app.include_router(map_pages.router)
+    app.include_router(help_pages.router)
     app.include_router(pages.router)
     app.include_router(project_pages.router)
     app.include_router(admin.router)

@@ -18,7 +18,7 @@ from lifecircle.web.render import (
     set_session_cookie,
     today_of,
 )
-from lifecircle.workflow import accounts, overview
+from lifecircle.workflow import accounts, maps, overview, ranking, suggestions
 from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require, scope_of_project
 
 ActorDep = Annotated[Actor, Depends(page_actor)]
@@ -119,6 +119,7 @@ def district_map(
             ],
         )
         progress = overview.year_progress(s, year, today=today, street=street)
+        ranks = ranking.unit_ranking(s, today=today, street=street)
         grades = {g: sum(1 for r in rows if r.grade == g) for g in ("AAA", "AA", "NONE")}
         grades["UNKNOWN"] = sum(1 for r in rows if r.grade is None)
         chart = {
@@ -139,6 +140,8 @@ def district_map(
                 "street": street,
                 "year": year,
                 "overdue_total": sum(r.projects_overdue for r in rows),
+                "ranking": ranks,
+                "ranking_chart": [{"unit": r.unit, "rate": r.rate} for r in ranks if r.due],
             },
         )
 
@@ -176,7 +179,17 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
         may_create = can(
             actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
         )
-        return render(request, "circle.html", {"d": d, "geo": geo, "may_create": may_create})
+        return render(
+            request,
+            "circle.html",
+            {
+                "d": d,
+                "geo": geo,
+                "may_create": may_create,
+                "map_categories": maps.map_categories(s, code),
+                "suggestions": suggestions.suggestion_rows(d.shortfalls),
+            },
+        )
 
 
 # --- public pages (no account) ----------------------------------------------------------------
@@ -204,8 +217,3 @@ def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
             r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
         ]
         return render(request, "public_circle.html", {"d": d, "planned": planned})
-
-
-@router.get("/help")
-def help_page(request: Request, actor: ActorDep) -> Response:
-    return render(request, "help.html", {})

@@ -54,6 +54,7 @@ def circle_detail(d: CircleDetail, actor: Actor, notice: str | None) -> dict[str
         }
         if internal:
             item["affected_compounds"] = sf.get("affected_compounds") or []
+            item["suggestion"] = sf.get("suggestion")
         shortfalls.append(item)
     out |= {
         "communities": d.communities,

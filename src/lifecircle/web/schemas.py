@@ -61,6 +61,10 @@ class ShortfallOut(BaseModel):
     name_zh: str | None = None
     affected_population: float | None = None
     affected_compounds: list[dict[str, Any]] | None = Field(None, description="仅工作人员可见")
+    suggestion: dict[str, Any] | None = Field(
+        None,
+        description="补短板建议：最少新增设施数与选址（仅工作人员可见；体检带 --suggest 时才有）",
+    )
 
 
 class CircleDetailOut(CircleOut):

@@ -324,6 +324,8 @@ def build_demo_database(
     *,
     today: date = date(2024, 9, 30),
     circle_outlines: str | os.PathLike[str] | None = None,
+    maps_from: str | os.PathLike[str] | None = None,
+    district: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -341,6 +343,11 @@ def build_demo_database(
         The day the programme state is shown on.
     circle_outlines : str or path-like, optional
         The checkup's ``circles.gpkg``: circle outlines for the web platform's maps.
+    maps_from : str or path-like, optional
+        The checkup folder: its map layers (walking distances, facilities, service areas)
+        for the web's map by facility category.
+    district : str or path-like, optional
+        The demo's district package, recorded with the map layers for the web's what-if.
 
     Returns
     -------
@@ -360,6 +367,10 @@ def build_demo_database(
                     from lifecircle.workflow.geometry import import_circle_geometry
 
                     import_circle_geometry(session, circle_outlines)
+                if maps_from is not None:
+                    from lifecircle.workflow.maps import import_checkup_maps
+
+                    import_checkup_maps(session, maps_from, district=district)
         finally:
             engine.dispose()
 
