@@ -116,7 +116,9 @@ def run_district(task: DistrictTask) -> Any:
     district = task.district
     if isinstance(district, str | os.PathLike):
         district = load_district(Path(district))
-    cat = task.catalogue if isinstance(task.catalogue, Catalogue) else load_catalogue(task.catalogue)
+    cat = (
+        task.catalogue if isinstance(task.catalogue, Catalogue) else load_catalogue(task.catalogue)
+    )
     checkup = run_checkup(district, cat, **task.options)
     if task.out_dir is not None:
         checkup.write(task.out_dir)

@@ -87,7 +87,11 @@ class DaskRunner:
             warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
             futures = [
                 self.client.submit(
-                    fn, task, key=f"{_name(task, k)}-{self.run_id}", retries=self.retries, pure=False
+                    fn,
+                    task,
+                    key=f"{_name(task, k)}-{self.run_id}",
+                    retries=self.retries,
+                    pure=False,
                 )
                 for k, task in enumerate(tasks)
             ]

@@ -108,7 +108,20 @@ def tiled_access(
                     table.loc[ids, col] = res.table.loc[ids, col]
                 exact.loc[ids, cat] = True
     table = _as_engine_builds(table)
-    return _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds, max_snap_m)
+    return _result(
+        graph,
+        homes,
+        facilities,
+        first,
+        table,
+        cats,
+        labels,
+        radii_m,
+        bounded,
+        t0,
+        rounds,
+        max_snap_m,
+    )
 
 
 class _Plan:
@@ -162,7 +175,9 @@ class _Plan:
                 near_h = within_box(self.hx, self.hy, box, pad) | owned_h
             else:
                 near_h = owned_h
-            near_f = (within_box(self.fx, self.fy, box, pad) | owned_f) & np.isin(self.fac_cat, cats)
+            near_f = (within_box(self.fx, self.fy, box, pad) | owned_f) & np.isin(
+                self.fac_cat, cats
+            )
             if home_rows is None:
                 near_f |= owned_f
             finite_h = np.isfinite(self.hx) & sel
@@ -277,7 +292,12 @@ def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bound
         warnings=tuple(warnings),
         seconds=time.perf_counter() - t0,
         timings=timings,
-        options={"max_snap_m": max_snap_m, "walk_speed_m_per_min": 80.0, "tiles": len(first), "rounds": rounds + 1},
+        options={
+            "max_snap_m": max_snap_m,
+            "walk_speed_m_per_min": 80.0,
+            "tiles": len(first),
+            "rounds": rounds + 1,
+        },
     )
 
 
@@ -297,7 +317,11 @@ def _capacity_warnings(facilities, first, cats, labels, bounded, table) -> list[
         if cat not in bounded:
             continue
         members = on & (cat_of == cat)
-        if members.any() and np.isfinite(cap[members]).any() and not np.isfinite(cap[members]).all():
+        if (
+            members.any()
+            and np.isfinite(cap[members]).any()
+            and not np.isfinite(cap[members]).all()
+        ):
             n_missing = int((~np.isfinite(cap[members])).sum())
             out.append(f"{cat}: {n_missing} facilities have no capacity; counted as 0")
     return out

@@ -74,7 +74,9 @@ class TileGrid:
         return (x, y, x + self.size_m, y + self.size_m)
 
 
-def plan_grid(graph: WalkGraph, *, tiles: int | None = None, size_m: float | None = None) -> TileGrid:
+def plan_grid(
+    graph: WalkGraph, *, tiles: int | None = None, size_m: float | None = None
+) -> TileGrid:
     """A grid of about ``tiles`` square tiles (or tiles of ``size_m``) over the network.
 
     Parameters
@@ -118,7 +120,9 @@ def point_xy(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def within_box(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float], pad: float) -> np.ndarray:
+def within_box(
+    x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float], pad: float
+) -> np.ndarray:
     """Mask of points within ``pad`` of ``box`` (a rectangle, so a square pad: a superset)."""
     xmin, ymin, xmax, ymax = box
     return (x >= xmin - pad) & (x <= xmax + pad) & (y >= ymin - pad) & (y <= ymax + pad)
