@@ -59,6 +59,8 @@ def synth_city(
     drop_share: float = 0.08,
     facility_density: float = 1.0,
     off_network: int = 0,
+    categories: dict[str, float] | None = None,
+    with_capacity: tuple[str, ...] = WITH_CAPACITY,
     seed: int = 14,
 ) -> SynthCity:
     """A ``side`` × ``side`` street grid (about ``side²`` nodes) with homes and facilities.
@@ -79,6 +81,10 @@ def synth_city(
         Facilities per home, as a multiple of `CATEGORIES`.
     off_network : int
         Extra homes and facilities 1 km beyond the city's edge (never reached).
+    categories : dict, optional
+        Facilities per 1,000 homes by category; default `CATEGORIES`.
+    with_capacity : tuple of str
+        The categories whose facilities have capacities.
     seed : int
         Random seed: the same arguments give the same city.
 
@@ -102,7 +108,7 @@ def synth_city(
     band = extent / max(1, districts)
     for d in range(max(1, districts)):
         density = 0.6 + 0.8 * d / max(1, districts - 1) if districts > 1 else 1.0
-        for cat, per_1000 in CATEGORIES.items():
+        for cat, per_1000 in (categories or CATEGORIES).items():
             mean = per_1000 * facility_density * density * homes / 1000.0 / max(1, districts)
             n = rng.poisson(mean)
             fx = rng.uniform(d * band, (d + 1) * band, n)
@@ -110,7 +116,7 @@ def synth_city(
             if d == 0 and n:
                 fy[: min(off_network, n)] = -1000.0  # beyond every street
             cap = np.full(n, np.nan)
-            if cat in WITH_CAPACITY:
+            if cat in with_capacity:
                 cap = rng.integers(40, 300, n).astype(float)
                 cap[rng.random(n) < 1 / 12] = np.nan
             rows.append(pd.DataFrame({"category": cat, "capacity": cap, "x": fx, "y": fy}))

@@ -16,6 +16,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+import shapely
 
 from lifecircle.network.graph import WalkGraph
 
@@ -47,6 +49,64 @@ class TileTask:
     def key(self) -> str:
         """The task's name on a scheduler (unique per tile and round)."""
         return f"lifecircle-tile-{self.round}-{self.tile}"
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Geometries as WKB arrays: shapely pickles one geometry at a time, this in bulk."""
+        state = dict(self.__dict__)
+        state["graph"] = _graph_state(self.graph)
+        state["homes"] = _frame_state(self.homes)
+        state["facilities"] = _frame_state(self.facilities)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["graph"] = _graph_from_state(state["graph"])
+        state["homes"] = _frame_from_state(state["homes"])
+        state["facilities"] = _frame_from_state(state["facilities"])
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+
+def _crs_text(crs: Any) -> str | None:
+    return None if crs is None else crs.to_wkt()
+
+
+def _graph_state(g: WalkGraph) -> dict[str, Any]:
+    return {
+        "node_x": g.node_x, "node_y": g.node_y, "edge_u": g.edge_u, "edge_v": g.edge_v,
+        "edge_length": g.edge_length, "edge_wkb": shapely.to_wkb(g.edge_geometry),
+        "crs": _crs_text(g.crs), "node_id": g.node_id, "edge_attrs": g.edge_attrs,
+    }  # fmt: skip
+
+
+def _graph_from_state(state: dict[str, Any]) -> WalkGraph:
+    state = dict(state)
+    geoms = shapely.from_wkb(state.pop("edge_wkb"))
+    crs = state.pop("crs")
+    return WalkGraph(
+        **state, edge_geometry=geoms, crs=None if crs is None else pyproj.CRS.from_wkt(crs)
+    )
+
+
+def _frame_state(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    name = frame.geometry.name
+    return {
+        "table": pd.DataFrame(frame.drop(columns=name)),
+        "wkb": shapely.to_wkb(np.asarray(frame.geometry.values)),
+        "name": name,
+        "crs": _crs_text(frame.crs),
+    }
+
+
+def _frame_from_state(state: dict[str, Any]) -> gpd.GeoDataFrame:
+    geoms = shapely.from_wkb(state["wkb"])
+    crs = state["crs"]
+    frame = gpd.GeoDataFrame(
+        state["table"],
+        geometry=gpd.GeoSeries(geoms, index=state["table"].index, name=state["name"]),
+        crs=None if crs is None else pyproj.CRS.from_wkt(crs),
+    )
+    return frame
 
 
 @dataclass(frozen=True)

@@ -88,25 +88,34 @@ def tiled_access(
     )
     first: list[TileResult] = run.map(run_tile, tasks, stage="tiles", progress=progress)
     table = _merge_tables(first, homes, cats, labels, bounded)
-    exact = _exact_frame(first, table, cats)
+    exact = _exact_array(first, table, cats)
+    near_m = {c: table[f"nearest_m__{c}"].to_numpy(dtype=np.float64).copy() for c in cats}
+    near_id = {c: np.array(table[f"nearest_id__{c}"].to_numpy(), dtype=object) for c in cats}
     rounds = 0
-    while not exact.to_numpy().all():
+    while not exact.all():
         rounds += 1
         pad *= GROWTH
+        # wider buffers, and tiles as much larger: as many tasks as before, or fewer
+        plan = _Plan(graph, homes, facilities, _coarser(grid, GROWTH**rounds), max_snap_m)
         todo = ~exact.all(axis=1)
-        rows = np.flatnonzero(homes["id"].astype(str).isin(table.index[todo.to_numpy()]))
+        rows = np.flatnonzero(homes["id"].astype(str).isin(table.index[todo]).to_numpy())
+        need = pd.DataFrame(exact[todo], index=table.index[todo], columns=list(cats))
         tasks = plan.tasks(
             rounds, pad, radii=tuple(radii_m), categories=cats, counts_for=(), home_rows=rows,
-            need=exact.loc[todo],
+            need=need,
         )  # fmt: skip
         later: list[TileResult] = run.map(run_tile, tasks, stage="tiles_far", progress=progress)
         for res in later:
+            pos = table.index.get_indexer(res.table.index)
             for cat, ok in res.exact.items():
-                ids = res.table.index[ok]
-                ids = ids[~exact.loc[ids, cat].to_numpy()]
-                for col in (f"nearest_m__{cat}", f"nearest_id__{cat}"):
-                    table.loc[ids, col] = res.table.loc[ids, col]
-                exact.loc[ids, cat] = True
+                k = cats.index(cat)
+                take = ok & ~exact[pos, k]
+                near_m[cat][pos[take]] = res.table[f"nearest_m__{cat}"].to_numpy()[take]
+                near_id[cat][pos[take]] = res.table[f"nearest_id__{cat}"].to_numpy()[take]
+                exact[pos[take], k] = True
+    for cat in cats:
+        table[f"nearest_m__{cat}"] = near_m[cat]
+        table[f"nearest_id__{cat}"] = near_id[cat]
     table = _as_engine_builds(table)
     return _result(
         graph,
@@ -254,13 +263,24 @@ def _as_engine_builds(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index(table.index.to_numpy(), name="id"))
 
 
-def _exact_frame(results: list[TileResult], table: pd.DataFrame, cats) -> pd.DataFrame:
-    """Per home and category: is the nearest walk of round 0 exact?"""
-    exact = pd.DataFrame(True, index=table.index, columns=list(cats))
+def _exact_array(results: list[TileResult], table: pd.DataFrame, cats) -> np.ndarray:
+    """Per home (table row) and category: is the nearest walk of round 0 exact?"""
+    exact = np.ones((len(table), len(cats)), dtype=bool)
     for r in results:
+        pos = table.index.get_indexer(r.table.index)
         for cat, ok in r.exact.items():
-            exact.loc[r.table.index[~ok], cat] = False
+            exact[pos[~ok], cats.index(cat)] = False
     return exact
+
+
+def _coarser(grid: TileGrid, factor: float) -> TileGrid:
+    """The same extent in tiles ``factor`` times wider (at least one tile)."""
+    size = grid.size_m * factor
+    w, h = grid.nx * grid.size_m, grid.ny * grid.size_m
+    return TileGrid(
+        x0=grid.x0, y0=grid.y0, size_m=size,
+        nx=max(1, int(np.ceil(w / size - 1e-9))), ny=max(1, int(np.ceil(h / size - 1e-9))),
+    )  # fmt: skip
 
 
 def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds, max_snap_m) -> AccessResult:  # fmt: skip
