@@ -4,7 +4,7 @@ Round 0 gives every tile a buffer of twice the largest radius (`tiles.access_pad
 counts and 2SFCA supply of the homes of its core are then those of the whole network, and
 so is each nearest walk of at most the buffer. A home whose nearest facility of some
 category lies farther (or is not found) is measured again in later rounds, with buffers
-four times larger each round, until its walk is within the buffer or the tile holds the
+four times larger each round (on tiles twice as wide), until its walk is within the buffer or the tile holds the
 whole network. Each home's rows come from the one tile whose core holds it (its owner),
 so nothing is counted twice and nothing is left out.
 """
@@ -36,6 +36,8 @@ from lifecircle.scale.tiles import (
 
 #: each later round's buffer is this many times the one before
 GROWTH = 4.0
+#: and its tiles' cores this many times wider (fewer tasks, for fewer homes)
+COARSEN = 2.0
 
 
 def tiled_access(
@@ -95,8 +97,8 @@ def tiled_access(
     while not exact.all():
         rounds += 1
         pad *= GROWTH
-        # wider buffers, and tiles as much larger: as many tasks as before, or fewer
-        plan = _Plan(graph, homes, facilities, _coarser(grid, GROWTH**rounds), max_snap_m)
+        # buffers 4x wider, tiles 2x wider: a quarter of the tasks, each with more network
+        plan = _Plan(graph, homes, facilities, _coarser(grid, COARSEN**rounds), max_snap_m)
         todo = ~exact.all(axis=1)
         rows = np.flatnonzero(homes["id"].astype(str).isin(table.index[todo]).to_numpy())
         need = pd.DataFrame(exact[todo], index=table.index[todo], columns=list(cats))
