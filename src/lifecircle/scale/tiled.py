@@ -3,9 +3,10 @@
 Round 0 gives every tile a buffer of twice the largest radius (`tiles.access_pad_m`):
 counts and 2SFCA supply of the homes of its core are then those of the whole network, and
 so is each nearest walk of at most the buffer. A home whose nearest facility of some
-category lies farther (or is not found) is measured again in later rounds, with buffers
-four times larger each round (on tiles twice as wide), until its walk is within the buffer or the tile holds the
-whole network. Each home's rows come from the one tile whose core holds it (its owner),
+category lies farther (or is not found) is measured again in a later round, with a buffer
+as long as the walk its tile found (an upper bound of the true walk, so that buffer makes
+it exact), or four times wider when the tile found none, until its walk is within the
+buffer or the tile holds the whole network. Each home's rows come from the one tile whose core holds it (its owner),
 so nothing is counted twice and nothing is left out.
 """
 
@@ -25,6 +26,7 @@ from lifecircle.network.graph import WalkGraph
 from lifecircle.scale.runner import LocalRunner, Progress, Runner
 from lifecircle.scale.task import TileResult, TileTask, run_tile
 from lifecircle.scale.tiles import (
+    SLACK_M,
     TileGrid,
     access_pad_m,
     cut_graph,
@@ -36,8 +38,6 @@ from lifecircle.scale.tiles import (
 
 #: each later round's buffer is this many times the one before
 GROWTH = 4.0
-#: and its tiles' cores this many times wider (fewer tasks, for fewer homes)
-COARSEN = 2.0
 
 
 def tiled_access(
@@ -85,54 +85,59 @@ def tiled_access(
     grid = plan_grid(graph, tiles=tiles, size_m=tile_size_m)
     plan = _Plan(graph, homes, facilities, grid, max_snap_m)
     pad = access_pad_m(radii_m)
-    tasks = plan.tasks(
-        0, pad, radii=tuple(radii_m), categories=cats, counts_for=bounded, home_rows=None
-    )
+    tasks = plan.first_round(pad, radii=tuple(radii_m), categories=cats, counts_for=bounded)
     first: list[TileResult] = run.map(run_tile, tasks, stage="tiles", progress=progress)
     table = _merge_tables(first, homes, cats, labels, bounded)
     exact = _exact_array(first, table, cats)
-    near_m = {c: table[f"nearest_m__{c}"].to_numpy(dtype=np.float64).copy() for c in cats}
+    near_m = np.column_stack(
+        [table[f"nearest_m__{c}"].to_numpy(dtype=np.float64) for c in cats]
+    ) if cats else np.zeros((len(table), 0))  # fmt: skip
     near_id = {c: np.array(table[f"nearest_id__{c}"].to_numpy(), dtype=object) for c in cats}
+    tried = np.full(exact.shape, pad)
+    home_pos = pd.Index(homes["id"].astype(str)).get_indexer(table.index)
+    owner = plan.h_owner[home_pos]
     rounds = 0
     while not exact.all():
         rounds += 1
-        pad *= GROWTH
-        # buffers 4x wider, tiles 2x wider: a quarter of the tasks, each with more network
-        plan = _Plan(graph, homes, facilities, _coarser(grid, COARSEN**rounds), max_snap_m)
-        todo = ~exact.all(axis=1)
-        rows = np.flatnonzero(homes["id"].astype(str).isin(table.index[todo]).to_numpy())
-        need = pd.DataFrame(exact[todo], index=table.index[todo], columns=list(cats))
-        tasks = plan.tasks(
-            rounds, pad, radii=tuple(radii_m), categories=cats, counts_for=(), home_rows=rows,
-            need=need,
-        )  # fmt: skip
+        # a walk found in the tile is an upper bound of the true one: a buffer that long
+        # makes it exact; none found: a buffer four times wider. Pads are rounded up to
+        # powers of two of the first, so each tile has a few tasks, not one per home.
+        want = np.where(np.isfinite(near_m), near_m + SLACK_M, tried * GROWTH)
+        want = np.maximum(want, tried * 1.0001)
+        level = np.ceil(np.log2(want / pad)).astype(np.int64)
+        tasks = []
+        for t in np.unique(owner[(~exact).any(axis=1)]):
+            mine = (owner == t)[:, None] & ~exact
+            for lv in np.unique(level[mine]):
+                pairs = mine & (level == lv)
+                rows = home_pos[pairs.any(axis=1)]
+                cats_lv = tuple(c for k, c in enumerate(cats) if pairs[:, k].any())
+                tasks.append(
+                    plan.task(int(t), rounds, pad * 2.0 ** int(lv), radii=tuple(radii_m),
+                              categories=cats_lv, counts_for=(), home_rows=rows)
+                )  # fmt: skip
         later: list[TileResult] = run.map(run_tile, tasks, stage="tiles_far", progress=progress)
-        for res in later:
+        for task, res in zip(tasks, later, strict=True):
             pos = table.index.get_indexer(res.table.index)
             for cat, ok in res.exact.items():
                 k = cats.index(cat)
-                take = ok & ~exact[pos, k]
-                near_m[cat][pos[take]] = res.table[f"nearest_m__{cat}"].to_numpy()[take]
+                open_ = ~exact[pos, k]
+                d = res.table[f"nearest_m__{cat}"].to_numpy(dtype=np.float64)
+                take = ok & open_
+                near_m[pos[take], k] = d[take]
                 near_id[cat][pos[take]] = res.table[f"nearest_id__{cat}"].to_numpy()[take]
                 exact[pos[take], k] = True
-    for cat in cats:
-        table[f"nearest_m__{cat}"] = near_m[cat]
+                still = open_ & ~ok  # a shorter upper bound, and the buffer it had
+                near_m[pos[still], k] = np.minimum(near_m[pos[still], k], d[still])
+                tried[pos[still], k] = np.maximum(tried[pos[still], k], task.exact_within_m)
+    for k, cat in enumerate(cats):
+        table[f"nearest_m__{cat}"] = near_m[:, k]
         table[f"nearest_id__{cat}"] = near_id[cat]
     table = _as_engine_builds(table)
     return _result(
-        graph,
-        homes,
-        facilities,
-        first,
-        table,
-        cats,
-        labels,
-        radii_m,
-        bounded,
-        t0,
-        rounds,
+        graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds,
         max_snap_m,
-    )
+    )  # fmt: skip
 
 
 class _Plan:
@@ -148,8 +153,23 @@ class _Plan:
         self.f_owner = grid.owner(self.fx, self.fy)
         self.fac_cat = facilities["category"].astype(str).to_numpy()
 
-    def tasks(
+    def first_round(
+        self, pad: float, *, radii: tuple[float, ...], categories: tuple[str, ...],
+        counts_for: tuple[str, ...],
+    ) -> list[TileTask]:  # fmt: skip
+        """One task per tile that owns a home or a facility, every home and category."""
+        out = []
+        for t in range(self.grid.count):
+            if (self.h_owner == t).any() or (self.f_owner == t).any():
+                out.append(
+                    self.task(t, 0, pad, radii=radii, categories=categories,
+                              counts_for=counts_for, home_rows=None)
+                )  # fmt: skip
+        return out
+
+    def task(
         self,
+        t: int,
         round_: int,
         pad: float,
         *,
@@ -157,65 +177,45 @@ class _Plan:
         categories: tuple[str, ...],
         counts_for: tuple[str, ...],
         home_rows: np.ndarray | None,
-        need: pd.DataFrame | None = None,
-    ) -> list[TileTask]:
-        """One task per tile that owns a home (or, in round 0, a facility)."""
+    ) -> TileTask:
+        """Tile ``t`` with a buffer of ``pad``: in round 0 every home near it (2SFCA needs
+        them) and the facilities it owns; later only ``home_rows`` (its own) and nearest."""
         g = self.graph
-        sel = np.zeros(len(self.homes), dtype=bool)
-        if home_rows is None:
-            sel[:] = True
-        else:
+        first = home_rows is None
+        owned_h = self.h_owner == t
+        if not first:
+            sel = np.zeros(len(self.homes), dtype=bool)
             sel[home_rows] = True
-        ids = self.homes["id"].astype(str).to_numpy()
-        out = []
-        for t in range(self.grid.count):
-            owned_h = sel & (self.h_owner == t)
-            owned_f = (self.f_owner == t) if home_rows is None else np.zeros(len(self.fx), bool)
-            if not owned_h.any() and not owned_f.any():
-                continue
-            box = self.grid.core(t)
-            sub = cut_graph(g, box, pad + self.max_snap_m, bounds=self.bounds)
-            if sub is None:  # no street near: its points are all off the network
-                sub = cut_graph(g, box, np.inf, bounds=self.bounds)
-            assert sub is not None
-            cats = categories
-            if need is not None:
-                mine = need.loc[need.index.isin(ids[owned_h])]
-                cats = tuple(c for c in categories if not mine[c].all())
-            if home_rows is None:
-                near_h = within_box(self.hx, self.hy, box, pad) | owned_h
-            else:
-                near_h = owned_h
-            near_f = (within_box(self.fx, self.fy, box, pad) | owned_f) & np.isin(
-                self.fac_cat, cats
-            )
-            if home_rows is None:
-                near_f |= owned_f
-            finite_h = np.isfinite(self.hx) & sel
-            finite_f = np.isfinite(self.fx) & np.isin(self.fac_cat, cats)
-            whole = (
-                len(sub.edge) == g.n_edges
-                and bool(near_h[finite_h].all() if home_rows is None else True)
-                and bool(near_f[finite_f].all())
-            )
-            out.append(
-                TileTask(
-                    tile=t,
-                    round=round_,
-                    graph=sub.graph,
-                    node_component=g.component[sub.node],
-                    homes=self.homes.loc[near_h],
-                    homes_owned=owned_h[near_h],
-                    facilities=self.facilities.loc[near_f],
-                    facilities_owned=owned_f[near_f],
-                    radii=radii,
-                    categories=cats,
-                    counts_for=counts_for,
-                    max_snap_m=self.max_snap_m,
-                    exact_within_m=np.inf if whole else pad,
-                )
-            )
-        return out
+            owned_h &= sel
+        owned_f = (self.f_owner == t) if first else np.zeros(len(self.fx), dtype=bool)
+        box = self.grid.core(t)
+        sub = cut_graph(g, box, pad + self.max_snap_m, bounds=self.bounds)
+        if sub is None:  # no street near: its points are all off the network
+            sub = cut_graph(g, box, np.inf, bounds=self.bounds)
+        assert sub is not None
+        of_cats = np.isin(self.fac_cat, categories)
+        near_h = (within_box(self.hx, self.hy, box, pad) | owned_h) if first else owned_h
+        near_f = (within_box(self.fx, self.fy, box, pad) & of_cats) | owned_f
+        whole = (
+            len(sub.edge) == g.n_edges
+            and bool(near_f[np.isfinite(self.fx) & of_cats].all())
+            and (not first or bool(near_h[np.isfinite(self.hx)].all()))
+        )
+        return TileTask(
+            tile=t,
+            round=round_,
+            graph=sub.graph,
+            node_component=g.component[sub.node],
+            homes=self.homes.loc[near_h],
+            homes_owned=owned_h[near_h],
+            facilities=self.facilities.loc[near_f],
+            facilities_owned=owned_f[near_f],
+            radii=radii,
+            categories=categories,
+            counts_for=counts_for,
+            max_snap_m=self.max_snap_m,
+            exact_within_m=np.inf if whole else pad,
+        )
 
 
 def _columns(cats, labels, bounded, present: set[str]) -> list[str]:
@@ -273,16 +273,6 @@ def _exact_array(results: list[TileResult], table: pd.DataFrame, cats) -> np.nda
         for cat, ok in r.exact.items():
             exact[pos[~ok], cats.index(cat)] = False
     return exact
-
-
-def _coarser(grid: TileGrid, factor: float) -> TileGrid:
-    """The same extent in tiles ``factor`` times wider (at least one tile)."""
-    size = grid.size_m * factor
-    w, h = grid.nx * grid.size_m, grid.ny * grid.size_m
-    return TileGrid(
-        x0=grid.x0, y0=grid.y0, size_m=size,
-        nx=max(1, int(np.ceil(w / size - 1e-9))), ny=max(1, int(np.ceil(h / size - 1e-9))),
-    )  # fmt: skip
 
 
 def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds, max_snap_m) -> AccessResult:  # fmt: skip
