@@ -27,7 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 RADII = (300.0, 500.0, 800.0, 1000.0)
@@ -97,7 +96,9 @@ def child(kind: str, side: int, homes: int, workers: int, tiles: int | None, out
             def map(self, fn, tasks, *, stage, progress=None):
                 results = self.runner.map(fn, tasks, stage=stage, progress=progress)
                 for r in results:
-                    tile_figures.append({"stage": stage, "tile": r.tile, "seconds": r.seconds, **r.sizes})
+                    tile_figures.append(
+                        {"stage": stage, "tile": r.tile, "seconds": r.seconds, **r.sizes}
+                    )
                 return results
 
         t = time.perf_counter()
@@ -136,7 +137,9 @@ def _same(a: dict, b: dict) -> None:
     ha, hb = a["homes"], b["homes"]
     supply = [c for c in ha.columns if c.startswith("supply_per_1000_")]
     assert list(ha.columns) == list(hb.columns)
-    pd.testing.assert_frame_equal(ha.drop(columns=supply), hb.drop(columns=supply), check_exact=True)
+    pd.testing.assert_frame_equal(
+        ha.drop(columns=supply), hb.drop(columns=supply), check_exact=True
+    )
     pd.testing.assert_frame_equal(ha[supply], hb[supply], rtol=1e-12)
     pd.testing.assert_frame_equal(a["unsnapped"], b["unsnapped"])
     assert a["warnings"] == b["warnings"]
