@@ -76,21 +76,24 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(runner: DaskRunner
     before = set(client.run(os.getpid).values())
     killed: list[int] = []
 
-    def kill_a_holder(stage: str, done: int, total: int) -> None:
-        """At the first finished tile: SIGKILL a worker that holds a finished result."""
+    def kill_a_busy_worker(stage: str, done: int, total: int) -> None:
+        """At the first finished tile: SIGKILL a worker running or holding another tile."""
         if stage != "tiles" or done != 1 or killed:
             return
-        held = {
-            w for key, ws in client.who_has().items() if "lifecircle-tile" in str(key) for w in ws
+        busy = {
+            w
+            for w, keys in client.processing().items()
+            if any("lifecircle-tile" in str(k) for k in keys)
         }
-        address = sorted(held)[0]
+        busy |= {w for k, ws in client.who_has().items() if "lifecircle-tile" in str(k) for w in ws}
+        address = sorted(busy)[0]
         pid = client.run(os.getpid, workers=[address])[address]
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
 
     tiled = tiled_access(
         city.graph, city.homes, city.facilities, radii=RADII, counts_for=COUNTS_FOR,
-        tiles=16, runner=runner, progress=kill_a_holder,
+        tiles=16, runner=runner, progress=kill_a_busy_worker,
     )  # fmt: skip
     assert killed and killed[0] in before
     assert killed[0] not in set(client.run(os.getpid).values())

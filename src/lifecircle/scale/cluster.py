@@ -16,12 +16,12 @@ import logging
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from lifecircle.errors import ClusterError, InputError, OptionalDependencyError
-from lifecircle.scale.runner import Progress
+from lifecircle.scale.runner import Progress, task_count
 
 #: how often a task that raised is run again before the run fails
 DEFAULT_RETRIES = 3
@@ -65,49 +65,64 @@ class DaskRunner:
     def map(
         self,
         fn: Callable[[Any], Any],
-        tasks: Sequence[Any],
+        tasks: Iterable[Any],
         *,
         stage: str,
         progress: Progress | None = None,
+        total: int | None = None,
     ) -> list[Any]:
         """Submit one task per item (each with all its inputs) and gather the results.
 
-        Results come back in the items' order; each item's result is taken once, from
-        its own key, however often the scheduler had to run it.
+        At most ``window`` tasks are out at a time (two per worker): the next item is
+        built and sent when a result comes back, so neither this process nor the
+        scheduler holds every tile at once. Results come back in the items' order; each
+        is taken once, from its own key, however often the scheduler had to run it.
         """
         distributed = load_distributed()
         report = progress or (lambda stage, done, total: None)
-        total = len(tasks)
-        report(stage, 0, total)
-        if not tasks:
-            return []
-        with warnings.catch_warnings():
-            # the inputs travel inside the task on purpose: a lost worker's task can be
-            # run again elsewhere, which scattered data would not allow
-            warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
-            futures = [
-                self.client.submit(
-                    fn,
-                    task,
-                    key=f"{_name(task, k)}-{self.run_id}",
-                    retries=self.retries,
-                    pure=False,
-                )
-                for k, task in enumerate(tasks)
-            ]
-        done = 0
+        n = task_count(tasks, total)
+        report(stage, 0, n)
+        items = enumerate(tasks)
+        pending: dict[Any, int] = {}
+        results: dict[int, Any] = {}
+        queue = distributed.as_completed()
+
+        def send() -> None:
+            for k, task in items:
+                with warnings.catch_warnings():
+                    # inputs travel inside the task on purpose: a lost worker's task
+                    # can be run again elsewhere, which scattered data would not allow
+                    warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
+                    future = self.client.submit(
+                        fn, task, key=f"{_name(task, k)}-{self.run_id}",
+                        retries=self.retries, pure=False,
+                    )  # fmt: skip
+                pending[future] = k
+                queue.add(future)
+                return
+
+        for _ in range(self.window):
+            send()
         try:
-            for _ in distributed.as_completed(futures):
-                done += 1
-                report(stage, done, total)
-            return list(self.client.gather(futures))
+            for future in queue:
+                k = pending.pop(future)
+                results[k] = future.result()
+                future.release()
+                report(stage, len(results), n)
+                send()
         except distributed.KilledWorker as exc:
             raise ClusterError(
                 f"分块任务 {exc.args[0] if exc.args else ''} 多次导致工作进程退出（常见原因：内存不足）",
                 fix="把网络分成更多、更小的块（--tiles 调大），或给每个工作进程更多内存",
             ) from exc
         finally:
-            self.client.cancel(futures)
+            self.client.cancel(list(pending))
+        return [results[k] for k in range(len(results))]
+
+    @property
+    def window(self) -> int:
+        """Tasks out at a time: two per worker."""
+        return 2 * self.workers
 
 
 def _name(task: Any, k: int) -> str:

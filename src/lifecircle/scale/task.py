@@ -121,6 +121,7 @@ class TileResult:
     facility_snapped: np.ndarray  # ids of owned facilities that are on the network
     radius_labels: tuple[str, ...]
     seconds: float
+    exact_within_m: float = np.inf
     timings: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, Any] = field(default_factory=dict)
 
@@ -174,6 +175,7 @@ def run_tile(task: TileTask) -> TileResult:
         facility_snapped=snapped,
         radius_labels=res.radius_labels,
         seconds=time.perf_counter() - t0,
+        exact_within_m=task.exact_within_m,
         timings=dict(res.timings),
         sizes={
             "nodes": task.graph.n_nodes,

@@ -1,13 +1,13 @@
 """tiled_access: `compute_access` over tiles of one large network, merged, exactly equal.
 
-Round 0 gives every tile a buffer of twice the largest radius (`tiles.access_pad_m`):
-counts and 2SFCA supply of the homes of its core are then those of the whole network, and
-so is each nearest walk of at most the buffer. A home whose nearest facility of some
-category lies farther (or is not found) is measured again in a later round, with a buffer
-as long as the walk its tile found (an upper bound of the true walk, so that buffer makes
-it exact), or four times wider when the tile found none, until its walk is within the
-buffer or the tile holds the whole network. Each home's rows come from the one tile whose core holds it (its owner),
-so nothing is counted twice and nothing is left out.
+Every tile has a buffer of twice the largest radius (`tiles.access_pad_m`): counts and
+2SFCA supply of the homes of its core are then those of the whole network, and so is each
+nearest walk of at most the buffer. Each home's rows come from the one tile whose core
+holds it (its owner), so nothing is counted twice and nothing is left out. A home whose
+nearest facility of some category lies beyond the buffer (or was not found in the tile)
+gets that walk from one more search per such category over the whole network, for those
+homes only: the nearest search costs the same however few homes need it, so one search
+over the whole network is cheaper than tiles with ever wider buffers.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.access.engine import _categories, _check_frame, _points, _radii
+from lifecircle.access.engine import _categories, _check_frame, _points, _radii, compute_access
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.network.graph import WalkGraph
 from lifecircle.scale.runner import LocalRunner, Progress, Runner
 from lifecircle.scale.task import TileResult, TileTask, run_tile
 from lifecircle.scale.tiles import (
-    SLACK_M,
     TileGrid,
     access_pad_m,
     cut_graph,
@@ -35,9 +34,6 @@ from lifecircle.scale.tiles import (
     point_xy,
     within_box,
 )
-
-#: each later round's buffer is this many times the one before
-GROWTH = 4.0
 
 
 def tiled_access(
@@ -85,57 +81,48 @@ def tiled_access(
     grid = plan_grid(graph, tiles=tiles, size_m=tile_size_m)
     plan = _Plan(graph, homes, facilities, grid, max_snap_m)
     pad = access_pad_m(radii_m)
-    tasks = plan.first_round(pad, radii=tuple(radii_m), categories=cats, counts_for=bounded)
-    first: list[TileResult] = run.map(run_tile, tasks, stage="tiles", progress=progress)
+    ids = plan.occupied()
+    tasks = (
+        plan.task(t, 0, pad, radii=tuple(radii_m), categories=cats, counts_for=bounded,
+                  home_rows=None)
+        for t in ids
+    )  # fmt: skip
+    first: list[TileResult] = run.map(
+        run_tile, tasks, stage="tiles", progress=progress, total=len(ids)
+    )
     table = _merge_tables(first, homes, cats, labels, bounded)
     exact = _exact_array(first, table, cats)
-    near_m = np.column_stack(
-        [table[f"nearest_m__{c}"].to_numpy(dtype=np.float64) for c in cats]
-    ) if cats else np.zeros((len(table), 0))  # fmt: skip
+    near_m = {c: table[f"nearest_m__{c}"].to_numpy(dtype=np.float64).copy() for c in cats}
     near_id = {c: np.array(table[f"nearest_id__{c}"].to_numpy(), dtype=object) for c in cats}
-    tried = np.full(exact.shape, pad)
-    home_pos = pd.Index(homes["id"].astype(str)).get_indexer(table.index)
-    owner = plan.h_owner[home_pos]
-    rounds = 0
-    while not exact.all():
-        rounds += 1
-        # a walk found in the tile is an upper bound of the true one: a buffer that long
-        # makes it exact; none found: a buffer four times wider. Pads are rounded up to
-        # powers of two of the first, so each tile has a few tasks, not one per home.
-        want = np.where(np.isfinite(near_m), near_m + SLACK_M, tried * GROWTH)
-        want = np.maximum(want, tried * 1.0001)
-        level = np.ceil(np.log2(want / pad)).astype(np.int64)
-        tasks = []
-        for t in np.unique(owner[(~exact).any(axis=1)]):
-            mine = (owner == t)[:, None] & ~exact
-            for lv in np.unique(level[mine]):
-                pairs = mine & (level == lv)
-                rows = home_pos[pairs.any(axis=1)]
-                cats_lv = tuple(c for k, c in enumerate(cats) if pairs[:, k].any())
-                tasks.append(
-                    plan.task(int(t), rounds, pad * 2.0 ** int(lv), radii=tuple(radii_m),
-                              categories=cats_lv, counts_for=(), home_rows=rows)
-                )  # fmt: skip
-        later: list[TileResult] = run.map(run_tile, tasks, stage="tiles_far", progress=progress)
-        for task, res in zip(tasks, later, strict=True):
-            pos = table.index.get_indexer(res.table.index)
-            for cat, ok in res.exact.items():
-                k = cats.index(cat)
-                open_ = ~exact[pos, k]
-                d = res.table[f"nearest_m__{cat}"].to_numpy(dtype=np.float64)
-                take = ok & open_
-                near_m[pos[take], k] = d[take]
-                near_id[cat][pos[take]] = res.table[f"nearest_id__{cat}"].to_numpy()[take]
-                exact[pos[take], k] = True
-                still = open_ & ~ok  # a shorter upper bound, and the buffer it had
-                near_m[pos[still], k] = np.minimum(near_m[pos[still], k], d[still])
-                tried[pos[still], k] = np.maximum(tried[pos[still], k], task.exact_within_m)
-    for k, cat in enumerate(cats):
-        table[f"nearest_m__{cat}"] = near_m[:, k]
+    far_homes = 0
+    if not exact.all():
+        # walks longer than the buffer: one search per such category over the whole
+        # network, here, for the homes that need it (cheaper than ever wider tiles)
+        report = progress or (lambda stage, done, total: None)
+        report("tiles_far", 0, 1)
+        todo = ~exact.all(axis=1)
+        far_cats = tuple(c for k, c in enumerate(cats) if not exact[:, k].all())
+        ids = table.index[todo]
+        far_h = homes.loc[homes["id"].astype(str).isin(ids).to_numpy()]
+        far_f = facilities.loc[facilities["category"].astype(str).isin(far_cats).to_numpy()]
+        far = compute_access(
+            graph, far_h, far_f, radii=radii_m, categories=far_cats, counts_for=(),
+            max_snap_m=max_snap_m,
+        )  # fmt: skip
+        pos = table.index.get_indexer(far.homes.index)
+        for cat in far_cats:
+            k = cats.index(cat)
+            take = ~exact[pos, k]
+            near_m[cat][pos[take]] = far.homes[f"nearest_m__{cat}"].to_numpy()[take]
+            near_id[cat][pos[take]] = far.homes[f"nearest_id__{cat}"].to_numpy()[take]
+        far_homes = int(todo.sum())
+        report("tiles_far", 1, 1)
+    for cat in cats:
+        table[f"nearest_m__{cat}"] = near_m[cat]
         table[f"nearest_id__{cat}"] = near_id[cat]
     table = _as_engine_builds(table)
     return _result(
-        graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds,
+        graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, far_homes,
         max_snap_m,
     )  # fmt: skip
 
@@ -153,19 +140,10 @@ class _Plan:
         self.f_owner = grid.owner(self.fx, self.fy)
         self.fac_cat = facilities["category"].astype(str).to_numpy()
 
-    def first_round(
-        self, pad: float, *, radii: tuple[float, ...], categories: tuple[str, ...],
-        counts_for: tuple[str, ...],
-    ) -> list[TileTask]:  # fmt: skip
-        """One task per tile that owns a home or a facility, every home and category."""
-        out = []
-        for t in range(self.grid.count):
-            if (self.h_owner == t).any() or (self.f_owner == t).any():
-                out.append(
-                    self.task(t, 0, pad, radii=radii, categories=categories,
-                              counts_for=counts_for, home_rows=None)
-                )  # fmt: skip
-        return out
+    def occupied(self) -> list[int]:
+        """The tiles that own a home or a facility (round 0 runs each of them)."""
+        used = np.union1d(np.unique(self.h_owner), np.unique(self.f_owner))
+        return [int(t) for t in used]
 
     def task(
         self,
@@ -275,7 +253,7 @@ def _exact_array(results: list[TileResult], table: pd.DataFrame, cats) -> np.nda
     return exact
 
 
-def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, rounds, max_snap_m) -> AccessResult:  # fmt: skip
+def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, far_homes, max_snap_m) -> AccessResult:  # fmt: skip
     """The merged `AccessResult`, built as the engine builds its own."""
     h_ok = homes["id"].astype(str).isin(table.index).to_numpy()
     un = pd.concat([r.unsnapped for r in first if len(r.unsnapped)] or [_empty_unsnapped()])
@@ -308,7 +286,7 @@ def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bound
             "max_snap_m": max_snap_m,
             "walk_speed_m_per_min": 80.0,
             "tiles": len(first),
-            "rounds": rounds + 1,
+            "far_homes": far_homes,
         },
     )
 
@@ -344,5 +322,5 @@ def _empty_unsnapped() -> pd.DataFrame:
 
 
 def describe(result: AccessResult) -> dict[str, Any]:
-    """The tiling figures of a tiled result (tiles, rounds), for logs and benchmarks."""
-    return {k: result.options[k] for k in ("tiles", "rounds") if k in result.options}
+    """The tiling figures of a tiled result (tiles, far homes), for logs and benchmarks."""
+    return {k: result.options[k] for k in ("tiles", "far_homes") if k in result.options}
