@@ -75,7 +75,7 @@ def test_a_tile_keeps_the_network_order(city) -> None:
 
 
 def test_homes_far_from_everything_are_measured_on_the_whole_network(city) -> None:
-    """A category with one facility: most homes' walks exceed every buffer but the last."""
+    """A category with one facility: most homes' walks exceed the buffer."""
     fac = city.facilities.iloc[:1].assign(category="only_one")
     a = compute_access(city.graph, city.homes, fac, radii=RADII)
     b = tiled_access(city.graph, city.homes, fac, radii=RADII, tiles=16)
