@@ -93,8 +93,8 @@ def child(kind: str, side: int, homes: int, workers: int, tiles: int | None, out
             def __init__(self, runner):
                 self.runner = runner
 
-            def map(self, fn, tasks, *, stage, progress=None):
-                results = self.runner.map(fn, tasks, stage=stage, progress=progress)
+            def map(self, fn, tasks, *, stage, progress=None, total=None):
+                results = self.runner.map(fn, tasks, stage=stage, progress=progress, total=total)
                 for r in results:
                     tile_figures.append(
                         {"stage": stage, "tile": r.tile, "seconds": r.seconds, **r.sizes}

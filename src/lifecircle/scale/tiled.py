@@ -94,8 +94,9 @@ def tiled_access(
     exact = _exact_array(first, table, cats)
     near_m = {c: table[f"nearest_m__{c}"].to_numpy(dtype=np.float64).copy() for c in cats}
     near_id = {c: np.array(table[f"nearest_id__{c}"].to_numpy(), dtype=object) for c in cats}
-    far_homes = 0
+    far_homes, far_s = 0, 0.0
     if not exact.all():
+        t_far = time.perf_counter()
         # walks longer than the buffer: one search per such category over the whole
         # network, here, for the homes that need it (cheaper than ever wider tiles)
         report = progress or (lambda stage, done, total: None)
@@ -115,16 +116,18 @@ def tiled_access(
             take = ~exact[pos, k]
             near_m[cat][pos[take]] = far.homes[f"nearest_m__{cat}"].to_numpy()[take]
             near_id[cat][pos[take]] = far.homes[f"nearest_id__{cat}"].to_numpy()[take]
-        far_homes = int(todo.sum())
+        far_homes, far_s = int(todo.sum()), time.perf_counter() - t_far
         report("tiles_far", 1, 1)
     for cat in cats:
         table[f"nearest_m__{cat}"] = near_m[cat]
         table[f"nearest_id__{cat}"] = near_id[cat]
     table = _as_engine_builds(table)
-    return _result(
+    result = _result(
         graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, far_homes,
         max_snap_m,
     )  # fmt: skip
+    result.options["far_seconds"] = far_s
+    return result
 
 
 class _Plan:
