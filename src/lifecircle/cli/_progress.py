@@ -13,7 +13,7 @@ STAGES_ZH = {
     "access": "计算步行可达",
     "checkup": "逐圈体检",
     "tiles": "分块计算步行可达（集群）",
-    "tiles_far": "远距离步行补算（集群）",
+    "tiles_far": "远距离步行补算（全网）",
     "districts": "逐区体检（集群）",
     "report": "生成报告",
 }
