@@ -8,8 +8,8 @@ checkup's workload: the 30 facility categories of the changsha-provisional catal
 radii (300/500/800/1000 m) and 2SFCA supply for its six per-1,000 categories. Each run
 is a child process (spawn) that generates the same city from the seed and times only the
 access: ``compute_access`` in one process, ``tiled_access`` on the cluster (cutting the
-tiles, shipping them, the workers' runs and the merge). Memory: the peak RSS of the
-process (the cluster's client) and, per worker, the peak RSS of the worker process.
+tiles, shipping them, the workers' runs and the merge). Memory: the peak RSS (VmHWM) of
+the process (the cluster's client) and, per worker, of the worker process.
 
     python benchmarks/scale.py [--side 1000] [--homes 60000] [--workers 2] [--tiles N]
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import pickle
-import resource
 import sys
 import tempfile
 import time
@@ -57,7 +56,9 @@ def _city(side: int, homes: int):
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    from lifecircle.scale.task import peak_rss_mb
+
+    return peak_rss_mb()
 
 
 def child(kind: str, side: int, homes: int, workers: int, tiles: int | None, out: str) -> None:

@@ -199,6 +199,17 @@ def _global_component(task: TileTask, local_comp: np.ndarray) -> np.ndarray:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (MB)."""
+    """This process's peak resident memory so far (MB).
+
+    Linux's ``VmHWM`` (the high-water mark of this program's memory), not ``ru_maxrss``:
+    a worker process started from a large parent inherits the parent's ``ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
