@@ -123,3 +123,22 @@ def test_without_distributed_the_message_says_how_to_install(monkeypatch) -> Non
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(OptionalDependencyError, match=r"lifecircle\[scale\]"):
         load_distributed()
+
+
+def test_districts_as_tasks_read_check_and_write_on_the_workers(
+    runner: DaskRunner, demo_package, tmp_path
+) -> None:
+    from lifecircle.checkup.run import run_checkup
+    from lifecircle.district import load_district
+    from lifecircle.scale.checkup import checkup_districts
+    from lifecircle.standards import load_catalogue
+
+    out = tmp_path / "district-a"
+    (result,) = checkup_districts(
+        [demo_package], "changsha-provisional", runner=runner, out_dirs=[out]
+    )
+    here = run_checkup(load_district(demo_package), load_catalogue("changsha-provisional"))
+    a, b = json.loads(result.to_json()), json.loads(here.result.to_json())
+    assert a["circles"] == b["circles"] and a["summary"] == b["summary"]
+    written = json.loads((out / "checkup.json").read_text(encoding="utf-8"))
+    assert written["circles"] == b["circles"]
