@@ -11,7 +11,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 ENGINE = (
     "io", "network", "access", "standards", "district", "checkup", "siting", "mobility",
-    "whatif", "planning",
+    "whatif", "planning", "scale",
 )  # fmt: skip
 OUTER = ("store", "workflow", "web", "reports", "cli")
 

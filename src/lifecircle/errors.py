@@ -87,3 +87,11 @@ class OptionalDependencyError(LifecircleError, ImportError):
 
 class AccessDenied(LifecircleError):
     """The user's role or scope does not allow the action (``workflow.permissions``)."""
+
+
+class ClusterError(LifecircleError):
+    """A dask cluster could not finish the work (workers dying, scheduler gone)."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message + (f" 解决办法：{fix}" if fix else ""))
+        self.fix = fix

@@ -91,6 +91,7 @@ def run_checkup(
     suggest: bool = False,
     candidates: Any = None,
     progress: Callable[[str, int, int], None] | None = None,
+    access_fn: Callable[..., AccessResult] | None = None,
 ) -> Checkup:
     """Run the access engine and evaluate every indicator for every circle, and the district.
 
@@ -122,6 +123,10 @@ def run_checkup(
         place of points along the walking network.
     progress : callable, optional
         ``progress(stage, done, total)``, called as the run advances.
+    access_fn : callable, optional
+        What measures the walks: `lifecircle.access.compute_access` by default; anything
+        with its signature and result, e.g. the tiled run on a cluster
+        (`lifecircle.scale.checkup_access`).
 
     Returns
     -------
@@ -145,7 +150,7 @@ def run_checkup(
         if i.effective_kind == "per_1000" and i.radius_m
         for c in i.facility_categories
     }
-    access = compute_access(
+    access = (access_fn or compute_access)(
         district.graph,
         district.compounds,
         district.facilities,

@@ -12,6 +12,9 @@ STAGES_ZH = {
     "snap": "挂接路网",
     "access": "计算步行可达",
     "checkup": "逐圈体检",
+    "tiles": "分块计算步行可达（集群）",
+    "tiles_far": "远距离步行补算（全网）",
+    "districts": "逐区体检（集群）",
     "report": "生成报告",
 }
 

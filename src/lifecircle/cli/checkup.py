@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -40,6 +43,23 @@ def checkup_command(
         "--candidates",
         help="与 --suggest 同用：候选用地图层（闲置物业、空地等，点或面；默认用路网沿线点）",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="在本机启动 N 个 dask 工作进程，分块并行计算步行可达（需安装 lifecircle[scale]）",
+    ),
+    cluster: str | None = typer.Option(
+        None,
+        "--cluster",
+        help="在已运行的 dask 调度器上计算，如 tcp://10.0.0.5:8786（见 docs/scale.md）",
+    ),
+    tiles: int | None = typer.Option(
+        None,
+        "--tiles",
+        min=1,
+        help="与 --workers/--cluster 同用：把路网分成约 N 块（默认按工作进程数自动选择）",
+    ),
 ) -> None:
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
     from lifecircle.network.warmup import compile_kernels_in_background
@@ -55,13 +75,17 @@ def checkup_command(
 
     if candidates is not None and not suggest:
         raise typer.BadParameter("--candidates 须与 --suggest 同用")
+    if workers is not None and cluster is not None:
+        raise typer.BadParameter("--workers 与 --cluster 只能二选一")
+    if tiles is not None and workers is None and cluster is None:
+        raise typer.BadParameter("--tiles 须与 --workers 或 --cluster 同用")
     check_out_dir(out)
     if data_date is not None:  # a bad date is refused before any long work
         from lifecircle.district import parse_data_date
 
         parse_data_date(data_date, file="--data-date")
     cat = load_catalogue(catalogue)
-    with progress_callback() as progress:
+    with _engine(workers, cluster, tiles) as access_fn, progress_callback() as progress:
         progress("read", 0, 1)
         if osm is not None:
             from lifecircle.district import district_from_osm
@@ -86,8 +110,22 @@ def checkup_command(
             suggest=suggest,
             candidates=sites,
             progress=progress,
+            access_fn=access_fn,
         )
     written = checkup.write(out)
     print_checkup_summary(checkup.result, console)
     for path in written:
         console.print(f"已写出 {path}")
+
+
+@contextmanager
+def _engine(workers: int | None, cluster: str | None, tiles: int | None) -> Iterator[Any]:
+    """None (the engine in this process), or the tiled engine on a dask cluster."""
+    if workers is None and cluster is None:
+        yield None
+        return
+    from lifecircle.scale.checkup import checkup_access
+    from lifecircle.scale.cluster import open_cluster
+
+    with open_cluster(workers=workers, address=cluster) as runner:
+        yield checkup_access(runner, workers=runner.workers, tiles=tiles)
