@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = (
     "io", "network", "access", "standards", "district", "checkup", "siting", "mobility",
-    "whatif", "planning", "demo",
+    "whatif", "planning", "demo", "scale",
 )  # fmt: skip
 STRICT_FLAGS = (
     "disallow_any_generics", "disallow_subclassing_any", "disallow_untyped_calls",

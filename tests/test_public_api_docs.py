@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # mobility is left out while it is being reworked; add it here once its exports are done
 PACKAGES = (
     "io", "network", "access", "standards", "district", "checkup", "siting", "whatif",
-    "planning", "demo", "mobility",
+    "planning", "demo", "mobility", "scale",
 )  # fmt: skip
 
 
