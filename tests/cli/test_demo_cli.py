@@ -22,6 +22,8 @@ def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
     assert data["run"]["notice"] == "示例数据：几何为生成数据"
     assert data["summary"]["circles"] == 49
     assert data["summary"]["population"] == 1264895
+    advised = [s for c in data["circles"] for s in c["shortfalls"] if s.get("suggestion")]
+    assert advised  # the demo runs with 补短板建议, so its reports and pages show them
     assert (out / "reports" / "district.html").exists()
     assert (out / "reports" / "C01.docx").exists()
     with sqlite3.connect(out / "lifecircle.db") as con:

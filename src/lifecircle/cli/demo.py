@@ -135,7 +135,8 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
     catalogue = load_catalogue("changsha-provisional")
     t = done("读取与校验", t)
     with progress_callback() as progress:
-        checkup = run_checkup(district, catalogue, progress=progress)
+        # with 补短板建议: the reports and the circle pages show where to add what
+        checkup = run_checkup(district, catalogue, progress=progress, suggest=True)
     checkup.write(out / "checkup")
     done("专项体检", t)
     print_checkup_summary(checkup.result, console)
