@@ -6,13 +6,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecircle.access.result import AccessResult
 from lifecircle.network.graph import WalkGraph
 from lifecircle.scale.runner import Runner
 from lifecircle.scale.tiled import tiled_access
 from lifecircle.scale.tiles import access_pad_m
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: tasks per worker when the tile count is chosen for the user (room to balance)
 TASKS_PER_WORKER = 4
@@ -63,7 +66,12 @@ def checkup_access(
         With `lifecircle.access.compute_access`'s signature and result.
     """
 
-    def access(graph, homes, facilities, **options: Any) -> AccessResult:
+    def access(
+        graph: WalkGraph,
+        homes: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        **options: Any,
+    ) -> AccessResult:
         radii = options.get("radii") or (1000.0,)
         n = tiles if tiles is not None else auto_tiles(graph, workers=workers, radii_m=radii)
         return tiled_access(

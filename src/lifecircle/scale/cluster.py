@@ -50,7 +50,17 @@ def local_threads(workers: int) -> int:
 
 
 class DaskRunner:
-    """Runs tile tasks on a ``distributed.Client``, with retries and progress."""
+    """Runs tile tasks on a ``distributed.Client``, with retries and progress.
+
+    Usually made by `open_cluster`; build one directly for a client of your own.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The connected client (the runner neither opens nor closes it).
+    retries : int
+        How often a task that raised is run again before the run fails.
+    """
 
     def __init__(self, client: Any, *, retries: int = DEFAULT_RETRIES) -> None:
         self.client = client
@@ -77,6 +87,24 @@ class DaskRunner:
         built and sent when a result comes back, so neither this process nor the
         scheduler holds every tile at once. Results come back in the items' order; each
         is taken once, from its own key, however often the scheduler had to run it.
+
+        Parameters
+        ----------
+        fn : callable
+            Takes one task and returns its result (picklable for a cluster).
+        tasks : iterable
+            The tasks, a list or a generator.
+        stage : str
+            The stage named to ``progress`` (``tiles``, ``districts`` …).
+        progress : callable, optional
+            ``progress(stage, done, total)``, called at the start and after each result.
+        total : int, optional
+            How many tasks; needed when ``tasks`` is a generator (no ``len``).
+
+        Returns
+        -------
+        list
+            ``fn(task)`` of each task, in the tasks' order.
         """
         distributed = load_distributed()
         report = progress or (lambda stage, done, total: None)

@@ -24,6 +24,24 @@ class Runner(Protocol):
 
         ``tasks`` may be a generator (built as they are sent: the inputs of every task
         need not be in memory at once); ``total`` is then their number, for progress.
+
+        Parameters
+        ----------
+        fn : callable
+            Takes one task and returns its result (picklable for a cluster).
+        tasks : iterable
+            The tasks, a list or a generator.
+        stage : str
+            The stage named to ``progress`` (``tiles``, ``districts`` …).
+        progress : callable, optional
+            ``progress(stage, done, total)``, called at the start and after each result.
+        total : int, optional
+            How many tasks; needed when ``tasks`` is a generator (no ``len``).
+
+        Returns
+        -------
+        list
+            ``fn(task)`` of each task, in the tasks' order.
         """
         ...
 
@@ -40,7 +58,26 @@ class LocalRunner:
         progress: Progress | None = None,
         total: int | None = None,
     ) -> list[Any]:
-        """Run ``fn`` on each task in turn, reporting progress after each."""
+        """Run ``fn`` on each task in turn, reporting progress after each.
+
+        Parameters
+        ----------
+        fn : callable
+            Takes one task and returns its result; run here, in this process.
+        tasks : iterable
+            The tasks, a list or a generator.
+        stage : str
+            The stage named to ``progress`` (``tiles``, ``districts`` …).
+        progress : callable, optional
+            ``progress(stage, done, total)``, called at the start and after each result.
+        total : int, optional
+            How many tasks; needed when ``tasks`` is a generator (no ``len``).
+
+        Returns
+        -------
+        list
+            ``fn(task)`` of each task, in the tasks' order.
+        """
         report = progress or (lambda stage, done, total: None)
         n = task_count(tasks, total)
         out = []

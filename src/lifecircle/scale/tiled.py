@@ -13,7 +13,7 @@ over the whole network is cheaper than tiles with ever wider buffers.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -133,7 +133,14 @@ def tiled_access(
 class _Plan:
     """Cuts the tiles of one run (the network's edge boxes and points' owners computed once)."""
 
-    def __init__(self, graph, homes, facilities, grid: TileGrid, max_snap_m: float) -> None:
+    def __init__(
+        self,
+        graph: WalkGraph,
+        homes: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        grid: TileGrid,
+        max_snap_m: float,
+    ) -> None:
         self.graph, self.homes, self.facilities = graph, homes, facilities
         self.grid, self.max_snap_m = grid, max_snap_m
         self.bounds = edge_bounds(graph)
@@ -199,7 +206,9 @@ class _Plan:
         )
 
 
-def _columns(cats, labels, bounded, present: set[str]) -> list[str]:
+def _columns(
+    cats: Sequence[str], labels: list[str], bounded: Collection[str], present: set[str]
+) -> list[str]:
     """The engine's column order: per category nearest, then counts and supply by radius."""
     cols = ["population", "snap_m", "component"]
     for cat in cats:
@@ -215,7 +224,13 @@ def _columns(cats, labels, bounded, present: set[str]) -> list[str]:
     return cols
 
 
-def _merge_tables(results: list[TileResult], homes, cats, labels, bounded) -> pd.DataFrame:
+def _merge_tables(
+    results: list[TileResult],
+    homes: gpd.GeoDataFrame,
+    cats: Sequence[str],
+    labels: list[str],
+    bounded: Collection[str],
+) -> pd.DataFrame:
     """The owned rows of every tile, in the homes' order, with the engine's columns."""
     parts = [r.table for r in results if len(r.table)]
     present = {c for p in parts for c in p.columns}
@@ -246,7 +261,7 @@ def _as_engine_builds(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index(table.index.to_numpy(), name="id"))
 
 
-def _exact_array(results: list[TileResult], table: pd.DataFrame, cats) -> np.ndarray:
+def _exact_array(results: list[TileResult], table: pd.DataFrame, cats: Sequence[str]) -> np.ndarray:
     """Per home (table row) and category: is the nearest walk of round 0 exact?"""
     exact = np.ones((len(table), len(cats)), dtype=bool)
     for r in results:
@@ -256,7 +271,20 @@ def _exact_array(results: list[TileResult], table: pd.DataFrame, cats) -> np.nda
     return exact
 
 
-def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bounded, t0, far_homes, max_snap_m) -> AccessResult:  # fmt: skip
+def _result(
+    graph: WalkGraph,
+    homes: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    first: list[TileResult],
+    table: pd.DataFrame,
+    cats: Sequence[str],
+    labels: list[str],
+    radii_m: Sequence[float],
+    bounded: Collection[str],
+    t0: float,
+    far_homes: int,
+    max_snap_m: float,
+) -> AccessResult:
     """The merged `AccessResult`, built as the engine builds its own."""
     h_ok = homes["id"].astype(str).isin(table.index).to_numpy()
     un = pd.concat([r.unsnapped for r in first if len(r.unsnapped)] or [_empty_unsnapped()])
@@ -267,7 +295,7 @@ def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bound
         for kind, i in zip(un["kind"], un["id"], strict=True)
     ]
     un = un.iloc[sorted(range(len(un)), key=key.__getitem__)].reset_index(drop=True)
-    warnings = _capacity_warnings(facilities, first, cats, labels, bounded, table)
+    warnings = _capacity_warnings(facilities, first, cats, bounded)
     timings: dict[str, float] = {}
     for r in first:
         for k, v in r.timings.items():
@@ -294,7 +322,12 @@ def _result(graph, homes, facilities, first, table, cats, labels, radii_m, bound
     )
 
 
-def _capacity_warnings(facilities, first, cats, labels, bounded, table) -> list[str]:
+def _capacity_warnings(
+    facilities: gpd.GeoDataFrame,
+    first: list[TileResult],
+    cats: Sequence[str],
+    bounded: Collection[str],
+) -> list[str]:
     """The engine's warning for snapped facilities without capacity, over the whole run."""
     snapped = {i for r in first for i in r.facility_snapped}
     ids = facilities["id"].astype(str)

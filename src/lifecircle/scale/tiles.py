@@ -139,7 +139,7 @@ class SubGraph:
 
 def edge_bounds(graph: WalkGraph) -> np.ndarray:
     """Each edge's bounding box, shape (edges, 4)."""
-    return shapely.bounds(graph.edge_geometry)
+    return np.asarray(shapely.bounds(graph.edge_geometry), dtype=np.float64)
 
 
 def cut_graph(
