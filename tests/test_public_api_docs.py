@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# mobility is left out while it is being reworked; add it here once its exports are done
 PACKAGES = (
     "io", "network", "access", "standards", "district", "checkup", "siting", "whatif",
     "planning", "demo", "mobility", "scale",
