@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, pages, project_pages, render
+from lifecircle.web import admin, api, evidence_pages, pages, project_pages, render, resident_pages
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -110,6 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(project_pages.router)
     app.include_router(admin.router)
+    app.include_router(evidence_pages.api)
+    app.include_router(evidence_pages.pages)
+    app.include_router(resident_pages.router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=web_static), name="static")

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from lifecircle.web import resident_pages
 from lifecircle.web.deps import client_ip, cookie_token, page_actor, web, work
 from lifecircle.web.render import (
     csrf_guard,
@@ -19,7 +20,7 @@ from lifecircle.web.render import (
     today_of,
 )
 from lifecircle.workflow import accounts, overview
-from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require, scope_of_project
+from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require
 
 ActorDep = Annotated[Actor, Depends(page_actor)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
@@ -176,7 +177,9 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
         may_create = can(
             actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
         )
-        return render(request, "circle.html", {"d": d, "geo": geo, "may_create": may_create})
+        ctx = {"d": d, "geo": geo, "may_create": may_create}
+        ctx |= resident_pages.circle_context(s, d, actor)
+        return render(request, "circle.html", ctx)
 
 
 # --- public pages (no account) ----------------------------------------------------------------
@@ -195,15 +198,7 @@ def public_index(request: Request, actor: ActorDep, street: str | None = None) -
 
 @router.get("/public/circles/{code}")
 def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
-    today = today_of(request)
-    with work(request, actor) as s:
-        d = overview.circle_detail(s, code, today=today)
-        if d is None:
-            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        planned = [
-            r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
-        ]
-        return render(request, "public_circle.html", {"d": d, "planned": planned})
+    return resident_pages.public_circle_page(request, code, actor)
 
 
 @router.get("/help")
