@@ -92,7 +92,10 @@ def _too_many(request: Request) -> tuple[str, int] | None:
     if wait is None:
         return None
     minutes = max(1, round(wait / 60))
-    return f"提交过于频繁：同一网络每小时最多提交 {_limiter(request).attempts} 次，请约 {minutes} 分钟后再试。", wait
+    return (
+        f"提交过于频繁：同一网络每小时最多提交 {_limiter(request).attempts} 次，请约 {minutes} 分钟后再试。",
+        wait,
+    )
 
 
 async def _text_fields(request: Request) -> dict[str, str]:
@@ -166,9 +169,7 @@ def submit_feedback(
         )
     try:
         with work(request, actor) as s:
-            residents.submit_feedback(
-                s, code, topic=topic, message=message, name=name, phone=phone
-            )
+            residents.submit_feedback(s, code, topic=topic, message=message, name=name, phone=phone)
     except InputError as exc:
         return public_circle_page(
             request,

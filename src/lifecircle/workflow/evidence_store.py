@@ -30,9 +30,7 @@ class EvidenceStore:
     def path_of(self, sha256: str) -> Path:
         """Where the file of this checksum lives (it may not exist)."""
         if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-            raise RuleError(
-                f"校验值 {sha256!r} 无效", fix="校验值应为 64 位小写十六进制（sha256）"
-            )
+            raise RuleError(f"校验值 {sha256!r} 无效", fix="校验值应为 64 位小写十六进制（sha256）")
         return self.root / sha256[:2] / sha256
 
     def put(self, content: bytes) -> str:

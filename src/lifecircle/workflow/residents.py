@@ -55,7 +55,7 @@ def questionnaire() -> Questionnaire:
 def _circle(session: Session, code: str) -> Circle:
     c = session.scalar(select(Circle).where(Circle.code == (code or "").strip()))
     if c is None:
-        raise InputError(f"没有编号为 {code!r} 的生活圈", field="生活圈", fix="从生活圈页面提交")
+        raise InputError(f"没有编号为“{code}”的生活圈", field="生活圈", fix="从生活圈页面提交")
     return c
 
 
@@ -70,7 +70,7 @@ def _score(value: str | int | None, label: str, *, required: bool) -> int | None
         if v in (str(score), zh):
             return score
     raise InputError(
-        f"“{label}”的选项 {v!r} 无效", field=label, fix="可选：" + "、".join(q.scale.values())
+        f"“{label}”的选项“{v}”无效", field=label, fix="可选：" + "、".join(q.scale.values())
     )
 
 
@@ -159,7 +159,7 @@ def submit_feedback(
     code = config.resolve_choice(topic, topics)
     if code is None:
         raise InputError(
-            f"反馈类别 {topic!r} 无效", field="反馈类别", fix="可选：" + "、".join(topics.values())
+            f"反馈类别“{topic}”无效", field="反馈类别", fix="可选：" + "、".join(topics.values())
         )
     text = (message or "").strip()
     if len(text) < MESSAGE_MIN:
@@ -174,10 +174,10 @@ def submit_feedback(
     if len(who) > 50:
         raise InputError("称呼太长", field="称呼", fix="不超过 50 个字")
     tel = (phone or "").strip().replace("（", "(").replace("）", ")")
-    tel = re.sub(r"[()]", "", tel)
+    tel = re.sub(r"^\(([0-9]+)\)\s*", r"\1-", tel)  # (0731)8888 1234 → 0731-8888 1234
     if tel and not _PHONE.match(tel):
         raise InputError(
-            f"联系电话 {phone!r} 无效",
+            f"联系电话“{phone}”无效",
             field="联系电话",
             fix="填写手机或座机号码（只含数字，可带 - 或空格），或留空",
         )

@@ -59,9 +59,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_feedback")),
     )
-    op.create_index(
-        "ix_resident_feedback_circle", "resident_feedback", ["circle_id", "status"]
-    )
+    op.create_index("ix_resident_feedback_circle", "resident_feedback", ["circle_id", "status"])
 
 
 def downgrade() -> None:
