@@ -355,7 +355,7 @@ def test_project_page_upload_and_download(seeded, site):
             data={"csrf_token": token},
             files={"file": ("病毒.docx", b"MZ\x90\x00" + b"\x00" * 100)},
         )
-        assert "材料未上传：不支持的文件类型" in bad.text
+        assert "材料“病毒.docx”未上传：不支持的文件类型" in bad.text
     # a reader who may not edit sees the list but no upload form
     with make_client(seeded.engine, data_dir=data) as c:
         page = c.get("/login")

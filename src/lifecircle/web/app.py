@@ -17,7 +17,16 @@ from sqlalchemy import inspect
 from lifecircle import __version__
 from lifecircle.errors import AccessDenied, ConflictError, InputError, LifecircleError, RuleError
 from lifecircle.store import make_engine, session_scope
-from lifecircle.web import admin, api, evidence_pages, pages, project_pages, render, resident_pages
+from lifecircle.web import (
+    admin,
+    api,
+    evidence_pages,
+    pages,
+    project_pages,
+    render,
+    resident_pages,
+    timefmt,
+)
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
@@ -63,6 +72,7 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["beijing"] = timefmt.beijing
     return Jinja2Templates(env=env)
 
 

@@ -123,7 +123,10 @@ def upload_page(
     try:
         ev, _ = _upload(request, actor, code, file)
     except InputError as exc:
-        return redirect(request, back, flash=("error", f"材料未上传：{evidence.message_zh(exc)}"))
+        name = evidence.safe_filename(file.filename)
+        return redirect(
+            request, back, flash=("error", f"材料“{name}”未上传：{evidence.message_zh(exc)}")
+        )
     return redirect(
         request, back, flash=("ok", f"已上传佐证材料“{ev.filename}”（{_size_zh(ev.size)}）。")
     )

@@ -139,7 +139,7 @@ def submit_survey(
     _limiter(request).failed([f"ip:{client_ip(request)}"])  # counts every submission
     return redirect(
         request,
-        f"/public/circles/{quote(code)}#sv-h",
+        f"/public/circles/{quote(code)}",
         flash=("ok", "问卷已提交，感谢您参与生活圈评价！"),
     )
 
@@ -182,7 +182,7 @@ def submit_feedback(
     _limiter(request).failed([f"ip:{client_ip(request)}"])
     return redirect(
         request,
-        f"/public/circles/{quote(code)}#fb-h",
+        f"/public/circles/{quote(code)}",
         flash=("ok", "反馈已收到，圈长和街道会及时办理。感谢您的意见！"),
     )
 

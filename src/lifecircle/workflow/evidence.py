@@ -101,10 +101,10 @@ def kind_of(filename: str, content: bytes, *, max_mb: float = DEFAULT_MAX_MB) ->
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in kind.extensions:
         raise InputError(
-            f"文件名的扩展名“.{ext}”与内容（{kind.zh}）不符" if ext else "文件名没有扩展名",
+            f"文件名的扩展名“.{ext}”与文件内容（{kind.zh}）不符" if ext else "文件名没有扩展名",
             file=filename,
             field="文件",
-            fix=f"文件内容是{kind.zh}：将文件名改为 .{kind.extensions[0]} 结尾后上传",
+            fix=f"该文件实际是{kind.zh}，请把文件名改为以 .{kind.extensions[0]} 结尾后重新上传",
         )
     return kind
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 
 from sqlalchemy import func, select
@@ -296,7 +295,3 @@ def mark_handled(
 
 def topic_zh(code: str) -> str:
     return questionnaire().topics.get(code, code)
-
-
-def when_zh(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M")
