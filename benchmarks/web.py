@@ -18,7 +18,7 @@ per backend, requests per second, p50 / p95 / p99 latency in ms and errors (any 
 than 200, or a failed connection), overall and per page.
 
     python benchmarks/web.py [--seconds 60] [--users 50] [--think 1.0]
-                             [--backends sqlite,postgresql] [--workers 1]
+                             [--backends sqlite,postgresql] [--workers 1] [--scale 0.05]
 
 Latency is measured by the client on the same 2-core machine (shared with other work):
 read it with the load average printed beside it.
@@ -153,8 +153,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (uvicorn workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    todo, total = [pid], 0.0
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").glob("*/children"):
+                todo.extend(int(c) for c in task.read_text().split())
+    return total
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
-def serve(url: str, data_dir: Path, workers: int) -> Iterator[str]:
+def serve(url: str, data_dir: Path, workers: int) -> Iterator[Server]:
     """``lifecircle serve`` in a child process on a free loopback port."""
     port = _free_port()
     env = dict(
@@ -192,7 +212,7 @@ def serve(url: str, data_dir: Path, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("lifecircle serve 两分钟内未就绪")
             time.sleep(0.3)
-        yield base
+        yield Server(base, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -283,9 +303,11 @@ async def _user(
 
 
 async def load(
-    base: str, circles: list[str], *, users: int, seconds: float, think: float
-) -> tuple[Stats, float]:
-    """``users`` people over ``seconds``; returns what they met and the measured time."""
+    server: Server, circles: list[str], *, users: int, seconds: float, think: float
+) -> tuple[Stats, float, float]:
+    """``users`` people over ``seconds``; returns what they met, the measured time and the
+    server's CPU seconds over that time."""
+    base = server.base
     stats = Stats()
     token = await _token(base)
     ready = asyncio.Barrier(users + 1)
@@ -295,13 +317,16 @@ async def load(
         for n in range(users)
     ]
     await ready.wait()  # every user signed in
+    cpu0 = tree_cpu_seconds(server.pid)
     start = time.monotonic()
     clock["stop"] = start + seconds
     await asyncio.gather(*tasks)
-    return stats, time.monotonic() - start
+    return stats, time.monotonic() - start, tree_cpu_seconds(server.pid) - cpu0
 
 
-def report(backend: str, stats: Stats, elapsed: float, *, users: int, think: float) -> None:
+def report(
+    backend: str, stats: Stats, elapsed: float, cpu: float, *, users: int, think: float
+) -> None:
     every = [x for v in stats.latencies.values() for x in v]
     errors = sum(stats.errors.values())
     load1 = os.getloadavg()[0]
@@ -324,6 +349,10 @@ def report(backend: str, stats: Stats, elapsed: float, *, users: int, think: flo
             f"\nmean {1000 * statistics.fmean(every):.0f} ms, max {1000 * max(every):.0f} ms; "
             f"{stats.retries} requests sent again after the server closed an idle connection"
         )
+        print(
+            f"server CPU {cpu:.1f} s over the run: {1000 * cpu / len(every):.1f} ms of CPU per "
+            f"request (one core of an idle machine: about {len(every) / cpu:.0f} requests/s)"
+        )
     for s in stats.error_samples:
         print(f"- error: {s}")
     sys.stdout.flush()
@@ -335,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--think", type=float, default=1.0, help="mean pause between requests, s")
     ap.add_argument("--backends", default="sqlite,postgresql")
-    ap.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes (lifecircle serve --workers)"
+    )
     ap.add_argument("--scale", type=float, default=0.05, help="demo district scale")
     args = ap.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -347,20 +378,19 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             with contextlib.ExitStack() as stack:
                 if backend == "sqlite":
-                    url = f"sqlite:///{root / 'web.db'}"
-                    workers = 1
+                    url = f"sqlite:///{root / f'web-{uuid.uuid4().hex[:6]}.db'}"
                 elif backend == "postgresql":
                     url = stack.enter_context(postgres_database())
-                    workers = args.workers
                 else:
                     raise SystemExit(f"未知数据库 {backend!r}：可选 sqlite、postgresql")
                 circles = seed(url, checkup_dir)
-                base = stack.enter_context(serve(url, root / f"data-{backend}", workers))
-                stats, elapsed = asyncio.run(
-                    load(base, circles, users=args.users, seconds=args.seconds, think=args.think)
+                workers = args.workers
+                server = stack.enter_context(serve(url, root / f"data-{backend}", workers))
+                stats, elapsed, cpu = asyncio.run(
+                    load(server, circles, users=args.users, seconds=args.seconds, think=args.think)
                 )
                 label = backend if workers == 1 else f"{backend}, {workers} workers"
-                report(label, stats, elapsed, users=args.users, think=args.think)
+                report(label, stats, elapsed, cpu, users=args.users, think=args.think)
     return 0
 
 

@@ -83,7 +83,7 @@ def kind_of(filename: str, content: bytes, *, max_mb: float = DEFAULT_MAX_MB) ->
         raise InputError("文件是空的", file=filename, field="文件", fix="选择有内容的文件")
     if len(content) > max_mb * 1024 * 1024:
         raise InputError(
-            f"文件过大：{len(content) / 1024 / 1024:.1f} MB，超过上限 {max_mb:g} MB",
+            f"文件过大：超过上限 {max_mb:g} MB",
             file=filename,
             field="文件",
             fix=f"压缩或拆分后上传，每个文件不超过 {max_mb:g} MB",
