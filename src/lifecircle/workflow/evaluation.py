@@ -94,7 +94,7 @@ def _held(events: list[Evaluation], as_of: date | None) -> str:
     events = sorted(events, key=lambda e: (e.evaluated_on, e.id))
     held = "NONE"
     for e in events:
-        if as_of is not None and e.evaluated_on > as_of:
+        if as_of is not None and e.evaluated_on is not None and e.evaluated_on > as_of:
             break
         if e.is_recheck:
             if e.verdict == "rejected" and _RANK[held] >= _RANK[e.grade]:
