@@ -300,7 +300,8 @@ class EvidenceFile(Base):
     filename: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # None when the bytes are kept in the evidence folder under their sha256 (web uploads)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     uploaded_by: Mapped[str] = mapped_column(String(100))
 
@@ -591,3 +592,43 @@ class MobilityFlow(Base):
 # The checkup's map layers live in a module of their own; importing it here puts their
 # tables in ``Base.metadata`` (migrations and ``create_all`` see every table).
 from lifecircle.store import map_models as _map_models  # noqa: E402, F401
+
+# --- residents (public pages, no account) ---------------------------------------------------
+
+
+class ResidentSurvey(Base):
+    """One resident's answers to a circle's self-assessment questionnaire (满意度问卷):
+    ``answers`` maps a question id (``workflow/data/questionnaire.yaml``) to a score 1..5.
+    Anonymous: no name, no contact, no address is kept."""
+
+    __tablename__ = "resident_survey"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    answers: Mapped[dict] = mapped_column(JSON)
+    overall: Mapped[int] = mapped_column(Integer)  # 1..5
+    community: Mapped[str | None] = mapped_column(String(100))
+    circle: Mapped[Circle] = relationship()
+    __table_args__ = (Index("ix_resident_survey_circle", "circle_id"),)
+
+
+class ResidentFeedback(Base):
+    """A resident's message about a circle. ``name`` and ``phone`` are personal data: shown
+    only to the circle's leader, its street and the district, never on a public page."""
+
+    __tablename__ = "resident_feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    topic: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new | handled
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reply: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    circle: Mapped[Circle] = relationship()
+    __table_args__ = (Index("ix_resident_feedback_circle", "circle_id", "status"),)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

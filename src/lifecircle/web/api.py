@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from lifecircle.errors import ConflictError
+from lifecircle.store import session_scope
 from lifecircle.web import present
 from lifecircle.web.deps import api_actor, client_ip, web, work
 from lifecircle.web.schemas import (
@@ -54,7 +55,8 @@ def issue_token(
         raise HTTPException(
             429, f"登录失败次数过多，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)}
         )
-    with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
+    # no write lock while Argon2 checks the password (many clients may sign in at once)
+    with session_scope(st.engine, actor=username.strip()[:100] or "?") as s:
         user = accounts.authenticate(s, username, password)
         if user is None:
             st.limiter.failed(keys)

@@ -22,6 +22,7 @@ from lifecircle.web import (
     api,
     bulletin_pages,
     evaluation_pages,
+    evidence_pages,
     help_pages,
     import_pages,
     map_api,
@@ -31,7 +32,9 @@ from lifecircle.web import (
     pages,
     project_pages,
     render,
+    resident_pages,
     schedule_pages,
+    timefmt,
 )
 from lifecircle.web.deps import WebState
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
@@ -78,6 +81,7 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["beijing"] = timefmt.beijing
     return Jinja2Templates(env=env)
 
 
@@ -132,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(office.router)
     app.include_router(mobility_pages.api_router)
     app.include_router(mobility_pages.page_router)
+    app.include_router(evidence_pages.api)
+    app.include_router(evidence_pages.pages)
+    app.include_router(resident_pages.router)
     web_static, vendor = _static_dirs()
     app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
     app.mount("/static", StaticFiles(directory=web_static), name="static")

@@ -15,7 +15,7 @@ from lifecircle.store import session_scope
 from lifecircle.store.models import User
 from lifecircle.web.security import SESSION_COOKIE, Keys, LoginLimiter
 from lifecircle.web.settings import Settings
-from lifecircle.workflow import accounts
+from lifecircle.workflow import accounts, overview
 from lifecircle.workflow.permissions import ANONYMOUS, Actor, actor_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -71,10 +71,15 @@ def _user_by_token(request: Request, token: str) -> Actor:
 
 
 def _user_by_cookie(request: Request) -> Actor:
+    """The cookie's user; also reads the page's data notice in the same unit of work, so a
+    page never needs a second database connection while its handler holds one (with more
+    requests than pooled connections, nested checkouts would wait on each other)."""
     token = cookie_token(request)
-    if token is None:
-        return ANONYMOUS
     with session_scope(web(request).engine) as s:
+        if not hasattr(request.state, "notice"):
+            request.state.notice = overview.data_notice(s)
+        if token is None:
+            return ANONYMOUS
         user = accounts.session_user(s, token)
         return actor_of(user) if user is not None else ANONYMOUS
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from lifecircle.errors import ConflictError, InputError, RuleError
-from lifecircle.web.deps import page_actor, work
+from lifecircle.web.deps import page_actor, web, work
 from lifecircle.web.office import download, read_upload, zh
 from lifecircle.web.render import csrf_guard, form_date, redirect, render, staff_or_login, today_of
 from lifecircle.workflow import evaluation, overview
@@ -23,7 +23,9 @@ from lifecircle.workflow.evaluation_board import (
     row_of,
     scope_of_evaluation,
 )
+from lifecircle.workflow.evidence_store import EvidenceStore
 from lifecircle.workflow.permissions import Actor, Scope, can, require
+from lifecircle.workflow.projects import evidence_content
 
 ActorDep = Annotated[Actor, Depends(page_actor)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
@@ -183,7 +185,8 @@ def evaluation_evidence(
     with work(request, actor) as s:
         for f in evidence_of_evaluation(s, evaluation_id):
             if f.id == file_id:
-                return download(f.content, f.filename)
+                store = EvidenceStore(web(request).settings.evidence_dir())
+                return download(evidence_content(f, store), f.filename)
     raise HTTPException(404, "没有这个佐证文件")
 
 

@@ -8,6 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from lifecircle.store import session_scope
+from lifecircle.web import resident_pages
 from lifecircle.web.deps import client_ip, cookie_token, page_actor, web, work
 from lifecircle.web.render import (
     csrf_guard,
@@ -19,7 +21,7 @@ from lifecircle.web.render import (
     today_of,
 )
 from lifecircle.workflow import accounts, maps, overview, ranking, suggestions
-from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require, scope_of_project
+from lifecircle.workflow.permissions import ANONYMOUS, Actor, Scope, can, require
 
 ActorDep = Annotated[Actor, Depends(page_actor)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
@@ -55,17 +57,21 @@ def login(
             status=429,
             headers={"Retry-After": str(wait)},
         )
-    with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
+    who = Actor(name=username.strip()[:100] or "?", role="public")
+    # the password check (Argon2, slow on purpose) holds no write lock: a morning's rush of
+    # sign-ins must not queue behind each other on SQLite's one writer
+    with session_scope(st.engine, actor=who.name) as s:
         user = accounts.authenticate(s, username, password)
-        if user is None:
-            st.limiter.failed(keys)
-            return render(
-                request,
-                "login.html",
-                ctx | {"error": "用户名或密码错误，或账号已停用。"},
-                status=401,
-            )
-        st.limiter.succeeded(keys[1])
+    if user is None:
+        st.limiter.failed(keys)
+        return render(
+            request,
+            "login.html",
+            ctx | {"error": "用户名或密码错误，或账号已停用。"},
+            status=401,
+        )
+    st.limiter.succeeded(keys[1])
+    with work(request, who) as s:
         token = accounts.start_session(s, user, hours=st.settings.session_hours)
     response = redirect(
         request, local_path(next), flash=("ok", f"欢迎，{user.display_name or user.username}。")
@@ -179,17 +185,15 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
         may_create = can(
             actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
         )
-        return render(
-            request,
-            "circle.html",
-            {
-                "d": d,
-                "geo": geo,
-                "may_create": may_create,
-                "map_categories": maps.map_categories(s, code),
-                "suggestions": suggestions.suggestion_rows(d.shortfalls),
-            },
-        )
+        ctx = {
+            "d": d,
+            "geo": geo,
+            "may_create": may_create,
+            "map_categories": maps.map_categories(s, code),
+            "suggestions": suggestions.suggestion_rows(d.shortfalls),
+        }
+        ctx |= resident_pages.circle_context(s, d, actor)
+        return render(request, "circle.html", ctx)
 
 
 # --- public pages (no account) ----------------------------------------------------------------
@@ -208,12 +212,4 @@ def public_index(request: Request, actor: ActorDep, street: str | None = None) -
 
 @router.get("/public/circles/{code}")
 def public_circle(request: Request, code: str, actor: ActorDep) -> Response:
-    today = today_of(request)
-    with work(request, actor) as s:
-        d = overview.circle_detail(s, code, today=today)
-        if d is None:
-            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        planned = [
-            r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
-        ]
-        return render(request, "public_circle.html", {"d": d, "planned": planned})
+    return resident_pages.public_circle_page(request, code, actor)

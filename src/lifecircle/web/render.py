@@ -76,7 +76,7 @@ def render(
     assert token is not None
     flash = st.keys.read_flash(request.cookies.get(FLASH_COOKIE))
     notice = getattr(request.state, "notice", None)
-    if notice is None:
+    if not hasattr(request.state, "notice"):
         try:
             with work(request, actor) as s:
                 notice = overview.data_notice(s)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 ENV_SECRET = "LIFECIRCLE_SECRET_KEY"
 ENV_TODAY = "LIFECIRCLE_TODAY"
+ENV_DATA_DIR = "LIFECIRCLE_DATA_DIR"
 
 
 @dataclass
@@ -35,6 +37,14 @@ class Settings:
         A fixed "today" for judging deadlines (a demo as of its date); default the real date.
     secure_cookies : bool
         Mark cookies ``Secure`` (serve over HTTPS).
+    data_dir : Path, optional
+        Where uploaded files are kept (``evidence/`` inside, each file named by its sha256);
+        default ``$LIFECIRCLE_DATA_DIR``, else ``./lifecircle-data``.
+    evidence_max_mb : float
+        Largest evidence file accepted, in MB.
+    resident_submissions, resident_window_s : int, float
+        At most this many questionnaires and feedback messages per client IP address in the
+        window (public pages, no account).
     """
 
     db_url: str | None = None
@@ -46,6 +56,10 @@ class Settings:
     login_window_s: float = 60.0
     today: date | None = None
     secure_cookies: bool = False
+    data_dir: Path | None = None
+    evidence_max_mb: float = 20.0
+    resident_submissions: int = 5
+    resident_window_s: float = 3600.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -55,8 +69,14 @@ class Settings:
             values["secret_key"] = os.environ[ENV_SECRET]
         if os.environ.get(ENV_TODAY):
             values["today"] = date.fromisoformat(os.environ[ENV_TODAY])
+        if os.environ.get(ENV_DATA_DIR):
+            values["data_dir"] = Path(os.environ[ENV_DATA_DIR])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    def evidence_dir(self) -> Path:
+        """The folder of uploaded evidence files."""
+        return (self.data_dir or Path("lifecircle-data")) / "evidence"
 
     def current_day(self) -> date:
         return self.today or date.today()

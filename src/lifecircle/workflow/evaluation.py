@@ -83,12 +83,26 @@ def held_grade(session: Session, circle: str | int, *, as_of: date | None = None
     """The grade a circle holds: the best accepted joint evaluation, lowered by a failed re-check
     (a failed AAA re-check leaves AA; a failed AA re-check leaves NONE)."""
     c = get_circle(session, circle)
+    return held_grades(session, [c.id], as_of=as_of)[c.id]
+
+
+def held_grades(
+    session: Session, circle_ids: list[int], *, as_of: date | None = None
+) -> dict[int, str]:
+    """``held_grade`` of many circles (by id) in one query."""
     q = select(Evaluation).where(
-        Evaluation.circle_id == c.id,
+        Evaluation.circle_id.in_(circle_ids),
         Evaluation.verdict.is_not(None),
         Evaluation.evaluated_on.is_not(None),
     )
-    events = sorted(session.scalars(q), key=lambda e: (e.evaluated_on, e.id))
+    by_circle: dict[int, list[Evaluation]] = {i: [] for i in circle_ids}
+    for e in session.scalars(q):
+        by_circle[e.circle_id].append(e)
+    return {i: _held(events, as_of) for i, events in by_circle.items()}
+
+
+def _held(events: list[Evaluation], as_of: date | None) -> str:
+    events = sorted(events, key=lambda e: (e.evaluated_on, e.id))
     held = "NONE"
     for e in events:
         if as_of is not None and e.evaluated_on is not None and e.evaluated_on > as_of:

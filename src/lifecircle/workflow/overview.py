@@ -22,7 +22,7 @@ from lifecircle.store.models import (
 )
 from lifecircle.workflow import config
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.evaluation import held_grade
+from lifecircle.workflow.evaluation import held_grades
 from lifecircle.workflow.projects import OPEN, STATUS_ZH, TRANSITIONS, Timeliness, timeliness
 from lifecircle.workflow.schedule import (
     TargetState,
@@ -161,6 +161,7 @@ def _rows(session: Session, circles: list[Circle], today: date) -> list[CircleRo
         n[0] += 1
         n[1] += p.status in OPEN
         n[2] += timeliness(p, today).code == "overdue"
+    held = held_grades(session, ids, as_of=today)
     rows = []
     for c in circles:
         res = latest.get(c.id)
@@ -173,7 +174,7 @@ def _rows(session: Session, circles: list[Circle], today: date) -> list[CircleRo
                 street_id=c.street_id,
                 population=c.population,
                 grade=res[0] if res else None,
-                held_grade=held_grade(session, c.id, as_of=today),
+                held_grade=held[c.id],
                 failed_constraints=res[1] if res else [],
                 projects_total=counts[c.id][0],
                 projects_open=counts[c.id][1],

@@ -55,6 +55,10 @@ ACTIONS_ZH = {
     "project.create": "新建项目",
     "project.edit": "修改项目",
     "project.transition": "变更项目状态",
+    "evidence.upload": "上传佐证材料",
+    "evidence.read": "下载佐证材料",
+    "feedback.read": "查看居民反馈的联系方式",
+    "feedback.handle": "办理居民反馈",
     "user.manage": "管理用户",
     "audit.read": "查看审计日志",
     "schedule.read": "查看任务铺排表",
@@ -230,8 +234,13 @@ def can(
         if role in STAFF:
             return True
         return scope is None or scope.status not in HIDDEN_FROM_PUBLIC_STATUSES
-    if action in ("circle.read_internal", "map.read", "project.read_internal"):
+    if action in ("circle.read_internal", "map.read", "project.read_internal", "evidence.read"):
         return role in STAFF
+    if action in ("feedback.read", "feedback.handle"):
+        # residents' messages with name and phone: the circle's leader, its street, the district
+        return role in ("district", "street", "circle_leader") and (
+            scope is not None and _in_scope(actor, scope)
+        )
     if action == "audit.read":
         return role == "district"
     if action == "user.manage":
@@ -245,7 +254,7 @@ def can(
         if role not in roles:
             return False
         return role not in scoped or (scope is not None and _in_scope(actor, scope))
-    # project writes
+    # project writes (evidence.upload is one: who may edit a project may add its evidence)
     if role not in ("district", "street", "circle_leader", "unit"):
         return False
     if action == "project.transition" and to_status in DISTRICT_ONLY_STATUSES:

@@ -14,6 +14,7 @@ from lifecircle.store.audit import get_actor
 from lifecircle.store.models import EvidenceFile, Project, ProjectStatusChange
 from lifecircle.workflow import config
 from lifecircle.workflow._common import check_version, flush, get_circle, get_unit
+from lifecircle.workflow.evidence_store import EvidenceStore
 
 STATUSES = ("planned", "approved", "in_progress", "completed", "verified", "delayed", "cancelled")
 STATUS_ZH = {
@@ -260,16 +261,20 @@ def store_evidence(
     *,
     project_id: int | None = None,
     evaluation_id: int | None = None,
+    store: EvidenceStore | None = None,
 ) -> EvidenceFile:
+    """Record an evidence file with its sha256; its bytes go to ``store`` (the evidence
+    folder, named by the checksum) when given, else into the database row."""
     if not content:
         raise RuleError(f"evidence file {filename} is empty", fix="attach the real document")
+    sha = store.put(content) if store is not None else hashlib.sha256(content).hexdigest()
     ev = EvidenceFile(
         project_id=project_id,
         evaluation_id=evaluation_id,
         filename=filename,
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=sha,
         size=len(content),
-        content=content,
+        content=None if store is not None else content,
         uploaded_by=get_actor(session),
     )
     session.add(ev)
@@ -297,9 +302,24 @@ def evidence_of(session: Session, project_id: int) -> list[EvidenceFile]:
     )
 
 
-def verify_evidence(ev: EvidenceFile) -> bool:
+def evidence_content(ev: EvidenceFile, store: EvidenceStore | None = None) -> bytes:
+    """The bytes of an evidence file, from its row or from the evidence folder."""
+    if ev.content is not None:
+        return ev.content
+    if store is None:
+        raise RuleError(
+            f"佐证材料 {ev.filename} 保存在材料目录中", fix="指定材料目录（LIFECIRCLE_DATA_DIR）"
+        )
+    return store.read(ev.sha256)
+
+
+def verify_evidence(ev: EvidenceFile, store: EvidenceStore | None = None) -> bool:
     """True when the stored content still matches its checksum."""
-    return hashlib.sha256(ev.content).hexdigest() == ev.sha256
+    try:
+        content = evidence_content(ev, store)
+    except RuleError:
+        return False
+    return hashlib.sha256(content).hexdigest() == ev.sha256
 
 
 def original_due(p: Project) -> date:
