@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from lifecircle.cli._zh import install as _install_chinese
+
+_install_chinese()  # Click's and Typer's own words (usage, --help, errors) in Chinese
+
 app = typer.Typer(
     name="lifecircle",
     help="15 分钟生活圈：步行可达性、专项体检、评级与创建工作管理。",
