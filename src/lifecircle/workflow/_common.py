@@ -14,6 +14,23 @@ from lifecircle.errors import ConflictError, FileFormatError, InputError, RuleEr
 from lifecircle.store.models import Circle, Street, Unit
 
 
+ENTITY_ZH = {
+    "record": "记录",
+    "project": "项目",
+    "evaluation": "评定",
+    "circle": "生活圈",
+    "leader": "圈长",
+    "session": "会话",
+    "subsidy_payment": "奖补拨付",
+    "user": "用户",
+}
+
+
+def entity_zh(entity: str) -> str:
+    """The Chinese name of a kind of record (``project`` → 项目)."""
+    return ENTITY_ZH.get(entity, entity)
+
+
 def flush(session: Session, entity: str = "record", key: object = None) -> None:
     """Flush; a lost optimistic-lock race becomes a clear ConflictError."""
     try:
@@ -21,8 +38,7 @@ def flush(session: Session, entity: str = "record", key: object = None) -> None:
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
-            f"{entity} {key} was changed by someone else since you loaded it; "
-            "reload it and apply your change again",
+            f"{entity_zh(entity)} {key} 在您打开之后已被他人修改；请重新打开，再做一次您的修改",
             entity=entity,
             key=key,
         ) from exc
@@ -31,8 +47,8 @@ def flush(session: Session, entity: str = "record", key: object = None) -> None:
 def check_version(obj, expected_version: int | None, entity: str, key: object) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise ConflictError(
-            f"{entity} {key} is at version {obj.version}, you edited version "
-            f"{expected_version}: someone else changed it; reload and apply your change again",
+            f"{entity_zh(entity)} {key} 已是第 {obj.version} 版，您修改的是第 {expected_version} 版："
+            "已被他人修改；请重新打开，再做一次您的修改",
             entity=entity,
             key=key,
         )
@@ -47,7 +63,8 @@ def get_circle(session: Session, code_or_id: str | int | Circle) -> Circle:
         c = session.scalar(select(Circle).where(Circle.code == str(code_or_id).strip()))
     if c is None:
         raise RuleError(
-            f"no circle {code_or_id!r}", fix="import the circle list first (lifecircle import)"
+            f"没有生活圈 {code_or_id!r}",
+            fix="核对生活圈编号；新的生活圈请先导入生活圈清单（lifecircle import circles）",
         )
     return c
 
@@ -101,14 +118,16 @@ def read_table(path: str | os.PathLike, aliases: dict[str, tuple[str, ...]]) -> 
                     continue
             if df is None:
                 raise FileFormatError(
-                    "cannot decode the CSV", file=str(path), fix="save it as UTF-8 or GBK"
+                    "无法识别 CSV 的文字编码", file=str(path), fix="另存为 UTF-8 或 GBK 编码的 CSV"
                 )
         else:
             raise FileFormatError(
-                f"unsupported file type {suffix!r}", file=str(path), fix="give a .csv or .xlsx"
+                f"不支持的文件类型 {suffix!r}", file=str(path), fix="请用 .csv 或 .xlsx 文件"
             )
     except (OSError, ValueError) as exc:
-        raise FileFormatError(f"cannot read: {exc}", file=str(path), fix="check the file") from exc
+        raise FileFormatError(
+            f"无法读取：{exc}", file=str(path), fix="确认文件存在、未被占用且未损坏"
+        ) from exc
     rename = {}
     for col in df.columns:
         name = str(col).strip()
@@ -130,7 +149,7 @@ def read_table(path: str | os.PathLike, aliases: dict[str, tuple[str, ...]]) -> 
 def require(row: dict, field: str, *, file: str, row_no: int, fix: str) -> str:
     value = row.get(field)
     if value is None or value == "":
-        raise InputError(f"'{field}' is empty", file=file, row=row_no, field=field, fix=fix)
+        raise InputError("没有填写", file=file, row=row_no, field=field, fix=fix)
     return value
 
 
@@ -139,5 +158,5 @@ def as_int(value, *, file: str, row_no: int, field: str, fix: str, parse: Callab
         return parse(float(value)) if parse is int else parse(value)
     except (TypeError, ValueError):
         raise InputError(
-            f"{value!r} is not a number", file=file, row=row_no, field=field, fix=fix
+            f"{value!r} 不是数字", file=file, row=row_no, field=field, fix=fix
         ) from None

@@ -38,7 +38,7 @@ def period_end(period: str) -> date:
         return date(year, month, calendar.monthrange(year, month)[1])
     except ValueError:
         raise InputError(
-            f"period {period!r} is not YYYY-MM", field="period", fix="write the month as 2024-09"
+            f"通报月份 {period!r} 不是“年-月”", field="period", fix="写成 2024-09 这样的年月"
         ) from None
 
 

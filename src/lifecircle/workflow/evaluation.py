@@ -14,7 +14,7 @@ from lifecircle.store.audit import get_actor
 from lifecircle.store.models import Evaluation, EvidenceFile
 from lifecircle.workflow._common import check_version, flush, get_circle
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.config import GRADES
+from lifecircle.workflow.config import GRADE_ZH, check_grade
 from lifecircle.workflow.projects import store_evidence
 from lifecircle.workflow.subsidies import settle_failed_recheck
 
@@ -31,21 +31,28 @@ STAGE_ZH = {
     "recheck_failed": "复核未通过",
 }
 _RANK = {"NONE": 0, "AA": 1, "AAA": 2}
+ACTION_ZH = {
+    "declare": "申报",
+    "review": "区级审核",
+    "evaluate jointly": "联合评定",
+    "publish": "公布",
+    "hang the plaque": "挂牌",
+}
 
 
 def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
     e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
     if e is None:
-        raise RuleError(f"no evaluation {evaluation}", fix="use `lifecircle evaluate list`")
+        raise RuleError(f"没有编号为 {evaluation} 的评定", fix="用 `lifecircle evaluate list` 查看评定编号")
     return e
 
 
 def _need_stage(e: Evaluation, stages: tuple[str, ...], action: str) -> None:
     if e.stage not in stages:
         raise RuleError(
-            f"evaluation {e.id} ({e.circle.code} {e.grade}) is at '{STAGE_ZH[e.stage]}': "
-            f"cannot {action}",
-            fix="follow the path 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌",
+            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，"
+            f"不能{ACTION_ZH.get(action, action)}",
+            fix="按 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌 的顺序办理",
         )
 
 
@@ -65,7 +72,9 @@ def _not_before(e: Evaluation, on: date) -> None:
         default=None,
     )
     if last and on < last:
-        raise RuleError(f"date {on} is before the previous step ({last})", fix="check the date")
+        raise RuleError(
+            f"日期 {on} 早于上一步的日期（{last}）", fix="核对日期：每一步不早于上一步"
+        )
 
 
 def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:
@@ -103,12 +112,13 @@ def self_assessment(
 ) -> Evaluation:
     """Record residents' self-assessment (questionnaire results); opens an evaluation."""
     c = get_circle(session, circle)
-    if grade not in GRADES:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+    grade = check_grade(grade)
     if respondents <= 0:
-        raise RuleError("a self-assessment needs respondents", fix="give the number of residents")
+        raise RuleError("居民自评须有问卷份数", fix="用 --respondents 写明参与的居民问卷份数")
     if not 0 <= satisfaction <= 100:
-        raise RuleError(f"satisfaction {satisfaction} outside 0..100", fix="give a percentage")
+        raise RuleError(
+            f"满意度 {satisfaction} 不在 0～100 之间", fix="写百分数，如 92.5"
+        )
     open_ = session.scalar(
         select(Evaluation).where(
             Evaluation.circle_id == c.id,
@@ -119,8 +129,8 @@ def self_assessment(
     )
     if open_ is not None:
         raise RuleError(
-            f"circle {c.code} already has an open {grade} evaluation ({open_.id})",
-            fix="finish or close that one first",
+            f"生活圈 {c.code} 已有一项未办结的 {grade} 评定（编号 {open_.id}）",
+            fix="先办结那一项评定",
         )
     e = Evaluation(
         circle_id=c.id,
@@ -155,25 +165,24 @@ def declare(
     _not_before(e, on)
     if e.grade == "AAA" and held_grade(session, e.circle_id, as_of=on) == "NONE":
         raise RuleError(
-            f"circle {e.circle.code} does not hold AA",
-            fix="AAA is declared only for a circle that holds AA (从达标AA型中优选)",
+            f"生活圈 {e.circle.code} 尚未评为 AA 型",
+            fix="AAA 型只从已达标的 AA 型中优选申报",
         )
     res = latest_result(session, e.circle_id, as_of=on)
     problem = None
     if res is None:
-        problem = "no checkup of this circle is stored"
+        problem = "数据库中没有这个生活圈的体检结果"
     elif not res.constraints_pass:
-        problem = "the latest checkup fails constraint indicators " + ", ".join(
+        problem = "最近一次体检有约束性指标未达标：" + "、".join(
             res.failed_constraints
         )
     elif e.grade == "AAA" and res.grade != "AAA":
-        problem = f"the latest checkup grades the circle {res.grade}, not AAA"
+        problem = f"最近一次体检评为 {GRADE_ZH.get(res.grade, res.grade)}，不是 AAA 型"
     if problem:
         if not (override_reason and override_reason.strip()):
             raise RuleError(
-                f"cannot declare {e.circle.code} for {e.grade}: {problem}",
-                fix="close the shortfalls and re-run the checkup, or record an "
-                "override with its reason (--override-reason)",
+                f"{e.circle.code} 不能申报 {e.grade}：{problem}",
+                fix="补齐短板后重新体检；或用 --override-reason 写明申报理由",
             )
         e.override_reason = f"{override_reason.strip()}（{problem}）"
         e.override_by = get_actor(session)
@@ -198,7 +207,7 @@ def district_review(
     _need_stage(e, ("declared",), "review")
     _not_before(e, on)
     if not passed and not note:
-        raise RuleError("a failed review needs its reasons", fix="give --note")
+        raise RuleError("审核不通过须写明原因", fix="用 --note 写明不通过的原因")
     e.reviewed_on, e.review_passed, e.review_note = on, passed, note
     e.stage = "reviewed" if passed else "review_failed"
     flush(session, "evaluation", e.id)
@@ -222,8 +231,8 @@ def joint_evaluation(
     _not_before(e, on)
     if not evidence:
         raise RuleError(
-            "a joint evaluation needs evidence",
-            fix="attach the evaluation record (评定验收意见) as a file",
+            "联合评定须附佐证材料",
+            fix="用 --evidence 附上评定验收意见文件",
         )
     for name, content in evidence:
         store_evidence(session, name, content, evaluation_id=e.id)
@@ -273,11 +282,11 @@ def recheck(
     c = get_circle(session, circle)
     grade = held_grade(session, c.id, as_of=on)
     if grade == "NONE":
-        raise RuleError(f"circle {c.code} holds no grade to re-check", fix="evaluate it first")
+        raise RuleError(f"生活圈 {c.code} 尚无评定等级，无需复核", fix="先完成评定")
     if not evidence:
-        raise RuleError("a re-check needs evidence", fix="attach the re-check record")
+        raise RuleError("复核须附佐证材料", fix="用 --evidence 附上复核记录文件")
     if not passed and not note:
-        raise RuleError("a failed re-check needs its reasons", fix="give --note")
+        raise RuleError("复核不通过须写明原因", fix="用 --note 写明不通过的原因")
     e = Evaluation(
         circle_id=c.id,
         grade=grade,

@@ -60,29 +60,48 @@ def _project(session: Session, code_or_id: str | int | Project) -> Project:
     else:
         p = session.scalar(select(Project).where(Project.code == code_or_id))
     if p is None:
-        raise RuleError(f"no project {code_or_id!r}", fix="use `lifecircle project list`")
+        raise RuleError(
+            f"没有项目 {code_or_id!r}", fix="用 `lifecircle project list` 查看项目编号"
+        )
     return p
 
 
 get_project = _project
 
 
-def _check_type(value: str) -> str:
-    code = config.resolve_choice(value, config.project_types())
+def parse_status(value: str) -> str:
+    """A status code from its code, its Chinese name or a synonym (在建、实施中 → in_progress)."""
+    from lifecircle.workflow.project_import import parse_status as parse
+
+    code = parse(str(value or ""))
     if code is None:
         raise RuleError(
-            f"unknown project type {value!r}",
-            fix="use one of the 七个统筹: " + "、".join(config.project_types().values()),
+            f"未知项目状态 {value!r}",
+            fix="写以下之一：" + "、".join(f"{z}（{c}）" for c, z in STATUS_ZH.items()),
+        )
+    return code
+
+
+def _check_type(value: str) -> str:
+    from lifecircle.workflow.project_import import parse_project_type
+
+    code = parse_project_type(str(value or ""))
+    if code is None:
+        raise RuleError(
+            f"未知项目类型 {value!r}",
+            fix="写七个统筹之一：" + "、".join(config.project_types().values()),
         )
     return code
 
 
 def _check_funding(value: str) -> str:
-    code = config.resolve_choice(value, config.funding_sources())
+    from lifecircle.workflow.project_import import parse_funding
+
+    code = parse_funding(str(value or ""))
     if code is None:
         raise RuleError(
-            f"unknown funding source {value!r}",
-            fix="use one of " + "、".join(config.funding_sources().values()),
+            f"未知资金来源 {value!r}",
+            fix="写以下之一：" + "、".join(config.funding_sources().values()),
         )
     return code
 
@@ -108,13 +127,13 @@ def create_project(
     if session.scalar(select(Project).where(Project.code == code)) is not None:
         raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
     if budget_yuan < 0:
-        raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+        raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
     if start_date and start_date > due_date:
-        raise RuleError("start date is after the due date", fix="check the dates")
+        raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
     lead = get_unit(session, lead_unit)
     co = [get_unit(session, u) for u in co_units]
     if any(u.id == lead.id for u in co):
-        raise RuleError("the lead unit is also listed as co-operating", fix="list it once")
+        raise RuleError("牵头单位又列为配合单位", fix="配合单位中去掉牵头单位")
     p = Project(
         code=code,
         name=name,
@@ -165,29 +184,32 @@ def transition(
     """
     p = _project(session, project)
     check_version(p, expected_version, "project", p.code)
-    if to_status not in STATUSES:
-        raise RuleError(f"unknown status {to_status!r}", fix=f"use one of {', '.join(STATUSES)}")
+    to_status = parse_status(to_status)
     if to_status not in TRANSITIONS[p.status]:
-        allowed = ", ".join(TRANSITIONS[p.status]) or "none (final state)"
+        allowed = "、".join(STATUS_ZH[s] for s in TRANSITIONS[p.status]) or "无（已是最终状态）"
         raise RuleError(
-            f"project {p.code} cannot go from {p.status} to {to_status}",
-            fix=f"allowed from {p.status}: {allowed}",
+            f"项目 {p.code} 不能从“{STATUS_ZH[p.status]}”变为“{STATUS_ZH[to_status]}”",
+            fix=f"“{STATUS_ZH[p.status]}”之后只能变为：{allowed}",
         )
     if to_status == "verified":
         n = len(evidence_of(session, p.id))
         if n == 0:
             raise RuleError(
-                f"project {p.code} has no evidence file",
-                fix="attach the acceptance evidence (lifecircle project evidence) first",
+                f"项目 {p.code} 还没有佐证材料，不能验收",
+                fix="先上传验收佐证材料（lifecircle project evidence）",
             )
     if to_status in ("delayed", "cancelled") and not (note and note.strip()):
-        raise RuleError(f"{to_status} needs a reason", fix="give --note with the reason")
+        raise RuleError(
+            f"“{STATUS_ZH[to_status]}”须写明原因", fix="用 --note 写明原因"
+        )
     if on < max((h.on for h in p.history), default=on):
-        raise RuleError("the date is before the project's last change", fix="check the date")
+        raise RuleError("日期早于项目上一次变更的日期", fix="核对日期")
     text = note
     if new_due_date is not None:
         if to_status != "delayed":
-            raise RuleError("a new due date goes with 'delayed'", fix="use status delayed")
+            raise RuleError(
+                "只有“延期”时才能调整完成时限", fix="状态写“延期”，再用 --new-due 给出新时限"
+            )
         text = f"{note}（原定完成 {p.due_date.isoformat()}，调整为 {new_due_date.isoformat()}）"
         p.due_date = new_due_date
     if to_status == "completed":
@@ -218,15 +240,15 @@ def update_project(
     for k, v in fields.items():
         if k not in EDITABLE:
             raise RuleError(
-                f"field {k!r} cannot be edited here",
-                fix=f"editable: {', '.join(EDITABLE)}; status via transition",
+                f"字段 {k!r} 不能在这里修改",
+                fix=f"可修改：{'、'.join(EDITABLE)}；状态请用状态变更",
             )
         if k == "project_type":
             v = _check_type(v)
         if k == "funding_source":
             v = _check_funding(v)
         if k == "budget_yuan" and int(v) < 0:
-            raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+            raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
         setattr(p, k, v)
     flush(session, "project", p.code)
     return p
@@ -242,11 +264,11 @@ def report_progress(
     p = _project(session, project)
     check_version(p, expected_version, "project", p.code)
     if not 0 <= progress <= 100:
-        raise RuleError(f"progress {progress} is outside 0..100", fix="give a percentage")
+        raise RuleError(f"进度 {progress} 不在 0～100 之间", fix="写百分数，如 60")
     if p.status not in ("approved", "in_progress", "delayed"):
         raise RuleError(
-            f"project {p.code} is {p.status}: no progress to report",
-            fix="progress is reported for approved/in-progress/delayed projects",
+            f"项目 {p.code} 处于“{STATUS_ZH[p.status]}”，不报送进度",
+            fix="进度只对已立项、在建、延期的项目报送",
         )
     p.progress = progress
     flush(session, "project", p.code)
@@ -262,7 +284,7 @@ def store_evidence(
     evaluation_id: int | None = None,
 ) -> EvidenceFile:
     if not content:
-        raise RuleError(f"evidence file {filename} is empty", fix="attach the real document")
+        raise RuleError(f"佐证文件 {filename} 是空文件", fix="上传实际的佐证材料")
     ev = EvidenceFile(
         project_id=project_id,
         evaluation_id=evaluation_id,
@@ -283,7 +305,7 @@ def attach_evidence(
     """Store an evidence file (content and sha256) on a project."""
     p = _project(session, project)
     if p.status == "cancelled":
-        raise RuleError(f"project {p.code} is cancelled", fix="evidence is for live projects")
+        raise RuleError(f"项目 {p.code} 已取消", fix="佐证材料只对未取消的项目上传")
     return store_evidence(session, filename, content, project_id=p.id)
 
 
@@ -349,7 +371,7 @@ def list_projects(
     if unit:
         q = q.where(Project.lead_unit_id == get_unit(session, unit).id)
     if status:
-        q = q.where(Project.status == status)
+        q = q.where(Project.status == parse_status(status))
     out = list(session.scalars(q))
     if overdue_on is not None:
         out = [p for p in out if is_overdue(p, overdue_on)]

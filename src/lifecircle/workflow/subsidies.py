@@ -51,15 +51,16 @@ def set_rule(
     note: str | None = None,
 ) -> SubsidyRule:
     """Add a rule; rules of one grade must not overlap in years."""
-    if grade not in config.GRADES:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+    grade = config.check_grade(grade)
     if amount_yuan < 0 or from_year > to_year:
-        raise RuleError("amount must be >= 0 and from_year <= to_year", fix="check the values")
+        raise RuleError(
+            "奖补金额须不小于 0，起始年度不晚于截止年度", fix="核对金额和起止年度"
+        )
     for r in session.scalars(select(SubsidyRule).where(SubsidyRule.grade == grade)):
         if r.from_year <= to_year and from_year <= r.to_year:
             raise RuleError(
-                f"overlaps the {grade} rule for {r.from_year}-{r.to_year}",
-                fix="change or remove that rule first",
+                f"与 {r.from_year}-{r.to_year} 年的 {grade} 奖补规则重叠",
+                fix="先修改或删除那条规则",
             )
     rule = SubsidyRule(
         grade=grade,
@@ -78,7 +79,7 @@ def set_rule(
 def remove_rule(session: Session, rule_id: int) -> None:
     rule = session.get(SubsidyRule, rule_id)
     if rule is None:
-        raise RuleError(f"no subsidy rule {rule_id}", fix="see the rule list")
+        raise RuleError(f"没有编号为 {rule_id} 的奖补规则", fix="查看奖补规则清单")
     session.delete(rule)
     flush(session)
 
