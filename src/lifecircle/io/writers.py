@@ -23,6 +23,8 @@ from lifecircle.errors import InputError
 __all__ = [
     "STOP_AT_ENV",
     "check_replaceable",
+    "make_folder",
+    "output_path_error",
     "interrupted_writes",
     "write_atomic",
     "write_folder",
@@ -38,6 +40,39 @@ STOP_AT_ENV = "LIFECIRCLE_TEST_STOP_AT"
 
 # Side files SQLite/GDAL may leave next to a GeoPackage being written.
 _SIDECARS = ("-journal", "-wal", "-shm")
+
+
+# errno values that say the output path itself is wrong (not the disk): the user can fix them
+_PATH_ERRNOS = {
+    errno.ENAMETOOLONG: ("名称太长", "请用较短的文件名或文件夹名（每一级不超过 255 字节）"),
+    errno.ENOTDIR: ("路径中有一级是文件，不是文件夹", "请换一个输出位置"),
+    errno.EEXIST: ("已有一个同名文件，不是文件夹", "请换一个输出位置"),
+    errno.EISDIR: ("已有一个同名文件夹，这里要写文件", "请换一个文件名"),
+    errno.EACCES: ("没有写入权限", "请换一个有写入权限的位置"),
+    errno.EPERM: ("不允许写入", "请换一个有写入权限的位置"),
+    errno.EROFS: ("所在位置只读", "请换一个可写入的位置"),
+    errno.ENOENT: ("上级文件夹无法建立", "请换一个输出位置"),
+}
+
+
+def output_path_error(path: str | PathLike[str], exc: OSError) -> InputError | OSError:
+    """The ``InputError`` naming an output ``path`` the system refused (name too long, a
+    file in the way, no permission); ``exc`` itself for other failures (disk full, I/O)."""
+    known = _PATH_ERRNOS.get(exc.errno or 0)
+    if known is None:
+        return exc
+    what, fix = known
+    return InputError(f"无法写出：{what}", file=str(path), fix=fix)
+
+
+def make_folder(path: str | PathLike[str]) -> Path:
+    """Create the output folder ``path`` (and its parents); a refused path is an InputError."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_path_error(folder, exc) from exc
+    return folder
 
 
 def _remove_quietly(path: Path) -> None:
@@ -67,13 +102,23 @@ def write_atomic(path: str | PathLike[str], writer: Callable[[Path], object]) ->
         ``path``.
     """
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(final.parent)
+    try:
+        is_dir = final.is_dir()
+    except OSError as exc:  # a name too long for the file system
+        raise output_path_error(final, exc) from exc
+    if is_dir:
+        raise output_path_error(final, IsADirectoryError(errno.EISDIR, "is a directory"))
     tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.tmp{final.suffix}")
     try:
         writer(tmp)
         if not tmp.exists():
             raise RuntimeError(f"the writer did not create {tmp}")
         os.replace(tmp, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _remove_quietly(tmp)
+        raise output_path_error(final, exc) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -252,12 +297,20 @@ def check_replaceable(
         As for ``write_folder``.
     """
     final = Path(os.path.abspath(path))
-    _check_replaceable(final.resolve() if final.is_symlink() else final, owns)
+    try:
+        if final.is_symlink():
+            final = final.resolve()
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
+    _check_replaceable(final, owns)
 
 
 def _check_replaceable(final: Path, owns: Callable[[Path], bool] | None) -> None:
-    if not final.exists():
-        return
+    try:
+        if not final.exists():
+            return
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
     if not final.is_dir():
         raise InputError(
             "输出位置已有一个同名文件，不是文件夹", file=str(final), fix="请换一个输出文件夹名称"
@@ -317,10 +370,13 @@ def write_folder(
         ``path``.
     """
     final = Path(os.path.abspath(path))
-    if final.is_symlink():
-        final = final.resolve()
+    try:
+        if final.is_symlink():
+            final = final.resolve()
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
     _check_replaceable(final, owns)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(final.parent)
     _sweep(final)
     staging = _sibling(final, "tmp")
     try:
@@ -331,6 +387,9 @@ def write_folder(
         writer(staging)
         _checkpoint(f"folder:{final.name}")
         _swap_in(staging, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise output_path_error(final, exc) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -18,6 +18,7 @@ from typing import Any
 
 from lifecircle.checkup import CheckupFolder
 from lifecircle.io import write_atomic, write_folder
+from lifecircle.io.writers import make_folder
 from lifecircle.reports.data import clean_checkup
 
 FORMATS = ("html", "docx", "xlsx")
@@ -83,8 +84,7 @@ def _write(
     writers: dict[str, Callable[[Path], object]],
 ) -> list[Path]:
     """The one dispatch: ``<stem>.<format>`` for each wanted format, each written atomically."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out_dir)
     return [write_atomic(out / f"{stem}.{f}", writers[f]) for f in FORMATS if f in opts.formats]
 
 

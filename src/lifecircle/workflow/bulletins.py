@@ -356,8 +356,9 @@ def publish_bulletin(
     """
     stem = file_stem(period)
     b = publish(session, period, today=today, issued_on=issued_on, number=number, issuer=issuer)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from lifecircle.io.writers import make_folder
+
+    out = make_folder(out_dir)
     docx = render_docx(b.data, out / f"{stem}.docx")
     xlsx = render_xlsx(b.data, out / f"{stem}.xlsx")
     return PublishedBulletin(bulletin=b, title=title(b.data), docx=docx, xlsx=xlsx)
