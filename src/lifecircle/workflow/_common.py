@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lifecircle.errors import ConflictError, FileFormatError, InputError, RuleError
 from lifecircle.store.models import Circle, Street, Unit
+
+T = TypeVar("T")
 
 
 ENTITY_ZH = {
@@ -54,11 +57,47 @@ def check_version(obj, expected_version: int | None, entity: str, key: object) -
         )
 
 
+#: the largest id or amount a database column holds (SQLite and PostgreSQL BIGINT)
+MAX_DB_INT = 2**63 - 1
+#: the years a programme date or target may name
+YEARS = range(2000, 2101)
+
+
+def get_row(session: Session, model: type[T], key: object) -> T | None:
+    """``session.get`` for an id a user typed: None for an id no column can hold."""
+    if isinstance(key, int) and not -MAX_DB_INT <= key <= MAX_DB_INT:
+        return None
+    return session.get(model, key)
+
+
+def check_year(year: int, *, field: str = "year") -> int:
+    """A year a user typed, refused when no programme could mean it (99999, -1)."""
+    if not isinstance(year, int) or year not in YEARS:
+        raise InputError(
+            f"年度 {year} 不合理", field=field, fix="写四位数年份，如 2024"
+        )
+    return year
+
+
+def check_amount(value: float, *, field: str, limit: float = 1e12) -> float:
+    """A sum of money in yuan a user typed: finite, not negative, below ``limit``
+    (default 1 万亿元, a typing error above it)."""
+    import math
+
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise InputError(
+            f"金额 {value} 不合理（应在 0 到 {limit:.0f} 元之间）",
+            field=field,
+            fix="以元为单位写金额，如 1200000",
+        )
+    return value
+
+
 def get_circle(session: Session, code_or_id: str | int | Circle) -> Circle:
     if isinstance(code_or_id, Circle):
         return code_or_id
     if isinstance(code_or_id, int):
-        c = session.get(Circle, code_or_id)
+        c = get_row(session, Circle, code_or_id)
     else:
         c = session.scalar(select(Circle).where(Circle.code == str(code_or_id).strip()))
     if c is None:

@@ -276,8 +276,10 @@ def _issue_number(session: Session, b: Bulletin | None, year: int, wanted: int |
     if b is not None:
         others = others.where(Bulletin.id != b.id)
     if wanted is not None:
-        if wanted < 1:
-            raise InputError(f"期号 {wanted} 无效", field="number", fix="期号从 1 开始")
+        if not 1 <= wanted <= 9999:
+            raise InputError(
+                f"期号 {wanted} 无效", field="--number", fix="期号从 1 开始，一年不超过 9999 期"
+            )
         taken = session.scalar(others.where(Bulletin.number == wanted))
         if taken is not None:
             raise RuleError(

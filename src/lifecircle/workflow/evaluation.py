@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import Evaluation, EvidenceFile
-from lifecircle.workflow._common import check_version, flush, get_circle
+from lifecircle.workflow._common import check_version, check_year, flush, get_circle, get_row
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.config import GRADE_ZH, check_grade
 from lifecircle.workflow.projects import store_evidence
@@ -41,7 +41,7 @@ ACTION_ZH = {
 
 
 def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
-    e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
+    e = evaluation if isinstance(evaluation, Evaluation) else get_row(session, Evaluation, evaluation)
     if e is None:
         raise RuleError(f"没有编号为 {evaluation} 的评定", fix="用 `lifecircle evaluate list` 查看评定编号")
     return e
@@ -113,8 +113,11 @@ def self_assessment(
     """Record residents' self-assessment (questionnaire results); opens an evaluation."""
     c = get_circle(session, circle)
     grade = check_grade(grade)
+    check_year(year, field="--year")
     if respondents <= 0:
         raise RuleError("居民自评须有问卷份数", fix="用 --respondents 写明参与的居民问卷份数")
+    if respondents > 10_000_000:
+        raise RuleError(f"问卷份数 {respondents} 不合理", fix="写实际收回的问卷份数")
     if not 0 <= satisfaction <= 100:
         raise RuleError(
             f"满意度 {satisfaction} 不在 0～100 之间", fix="写百分数，如 92.5"
@@ -280,6 +283,7 @@ def recheck(
     subsidy of the grade it takes away is withheld, or to be reclaimed if paid
     (``subsidies.settle_failed_recheck``, audited)."""
     c = get_circle(session, circle)
+    check_year(year, field="--year")
     grade = held_grade(session, c.id, as_of=on)
     if grade == "NONE":
         raise RuleError(f"生活圈 {c.code} 尚无评定等级，无需复核", fix="先完成评定")

@@ -13,7 +13,14 @@ from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import EvidenceFile, Project, ProjectStatusChange
 from lifecircle.workflow import config
-from lifecircle.workflow._common import check_version, flush, get_circle, get_unit
+from lifecircle.workflow._common import (
+    check_amount,
+    check_version,
+    flush,
+    get_circle,
+    get_row,
+    get_unit,
+)
 
 STATUSES = ("planned", "approved", "in_progress", "completed", "verified", "delayed", "cancelled")
 STATUS_ZH = {
@@ -56,7 +63,7 @@ def _project(session: Session, code_or_id: str | int | Project) -> Project:
     if isinstance(code_or_id, Project):
         return code_or_id
     if isinstance(code_or_id, int):
-        p = session.get(Project, code_or_id)
+        p = get_row(session, Project, code_or_id)
     else:
         p = session.scalar(select(Project).where(Project.code == code_or_id))
     if p is None:
@@ -128,6 +135,7 @@ def create_project(
         raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
     if budget_yuan < 0:
         raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
+    check_amount(budget_yuan, field="budget")
     if start_date and start_date > due_date:
         raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
     lead = get_unit(session, lead_unit)
@@ -249,6 +257,8 @@ def update_project(
             v = _check_funding(v)
         if k == "budget_yuan" and int(v) < 0:
             raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
+        if k == "budget_yuan":
+            check_amount(int(v), field="budget")
         setattr(p, k, v)
     flush(session, "project", p.code)
     return p
