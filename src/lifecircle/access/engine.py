@@ -13,6 +13,7 @@ import shapely
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.errors import CRSError, SchemaError
 from lifecircle.network.graph import WalkGraph
+from lifecircle.network.limits import check_minutes, check_radii, check_speed, check_walk_options
 from lifecircle.network.snap import Snapped, snap_points
 
 DEFAULT_RADII_M: tuple[float, ...] = (300.0, 500.0, 800.0, 1000.0)
@@ -216,18 +217,12 @@ def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _radii(radii, minutes, speed) -> tuple[list[str], list[float]]:
-    if radii is not None and minutes is not None:
-        msg = "give radii in metres or in minutes, not both"
-        raise SchemaError(msg, field="radii", fix="drop one of radii= / minutes=.")
+    check_walk_options(radii, minutes, speed, 1.0)
     if minutes is not None:
-        values = sorted({float(m) for m in minutes})
-        if not values or values[0] <= 0 or speed <= 0:
-            raise SchemaError("minutes and walking speed must be positive", field="minutes")
+        values = check_minutes(minutes, field="minutes")
+        speed = check_speed(speed, field="walk_speed_m_per_min")
         return [f"{_fmt(m)}min" for m in values], [m * speed for m in values]
-    values = sorted({float(r) for r in (radii if radii is not None else DEFAULT_RADII_M)})
-    if not values or values[0] <= 0 or not np.isfinite(values[-1]):
-        msg = f"radii must be positive numbers of metres, got {values}"
-        raise SchemaError(msg, field="radii", fix="e.g. radii=(300, 500, 1000).")
+    values = check_radii(radii if radii is not None else DEFAULT_RADII_M, field="radii")
     return [f"{_fmt(r)}m" for r in values], values
 
 

@@ -56,6 +56,9 @@ def checkup_command(
     if candidates is not None and not suggest:
         raise typer.BadParameter("--candidates 须与 --suggest 同用")
     check_out_dir(out)
+    from lifecircle.network.limits import check_max_snap
+
+    check_max_snap(max_snap)  # refused before the district is read
     if data_date is not None:  # a bad date is refused before any long work
         from lifecircle.district import parse_data_date
 

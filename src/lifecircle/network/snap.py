@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 from lifecircle.network.graph import WalkGraph
+from lifecircle.network.limits import check_max_snap
 
 REASON_TOO_FAR = "too_far"
 REASON_BAD_GEOMETRY = "bad_geometry"
@@ -41,6 +42,7 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
     deterministic. Points beyond the limit are reported (``reason``), never silently
     placed on a far street: a home across a river without a bridge must not be "near".
     """
+    max_snap_m = check_max_snap(max_snap_m, field="max_snap_m")
     points = np.asarray(points)
     n = len(points)
     edge = np.full(n, -1, dtype=np.int64)
