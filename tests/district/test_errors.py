@@ -33,7 +33,7 @@ def test_duplicate_circle_id(make_package) -> None:
         load_district(make_package(circles=circles))
     e = exc.value
     assert e.file.endswith("circles.csv") and e.row == 3 and e.field == "circle_id"
-    assert "'C1'" in e.message and "row 1" in e.message
+    assert "'C1'" in e.message and "第 1 行" in e.message
 
 
 def test_unknown_category_lists_the_taxonomy(make_package) -> None:

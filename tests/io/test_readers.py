@@ -250,7 +250,7 @@ def test_nan_or_text_coordinate_names_row_and_column(tmp_path: Path, bad: str):
     with pytest.raises(SchemaError) as err:
         read_layer(path)
     assert (err.value.row, err.value.field) == (2, "纬度")
-    assert "row 2" in str(err.value) and "纬度" in str(err.value)
+    assert "第 2 行" in str(err.value) and "纬度" in str(err.value)
 
 
 def test_out_of_range_coordinates(tmp_path: Path):

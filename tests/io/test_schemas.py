@@ -84,7 +84,7 @@ def test_bad_population_names_row_and_field(values: list, row: int, says: str):
     with pytest.raises(SchemaError, match=says) as err:
         validate_homes(_gdf(id=[1, 2, 3], 人口=values), source=SRC)
     assert (err.value.row, err.value.field, err.value.file) == (row, "population", SRC)
-    assert f"row {row}" in str(err.value) and err.value.fix
+    assert f"第 {row} 行" in str(err.value) and err.value.fix
 
 
 def test_bad_households():

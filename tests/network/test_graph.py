@@ -67,7 +67,7 @@ def test_points_in_a_network_layer_name_the_row():
             _lines(shapely.LineString([(0, 0), (1, 0)]), shapely.Point(5, 5)), source="roads.gpkg"
         )
     assert err.value.row == 2
-    assert "roads.gpkg" in str(err.value) and "row 2" in str(err.value)
+    assert "roads.gpkg" in str(err.value) and "第 2 行" in str(err.value)
 
 
 def test_degrees_are_refused_with_a_fix():

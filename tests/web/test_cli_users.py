@@ -160,4 +160,4 @@ def test_import_geometry_command(engine, demo_checkup_dir, tmp_path):
     bad.loc[3, "circle_id"] = "C99"
     bad.to_file(tmp_path / "bad.gpkg", driver="GPKG")
     res = _cli("import", "geometry", str(tmp_path / "bad.gpkg"), "--db", url)
-    assert res.returncode == 2 and "C99" in res.stderr and "row 4" in res.stderr
+    assert res.returncode == 2 and "C99" in res.stderr and "第 4 行" in res.stderr

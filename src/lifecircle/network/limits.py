@@ -46,10 +46,16 @@ def check_walk_options(
     check_max_snap(max_snap_m)
 
 
-def check_max_snap(value: float, *, field: str = "--max-snap") -> float:
-    """The largest distance (m) from a point to the street it is attached to."""
-    number = _number(value)
-    if number is None or not 0 < number <= MAX_SNAP_LIMIT_M:
+def check_max_snap(
+    value: float, *, field: str = "--max-snap", limit: float = MAX_SNAP_LIMIT_M
+) -> float:
+    """The largest distance (m) from a point to the street it is attached to: positive and
+    at most ``limit`` (``math.inf`` for a caller that wants every point attached)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0 < number <= limit:
         raise InputError(
             f"最大挂接距离 {value} 米不合理（应大于 0、不超过 {MAX_SNAP_LIMIT_M:.0f} 米）",
             field=field,

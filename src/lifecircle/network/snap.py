@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
     deterministic. Points beyond the limit are reported (``reason``), never silently
     placed on a far street: a home across a river without a bridge must not be "near".
     """
-    max_snap_m = check_max_snap(max_snap_m, field="max_snap_m")
+    max_snap_m = check_max_snap(max_snap_m, field="max_snap_m", limit=math.inf)
     points = np.asarray(points)
     n = len(points)
     edge = np.full(n, -1, dtype=np.int64)
