@@ -239,4 +239,4 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, *, coords: str) -> Pair:
         return gcj02_to_wgs84(lon, lat)
     if key == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coords {coords!r}; use one of {', '.join(COORD_SYSTEMS)}")
+    raise ValueError(f"未知的经纬度坐标系 {coords!r}：可用 {'、'.join(COORD_SYSTEMS)}")
