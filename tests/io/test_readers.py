@@ -347,5 +347,5 @@ def test_bad_options(tmp_path: Path):
         read_layer(path, geometry="polygon")  # type: ignore[arg-type]
     proj = tmp_path / "utm.gpkg"
     _points().to_crs(32649).to_file(proj, engine="pyogrio")
-    with pytest.raises(CRSError, match="applies to longitude/latitude"):
+    with pytest.raises(CRSError, match="只适用于经纬度"):
         read_layer(proj, coords="gcj02")
