@@ -96,7 +96,7 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(files, tmp_path):
     out = tmp_path / "out"
     r = run("access", "--network", net, "--homes", bad, "--facilities", fac, "--out", out)
     assert r.returncode == 2
-    assert "bad.csv" in r.stderr and "row" in r.stderr and "id" in r.stderr
+    assert "bad.csv" in r.stderr and "第 2 行" in r.stderr and "id" in r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()
 

@@ -289,7 +289,7 @@ def test_metres_labelled_as_degrees_and_the_fix(tmp_path: Path):
 def test_degrees_labelled_as_metres(tmp_path: Path):
     path = tmp_path / "wrong.gpkg"
     _points().set_crs(32649, allow_override=True).to_file(path, engine="pyogrio")
-    with pytest.raises(CRSError, match="look like longitude/latitude") as err:
+    with pytest.raises(CRSError, match="像是经纬度") as err:
         read_layer(path)
     assert "EPSG:4326" in err.value.fix
 
@@ -298,7 +298,7 @@ def test_shapefile_without_prj_needs_crs(tmp_path: Path):
     path = tmp_path / "noprj.shp"
     _points().to_file(path, engine="pyogrio")
     path.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match="no coordinate reference system"):
+    with pytest.raises(CRSError, match="图层没有坐标系"):
         read_layer(path)
     assert read_layer(path, crs=4326).crs.to_epsg() == 4326
 
