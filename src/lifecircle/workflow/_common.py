@@ -86,7 +86,7 @@ def check_amount(value: float, *, field: str, limit: float = 1e12) -> float:
 
     if not math.isfinite(value) or value < 0 or value > limit:
         raise InputError(
-            f"金额 {value} 不合理（应在 0 到 {limit:.0f} 元之间）",
+            f"金额 {value} 元不合理（应不小于 0、不超过 {limit:,.0f} 元）",
             field=field,
             fix="以元为单位写金额，如 1200000",
         )

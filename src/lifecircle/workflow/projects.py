@@ -133,8 +133,6 @@ def create_project(
     """A new project in state ``planned``; its history starts with that entry."""
     if session.scalar(select(Project).where(Project.code == code)) is not None:
         raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
-    if budget_yuan < 0:
-        raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
     check_amount(budget_yuan, field="budget")
     if start_date and start_date > due_date:
         raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
@@ -255,8 +253,6 @@ def update_project(
             v = _check_type(v)
         if k == "funding_source":
             v = _check_funding(v)
-        if k == "budget_yuan" and int(v) < 0:
-            raise RuleError("投资不能为负数", fix="以元为单位写投资额，不小于 0")
         if k == "budget_yuan":
             check_amount(int(v), field="budget")
         setattr(p, k, v)
