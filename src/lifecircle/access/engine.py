@@ -139,7 +139,7 @@ def compute_access(
         with_supply = bool(len(members)) and np.isfinite(cap[members]).any()
         if with_supply and not np.isfinite(cap[members]).all():
             n_missing = int((~np.isfinite(cap[members])).sum())
-            warnings.append(f"{cat}: {n_missing} facilities have no capacity; counted as 0")
+            warnings.append(f"{cat}：{n_missing} 处设施没有容量，按 0 计")
         capacity = np.nan_to_num(cap, nan=0.0)
         counts, supply = kernels.bounded_counts(
             graph.indptr, graph.indices, graph.weights, graph.csr_edge,
@@ -233,19 +233,19 @@ def _fmt(x: float) -> str:
 def _check_frame(frame, name: str, required: tuple[str, ...], graph: WalkGraph) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        msg = f"{name} lack the column(s) {missing}; they have {list(frame.columns)}"
+        msg = f"{name} 缺少列 {missing}；现有列 {list(frame.columns)}"
         raise SchemaError(
-            msg, file=name, field=missing[0], fix="validate with lifecircle.io first."
+            msg, file=name, field=missing[0], fix="先用 lifecircle.io 的校验函数检查图层"
         )
     if graph.crs is not None and frame.crs is not None and frame.crs != graph.crs:
-        msg = f"{name} are in {frame.crs.to_string()} but the network is in {graph.crs.to_string()}"
-        raise CRSError(msg, file=name, field="geometry", fix="project both to the same CRS.")
+        msg = f"{name} 的坐标系是 {frame.crs.to_string()}，路网是 {graph.crs.to_string()}"
+        raise CRSError(msg, file=name, field="geometry", fix="把两者投影到同一坐标系")
     ids = frame["id"].astype(str)
     dup = ids.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
-        msg = f"duplicate id '{ids.iloc[row - 1]}'"
-        raise SchemaError(msg, file=name, row=row, field="id", fix="give every row its own id.")
+        msg = f"编号“{ids.iloc[row - 1]}”重复"
+        raise SchemaError(msg, file=name, row=row, field="id", fix="每一行用不同的编号")
 
 
 def _categories(facilities, categories) -> list[str]:

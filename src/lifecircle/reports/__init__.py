@@ -49,7 +49,9 @@ def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
     out = tuple(dict.fromkeys(f.lower() for f in formats))
     bad = [f for f in out if f not in FORMATS]
     if bad or not out:
-        raise ValueError(f"unknown format {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+        raise ValueError(
+            f"未知的报告格式 {'、'.join(bad) or '（未写）'}：可用 {'、'.join(FORMATS)}"
+        )
     return out
 
 
