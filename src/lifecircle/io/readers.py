@@ -19,7 +19,7 @@ from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
 from ._sniff import file_kind, require_file, sniff
 from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
 from .aliases import ALIASES, closest_column, find_column
-from .coords import COORD_SYSTEMS, to_wgs84
+from .coords import COORD_SYSTEMS, coords_key, to_wgs84
 from .crs import WGS84, check_crs_plausible, normalise_geographic
 
 __all__ = ["check_layer", "read_layer"]
@@ -42,8 +42,8 @@ _GEOM_ZH: Final = {"point": "点", "line": "线", "polygon": "面", "any": "任�
 
 
 def _coords_key(coords: str, *, source: str) -> str:
-    key = str(coords).strip().lower().replace("-", "").replace("_", "")
-    if key not in COORD_SYSTEMS:
+    key = coords_key(coords)
+    if key is None:
         raise CRSError(
             f"未知的经纬度坐标系 {coords!r}",
             file=source,

@@ -10,6 +10,7 @@ Entry points: :func:`render_circle_report`, :func:`render_district_report` and
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -43,10 +44,15 @@ class _Options:
         return name if self.lang == "zh" else f"{name}.{self.lang}"
 
 
+#: the formats by the names users give them
+FORMAT_ALIASES = {"网页": "html", "htm": "html", "word": "docx", "文档": "docx", "doc": "docx",
+                  "excel": "xlsx", "表格": "xlsx", "xls": "xlsx"}  # fmt: skip
+
+
 def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(formats, str):
-        formats = [f.strip() for f in formats.split(",") if f.strip()]
-    out = tuple(dict.fromkeys(f.lower() for f in formats))
+        formats = [f.strip() for f in re.split(r"[,，、]", formats) if f.strip()]
+    out = tuple(dict.fromkeys(FORMAT_ALIASES.get(f.lower(), f.lower()) for f in formats))
     bad = [f for f in out if f not in FORMATS]
     if bad or not out:
         raise ValueError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,18 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def _shipped_by_title() -> dict[str, str]:
+    """Shipped catalogue names by their Chinese title (a user may type the title)."""
+    out: dict[str, str] = {}
+    for name in list_catalogues():
+        text = (_DATA / "catalogues" / f"{name}.yaml").read_text(encoding="utf-8")
+        m = re.search(r"^title_zh:\s*['\"]?(.+?)['\"]?\s*$", text, flags=re.M)
+        if m:
+            out[m.group(1).strip()] = name
+    return out
+
+
 def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if text in list_catalogues():
@@ -44,6 +57,9 @@ def _resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    by_title = _shipped_by_title().get(text.strip())
+    if by_title is not None:
+        return Path(str(_DATA / "catalogues" / f"{by_title}.yaml"))
     raise CatalogueError(
         f"没有名为 {text!r} 的指标体系，也没有这个文件",
         file=text,

@@ -100,6 +100,14 @@ def get_circle(session: Session, code_or_id: str | int | Circle) -> Circle:
         c = get_row(session, Circle, code_or_id)
     else:
         c = session.scalar(select(Circle).where(Circle.code == str(code_or_id).strip()))
+        if c is None:  # C01 for C1, or the circle's name as written (东塘生活圈 / 东塘)
+            from lifecircle.workflow._values import CircleFinder
+
+            finder = CircleFinder.load(session)
+            c = finder.by_code(code_or_id)
+            if c is None:
+                named = finder.by_name(code_or_id)
+                c = named[0] if len(named) == 1 else None
     if c is None:
         raise RuleError(
             f"没有生活圈 {code_or_id!r}",
