@@ -358,7 +358,7 @@ def publish_bulletin(
     """
     stem = file_stem(period)
     b = publish(session, period, today=today, issued_on=issued_on, number=number, issuer=issuer)
-    from lifecircle.io.writers import make_folder
+    from lifecircle.io._paths import make_folder
 
     out = make_folder(out_dir)
     docx = render_docx(b.data, out / f"{stem}.docx")

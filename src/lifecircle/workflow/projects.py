@@ -165,7 +165,7 @@ def create_project(
             to_status="planned",
             on=on,
             actor=get_actor(session),
-            note="created",
+            note="新建项目",
         )
     )
     flush(session)
