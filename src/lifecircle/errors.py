@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 #: the words before the remedy in every message ("处理办法：改为 2024-09-30")
 FIX_LABEL = "处理办法："
 

@@ -51,7 +51,9 @@ def access_from_files(
     """
     if (network is None) == (osm is None):
         msg = "须给出一个路网来源（二选一）"
-        raise SchemaError(msg, field="network", fix="用 --network 给出路网文件，或用 --osm 给出 .osm.pbf 文件")
+        raise SchemaError(
+            msg, field="network", fix="用 --network 给出路网文件，或用 --osm 给出 .osm.pbf 文件"
+        )
     check_walk_options(radii, minutes, walk_speed_m_per_min, max_snap_m)
     for given in (homes, facilities, network, osm):
         if given is not None:  # a missing file stops here, before the heavy imports

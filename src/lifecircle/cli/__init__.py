@@ -102,7 +102,7 @@ def main() -> None:
     except LifecircleError as exc:
         typer.secho(f"错误：{exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the last guard between a bug and the user
+    except Exception as exc:
         sys.exit(_internal_error(exc))
 
 

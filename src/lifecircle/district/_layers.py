@@ -130,9 +130,7 @@ def compounds_layer(
     out.loc[out["name"] == "", "name"] = out["id"]
     for share in SHARES:
         out[share] = (
-            _numeric(
-                gdf, share, src, high=1.0, fix="比例写成 0～1 的小数（18.5% 写 0.185）"
-            )
+            _numeric(gdf, share, src, high=1.0, fix="比例写成 0～1 的小数（18.5% 写 0.185）")
             if share in gdf.columns
             else np.nan
         )

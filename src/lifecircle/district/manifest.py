@@ -126,7 +126,9 @@ def _message_zh(err: jsonschema.ValidationError, field: str) -> str:
     if err.validator in ("enum", "const"):
         return f"值 {shown} 不是可选值之一"
     if err.validator == "type":
-        want = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        want = (
+            err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        )
         return f"值 {shown} 的类型不对（应为{'或'.join(_TYPE_ZH.get(t, t) for t in want)}）"
     if err.validator in ("anyOf", "oneOf"):
         return f"值 {shown} 的写法不对"

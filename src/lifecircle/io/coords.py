@@ -9,9 +9,9 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "COORD_SYSTEMS",
-    "coords_key",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "coords_key",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "out_of_china",
@@ -39,6 +39,7 @@ def coords_key(value: str) -> str | None:
     if key in COORD_SYSTEMS:
         return key
     return COORD_ALIASES.get(key)
+
 
 # GCJ-02 uses the Krasovsky 1940 ellipsoid constants in its published forward formula.
 _A: Final = 6378245.0

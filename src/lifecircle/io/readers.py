@@ -211,8 +211,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
     missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if len(missing):
         raise SchemaError(
-            "要素没有几何"
-            + (f"；共 {len(missing)} 个要素如此" if len(missing) > 1 else ""),
+            "要素没有几何" + (f"；共 {len(missing)} 个要素如此" if len(missing) > 1 else ""),
             file=source,
             row=int(missing[0]) + 1,
             field="geometry",

@@ -38,8 +38,7 @@ def _require(gdf: gpd.GeoDataFrame, field: str, *, source: str | None) -> None:
         f"{'、'.join(map(str, cols)) or '没有列'}）",
         file=source,
         field=field,
-        fix=(f"是否是 {guess!r}？请改名为“{field}”" if guess else "")
-        or f"加上“{field}”列",
+        fix=(f"是否是 {guess!r}？请改名为“{field}”" if guess else "") or f"加上“{field}”列",
     )
 
 
@@ -203,9 +202,7 @@ def validate_homes(gdf: gpd.GeoDataFrame, *, source: str | None) -> gpd.GeoDataF
     _check_points(gdf, source=source)
     gdf = gdf.copy()
     gdf["id"] = _ids(gdf, source=source)
-    gdf["population"] = _numbers(
-        gdf, "population", source=source, allow_nan=False, unit_hint="人"
-    )
+    gdf["population"] = _numbers(gdf, "population", source=source, allow_nan=False, unit_hint="人")
     front = ["id", "population"]
     if "households" in gdf.columns:
         gdf["households"] = _numbers(

@@ -24,9 +24,9 @@ from lifecircle.io._paths import make_folder, output_path_error
 __all__ = [
     "STOP_AT_ENV",
     "check_replaceable",
+    "interrupted_writes",
     "make_folder",
     "output_path_error",
-    "interrupted_writes",
     "write_atomic",
     "write_folder",
     "write_gpkg",

@@ -70,9 +70,7 @@ def graph_from_lines(
         row = int(np.flatnonzero(bad)[0]) + 1
         first = shapely.to_wkt(geoms[row - 1]) if not shapely.is_missing(geoms[row - 1]) else "None"
         msg = f"路网中有 {int(bad.sum())} 行不是线（第一个：{first[:60]}）"
-        raise NetworkError(
-            msg, file=src, row=row, field="geometry", fix="只保留 LineString 线要素"
-        )
+        raise NetworkError(msg, file=src, row=row, field="geometry", fix="只保留 LineString 线要素")
     if (types == 1).all():  # LineStrings only: each row is its own part
         parts, part_row = geoms, np.arange(len(geoms))
     else:

@@ -89,9 +89,7 @@ def read_osm_ways(
             msg, file=str(path), fix="请给出 .osm.pbf 数据（如从 Geofabrik 下载）"
         ) from exc
     if ways is None or len(ways) == 0:
-        raise NetworkError(
-            "数据中没有道路（highway）", file=str(path), fix="请用含道路的 OSM 数据"
-        )
+        raise NetworkError("数据中没有道路（highway）", file=str(path), fix="请用含道路的 OSM 数据")
     return ways
 
 

@@ -217,14 +217,10 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
                 path, f"第 {n} 个类别没有小写下划线形式的编号", "id", "写 id:，如 'kindergarten'"
             )
         if cid in cats:
-            raise _taxonomy_error(
-                path, f"类别“{cid}”出现了两次", "id", "每个编号只保留一项"
-            )
+            raise _taxonomy_error(path, f"类别“{cid}”出现了两次", "id", "每个编号只保留一项")
         for key in ("name_zh", "name_en"):
             if not row.get(key):
-                raise _taxonomy_error(
-                    path, f"类别“{cid}”没有 {key}", key, f"为“{cid}”加上 {key}"
-                )
+                raise _taxonomy_error(path, f"类别“{cid}”没有 {key}", key, f"为“{cid}”加上 {key}")
         osm = []
         for rule in row.get("osm") or []:
             tags = {

@@ -73,9 +73,7 @@ def get_row(session: Session, model: type[T], key: object) -> T | None:
 def check_year(year: int, *, field: str = "year") -> int:
     """A year a user typed, refused when no programme could mean it (99999, -1)."""
     if not isinstance(year, int) or year not in YEARS:
-        raise InputError(
-            f"年度 {year} 不合理", field=field, fix="写四位数年份，如 2024"
-        )
+        raise InputError(f"年度 {year} 不合理", field=field, fix="写四位数年份，如 2024")
     return year
 
 

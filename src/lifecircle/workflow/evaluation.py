@@ -41,9 +41,15 @@ ACTION_ZH = {
 
 
 def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
-    e = evaluation if isinstance(evaluation, Evaluation) else get_row(session, Evaluation, evaluation)
+    e = (
+        evaluation
+        if isinstance(evaluation, Evaluation)
+        else get_row(session, Evaluation, evaluation)
+    )
     if e is None:
-        raise RuleError(f"没有编号为 {evaluation} 的评定", fix="用 `lifecircle evaluate list` 查看评定编号")
+        raise RuleError(
+            f"没有编号为 {evaluation} 的评定", fix="用 `lifecircle evaluate list` 查看评定编号"
+        )
     return e
 
 
@@ -72,9 +78,7 @@ def _not_before(e: Evaluation, on: date) -> None:
         default=None,
     )
     if last and on < last:
-        raise RuleError(
-            f"日期 {on} 早于上一步的日期（{last}）", fix="核对日期：每一步不早于上一步"
-        )
+        raise RuleError(f"日期 {on} 早于上一步的日期（{last}）", fix="核对日期：每一步不早于上一步")
 
 
 def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:
@@ -119,9 +123,7 @@ def self_assessment(
     if respondents > 10_000_000:
         raise RuleError(f"问卷份数 {respondents} 不合理", fix="写实际收回的问卷份数")
     if not 0 <= satisfaction <= 100:
-        raise RuleError(
-            f"满意度 {satisfaction} 不在 0～100 之间", fix="写百分数，如 92.5"
-        )
+        raise RuleError(f"满意度 {satisfaction} 不在 0～100 之间", fix="写百分数，如 92.5")
     open_ = session.scalar(
         select(Evaluation).where(
             Evaluation.circle_id == c.id,
@@ -176,9 +178,7 @@ def declare(
     if res is None:
         problem = "数据库中没有这个生活圈的体检结果"
     elif not res.constraints_pass:
-        problem = "最近一次体检有约束性指标未达标：" + "、".join(
-            res.failed_constraints
-        )
+        problem = "最近一次体检有约束性指标未达标：" + "、".join(res.failed_constraints)
     elif e.grade == "AAA" and res.grade != "AAA":
         problem = f"最近一次体检评为 {GRADE_ZH.get(res.grade, res.grade)}，不是 AAA 型"
     if problem:

@@ -67,9 +67,7 @@ def _project(session: Session, code_or_id: str | int | Project) -> Project:
     else:
         p = session.scalar(select(Project).where(Project.code == code_or_id))
     if p is None:
-        raise RuleError(
-            f"没有项目 {code_or_id!r}", fix="用 `lifecircle project list` 查看项目编号"
-        )
+        raise RuleError(f"没有项目 {code_or_id!r}", fix="用 `lifecircle project list` 查看项目编号")
     return p
 
 
@@ -205,9 +203,7 @@ def transition(
                 fix="先上传验收佐证材料（lifecircle project evidence）",
             )
     if to_status in ("delayed", "cancelled") and not (note and note.strip()):
-        raise RuleError(
-            f"“{STATUS_ZH[to_status]}”须写明原因", fix="用 --note 写明原因"
-        )
+        raise RuleError(f"“{STATUS_ZH[to_status]}”须写明原因", fix="用 --note 写明原因")
     if on < max((h.on for h in p.history), default=on):
         raise RuleError("日期早于项目上一次变更的日期", fix="核对日期")
     text = note

@@ -86,7 +86,9 @@ def check_database(db: DbTarget = None) -> str:
     path = Path(parsed.database)
     try:
         if path.is_dir():
-            raise InputError("这是一个文件夹，不是数据库文件", file=str(path), field="--db", fix=fix_db)
+            raise InputError(
+                "这是一个文件夹，不是数据库文件", file=str(path), field="--db", fix=fix_db
+            )
         if path.exists():
             with path.open("rb") as fh:
                 head = fh.read(len(_SQLITE_HEADER))

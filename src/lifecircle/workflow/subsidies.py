@@ -55,9 +55,7 @@ def set_rule(
     check_year(from_year, field="from_year")
     check_year(to_year, field="to_year")
     if amount_yuan < 0 or from_year > to_year:
-        raise RuleError(
-            "奖补金额须不小于 0，起始年度不晚于截止年度", fix="核对金额和起止年度"
-        )
+        raise RuleError("奖补金额须不小于 0，起始年度不晚于截止年度", fix="核对金额和起止年度")
     for r in session.scalars(select(SubsidyRule).where(SubsidyRule.grade == grade)):
         if r.from_year <= to_year and from_year <= r.to_year:
             raise RuleError(
