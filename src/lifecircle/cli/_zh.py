@@ -201,18 +201,20 @@ def install() -> None:
     from typer._click import core as ccore
     from typer._click import exceptions as cexc
     from typer._click import formatting
+    from typer._click._compat import get_text_stderr
 
     cexc.BadParameter.format_message = _bad_parameter  # type: ignore[method-assign]
     cexc.MissingParameter.format_message = _missing_parameter  # type: ignore[method-assign]
     cexc.NoSuchOption.format_message = _no_such_option  # type: ignore[method-assign]
     cexc.FileError.format_message = _file_error  # type: ignore[method-assign]
-    cexc.ClickException.format_message = _plain(cexc.ClickException.format_message)  # type: ignore[method-assign]
+    plain = _plain(cexc.ClickException.format_message)
+    cexc.ClickException.format_message = plain  # type: ignore[method-assign,assignment]
 
     def show(self: Any, file: Any = None) -> None:
-        _click.echo(f"错误：{self.format_message()}", file=file or _click.get_text_stream("stderr"))
+        _click.echo(f"错误：{self.format_message()}", file=file or get_text_stderr())
 
     def usage_show(self: Any, file: Any = None) -> None:
-        file = file or _click.get_text_stream("stderr")
+        file = file or get_text_stderr()
         ctx = self.ctx
         if ctx is not None:
             hint = ""
@@ -245,7 +247,8 @@ def install() -> None:
     from typer import core as tcore
 
     for cls in (ccore.Command, tcore.TyperGroup):
-        cls.collect_usage_pieces = _usage_pieces(cls.collect_usage_pieces)  # type: ignore[method-assign]
+        pieces = _usage_pieces(cls.collect_usage_pieces)
+        cls.collect_usage_pieces = pieces  # type: ignore[method-assign,assignment]
 
     display_type = tcore._TyperParameter.display_type
 
