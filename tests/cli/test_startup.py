@@ -90,4 +90,4 @@ def test_a_missing_input_file_is_reported_before_anything_heavy_loads(tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert r.returncode == 2
-    assert "the file does not exist" in r.stderr and missing in r.stderr
+    assert "文件不存在" in r.stderr and missing in r.stderr

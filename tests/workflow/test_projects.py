@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lifecircle.errors import ConflictError, RuleError
+from lifecircle.errors import ConflictError, InputError, RuleError
 from lifecircle.store import session_scope
 from lifecircle.store.models import AuditLog, Project
 from lifecircle.workflow import projects as pj
@@ -51,7 +51,7 @@ def test_create_validates_type_units_and_funding(programme):
         {"budget_yuan": -1},
         {"co_units": ["区教育局"]},
     ):
-        with pytest.raises(RuleError):
+        with pytest.raises((RuleError, InputError)):
             _new(s, code="P9", **bad)
     with pytest.raises(RuleError):
         _new(s)  # duplicate code

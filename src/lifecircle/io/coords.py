@@ -25,7 +25,7 @@ __all__ = [
 COORD_SYSTEMS: Final = ("wgs84", "cgcs2000", "gcj02", "bd09")
 #: Chinese and common names of the same systems, as users write them
 COORD_ALIASES: Final = {
-    "gps": "wgs84", "osm": "wgs84", "wgs": "wgs84", "世界大地坐标系": "wgs84",
+    "gps": "wgs84", "osm": "wgs84", "世界大地坐标系": "wgs84",
     "国家2000": "cgcs2000", "2000坐标系": "cgcs2000", "天地图": "cgcs2000",
     "火星坐标": "gcj02", "火星坐标系": "gcj02", "高德": "gcj02", "腾讯": "gcj02",
     "国测局": "gcj02", "国测局坐标": "gcj02",
