@@ -24,6 +24,8 @@ class _Lifecircle(TyperGroup):
         except LifecircleError as exc:
             typer.secho(f"错误：{exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from None
+        except BrokenPipeError:  # output piped into `head`: Click ends quietly
+            raise
         except OSError as exc:
             where = f"（{exc.filename}）" if exc.filename else ""
             typer.secho(
