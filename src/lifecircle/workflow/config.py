@@ -50,17 +50,6 @@ def due_date(grade: str, year: int) -> date:
     return plan().due_date(grade, year)
 
 
-def check_grade(value: str) -> str:
-    """``AA`` or ``AAA`` from what a user typed (``AA``, ``AA型``, ``三A``, ``ＡＡＡ``)."""
-    from lifecircle.errors import RuleError
-    from lifecircle.workflow._values import parse_grade
-
-    grade = parse_grade(value)
-    if grade is None:
-        raise RuleError(f"等级“{value}”无法识别", fix="写 AA 或 AAA（也认 AA型、AAA型）")
-    return grade
-
-
 def project_types() -> dict[str, str]:
     return dict(programme()["project_types"])
 

@@ -13,8 +13,9 @@ from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import Evaluation, EvidenceFile
 from lifecircle.workflow._common import check_version, check_year, flush, get_circle, get_row
+from lifecircle.workflow._values import check_grade
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.config import GRADE_ZH, check_grade
+from lifecircle.workflow.config import GRADE_ZH
 from lifecircle.workflow.projects import store_evidence
 from lifecircle.workflow.subsidies import settle_failed_recheck
 

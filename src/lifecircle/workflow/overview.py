@@ -313,7 +313,7 @@ def units(session: Session) -> list[Unit]:
 def parse_status(value: str) -> str:
     """A project status from its code or Chinese name (``在建`` → ``in_progress``)."""
     from lifecircle.errors import InputError
-    from lifecircle.workflow.project_import import parse_status as parse
+    from lifecircle.workflow.choices import parse_status as parse
 
     code = parse(str(value or ""))
     if code is not None:

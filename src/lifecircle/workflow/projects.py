@@ -21,17 +21,10 @@ from lifecircle.workflow._common import (
     get_row,
     get_unit,
 )
+from lifecircle.workflow.choices import STATUS_ZH, parse_funding, parse_project_type
+from lifecircle.workflow.choices import parse_status as parse_status_code
 
 STATUSES = ("planned", "approved", "in_progress", "completed", "verified", "delayed", "cancelled")
-STATUS_ZH = {
-    "planned": "计划",
-    "approved": "已立项",
-    "in_progress": "在建",
-    "completed": "已完工",
-    "verified": "已验收",
-    "delayed": "延期",
-    "cancelled": "已取消",
-}
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "planned": ("approved", "delayed", "cancelled"),
     "approved": ("in_progress", "delayed", "cancelled"),
@@ -76,9 +69,7 @@ get_project = _project
 
 def parse_status(value: str) -> str:
     """A status code from its code, its Chinese name or a synonym (在建、实施中 → in_progress)."""
-    from lifecircle.workflow.project_import import parse_status as parse
-
-    code = parse(str(value or ""))
+    code = parse_status_code(str(value or ""))
     if code is None:
         raise RuleError(
             f"未知项目状态 {value!r}",
@@ -88,8 +79,6 @@ def parse_status(value: str) -> str:
 
 
 def _check_type(value: str) -> str:
-    from lifecircle.workflow.project_import import parse_project_type
-
     code = parse_project_type(str(value or ""))
     if code is None:
         raise RuleError(
@@ -100,8 +89,6 @@ def _check_type(value: str) -> str:
 
 
 def _check_funding(value: str) -> str:
-    from lifecircle.workflow.project_import import parse_funding
-
     code = parse_funding(str(value or ""))
     if code is None:
         raise RuleError(

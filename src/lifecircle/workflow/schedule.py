@@ -13,6 +13,7 @@ from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
 from lifecircle.workflow import config
 from lifecircle.workflow._common import flush, get_circle
+from lifecircle.workflow._values import check_grade
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
@@ -98,7 +99,7 @@ def add_target(
 
 def remove_target(session: Session, circle: str, grade: str) -> None:
     c = get_circle(session, circle)
-    grade = config.check_grade(grade)
+    grade = check_grade(grade)
     t = session.scalar(
         select(ScheduleTarget).where(
             ScheduleTarget.circle_id == c.id, ScheduleTarget.grade == grade

@@ -15,6 +15,7 @@ from lifecircle.errors import RuleError
 from lifecircle.store.models import Evaluation, SubsidyPayment, SubsidyRule
 from lifecircle.workflow import config
 from lifecircle.workflow._common import check_version, check_year, flush, get_row
+from lifecircle.workflow._values import check_grade
 
 _RANK = {"NONE": 0, "AA": 1, "AAA": 2}
 #: what became of a subsidy line, in Chinese (SubsidyLine.state)
@@ -51,7 +52,7 @@ def set_rule(
     note: str | None = None,
 ) -> SubsidyRule:
     """Add a rule; rules of one grade must not overlap in years."""
-    grade = config.check_grade(grade)
+    grade = check_grade(grade)
     check_year(from_year, field="from_year")
     check_year(to_year, field="to_year")
     if amount_yuan < 0 or from_year > to_year:
