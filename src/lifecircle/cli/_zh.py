@@ -197,6 +197,13 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    try:
+        _patch()
+    except (ImportError, AttributeError):  # pragma: no cover - a Typer whose insides moved
+        return  # its own English words, rather than no command at all
+
+
+def _patch() -> None:
     from typer import _click
     from typer._click import core as ccore
     from typer._click import exceptions as cexc
