@@ -131,7 +131,9 @@ def test_user_errors_are_plain_chinese(engine):
 def test_serve_refuses_a_database_without_schema(tmp_path):
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--port", "1")
     assert (
-        res.returncode == 2 and "还没有建立表结构" in res.stderr and "lifecircle db upgrade" in res.stderr
+        res.returncode == 2
+        and "还没有建立表结构" in res.stderr
+        and "lifecircle db upgrade" in res.stderr
     )
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--today", "2024-02-30")
     assert res.returncode == 2 and "日期" in res.stderr
