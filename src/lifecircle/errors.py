@@ -1,8 +1,15 @@
-"""Typed errors: every message names the file, row and field, and says how to fix it."""
+"""Typed errors: every message names the file, row and field, and says how to fix it.
+
+Messages are in Chinese, as a user reads them: ``文件 circles.csv，第 4 行，字段 'street'：
+街道“东塘”不在本区 处理办法：……``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: the words before the remedy in every message ("处理办法：改为 2024-09-30")
+FIX_LABEL = "处理办法："
 
 
 class LifecircleError(Exception):
@@ -29,14 +36,14 @@ class InputError(LifecircleError):
     def __str__(self) -> str:
         where = []
         if self.file:
-            where.append(f"file {self.file}")
+            where.append(f"文件 {self.file}")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"第 {self.row} 行")
         if self.field:
-            where.append(f"field '{self.field}'")
-        text = (", ".join(where) + ": " if where else "") + self.message
+            where.append(f"字段 '{self.field}'")
+        text = ("，".join(where) + "：" if where else "") + self.message
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text += f" {FIX_LABEL}{self.fix}"
         return text
 
 
@@ -77,7 +84,7 @@ class RuleError(LifecircleError):
     """An action breaks a programme rule (state machine, schedule, evaluation path)."""
 
     def __init__(self, message: str, *, fix: str | None = None) -> None:
-        super().__init__(message + (f" Fix: {fix}" if fix else ""))
+        super().__init__(message + (f" {FIX_LABEL}{fix}" if fix else ""))
         self.fix = fix
 
 

@@ -151,14 +151,14 @@ def test_checkup_json_follows_its_schema_and_bad_files_are_named(checkup, tmp_pa
     with pytest.raises(SchemaError) as err:
         CheckupResult.read(tmp_path)
     assert (err.value.row, err.value.field) == (1, "circles[].grade")
-    assert "circle C1" in str(err.value) and "checkup.json" in str(err.value)
+    assert "生活圈 C1" in str(err.value) and "checkup.json" in str(err.value)
     del data["run"]["input_hash"]
     data["circles"][0]["grade"] = "AA"
     data["circles"][2]["indicators"][1]["value"] = "85"
     with pytest.raises(SchemaError) as err:
         CheckupResult.from_dict(data)
     assert (err.value.row, err.value.field) == (3, "circles[].indicators[].value")
-    assert "circle C3, indicator c_barber" in err.value.message
+    assert "生活圈 C3，指标 c_barber" in err.value.message
     data["circles"][2]["indicators"][1]["value"] = 85
     with pytest.raises(SchemaError) as err:
         CheckupResult.from_dict(data)

@@ -111,7 +111,7 @@ def test_optional_shortfall_fields_come_from_the_indicator(handbuilt_checkup):
 
 
 def test_bad_files_are_named(tmp_path, handbuilt_checkup_dir):
-    with pytest.raises(InputError, match=r"checkup\.json not found"):
+    with pytest.raises(InputError, match=r"没有找到 checkup\.json"):
         CheckupResult.read(tmp_path)
     (tmp_path / "checkup.json").write_text("{not json", "utf-8")
     with pytest.raises(FileFormatError) as err:
@@ -119,14 +119,14 @@ def test_bad_files_are_named(tmp_path, handbuilt_checkup_dir):
     assert err.value.file == str(tmp_path / "checkup.json")
     data = json.loads((handbuilt_checkup_dir / "checkup.json").read_text("utf-8"))
     data["schema_version"] = "2.0"
-    with pytest.raises(SchemaError, match=r"reads 1\.x"):
+    with pytest.raises(SchemaError, match=r"本版本读取 1\.x"):
         CheckupResult.from_dict(data, source="x.json")
     data["schema_version"] = "1.0"
     data["circles"][1]["shortfalls"] = [{"indicator_id": "c_kg_500"}]
     with pytest.raises(SchemaError) as err:
         CheckupResult.from_dict(data)
     assert (err.value.row, err.value.field) == (2, "circles[].shortfalls[].name_zh")
-    assert "circle C2, shortfall c_kg_500" in err.value.message
+    assert "生活圈 C2，短板 c_kg_500" in err.value.message
     data["circles"][1]["shortfalls"] = copy.deepcopy(data["circles"][0]["shortfalls"])
     data["circles"][1]["shortfalls"][0]["indicator_id"] = "no_such"
     with pytest.raises(SchemaError) as err:
@@ -147,7 +147,7 @@ def test_folder_reads_layers_in_wgs84(handbuilt_checkup_dir, tmp_path):
     (tmp_path / "checkup.json").write_text(
         (handbuilt_checkup_dir / "checkup.json").read_text("utf-8"), "utf-8"
     )
-    with pytest.raises(InputError, match=r"circles\.gpkg not found"):
+    with pytest.raises(InputError, match=r"旁边没有 circles\.gpkg"):
         CheckupFolder.read(tmp_path)
 
 

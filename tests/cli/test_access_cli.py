@@ -96,7 +96,7 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(files, tmp_path):
     out = tmp_path / "out"
     r = run("access", "--network", net, "--homes", bad, "--facilities", fac, "--out", out)
     assert r.returncode == 2
-    assert "bad.csv" in r.stderr and "row" in r.stderr and "id" in r.stderr
+    assert "bad.csv" in r.stderr and "第 2 行" in r.stderr and "id" in r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()
 
@@ -132,7 +132,7 @@ def test_unknown_category_is_refused_and_chinese_names_or_amap_codes_are_accepte
     r = run("access", "--network", net, "--homes", homes, "--facilities", fac,
             "--out", tmp_path / "o", "--node-crossings")  # fmt: skip
     assert r.returncode == 2
-    assert "spaceport" in r.stderr and "row 3" in r.stderr and "kindergarten" in r.stderr
+    assert "spaceport" in r.stderr and "第 3 行" in r.stderr and "kindergarten" in r.stderr
     fac.write_text(
         "id,category,lon,lat\nk,幼儿园,113.0005,28.1\np,Pharmacy,113.001,28.1\n", encoding="utf-8"
     )

@@ -33,7 +33,7 @@ def test_duplicate_circle_id(make_package) -> None:
         load_district(make_package(circles=circles))
     e = exc.value
     assert e.file.endswith("circles.csv") and e.row == 3 and e.field == "circle_id"
-    assert "'C1'" in e.message and "row 1" in e.message
+    assert "'C1'" in e.message and "第 1 行" in e.message
 
 
 def test_unknown_category_lists_the_taxonomy(make_package) -> None:
@@ -50,7 +50,7 @@ def test_misspelt_category_gets_a_suggestion(make_package) -> None:
     facilities = FACILITIES.replace("pharmacy", "pharmacie")
     with pytest.raises(SchemaError) as exc:
         load_district(make_package(facilities=facilities))
-    assert exc.value.row == 4 and "did you mean 'pharmacy'" in exc.value.fix
+    assert exc.value.row == 4 and "是否是 'pharmacy'" in exc.value.fix
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_missing_community_column(make_package) -> None:
         (lambda d: d.update(format="lifecircle-district/9"), "format", "lifecircle-district/1"),
         (lambda d: d.update(layer=d.pop("layers")), "layer", "layers"),
         (lambda d: d["layers"].pop("circles"), "layers.circles", "circles"),
-        (lambda d: d["layers"].update(compounds=3), "layers.compounds", "file name"),
+        (lambda d: d["layers"].update(compounds=3), "layers.compounds", "写文件名"),
         (lambda d: d["layers"].update(circle="circles.csv"), "layers.circle", "circles"),
         (lambda d: d["layers"].pop("network"), "layers.network", "osm"),
         (lambda d: d["layers"].update(osm="x.osm.pbf"), "layers.network", "osm"),

@@ -132,7 +132,7 @@ def test_nan_passes_through_without_blocking_others():
 def test_to_wgs84_dispatch_and_unknown():
     assert to_wgs84(113.0, 28.0, coords="cgcs2000") == (113.0, 28.0)
     np.testing.assert_allclose(to_wgs84(113.0, 28.0, coords="GCJ-02"), gcj02_to_wgs84(113, 28))
-    with pytest.raises(ValueError, match="unknown coords"):
+    with pytest.raises(ValueError, match="未知的经纬度坐标系"):
         to_wgs84(113.0, 28.0, coords="utm")
 
 

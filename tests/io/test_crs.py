@@ -51,17 +51,17 @@ def test_to_metric_gives_true_metres():
 
 def test_to_metric_refuses_bad_targets():
     gdf = _pts([(113.0, 28.0)])
-    with pytest.raises(CRSError, match="not projected") as err:
+    with pytest.raises(CRSError, match="不是投影坐标系") as err:
         to_metric(gdf, crs=4326)
     assert err.value.field == "crs"
-    with pytest.raises(CRSError, match="unknown CRS"):
+    with pytest.raises(CRSError, match="无法识别的坐标系"):
         to_metric(gdf, crs="EPSG:999999")
 
 
 def test_metres_labelled_as_degrees():
     gdf = _pts([(697000.0, 3110000.0), (698000.0, 3111000.0)])
     gdf.attrs["source"] = "homes.gpkg"
-    with pytest.raises(CRSError, match="metres of a projected CRS labelled as degrees") as err:
+    with pytest.raises(CRSError, match="像是投影坐标（米）被标成了度") as err:
         choose_metric_crs(gdf)
     assert err.value.file == "homes.gpkg" and "crs=" in err.value.fix
     with pytest.raises(CRSError):
@@ -70,14 +70,14 @@ def test_metres_labelled_as_degrees():
 
 def test_degrees_labelled_as_projected():
     gdf = _pts([(112.98, 28.12), (113.0, 28.2)], crs=32649)
-    with pytest.raises(CRSError, match="look like longitude/latitude") as err:
+    with pytest.raises(CRSError, match="像是经纬度") as err:
         check_crs_plausible(gdf, source="fac.shp")
     assert err.value.file == "fac.shp" and "EPSG:4326" in err.value.fix
 
 
 def test_missing_crs():
     gdf = _pts([(112.98, 28.12)], crs=None)
-    with pytest.raises(CRSError, match="no coordinate reference system"):
+    with pytest.raises(CRSError, match="图层没有坐标系"):
         to_metric(gdf)
 
 

@@ -110,7 +110,7 @@ def test_xlsx_first_sheet_and_named_sheet(tmp_path: Path):
     gdf = read_layer(path, layer="小区")
     assert list(gdf["名称"]) == NAMES
     assert list(gdf["编号"]) == ["001", "002", "003"]
-    with pytest.raises(SchemaError, match="no lon column"):
+    with pytest.raises(SchemaError, match="没有找到经度列"):
         read_layer(path)  # the first sheet has no coordinates
     with pytest.raises(FileFormatError) as err:
         read_layer(path, layer="Sheet9")
@@ -164,16 +164,16 @@ def test_gpkg_layer_choice(tmp_path: Path):
     _points().to_file(path, layer="homes", engine="pyogrio")
     _points().iloc[:1].to_file(path, layer="schools", engine="pyogrio")
     assert len(read_layer(path, layer="schools")) == 1
-    with pytest.raises(FileFormatError, match="2 layers") as err:
+    with pytest.raises(FileFormatError, match="2 个图层") as err:
         read_layer(path)
     assert "homes" in str(err.value) and "schools" in str(err.value)
-    with pytest.raises(FileFormatError, match="no layer 'parks'"):
+    with pytest.raises(FileFormatError, match="没有图层 'parks'"):
         read_layer(path, layer="parks")
 
 
 # --------------------------------------------------------------------------- bad files
 def test_missing_file(tmp_path: Path):
-    with pytest.raises(InputError, match="does not exist") as err:
+    with pytest.raises(InputError, match="文件不存在") as err:
         read_layer(tmp_path / "nope.csv")
     assert err.value.file.endswith("nope.csv")
 
@@ -181,12 +181,12 @@ def test_missing_file(tmp_path: Path):
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("fake.gpkg", b"id,lon,lat\n1,113,28\n", "not an SQLite database"),
-        ("fake.xlsx", b"id,lon,lat\n1,113,28\n", "not a zip"),
-        ("fake.shp", b"hello", "shapefile code"),
-        ("fake.geojson", b"id,lon,lat\n", "JSON object"),
-        ("fake.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        ("fake2.csv", b"SQLite format 3\x00" + b"\x00" * 100, "binary"),
+        ("fake.gpkg", b"id,lon,lat\n1,113,28\n", "不是 SQLite 数据库"),
+        ("fake.xlsx", b"id,lon,lat\n1,113,28\n", "不是 zip"),
+        ("fake.shp", b"hello", "Shapefile 标识"),
+        ("fake.geojson", b"id,lon,lat\n", "JSON 对象"),
+        ("fake.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "二进制"),
+        ("fake2.csv", b"SQLite format 3\x00" + b"\x00" * 100, "二进制"),
         ("empty.csv", b"", "empty"),
     ],
 )
@@ -199,7 +199,7 @@ def test_file_not_what_its_extension_says(tmp_path: Path, name: str, content: by
 
 
 def test_unsupported_extensions(tmp_path: Path):
-    for name, says in (("old.xls", "save as .xlsx"), ("data.kml", "unsupported file type")):
+    for name, says in (("old.xls", "另存为 .xlsx"), ("data.kml", "不支持的文件类型")):
         path = tmp_path / name
         path.write_bytes(b"x")
         with pytest.raises(FileFormatError, match=says):
@@ -209,21 +209,21 @@ def test_unsupported_extensions(tmp_path: Path):
 def test_undecodable_csv(tmp_path: Path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b"id,lon,lat\n1,113,28\n\xff\xfe\xff,113,28\n")
-    with pytest.raises(FileFormatError, match="cannot be decoded") as err:
+    with pytest.raises(FileFormatError, match="无法按") as err:
         read_layer(path)
-    assert err.value.row == 2 and "encoding" in err.value.fix
+    assert err.value.row == 2 and "编码" in err.value.fix
     good = tmp_path / "gbk.csv"
     _table().to_csv(good, index=False, encoding="gbk")
     with pytest.raises(FileFormatError, match="utf-8"):
         read_layer(good, encoding="utf-8")
-    with pytest.raises(FileFormatError, match="unknown text encoding"):
+    with pytest.raises(FileFormatError, match="未知的文字编码"):
         read_layer(good, encoding="klingon")
 
 
 def test_empty_layers(tmp_path: Path):
     csv = tmp_path / "header.csv"
     csv.write_text("id,lon,lat\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match="no data rows"):
+    with pytest.raises(SchemaError, match="没有数据行"):
         read_layer(csv)
     gpkg = tmp_path / "empty.gpkg"
     _points().iloc[:0].to_file(gpkg, layer="homes", engine="pyogrio")
@@ -235,10 +235,10 @@ def test_empty_layers(tmp_path: Path):
 def test_missing_coordinate_columns_suggest_closest(tmp_path: Path):
     path = tmp_path / "p.csv"
     pd.DataFrame({"id": [1], "longitud": [113.0], "lat": [28.0]}).to_csv(path, index=False)
-    with pytest.raises(SchemaError, match="no lon column") as err:
+    with pytest.raises(SchemaError, match="没有找到经度列") as err:
         read_layer(path)
     assert err.value.field == "lon" and "longitud" in err.value.fix
-    with pytest.raises(SchemaError, match="'lonx' is not in the table") as err:
+    with pytest.raises(SchemaError, match="表中没有列 'lonx'") as err:
         read_layer(path, lon_col="lonx")
     assert err.value.field == "lonx"
 
@@ -250,20 +250,20 @@ def test_nan_or_text_coordinate_names_row_and_column(tmp_path: Path, bad: str):
     with pytest.raises(SchemaError) as err:
         read_layer(path)
     assert (err.value.row, err.value.field) == (2, "纬度")
-    assert "row 2" in str(err.value) and "纬度" in str(err.value)
+    assert "第 2 行" in str(err.value) and "纬度" in str(err.value)
 
 
 def test_out_of_range_coordinates(tmp_path: Path):
     path = tmp_path / "p.csv"
     path.write_text("id,lon,lat\n1,113.0,28.0\n2,113.0,28.0\n3,213.0,28.0\n", "utf-8")
-    with pytest.raises(CRSError, match="out of range") as err:
+    with pytest.raises(CRSError, match="超出经纬度范围") as err:
         read_layer(path)
     assert (err.value.row, err.value.field) == (3, "lon")
     swapped = tmp_path / "swapped.csv"
     swapped.write_text("id,lon,lat\n1,28.1,112.9\n", "utf-8")
-    with pytest.raises(CRSError, match="out of range") as err:
+    with pytest.raises(CRSError, match="超出经纬度范围") as err:
         read_layer(swapped)
-    assert (err.value.row, err.value.field) == (1, "lat") and "swapped" in err.value.fix
+    assert (err.value.row, err.value.field) == (1, "lat") and "写反" in err.value.fix
 
 
 def test_metres_in_a_csv_read_as_degrees(tmp_path: Path):
@@ -279,7 +279,7 @@ def test_metres_in_a_csv_read_as_degrees(tmp_path: Path):
 def test_metres_labelled_as_degrees_and_the_fix(tmp_path: Path):
     path = tmp_path / "wrong.gpkg"
     _points().to_crs(32649).set_crs(4326, allow_override=True).to_file(path, engine="pyogrio")
-    with pytest.raises(CRSError, match="out of range") as err:
+    with pytest.raises(CRSError, match="超出经纬度范围") as err:
         read_layer(path)
     assert err.value.field == "geometry" and err.value.row == 1 and "crs=" in err.value.fix
     gdf = read_layer(path, crs="EPSG:32649")
@@ -289,7 +289,7 @@ def test_metres_labelled_as_degrees_and_the_fix(tmp_path: Path):
 def test_degrees_labelled_as_metres(tmp_path: Path):
     path = tmp_path / "wrong.gpkg"
     _points().set_crs(32649, allow_override=True).to_file(path, engine="pyogrio")
-    with pytest.raises(CRSError, match="look like longitude/latitude") as err:
+    with pytest.raises(CRSError, match="像是经纬度") as err:
         read_layer(path)
     assert "EPSG:4326" in err.value.fix
 
@@ -298,7 +298,7 @@ def test_shapefile_without_prj_needs_crs(tmp_path: Path):
     path = tmp_path / "noprj.shp"
     _points().to_file(path, engine="pyogrio")
     path.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match="no coordinate reference system"):
+    with pytest.raises(CRSError, match="图层没有坐标系"):
         read_layer(path)
     assert read_layer(path, crs=4326).crs.to_epsg() == 4326
 
@@ -317,10 +317,10 @@ def test_wrong_geometry_type_names_row(tmp_path: Path):
     path = tmp_path / "mixed.gpkg"
     geoms = [Point(113, 28), LineString([(113, 28), (113.1, 28.1)])]
     gpd.GeoDataFrame({"id": [1, 2]}, geometry=geoms, crs=4326).to_file(path, engine="pyogrio")
-    with pytest.raises(SchemaError, match="LineString but a point layer") as err:
+    with pytest.raises(SchemaError, match="LineString，这里要点图层") as err:
         read_layer(path)
     assert (err.value.row, err.value.field) == (2, "geometry")
-    with pytest.raises(SchemaError, match="Point but a line layer") as err:
+    with pytest.raises(SchemaError, match="Point，这里要线图层") as err:
         read_layer(path, geometry="line")
     assert err.value.row == 1
     assert len(read_layer(path, geometry="any")) == 2
@@ -330,7 +330,7 @@ def test_missing_geometry_names_row(tmp_path: Path):
     path = tmp_path / "holes.gpkg"
     gdf = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[Point(113, 28), None], crs=4326)
     gdf.to_file(path, engine="pyogrio")
-    with pytest.raises(SchemaError, match="no geometry") as err:
+    with pytest.raises(SchemaError, match="没有几何") as err:
         read_layer(path)
     assert err.value.row == 2
 
@@ -338,14 +338,14 @@ def test_missing_geometry_names_row(tmp_path: Path):
 def test_bad_options(tmp_path: Path):
     path = tmp_path / "p.csv"
     _table().to_csv(path, index=False)
-    with pytest.raises(CRSError, match="unknown coords 'wgs'") as err:
+    with pytest.raises(CRSError, match="未知的经纬度坐标系 'wgs'") as err:
         read_layer(path, coords="wgs")
     assert err.value.field == "coords" and "gcj02" in err.value.fix
-    with pytest.raises(CRSError, match="unknown CRS"):
+    with pytest.raises(CRSError, match="无法识别的坐标系"):
         read_layer(path, crs="EPSG:999999")
-    with pytest.raises(InputError, match="unknown geometry kind"):
+    with pytest.raises(InputError, match="未知的几何类型"):
         read_layer(path, geometry="polygon")  # type: ignore[arg-type]
     proj = tmp_path / "utm.gpkg"
     _points().to_crs(32649).to_file(proj, engine="pyogrio")
-    with pytest.raises(CRSError, match="applies to longitude/latitude"):
+    with pytest.raises(CRSError, match="只适用于经纬度"):
         read_layer(proj, coords="gcj02")

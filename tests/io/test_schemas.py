@@ -49,7 +49,7 @@ def test_float_ids_lose_trailing_zero_and_text_ids_are_stripped():
 
 
 def test_missing_population_column_suggests_closest():
-    with pytest.raises(SchemaError, match="required column 'population' is missing") as err:
+    with pytest.raises(SchemaError, match="缺少必需的列“population”") as err:
         validate_homes(_gdf(id=[1], populaton=[5]), source=SRC)
     e = err.value
     assert (e.file, e.field) == (SRC, "population")
@@ -57,38 +57,38 @@ def test_missing_population_column_suggests_closest():
 
 
 def test_missing_id_column():
-    with pytest.raises(SchemaError, match="'id' is missing") as err:
+    with pytest.raises(SchemaError, match="缺少必需的列“id”") as err:
         validate_homes(_gdf(population=[5]), source=SRC)
     assert err.value.field == "id"
 
 
 def test_duplicate_ids_name_both_rows():
-    with pytest.raises(SchemaError, match="id 'A' is used by rows 1, 3") as err:
+    with pytest.raises(SchemaError, match="编号 'A' 在第 1、3 行重复") as err:
         validate_homes(_gdf(id=["A", "B", "A"], population=[1, 2, 3]), source=SRC)
     assert (err.value.row, err.value.field) == (3, "id")
-    assert "unique" in err.value.fix
+    assert "不重复" in err.value.fix
 
 
 def test_empty_id_names_row():
-    with pytest.raises(SchemaError, match="id is empty") as err:
+    with pytest.raises(SchemaError, match="“id”没有填写") as err:
         validate_homes(_gdf(id=["A", None], population=[1, 2]), source=SRC)
     assert err.value.row == 2
 
 
 @pytest.mark.parametrize(
     ("values", "row", "says"),
-    [([5, -1, 3], 2, "negative"), ([5, 2, None], 3, "empty"), (["5", "many", "3"], 2, "number"),
-     ([5, 2, float("inf")], 3, "infinite")],
+    [([5, -1, 3], 2, "是负数"), ([5, 2, None], 3, "没有填写"), (["5", "many", "3"], 2, "不是数字"),
+     ([5, 2, float("inf")], 3, "无穷大")],
 )  # fmt: skip
 def test_bad_population_names_row_and_field(values: list, row: int, says: str):
     with pytest.raises(SchemaError, match=says) as err:
         validate_homes(_gdf(id=[1, 2, 3], 人口=values), source=SRC)
     assert (err.value.row, err.value.field, err.value.file) == (row, "population", SRC)
-    assert f"row {row}" in str(err.value) and err.value.fix
+    assert f"第 {row} 行" in str(err.value) and err.value.fix
 
 
 def test_bad_households():
-    with pytest.raises(SchemaError, match="negative") as err:
+    with pytest.raises(SchemaError, match="是负数") as err:
         validate_homes(_gdf(id=[1, 2], population=[1, 2], households=[1, -2]), source=SRC)
     assert (err.value.row, err.value.field) == (2, "households")
 
@@ -99,10 +99,10 @@ def test_homes_must_be_points_and_not_empty():
         geometry=[Point(0, 0), LineString([(0, 0), (1, 1)])],
         crs=4326,
     )
-    with pytest.raises(SchemaError, match="not a single point") as err:
+    with pytest.raises(SchemaError, match="不是单个点") as err:
         validate_homes(gdf, source=SRC)
     assert (err.value.row, err.value.field) == (2, "geometry")
-    with pytest.raises(SchemaError, match="empty"):
+    with pytest.raises(SchemaError, match="空的"):
         validate_homes(gdf.iloc[:0], source=SRC)
 
 
@@ -130,7 +130,7 @@ def test_capacity_parsed_and_unknown_is_nan():
 
 
 def test_capacity_not_a_number():
-    with pytest.raises(SchemaError, match="'about 90' is not a number") as err:
+    with pytest.raises(SchemaError, match="'about 90' 不是数字") as err:
         validate_facilities(
             _gdf(id=[1, 2], category=["park", "park"], capacity=[3, "about 90"]), source="f.csv"
         )
@@ -138,13 +138,13 @@ def test_capacity_not_a_number():
 
 
 def test_unknown_category_lists_valid_ones():
-    with pytest.raises(SchemaError, match="unknown category 'kindergarden'") as err:
+    with pytest.raises(SchemaError, match="未知的设施类别 'kindergarden'") as err:
         validate_facilities(
             _gdf(id=[1, 2], category=["park", "kindergarden"]), source="f.csv", categories=CATS
         )
     e = err.value
     assert (e.row, e.field) == (2, "category")
-    assert "did you mean 'kindergarten'" in e.fix
+    assert "是否是 'kindergarten'" in e.fix
     assert all(c in e.fix for c in CATS)
 
 
@@ -158,13 +158,13 @@ def test_category_mapping_turns_chinese_names_into_ids():
 
 
 def test_empty_category_names_row():
-    with pytest.raises(SchemaError, match="category is empty") as err:
+    with pytest.raises(SchemaError, match="“category”没有填写") as err:
         validate_facilities(_gdf(id=[1, 2], category=["park", ""]), source="f")
     assert err.value.row == 2
 
 
 def test_missing_category_column_suggests_closest():
-    with pytest.raises(SchemaError, match="'category' is missing") as err:
+    with pytest.raises(SchemaError, match="缺少必需的列“category”") as err:
         validate_facilities(_gdf(id=[1], catgory=["park"]), source="f")
     assert "catgory" in err.value.fix
 

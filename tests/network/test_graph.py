@@ -57,7 +57,7 @@ def test_multilinestrings_are_split_into_parts():
 
 
 def test_empty_network_is_an_error():
-    with pytest.raises(NetworkError, match="empty"):
+    with pytest.raises(NetworkError, match="空的"):
         graph_from_lines(_lines())
 
 
@@ -67,11 +67,11 @@ def test_points_in_a_network_layer_name_the_row():
             _lines(shapely.LineString([(0, 0), (1, 0)]), shapely.Point(5, 5)), source="roads.gpkg"
         )
     assert err.value.row == 2
-    assert "roads.gpkg" in str(err.value) and "row 2" in str(err.value)
+    assert "roads.gpkg" in str(err.value) and "第 2 行" in str(err.value)
 
 
 def test_degrees_are_refused_with_a_fix():
-    with pytest.raises(CRSError, match="metric"):
+    with pytest.raises(CRSError, match="米制"):
         graph_from_lines(_lines(shapely.LineString([(113, 28), (113.01, 28)]), crs="EPSG:4326"))
 
 

@@ -393,7 +393,7 @@ def test_unknown_circle_and_format(checkup_dir, tmp_path):
 def test_missing_checkup_json(tmp_path):
     from lifecircle.errors import InputError
 
-    with pytest.raises(InputError, match=r"checkup\.json not found"):
+    with pytest.raises(InputError, match=r"没有找到 checkup\.json"):
         CheckupFolder.read(tmp_path)
     with pytest.raises(InputError, match="找不到体检结果文件夹"):
         render_circle_report(tmp_path / "nowhere", "C1", tmp_path)

@@ -83,13 +83,13 @@ def test_unquoted_yaml_date_becomes_iso_string(tmp_path):
 def test_duplicate_id(tmp_path):
     err, path = bad(tmp_path, lambda d: d["indicators"].append(copy.deepcopy(d["indicators"][0])))
     assert err.field == "id" and err.file == str(path)
-    assert "kg_cov" in str(err) and "more than once" in str(err)
+    assert "kg_cov" in str(err) and "编号重复出现" in str(err)
 
 
 def test_missing_threshold(tmp_path):
     err, _ = bad(tmp_path, lambda d: d["indicators"][1].pop("threshold"))
     assert err.field == "threshold"
-    assert "park_g" in str(err) and "threshold" in str(err) and "Fix:" in str(err)
+    assert "park_g" in str(err) and "threshold" in str(err) and "处理办法：" in str(err)
 
 
 def test_null_threshold(tmp_path):
@@ -114,7 +114,7 @@ def test_coverage_without_radius(tmp_path):
 )
 def test_unknown_enum_value(tmp_path, field, value):
     err, _ = bad(tmp_path, lambda d: d["indicators"][0].update({field: value}))
-    assert err.field == field and "kg_cov" in str(err) and "use one of" in str(err)
+    assert err.field == field and "kg_cov" in str(err) and "写以下之一" in str(err)
 
 
 def test_per_1000_needs_a_category_with_capacity(tmp_path):
@@ -122,7 +122,7 @@ def test_per_1000_needs_a_category_with_capacity(tmp_path):
         d["indicators"][0].update(kind="per_1000", facility_categories=["park"], unit="x")
 
     err, _ = bad(tmp_path, mutate)
-    assert err.field == "facility_categories" and "capacity" in str(err)
+    assert err.field == "facility_categories" and "容量" in str(err)
 
 
 def test_presence_must_be_count_at_least_one(tmp_path):
@@ -203,4 +203,4 @@ def test_place_is_for_per_1000_or_manual(tmp_path):
 
 def test_unknown_place_is_refused(tmp_path):
     err, _ = bad(tmp_path, lambda d: d["indicators"][1].update(place="座位"))
-    assert err.field == "place" and "use one of" in str(err)
+    assert err.field == "place" and "写以下之一" in str(err)

@@ -131,7 +131,9 @@ def test_user_errors_are_plain_chinese(engine):
 def test_serve_refuses_a_database_without_schema(tmp_path):
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--port", "1")
     assert (
-        res.returncode == 2 and "尚未建立" in res.stderr and "lifecircle db upgrade" in res.stderr
+        res.returncode == 2
+        and "还没有建立表结构" in res.stderr
+        and "lifecircle db upgrade" in res.stderr
     )
     res = _cli("serve", "--db", str(tmp_path / "empty.db"), "--today", "2024-02-30")
     assert res.returncode == 2 and "日期" in res.stderr
@@ -160,4 +162,4 @@ def test_import_geometry_command(engine, demo_checkup_dir, tmp_path):
     bad.loc[3, "circle_id"] = "C99"
     bad.to_file(tmp_path / "bad.gpkg", driver="GPKG")
     res = _cli("import", "geometry", str(tmp_path / "bad.gpkg"), "--db", url)
-    assert res.returncode == 2 and "C99" in res.stderr and "row 4" in res.stderr
+    assert res.returncode == 2 and "C99" in res.stderr and "第 4 行" in res.stderr

@@ -50,7 +50,7 @@ def test_cli_session(engine, demo_checkup_dir, tmp_path):
     out = run(
         "project", "status", "P1", "in_progress", "--on", "2024-03-06", "--version", "1", code=2
     )
-    assert "version" in out
+    assert "已被他人修改" in out and "第 2 版" in out
     assert "P1" in run("project", "list", "--overdue", "--today", "2024-09-30")
     out = run("bulletin", "--period", "2024-09", "--out", str(tmp_path))
     assert ((tmp_path / "通报_2024-09.docx").exists() and "区教育局" not in out) or True

@@ -76,7 +76,7 @@ def test_documented_package_with_csv_compounds_imports(engine, cli, tmp_path, en
 
 @pytest.mark.parametrize(
     ("raw", "says"),
-    [("- a\n- b\n", "not a YAML mapping"), ("format: [lifecircle\nname: x\n", "YAML")],
+    [("- a\n- b\n", "不是“键: 值”形式的 YAML"), ("format: [lifecircle\nname: x\n", "YAML")],
     ids=["yaml-list", "broken-yaml"],
 )
 def test_bad_manifest_is_a_clear_error_and_changes_nothing(engine, cli, tmp_path, raw, says):

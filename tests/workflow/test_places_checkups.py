@@ -168,7 +168,7 @@ def test_checkup_rejects_bad_schema_and_duplicates(
     checkups.import_checkup(session, good)
     with pytest.raises(SchemaError) as exc:
         checkups.import_checkup(session, good)
-    assert exc.value.field == "run.id" and "already stored" in exc.value.message
+    assert exc.value.field == "run.id" and "已经导入过" in exc.value.message
     with pytest.raises(SchemaError) as exc:  # the demo's circles are not in this database
         checkups.import_checkup(session, demo_checkup, create_circles=False)
     assert (exc.value.row, exc.value.field) == (1, "circles[].id")

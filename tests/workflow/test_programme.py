@@ -44,7 +44,7 @@ def test_due_dates_and_aaa_needs_aa(programme):
         schedule.add_target(s, "C01", 2024, "AA")
     with pytest.raises(RuleError, match="不在创建期内"):
         schedule.add_target(s, "C03", 2027, "AA")
-    with pytest.raises(RuleError, match="needs this AA"):
+    with pytest.raises(RuleError, match="须以这个 AA 目标为前提"):
         schedule.remove_target(s, "C01", "AA")
 
 
@@ -107,7 +107,7 @@ def test_declaration_needs_passing_checkup_or_override(programme, roles):
     e2 = evaluation.self_assessment(
         s, roles.passing[0], "AA", year=2024, on=date(2024, 4, 1), respondents=200, satisfaction=85
     )
-    with pytest.raises(RuleError, match="尚无该生活圈的体检结果"):
+    with pytest.raises(RuleError, match="没有这个生活圈的体检结果"):
         evaluation.declare(s, e2, on=date(2024, 5, 1))  # before the checkup run (2024-06-01)
     evaluation.declare(s, e2, on=date(2024, 7, 2))
     assert e2.override_reason is None and e2.checkup_result_id is not None
@@ -117,7 +117,7 @@ def test_full_path_publication_plaque_recheck_and_aaa(programme, roles):
     s = programme
     aaa = roles.aaa[0]  # graded AAA by the checkup
     other = next(c for c in roles.passing if c != aaa)
-    with pytest.raises(RuleError, match="尚未获评 AA 型"):
+    with pytest.raises(RuleError, match="尚未评为 AA 型"):
         e = evaluation.self_assessment(
             s, aaa, "AAA", year=2024, on=date(2024, 7, 1), respondents=10, satisfaction=90
         )
@@ -131,7 +131,7 @@ def test_full_path_publication_plaque_recheck_and_aaa(programme, roles):
     evaluation.publish(s, e, on=date(2024, 8, 1))
     evaluation.hang_plaque(s, e, on=date(2024, 8, 10))
     assert e.stage == "plaqued"
-    with pytest.raises(RuleError, match="佐证"):
+    with pytest.raises(RuleError, match="须附佐证材料"):
         evaluation.joint_evaluation(
             s, _reviewed(s, other), on=date(2024, 8, 1), accepted=True, evidence=[]
         )
@@ -163,7 +163,7 @@ def test_subsidies_by_rule_and_export(programme, roles, tmp_path):
     lines = {x.circle_code: x for x in subsidies.compute(s)}
     assert lines[c1].amount_yuan == 300000 and lines[c1].eligible
     assert lines[c2].amount_yuan == 0 and lines[c2].reason == "尚未公布"
-    with pytest.raises(RuleError, match="overlaps"):
+    with pytest.raises(RuleError, match="奖补规则重叠"):
         subsidies.set_rule(s, "AA", 1, from_year=2025, to_year=2026)
     subsidies.set_rule(s, "AA", 400000, from_year=2026, to_year=2027, min_satisfaction=95)
     out = subsidies.export_xlsx(subsidies.compute(s), tmp_path / "奖补.xlsx")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lifecircle.errors import ConflictError, RuleError
+from lifecircle.errors import ConflictError, InputError, RuleError
 from lifecircle.store import session_scope
 from lifecircle.store.models import AuditLog, Project
 from lifecircle.workflow import projects as pj
@@ -51,7 +51,7 @@ def test_create_validates_type_units_and_funding(programme):
         {"budget_yuan": -1},
         {"co_units": ["区教育局"]},
     ):
-        with pytest.raises(RuleError):
+        with pytest.raises((RuleError, InputError)):
             _new(s, code="P9", **bad)
     with pytest.raises(RuleError):
         _new(s)  # duplicate code
@@ -60,11 +60,11 @@ def test_create_validates_type_units_and_funding(programme):
 def test_state_machine_and_history(programme):
     s = programme
     p = _new(s)
-    with pytest.raises(RuleError, match="cannot go from planned to completed"):
+    with pytest.raises(RuleError, match="不能从“计划”变为“已完工”"):
         pj.transition(s, "P1", "completed", on=date(2024, 4, 1))
     for st, d in (("approved", 2), ("in_progress", 3)):
         pj.transition(s, "P1", st, on=date(2024, 4, d))
-    with pytest.raises(RuleError, match="needs a reason"):
+    with pytest.raises(RuleError, match="须写明原因"):
         pj.transition(s, "P1", "delayed", on=date(2024, 4, 4))
     pj.transition(
         s, "P1", "delayed", on=date(2024, 4, 4), note="征地", new_due_date=date(2024, 10, 31)
@@ -73,7 +73,7 @@ def test_state_machine_and_history(programme):
     pj.transition(s, "P1", "in_progress", on=date(2024, 5, 1))
     pj.transition(s, "P1", "completed", on=date(2024, 9, 15))
     assert p.completed_date == date(2024, 9, 15) and p.progress == 100
-    with pytest.raises(RuleError, match="no evidence"):
+    with pytest.raises(RuleError, match="还没有佐证材料"):
         pj.transition(s, "P1", "verified", on=date(2024, 9, 20))
     ev = pj.attach_evidence(s, "P1", "验收报告.pdf", b"%PDF-1.4 acceptance")
     assert pj.verify_evidence(ev) and len(ev.sha256) == 64
@@ -88,7 +88,7 @@ def test_state_machine_and_history(programme):
         "verified",
     ]
     assert all(h.actor == "tester" for h in p.history)
-    with pytest.raises(RuleError, match="final state"):
+    with pytest.raises(RuleError, match="已是最终状态"):
         pj.transition(s, "P1", "cancelled", on=date(2024, 9, 21), note="x")
     # judged by the original due date: finished late
     assert pj.timeliness(p, date(2024, 9, 30)).code == "late"
@@ -120,7 +120,7 @@ def test_concurrent_edit_loser_gets_conflict(engine, programme):
         v = s1.scalar(select(Project).where(Project.code == "P1")).version
     with session_scope(engine, actor="a") as s1:
         pj.update_project(s1, "P1", expected_version=v, budget_yuan=1_500_000)
-    with pytest.raises(ConflictError, match="someone else"), session_scope(engine, "b") as s2:
+    with pytest.raises(ConflictError, match="已被他人修改"), session_scope(engine, "b") as s2:
         pj.update_project(s2, "P1", expected_version=v, budget_yuan=900_000)
     # the ORM-level race: both loaded version 2, the second flush loses
     s_a = session_scope(engine, actor="a")

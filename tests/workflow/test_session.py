@@ -131,7 +131,7 @@ def test_publish_bulletin_stores_it_and_names_its_files(engine: Engine, tmp_path
     assert b.bulletin.as_of == date(2024, 9, 30)
     assert _count(engine, Bulletin) == 1
     with (
-        pytest.raises(InputError, match="YYYY-MM"),
+        pytest.raises(InputError, match="不是“年-月”"),
         session.open_programme(_url(engine), actor="a") as s,
     ):
         publish_bulletin(s, "2024/09", out_dir=tmp_path / "bad")

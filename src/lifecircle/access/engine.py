@@ -14,6 +14,7 @@ import shapely
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.errors import CRSError, SchemaError
 from lifecircle.network.graph import WalkGraph
+from lifecircle.network.limits import check_minutes, check_radii, check_speed, check_walk_options
 from lifecircle.network.snap import Snapped, snap_points
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def compute_access(
         with_supply = bool(len(members)) and np.isfinite(cap[members]).any()
         if with_supply and not np.isfinite(cap[members]).all():
             n_missing = int((~np.isfinite(cap[members])).sum())
-            warnings.append(f"{cat}: {n_missing} facilities have no capacity; counted as 0")
+            warnings.append(f"{cat}：{n_missing} 处设施没有容量，按 0 计")
         capacity = np.nan_to_num(cap, nan=0.0)
         counts, supply = kernels.bounded_counts(
             graph.indptr, graph.indices, graph.weights, graph.csr_edge,
@@ -238,18 +239,12 @@ def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:
 def _radii(
     radii: Sequence[float] | None, minutes: Sequence[float] | None, speed: float
 ) -> tuple[list[str], list[float]]:
-    if radii is not None and minutes is not None:
-        msg = "give radii in metres or in minutes, not both"
-        raise SchemaError(msg, field="radii", fix="drop one of radii= / minutes=.")
+    check_walk_options(radii, minutes, speed, 1.0)
     if minutes is not None:
-        values = sorted({float(m) for m in minutes})
-        if not values or values[0] <= 0 or speed <= 0:
-            raise SchemaError("minutes and walking speed must be positive", field="minutes")
+        values = check_minutes(minutes, field="minutes")
+        speed = check_speed(speed, field="walk_speed_m_per_min")
         return [f"{_fmt(m)}min" for m in values], [m * speed for m in values]
-    values = sorted({float(r) for r in (radii if radii is not None else DEFAULT_RADII_M)})
-    if not values or values[0] <= 0 or not np.isfinite(values[-1]):
-        msg = f"radii must be positive numbers of metres, got {values}"
-        raise SchemaError(msg, field="radii", fix="e.g. radii=(300, 500, 1000).")
+    values = check_radii(radii if radii is not None else DEFAULT_RADII_M, field="radii")
     return [f"{_fmt(r)}m" for r in values], values
 
 
@@ -262,19 +257,19 @@ def _check_frame(
 ) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        msg = f"{name} lack the column(s) {missing}; they have {list(frame.columns)}"
+        msg = f"{name} 缺少列 {missing}；现有列 {list(frame.columns)}"
         raise SchemaError(
-            msg, file=name, field=missing[0], fix="validate with lifecircle.io first."
+            msg, file=name, field=missing[0], fix="先用 lifecircle.io 的校验函数检查图层"
         )
     if graph.crs is not None and frame.crs is not None and frame.crs != graph.crs:
-        msg = f"{name} are in {frame.crs.to_string()} but the network is in {graph.crs.to_string()}"
-        raise CRSError(msg, file=name, field="geometry", fix="project both to the same CRS.")
+        msg = f"{name} 的坐标系是 {frame.crs.to_string()}，路网是 {graph.crs.to_string()}"
+        raise CRSError(msg, file=name, field="geometry", fix="把两者投影到同一坐标系")
     ids = frame["id"].astype(str)
     dup = ids.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
-        msg = f"duplicate id '{ids.iloc[row - 1]}'"
-        raise SchemaError(msg, file=name, row=row, field="id", fix="give every row its own id.")
+        msg = f"编号“{ids.iloc[row - 1]}”重复"
+        raise SchemaError(msg, file=name, row=row, field="id", fix="每一行用不同的编号")
 
 
 def _categories(facilities: pd.DataFrame, categories: Iterable[str] | None) -> list[str]:

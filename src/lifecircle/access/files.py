@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from lifecircle.errors import SchemaError
 from lifecircle.io._sniff import require_file
+from lifecircle.network.limits import check_walk_options
 from lifecircle.network.warmup import compile_kernels_in_background
 
 if TYPE_CHECKING:
@@ -74,8 +75,11 @@ def access_from_files(
         What :func:`compute_access` measured.
     """
     if (network is None) == (osm is None):
-        msg = "give exactly one network source"
-        raise SchemaError(msg, field="network", fix="pass --network FILE or --osm FILE.pbf.")
+        msg = "须给出一个路网来源（二选一）"
+        raise SchemaError(
+            msg, field="network", fix="用 --network 给出路网文件，或用 --osm 给出 .osm.pbf 文件"
+        )
+    check_walk_options(radii, minutes, walk_speed_m_per_min, max_snap_m)
     for given in (homes, facilities, network, osm):
         if given is not None:  # a missing file stops here, before the heavy imports
             require_file(Path(given))

@@ -91,6 +91,7 @@ class CheckupFolder:
             if "name" not in facilities.columns:
                 facilities["name"] = facilities["id"]
         service_areas = _read_optional(d / "service_areas.gpkg", ("category", "radius_m"))
+        _check_same_circles(d, result, circles, compounds)
         return cls(result, circles, compounds, facilities, service_areas, path=d)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
@@ -136,10 +137,47 @@ class CheckupFolder:
         if name not in self._metric:
             layer = self.layer(name)
             if layer is None:
-                raise LookupError(f"the checkup has no {name} layer")
+                raise LookupError(f"体检结果没有 {name} 图层")
             self._metric[name] = layer.to_crs(self._metric["crs"])
         out: gpd.GeoDataFrame = self._metric[name]
         return out
+
+
+def _check_same_circles(
+    d: Path, result: CheckupResult, circles: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame
+) -> None:
+    """checkup.json, circles.gpkg and compounds.gpkg name the same circles (one run wrote
+    them); a folder mixed from two runs is refused before any report is drawn."""
+    fix = "这几个文件应出自同一次体检：请重新运行 lifecircle checkup，不要混用不同体检的文件"
+    in_json = [c.id for c in result.circles]
+    known = set(in_json)
+    polygons = circles["circle_id"].tolist()
+    no_polygon = [c for c in in_json if c not in set(polygons)]
+    if no_polygon:
+        raise SchemaError(
+            f"checkup.json 中的生活圈 {'、'.join(no_polygon[:5])} 在 circles.gpkg 中没有范围",
+            file=str(d / "circles.gpkg"),
+            field="circle_id",
+            fix=fix,
+        )
+    for row, cid in enumerate(polygons, start=1):
+        if cid not in known:
+            raise SchemaError(
+                f"生活圈 {cid} 不在 checkup.json 中",
+                file=str(d / "circles.gpkg"),
+                row=row,
+                field="circle_id",
+                fix=fix,
+            )
+    for row, cid in enumerate(compounds["circle_id"].tolist(), start=1):
+        if cid not in known and cid not in ("", "None", "nan", "<NA>"):
+            raise SchemaError(
+                f"小区所属的生活圈 {cid} 不在 checkup.json 中",
+                file=str(d / "compounds.gpkg"),
+                row=row,
+                field="circle_id",
+                fix=fix,
+            )
 
 
 def _read_optional(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame | None:
@@ -149,26 +187,32 @@ def _read_optional(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame | 
 def _read_layer(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(
-            f"{path.name} not found beside checkup.json",
+            f"checkup.json 旁边没有 {path.name}",
             file=str(path),
-            fix="run the checkup again; it writes circles.gpkg and compounds.gpkg.",
+            fix="重新运行体检（lifecircle checkup），它会写出 circles.gpkg 和 compounds.gpkg",
         )
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types
-        raise FileFormatError(f"cannot read GeoPackage ({exc})", file=str(path)) from exc
+        raise FileFormatError(
+            f"无法读取 GeoPackage（{exc}）",
+            file=str(path),
+            fix="重新运行体检，或检查文件是否完整",
+        ) from exc
     if "circle_id" not in gdf.columns and "id" in gdf.columns and "circle_id" in required:
         gdf = gdf.rename(columns={"id": "circle_id"})
     for col in required:
         if col not in gdf.columns:
             raise SchemaError(
-                "missing column",
+                "缺少这一列",
                 file=str(path),
                 field=col,
-                fix="the layer must follow docs/checkup-schema.md.",
+                fix="图层须符合 docs/checkup-schema.md 的格式；请重新运行体检",
             )
     if gdf.crs is None:
-        raise SchemaError("layer has no CRS", file=str(path), field="geometry")
+        raise SchemaError(
+            "图层没有坐标系", file=str(path), field="geometry", fix="重新运行体检写出图层"
+        )
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(WGS84)
     return gdf

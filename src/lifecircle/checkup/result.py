@@ -575,10 +575,10 @@ class CheckupResult:
         except KeyError:
             known = ", ".join(list(self._by_id)[:10])
             raise InputError(
-                f"no circle with id {circle_id!r} in the checkup",
+                f"体检结果中没有编号为 {circle_id!r} 的生活圈",
                 file=self.source,
                 field="circles[].id",
-                fix=f"use one of: {known} …",
+                fix=f"请用体检结果中的生活圈编号：{known} …",
             ) from None
 
     def to_dict(self) -> dict[str, Any]:
@@ -675,17 +675,17 @@ class CheckupResult:
             p = p / "checkup.json"
         if not p.is_file():
             raise InputError(
-                "checkup.json not found",
+                "没有找到 checkup.json",
                 file=str(p),
-                fix="give the output folder of `lifecircle checkup` (or its checkup.json).",
+                fix="请给出 `lifecircle checkup` 的输出文件夹（或其中的 checkup.json）",
             )
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FileFormatError(
-                f"not readable as UTF-8 JSON ({exc})",
+                f"不是可读的 UTF-8 JSON 文件（{exc}）",
                 file=str(p),
-                fix="write it with `lifecircle checkup` again.",
+                fix="请用 `lifecircle checkup` 重新生成",
             ) from exc
         return cls.from_dict(data, source=str(p))
 
@@ -742,11 +742,11 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
         major = str(data["schema_version"]).split(".")[0]
         if major != SCHEMA_VERSION.split(".")[0]:
             raise SchemaError(
-                f"schema_version {data['schema_version']} is not supported "
-                f"(this version reads {SCHEMA_VERSION.split('.')[0]}.x)",
+                f"不支持格式版本 schema_version {data['schema_version']}"
+                f"（本版本读取 {SCHEMA_VERSION.split('.')[0]}.x）",
                 file=source,
                 field="schema_version",
-                fix="upgrade lifecircle, or run the checkup again with this version.",
+                fix="升级 lifecircle，或用本版本重新体检",
             )
     import jsonschema_rs
 
@@ -776,18 +776,18 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
             if isinstance(node, Mapping):
                 name = node.get("id") or node.get("indicator_id")
                 if name:
-                    where.append(f"{_ENTRY.get(str(path_key), 'entry')} {name}")
+                    where.append(f"{_ENTRY.get(str(path_key), '条目')} {name}")
         else:
             parts.append(str(step))
             path_key = step
             node = node.get(step) if isinstance(node, Mapping) else None
-    at = f" ({', '.join(where)})" if where else ""
+    at = f"（{'，'.join(where)}）" if where else ""
     raise SchemaError(
-        f"not a valid checkup.json (schema {SCHEMA_VERSION}): {error.message}{at}",
+        f"不是有效的 checkup.json（格式 {SCHEMA_VERSION}）：{error.message}{at}",
         file=source,
         row=row,
-        field=".".join(parts) or "(top level)",
-        fix="write it with `lifecircle checkup` again.",
+        field=".".join(parts) or "（顶层）",
+        fix="请用 `lifecircle checkup` 重新生成",
     )
 
 
@@ -798,12 +798,12 @@ def _check_shortfalls(data: Mapping[str, Any], source: str) -> None:
         for s in circle["shortfalls"]:
             if s["indicator_id"] not in known:
                 raise SchemaError(
-                    f"not a valid checkup.json: shortfall {s['indicator_id']!r} of circle "
-                    f"{circle['id']} names no indicator of that circle",
+                    f"不是有效的 checkup.json：生活圈 {circle['id']} 的短板 "
+                    f"{s['indicator_id']!r} 不是这个生活圈的指标",
                     file=source,
                     row=row,
                     field="circles[].shortfalls[].indicator_id",
-                    fix="write it with `lifecircle checkup` again.",
+                    fix="请用 `lifecircle checkup` 重新生成",
                 )
 
 
@@ -813,11 +813,11 @@ def _safe_dict(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 _ENTRY = {
-    "circles": "circle",
-    "indicators": "indicator",
-    "district_indicators": "district indicator",
-    "shortfalls": "shortfall",
-    "affected_compounds": "compound",
+    "circles": "生活圈",
+    "indicators": "指标",
+    "district_indicators": "全区指标",
+    "shortfalls": "短板",
+    "affected_compounds": "小区",
 }
 
 

@@ -29,6 +29,7 @@ from lifecircle.checkup.result import (
 )
 from lifecircle.district import District, parse_data_date
 from lifecircle.errors import InputError
+from lifecircle.network.limits import check_max_snap
 from lifecircle.standards import Catalogue, Indicator, evaluate, grade
 
 #: the 15-minute walk, always measured so reports can show it
@@ -134,6 +135,7 @@ def run_checkup(
         ``.result`` (what ``checkup.json`` holds), ``.access``, ``.homes``; tables via
         ``.circles_frame()`` and ``.compounds_frame()``; files via ``.write(dir)``.
     """
+    check_max_snap(max_snap_m, field="max_snap_m")
     report = progress or (lambda stage, done, total: None)
     when = _run_time()
     day = _data_date(district, data_date, when)

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+
+from lifecircle.cli._zh import install as _install_chinese
+
+_install_chinese()  # Click's and Typer's own words (usage, --help, errors) in Chinese
+
+
+class _Lifecircle(TyperGroup):
+    """The root group: a user error from any command prints as one Chinese line (exit 2),
+    a file the system refuses as one line too (exit 1), never as a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from lifecircle.errors import LifecircleError
+
+        try:
+            return super().invoke(ctx)
+        except LifecircleError as exc:
+            typer.secho(f"错误：{exc}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        except BrokenPipeError:  # output piped into `head`: Click ends quietly
+            raise
+        except OSError as exc:
+            where = f"（{exc.filename}）" if exc.filename else ""
+            typer.secho(
+                f"错误：无法读写文件{where}：{exc.strerror or exc} "
+                "处理办法：检查磁盘空间、文件权限和路径",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=_Lifecircle,
     name="lifecircle",
     help="15 分钟生活圈：步行可达性、专项体检、评级与创建工作管理。",
     no_args_is_help=True,
@@ -56,7 +90,11 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the console script: user errors print plainly (exit 2), no traceback."""
+    """Entry point of the console script: user errors print plainly (exit 2), no traceback.
+
+    An error no check foresaw (a bug) prints one Chinese line naming where the details were
+    saved (exit 70), so a user never faces a Python traceback.
+    """
     import sys
 
     from lifecircle.errors import LifecircleError
@@ -67,3 +105,28 @@ def main() -> None:
     except LifecircleError as exc:
         typer.secho(f"错误：{exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except Exception as exc:
+        sys.exit(_internal_error(exc))
+
+
+def _internal_error(exc: BaseException) -> int:
+    """Save the traceback to a file and say so in Chinese; the exit code (70, EX_SOFTWARE)."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="lifecircle-error-", suffix=".txt", delete=False, encoding="utf-8"
+        ) as fh:
+            fh.write(text)
+        saved = f"详细信息已保存到 {fh.name}"
+    except OSError:
+        saved = "详细信息未能保存"
+    typer.secho(
+        f"错误：程序内部错误（{type(exc).__name__}: {exc}）。{saved} "
+        "处理办法：请把这条信息和该文件发给系统维护人员",
+        fg=typer.colors.RED,
+        err=True,
+    )
+    return 70

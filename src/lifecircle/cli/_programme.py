@@ -43,7 +43,7 @@ def _handle(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except LifecircleError as exc:
-            err.print(f"[red]错误[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print(f"[red]错误：[/red]{exc}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

@@ -80,6 +80,9 @@ def checkup_command(
     if tiles is not None and workers is None and cluster is None:
         raise typer.BadParameter("--tiles 须与 --workers 或 --cluster 同用")
     check_out_dir(out)
+    from lifecircle.network.limits import check_max_snap
+
+    check_max_snap(max_snap)  # refused before the district is read
     if data_date is not None:  # a bad date is refused before any long work
         from lifecircle.district import parse_data_date
 

@@ -126,7 +126,7 @@ def project_list(
     db: str | None = DbOpt,
     circle: str | None = typer.Option(None, help="生活圈编号"),
     unit: str | None = typer.Option(None, help="牵头单位"),
-    status: str | None = typer.Option(None, help="状态"),
+    status: str | None = typer.Option(None, help="状态，如 在建、延期"),
     today: str | None = typer.Option(None, help="判定日期 YYYY-MM-DD，默认今天"),
     overdue: bool = typer.Option(False, help="只列逾期未完成项目"),
 ) -> None:
@@ -166,7 +166,7 @@ def project_add(
     co: list[str] = typer.Option([], help="配合单位，可重复"),
     indicator: list[str] = typer.Option([], help="补齐的指标 id，可重复"),
     budget: int = typer.Option(0, help="投资（元）"),
-    funding: str = typer.Option("district_finance", help="区级财政/市级补助/社会资本"),
+    funding: str = typer.Option("区级财政", help="资金来源：区级财政/市级补助/社会资本"),
     start: str | None = typer.Option(None, help="开工日期 YYYY-MM-DD"),
     on: str | None = typer.Option(None, help="登记日期 YYYY-MM-DD，默认今天"),
     db: str | None = DbOpt,
@@ -207,7 +207,7 @@ def project_status(
     db: str | None = DbOpt,
     actor: str | None = ActorOpt,
 ) -> None:
-    """变更项目状态：approved / in_progress / completed / verified / delayed / cancelled。"""
+    """变更项目状态：已立项 / 在建 / 已完工 / 已验收 / 延期 / 已取消（也认英文代码）。"""
     from lifecircle.workflow.projects import STATUS_ZH, transition
 
     day, new_due_date = _day(on), _maybe_day(new_due, "--new-due")

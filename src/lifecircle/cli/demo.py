@@ -31,9 +31,13 @@ def demo_command(
     ),
 ) -> None:
     """示例：在雨花区真实名称与人口总数上生成示例几何，完成体检、报告与创建工作数据库。"""
+    from lifecircle.demo.limits import check_scale
+    from lifecircle.io._paths import make_folder
+
+    check_scale(scale)
     console = Console()
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     # The district, its network and the checkup live in a process of their own: when it
     # ends, their memory is the system's again, so the report workers started next do not
     # add to it (the process tree's peak is what a user's machine must hold).

@@ -21,16 +21,9 @@ DbOpt = typer.Option(
 
 
 def _engine(db: str | None):
-    from lifecircle.errors import RuleError
-    from lifecircle.store import is_migrated, make_engine
+    from lifecircle.workflow.session import programme_engine
 
-    engine = make_engine(db)
-    if not is_migrated(engine):
-        engine.dispose()
-        raise RuleError(
-            f"数据库 {engine.url.render_as_string()} 尚未建立", fix="先运行 lifecircle db upgrade"
-        )
-    return engine
+    return programme_engine(db)  # checked: a SQLite file, migrated
 
 
 @app.command("serve")

@@ -126,7 +126,7 @@ def build_demo(*, seed: int = 2023, scale: float = 1.0) -> DemoDistrict:
         manual values) in memory.
     """
     if not scale > 0:
-        raise ValueError("scale must be positive")
+        raise ValueError(f"示例区面积比例 scale 须大于 0，收到 {scale}")
     rng = np.random.default_rng(seed)
     layout = make_layout(scale, rng)
     net = make_network(layout, rng)

@@ -65,10 +65,10 @@ def metric_crs(value: Any, *, file: str | None) -> pyproj.CRS | None:
         crs = pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(
-            f"unknown coordinate reference system {value!r}",
+            f"无法识别的坐标系 {value!r}",
             file=file,
             field="crs",
-            fix="use an EPSG code such as EPSG:4326 or EPSG:4547.",
+            fix="写 EPSG 代码，如 EPSG:4326 或 EPSG:4547",
         ) from exc
     return crs if crs.is_projected else None
 
@@ -83,7 +83,7 @@ def check_notice(generated: bool, notice: str | None, *, file: str | None) -> No
     """
     if generated and not notice:
         raise DistrictError(
-            "a package with generated geometry must carry a notice",
+            "几何为生成数据的数据包须带说明（notice）",
             file=file,
             field="notice",
             fix="add notice: 示例数据：几何为生成数据",
@@ -100,10 +100,10 @@ def _graph(network: NetworkInput, crs: pyproj.CRS, source: str) -> WalkGraph:
         if network.crs is None or not pyproj.CRS.from_user_input(network.crs).equals(crs):
             have = network.crs.to_string() if network.crs is not None else "none"
             raise CRSError(
-                f"the walking graph is in {have}, the district in {crs.to_string()}",
+                f"步行路网的坐标系是 {have}，区数据是 {crs.to_string()}",
                 file=source,
                 field="crs",
-                fix=f"build the graph in {crs.to_string()}, or pass crs= the graph's CRS.",
+                fix=f"用 {crs.to_string()} 建立路网，或用 crs= 指明路网的坐标系",
             )
         return network
     if isinstance(network, gpd.GeoDataFrame):
@@ -229,10 +229,10 @@ def assemble(
 def _table(value: object, key: str) -> pd.DataFrame:
     if not isinstance(value, pd.DataFrame):
         raise InputError(
-            f"the {key} layer is a {type(value).__name__}, not a table",
+            f"{key} 图层是 {type(value).__name__}，不是表格",
             file=key,
-            fix="give a pandas.DataFrame or geopandas.GeoDataFrame shaped as the layer of "
-            "district.yaml (docs/district-format.md).",
+            fix="请给出与 district.yaml 中该图层同样结构的 pandas.DataFrame 或 "
+            "geopandas.GeoDataFrame（见 docs/district-format.md）",
         )
     return value
 
@@ -285,10 +285,10 @@ def fields_from_frames(
     if communities is not None:
         if not has_geometry(_table(communities, "communities")):
             raise SchemaError(
-                "the communities layer has no geometry",
+                "社区图层没有几何",
                 file="communities",
                 field="geometry",
-                fix="give a GeoDataFrame of community polygons (name, street, geometry).",
+                fix="请给出社区范围面的 GeoDataFrame（name、street、geometry）",
             )
         layers["communities"] = _geo(communities, "communities", "any", coords, crs)
     if manual_values is not None:

@@ -28,11 +28,11 @@ def community_circle_map(circles: pd.DataFrame, source: str) -> dict[str, str]:
             if comm in owner and owner[comm][0] != cid:
                 first, first_row = owner[comm]
                 raise DistrictError(
-                    f"community {comm!r} is in two circles: {first} (row {first_row}) and {cid}",
+                    f"社区 {comm!r} 同时列在两个生活圈：{first}（第 {first_row} 行）和 {cid}",
                     file=source,
                     row=int(row),
                     field="communities",
-                    fix="a community belongs to exactly one circle: remove it from one of them.",
+                    fix="一个社区只属于一个生活圈：从其中一个生活圈中删去",
                 )
             owner[comm] = (cid, int(row))
     return {k: v[0] for k, v in owner.items()}
@@ -60,11 +60,11 @@ def assign_compounds(
     if len(missing):
         i = int(missing[0])
         comm = compounds["community"].iloc[i]
-        what = f"community {comm!r}" if comm else "an empty community"
-        message = f"compound {compounds['id'].iloc[i]!r} has {what}, which no circle lists" + (
-            f" ({len(missing)} compounds in all)" if len(missing) > 1 else ""
+        what = f"所属社区 {comm!r}" if comm else "没有填写所属社区"
+        message = f"小区 {compounds['id'].iloc[i]!r} {what}，该社区不在任何生活圈中" + (
+            f"（共 {len(missing)} 个小区）" if len(missing) > 1 else ""
         )
-        fix = f"add {comm!r} to the communities of a circle in {circles_file}, or correct the name."
+        fix = f"在 {circles_file} 中把 {comm!r} 列入某个生活圈的社区，或改正社区名称"
         if strict:
             raise DistrictError(message, file=compounds_file, row=i + 1, field="community", fix=fix)
         for j in missing:
@@ -279,10 +279,10 @@ def assign_by_polygon(
     outside = np.flatnonzero(pd.isna(pd.Series(located, dtype=object)).to_numpy())
     if len(outside):
         i = int(outside[0])
-        message = f"compound {compounds['id'].iloc[i]!r} lies in no circle polygon" + (
-            f" ({len(outside)} compounds in all)" if len(outside) > 1 else ""
+        message = f"小区 {compounds['id'].iloc[i]!r} 不在任何生活圈范围内" + (
+            f"（共 {len(outside)} 个小区）" if len(outside) > 1 else ""
         )
-        fix = f"extend a circle polygon in {circles_file} over it, or correct its coordinates."
+        fix = f"扩大 {circles_file} 中某个生活圈的范围以包含它，或改正它的坐标"
         if strict:
             raise DistrictError(message, file=compounds_file, row=i + 1, field="geometry", fix=fix)
         for j in outside:

@@ -64,7 +64,7 @@ def _numeric(
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(
-            f"{col} {raw.iloc[i]!r} is not a number between {low:g} and {high:g}",
+            f"{col} 的值 {raw.iloc[i]!r} 不是 {low:g}～{high:g} 之间的数",
             file=source,
             row=i + 1,
             field=col,
@@ -130,9 +130,7 @@ def compounds_layer(
     out.loc[out["name"] == "", "name"] = out["id"]
     for share in SHARES:
         out[share] = (
-            _numeric(
-                gdf, share, src, high=1.0, fix="give shares as fractions 0-1 (18.5% -> 0.185)."
-            )
+            _numeric(gdf, share, src, high=1.0, fix="比例写成 0～1 的小数（18.5% 写 0.185）")
             if share in gdf.columns
             else np.nan
         )
@@ -179,7 +177,7 @@ def facilities_layer(
             "category": gdf["category"].astype(str),
             "capacity": gdf["capacity"].astype(float),
             "floor_area_m2": (
-                _numeric(gdf, "floor_area_m2", src, fix="give the area in m² as a number >= 0.")
+                _numeric(gdf, "floor_area_m2", src, fix="面积以平方米为单位，写不小于 0 的数")
                 if "floor_area_m2" in gdf.columns
                 else np.nan
             ),
@@ -214,21 +212,21 @@ def communities_layer(raw: gpd.GeoDataFrame, *, source: str, crs: pyproj.CRS) ->
     name_col = find_column(cols, "community") or find_column(cols, "name")
     if name_col is None:
         raise SchemaError(
-            "required column 'name' is missing (the community name, as in circles.csv)",
+            "缺少必需的列“name”（社区名称，与 circles.csv 中一致）",
             file=src,
             field="name",
-            fix="add a 'name' (社区名称) column.",
+            fix="加上“社区名称”（name）列",
         )
     types = gdf.geometry.geom_type.to_numpy()
     bad = ~np.isin(types, ("Polygon", "MultiPolygon"))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise SchemaError(
-            f"row geometry is {types[i]}, not a polygon",
+            f"这一行的几何是 {types[i]}，不是面",
             file=src,
             row=i + 1,
             field="geometry",
-            fix="the communities layer holds one polygon per community.",
+            fix="社区图层每个社区一个面",
         )
     street_col = find_column(cols, "street")
     out = gpd.GeoDataFrame(
@@ -273,11 +271,11 @@ def circle_polygons_layer(
     if bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1
         raise SchemaError(
-            "a circle is not a polygon",
+            "生活圈不是面",
             file=src,
             row=row,
             field="geometry",
-            fix="give each circle as a Polygon or MultiPolygon (or list its communities in a CSV).",
+            fix="每个生活圈给出 Polygon 或 MultiPolygon（或在 CSV 中列出它的社区）",
         )
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     table = canonical(table, CIRCLE_ALIASES, ("circle_id",), src)

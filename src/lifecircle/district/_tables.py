@@ -41,9 +41,9 @@ def read_table(spec: LayerSpec) -> pd.DataFrame:
     kind = file_kind(spec.path)
     if kind not in ("csv", "xlsx"):
         raise SchemaError(
-            f"the {spec.key} layer must be a CSV or XLSX table, not {spec.path.suffix}",
+            f"{spec.key} 图层须为 CSV 或 XLSX 表格，不能是 {spec.path.suffix}",
             file=str(spec.path),
-            fix="save it as .csv (UTF-8 or GBK) or .xlsx.",
+            fix="另存为 .csv（UTF-8 或 GBK 编码）或 .xlsx",
         )
     sniff(spec.path, kind)
     if kind == "csv":
@@ -74,11 +74,10 @@ def canonical(
     for field in required:
         if field not in out.columns:
             raise SchemaError(
-                f"required column '{field}' is missing (the table has: "
-                f"{', '.join(map(str, df.columns))})",
+                f"缺少必需的列“{field}”（表中现有：{'、'.join(map(str, df.columns))}）",
                 file=source,
                 field=field,
-                fix=f"add a '{field}' column (also accepted: {', '.join(aliases[field][1:])}).",
+                fix=f"加上“{field}”列（也认：{'、'.join(aliases[field][1:])}）",
             )
     return out
 
@@ -148,7 +147,7 @@ def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
     out["communities"] = [split_communities(c) for c in cells]
     out["row"] = np.arange(1, len(out) + 1)
     require_filled(
-        out["circle_id"], file=src, field="circle_id", fix="give every circle an id (e.g. C01)."
+        out["circle_id"], file=src, field="circle_id", fix="每个生活圈填写编号（如 C01）"
     )
     dup = out["circle_id"].duplicated(keep="first").to_numpy()
     if dup.any():
@@ -156,11 +155,11 @@ def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
         cid = out["circle_id"].iloc[i]
         first = int(np.flatnonzero((out["circle_id"] == cid).to_numpy())[0]) + 1
         raise DistrictError(
-            f"duplicate circle id {cid!r} (also on row {first})",
+            f"生活圈编号 {cid!r} 重复（第 {first} 行也是）",
             file=src,
             row=i + 1,
             field="circle_id",
-            fix="give each circle its own id.",
+            fix="每个生活圈用不同的编号",
         )
     out.loc[out["name"] == "", "name"] = out["circle_id"]
     return out
@@ -215,34 +214,34 @@ def manual_values_table(table: pd.DataFrame, *, source: str, circle_ids: set[str
         row = i + 1
         if ind.iloc[i] == "":
             raise SchemaError(
-                "the indicator id is empty", file=src, row=row, field="indicator_id",
-                fix="give the catalogue id of the indicator (e.g. gd_property_management).",
+                "没有填写指标编号", file=src, row=row, field="indicator_id",
+                fix="填写指标体系中的指标编号（如 gd_property_management）",
             )  # fmt: skip
         if scope.iloc[i] != "district" and scope.iloc[i] not in circle_ids:
             raise DistrictError(
-                f"scope {scope.iloc[i]!r} is neither 'district' nor a circle id",
+                f"范围 {scope.iloc[i]!r} 既不是 'district'（全区），也不是生活圈编号",
                 file=src,
                 row=row,
                 field="scope",
-                fix="use 'district' or one of the circle ids of the circles layer.",
+                fix="写 'district' 或生活圈图层中的生活圈编号",
             )
         if not np.isfinite(value.iloc[i]):
             raise SchemaError(
-                f"value {df['value'].iloc[i]!r} is not a number",
+                f"数值 {df['value'].iloc[i]!r} 不是数字",
                 file=src,
                 row=row,
                 field="value",
-                fix="write a plain number such as 96.5 (no units other than a trailing %).",
+                fix="写纯数字，如 96.5（除末尾的 % 外不带单位）",
             )
         text = dates.iloc[i]
         parsed = _parse_date(text) if text else None
         if text and parsed is None:
             raise SchemaError(
-                f"date {text!r} is not a calendar date",
+                f"日期 {text!r} 不是有效日期",
                 file=src,
                 row=row,
                 field="date",
-                fix="write the date as YYYY-MM-DD, e.g. 2024-06-30.",
+                fix="写成 年-月-日，如 2024-06-30",
             )
         iso.append(parsed)
     out = pd.DataFrame(
@@ -252,11 +251,11 @@ def manual_values_table(table: pd.DataFrame, *, source: str, circle_ids: set[str
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise DistrictError(
-            f"indicator {ind.iloc[i]!r} is given twice for scope {scope.iloc[i]!r}",
+            f"指标 {ind.iloc[i]!r} 在范围 {scope.iloc[i]!r} 下填了两次",
             file=src,
             row=i + 1,
             field="indicator_id",
-            fix="keep one value per scope and indicator.",
+            fix="每个范围的每项指标只保留一个数值",
         )
     return out.reset_index(drop=True)
 

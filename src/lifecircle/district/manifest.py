@@ -99,7 +99,7 @@ def _field_of(err: jsonschema.ValidationError) -> str:
         instance = err.instance if isinstance(err.instance, dict) else {}
         extra = [p for p in instance if p not in _properties(err)]
         path.append(str(extra[0]) if extra else "?")
-    return ".".join(p for p in path if p) or "(top level)"
+    return ".".join(p for p in path if p) or "（顶层）"
 
 
 def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:
@@ -112,25 +112,50 @@ def _fix_for(err: jsonschema.ValidationError, field: str) -> str:
     if err.validator == "additionalProperties":
         allowed = list(_properties(err))
         near = difflib.get_close_matches(field.rsplit(".", 1)[-1], allowed, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        return hint + "allowed keys here: " + ", ".join(allowed) + "."
+        hint = f"是否是 {near[0]!r}？" if near else ""
+        return hint + "这里可用的键：" + "、".join(allowed)
     if err.validator == "required":
-        return f"add '{field}' (see docs/district-format.md)."
+        return f"加上“{field}”（见 docs/district-format.md）"
     if err.validator in ("enum", "const"):
         value: Any = err.validator_value
         choices: list[Any] = list(value) if err.validator == "enum" else [value]
-        return "use one of: " + ", ".join(map(str, choices)) + "."
+        return "写以下之一：" + "、".join(map(str, choices))
     if field.startswith("layers."):
-        return "give the file name (e.g. compounds.gpkg) or {file: ..., layer: ..., crs: ...}."
-    return "see docs/district-format.md for the allowed values."
+        return "写文件名（如 compounds.gpkg）或 {file: ..., layer: ..., crs: ...}"
+    return "可用的值见 docs/district-format.md"
+
+
+_TYPE_ZH = {"string": "文本", "integer": "整数", "number": "数", "boolean": "是/否",
+            "object": "“键: 值”映射", "array": "列表", "null": "空"}  # fmt: skip
+
+
+def _message_zh(err: jsonschema.ValidationError, field: str) -> str:
+    """The schema violation in Chinese (the validator's English for kinds not listed)."""
+    shown = repr(err.instance)
+    shown = shown if len(shown) < 60 else shown[:60] + "…"
+    if err.validator == "required":
+        return f"缺少“{field.rsplit('.', 1)[-1]}”"
+    if err.validator == "additionalProperties":
+        return f"不认识的键“{field.rsplit('.', 1)[-1]}”"
+    if err.validator in ("enum", "const"):
+        return f"值 {shown} 不是可选值之一"
+    if err.validator == "type":
+        value: Any = err.validator_value
+        want = [str(t) for t in (value if isinstance(value, list) else [value])]
+        return f"值 {shown} 的类型不对（应为{'或'.join(_TYPE_ZH.get(t, t) for t in want)}）"
+    if err.validator in ("anyOf", "oneOf"):
+        return f"值 {shown} 的写法不对"
+    if err.validator == "pattern":
+        return f"值 {shown} 的格式不对"
+    return err.message if len(err.message) < 200 else err.message[:200] + "…"
 
 
 def _validate(data: Any, path: Path) -> None:
     if not isinstance(data, dict):
         raise DistrictError(
-            "the manifest is not a YAML mapping of keys to values",
+            "district.yaml 不是“键: 值”形式的 YAML",
             file=str(path),
-            fix="write 'key: value' lines (see docs/district-format.md).",
+            fix="按“键: 值”逐行书写（见 docs/district-format.md）",
         )
     validator = jsonschema.Draft202012Validator(schema())
     # shallowest first; a misspelt key before the 'required' error it causes
@@ -141,17 +166,17 @@ def _validate(data: Any, path: Path) -> None:
     if errors:
         err = errors[0]
         field = _field_of(err)
-        message = err.message if len(err.message) < 200 else err.message[:200] + "…"
+        message = _message_zh(err, field)
         raise DistrictError(
-            f"invalid manifest: {message}", file=str(path), field=field, fix=_fix_for(err, field)
+            f"district.yaml 有误：{message}", file=str(path), field=field, fix=_fix_for(err, field)
         )
     layers = data["layers"]
     if ("network" in layers) == ("osm" in layers):
         raise DistrictError(
-            "the manifest needs exactly one walking network: 'network' (lines) or 'osm' (PBF)",
+            "district.yaml 须有且只有一个步行路网：'network'（线图层）或 'osm'（PBF 文件）",
             file=str(path),
             field="layers.network",
-            fix="give either layers.network: network.gpkg or layers.osm: extract.osm.pbf.",
+            fix="写 layers.network: network.gpkg 或 layers.osm: extract.osm.pbf，二选一",
         )
 
 
@@ -160,10 +185,10 @@ def _spec(key: str, value: str | dict[str, Any], root: Path, manifest: Path) -> 
     file = root / entry.pop("file")
     if not file.exists():
         raise DistrictError(
-            f"the {key} layer file '{file.name}' does not exist",
+            f"{key} 图层文件“{file.name}”不存在",
             file=str(manifest),
             field=f"layers.{key}",
-            fix=f"put {file.name} beside district.yaml or correct the file name.",
+            fix=f"把 {file.name} 放在 district.yaml 旁边，或改正文件名",
         )
     return LayerSpec(key=key, path=file, **entry)
 
@@ -191,9 +216,9 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     mpath = p / MANIFEST if p.is_dir() else p
     if not mpath.exists():
         raise DistrictError(
-            "no district.yaml found",
+            "没有找到 district.yaml",
             file=str(mpath),
-            fix="give the package folder holding district.yaml (see docs/district-format.md).",
+            fix="请给出含 district.yaml 的区数据包文件夹（见 docs/district-format.md）",
         )
     try:
         # UTF-8 (with or without BOM), else GB18030: a manifest saved by Notepad on a
@@ -202,13 +227,13 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         data = yaml.load(text, Loader=_TextDates)
     except FileFormatError as exc:
         raise DistrictError(
-            exc.message, file=str(mpath), fix="save district.yaml as UTF-8 (or GBK) text."
+            exc.message, file=str(mpath), fix="把 district.yaml 另存为 UTF-8（或 GBK）文本"
         ) from exc
     except yaml.YAMLError as exc:
         raise DistrictError(
-            f"cannot be read as YAML ({type(exc).__name__}: {exc})",
+            f"无法按 YAML 读取（{type(exc).__name__}：{exc}）",
             file=str(mpath),
-            fix="save it as UTF-8 YAML; quote values that contain ':' or '#'.",
+            fix="另存为 UTF-8 的 YAML；含“:”或“#”的值加引号",
         ) from exc
     _validate(data, mpath)
     root = mpath.parent

@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle.errors import DistrictError, FileFormatError
+from lifecircle.errors import DistrictError, FileFormatError, InputError
 from lifecircle.io import check_layer, choose_metric_crs, read_layer, to_metric
 from lifecircle.network.osm import graph_from_osm
 from lifecircle.standards import load_taxonomy
@@ -76,18 +76,35 @@ def _default_levels(building: pd.Series, default: float | Mapping[str, float]) -
     return np.asarray(building.map(lambda b: table.get(b, table.get("*", 3.0))).to_numpy(float))
 
 
+def check_osm_options(floor_area_per_person_m2: float, hex_area_km2: float) -> None:
+    """The two estimates of an OSM checkup, refused before the extract is read when they
+    are not positive finite numbers (or absurd: above 1,000 m² per person, 100 km² a cell)."""
+    if not 0 < float(floor_area_per_person_m2) <= 1000:
+        raise InputError(
+            f"人均居住面积 {floor_area_per_person_m2} 平方米不合理",
+            field="--floor-area-per-person",
+            fix="写大于 0 的平方米数，通常 30～40，默认 35",
+        )
+    if not 0 < float(hex_area_km2) <= 100:
+        raise InputError(
+            f"六边形单元面积 {hex_area_km2} 平方公里不合理",
+            field="--hex-km2",
+            fix="写大于 0、不超过 100 的平方公里数，默认 1",
+        )
+
+
 def _open(pbf: Path) -> Any:
     if not pbf.exists():
-        raise FileFormatError("file not found", file=str(pbf), fix="check the path.")
+        raise FileFormatError("文件不存在", file=str(pbf), fix="核对路径和文件名")
     import pyrosm
 
     try:
         return pyrosm.OSM(str(pbf))
     except Exception as exc:  # pyrosm raises bare errors on non-PBF input
         raise FileFormatError(
-            f"cannot be read as an OpenStreetMap PBF file ({type(exc).__name__}: {exc})",
+            f"无法按 OpenStreetMap PBF 文件读取（{type(exc).__name__}：{exc}）",
             file=str(pbf),
-            fix="give a .osm.pbf extract (e.g. from Geofabrik).",
+            fix="请给出 .osm.pbf 数据（如从 Geofabrik 下载）",
         ) from exc
 
 
@@ -101,7 +118,7 @@ def residential_buildings(osm: Any, crs: pyproj.CRS | None) -> tuple[gpd.GeoData
     """Home buildings in a metric CRS (see `RESIDENTIAL_BUILDINGS`, `GENERIC_BUILDINGS`)."""
     b = osm.get_buildings()
     if b is None or len(b) == 0:
-        raise DistrictError("the extract holds no buildings", fix="use a larger OSM extract.")
+        raise DistrictError("数据中没有建筑", fix="请用范围更大的 OSM 数据")
     b = b[b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
     crs = crs or choose_metric_crs(b)
     b = to_metric(b, crs=crs)
@@ -283,14 +300,15 @@ def district_from_osm(
         Homes, facilities and circles are checked and joined by the code behind
         `load_district` and `District.from_frames`.
     """
+    check_osm_options(floor_area_per_person_m2, hex_area_km2)
     path = Path(pbf)
     osm = _open(path)
     metric = pyproj.CRS.from_user_input(crs) if crs is not None else None
     buildings, metric = residential_buildings(osm, metric)
     if len(buildings) == 0:
         raise DistrictError(
-            "no residential buildings in the extract", file=str(path), field="building",
-            fix="use an extract with residential buildings, or give compounds in a package.",
+            "数据中没有居住建筑", file=str(path), field="building",
+            fix="请用含居住建筑的 OSM 数据，或在区数据包中给出小区图层",
         )  # fmt: skip
     homes, defaulted = homes_from_buildings(
         buildings,

@@ -26,7 +26,7 @@ _LABEL: Final = {
     "geojson": "GeoJSON",
     "gpkg": "GeoPackage",
     "shp": "Shapefile",
-    "csv": "CSV text",
+    "csv": "CSV 文本",
     "xlsx": "Excel .xlsx",
 }
 
@@ -44,15 +44,15 @@ def require_file(path: Path) -> None:
     source = str(path)
     if not path.exists():
         raise InputError(
-            "the file does not exist",
+            "文件不存在",
             file=source,
-            fix="check the path and the file name (and the current folder).",
+            fix="核对路径和文件名（以及当前所在的文件夹）",
         )
     if path.is_dir():
         raise FileFormatError(
-            "this is a folder, not a file",
+            "这是一个文件夹，不是文件",
             file=source,
-            fix="give the path of the layer file inside the folder.",
+            fix="请给出文件夹里图层文件的路径",
         )
 
 
@@ -67,15 +67,15 @@ def file_kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise FileFormatError(
-            "old Excel .xls workbooks are not read",
+            "不读取旧版 Excel .xls 工作簿",
             file=str(path),
-            fix="open it in Excel/WPS and save as .xlsx (or export CSV).",
+            fix="用 Excel/WPS 打开后另存为 .xlsx（或导出 CSV）",
         )
     if suffix not in KIND_BY_SUFFIX:
         raise FileFormatError(
-            f"unsupported file type {suffix or '(no extension)'!r}",
+            f"不支持的文件类型 {suffix or '（无扩展名）'!r}",
             file=str(path),
-            fix="use one of " + ", ".join(sorted(KIND_BY_SUFFIX)) + ".",
+            fix="请用以下类型之一：" + "、".join(sorted(KIND_BY_SUFFIX)),
         )
     return KIND_BY_SUFFIX[suffix]
 
@@ -83,24 +83,24 @@ def file_kind(path: Path) -> str:
 def _problem(kind: str, head: bytes) -> str | None:
     """Why ``head`` cannot start a file of ``kind``, or None when it can."""
     if kind == "gpkg":
-        return None if head.startswith(b"SQLite format 3\x00") else "it is not an SQLite database"
+        return None if head.startswith(b"SQLite format 3\x00") else "它不是 SQLite 数据库"
     if kind == "xlsx":
-        return None if head.startswith(b"PK\x03\x04") else "it is not a zip (Office Open XML) file"
+        return None if head.startswith(b"PK\x03\x04") else "它不是 zip（Office Open XML）文件"
     if kind == "shp":
-        return None if head[:4] == b"\x00\x00\x27\x0a" else "its header lacks the shapefile code"
+        return None if head[:4] == b"\x00\x00\x27\x0a" else "文件头没有 Shapefile 标识"
     if kind == "geojson":
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if b"\x00" in head or not text.startswith(b"{"):
-            return "it does not start with a JSON object '{'"
+            return "它不是以 JSON 对象“{”开头"
         return None
     if kind == "csv":
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return None  # UTF-16 text with BOM ("Unicode text" export of Excel)
         if b"\x00" in head:
-            return "it contains NUL bytes, so it is binary, not text"
-        for magic, what in ((b"PK\x03\x04", "a zip/xlsx"), (b"SQLite format 3", "an SQLite/gpkg")):
+            return "它含有 NUL 字节，是二进制文件，不是文本"
+        for magic, what in ((b"PK\x03\x04", "zip/xlsx"), (b"SQLite format 3", "SQLite/gpkg")):
             if head.startswith(magic):
-                return f"it is {what} file"
+                return f"它实际是 {what} 文件"
         return None
     return None
 
@@ -119,15 +119,14 @@ def sniff(path: Path, kind: str) -> None:
         head = fh.read(4096)
     if not head:
         raise FileFormatError(
-            "the file is empty (0 bytes)",
+            "文件是空的（0 字节）",
             file=str(path),
-            fix="export the layer again; the file was probably cut short.",
+            fix="重新导出该图层；文件可能没有写完整",
         )
     problem = _problem(kind, head)
     if problem:
         raise FileFormatError(
-            f"the file is named as {_LABEL[kind]} but {problem}",
+            f"文件名表明是 {_LABEL[kind]}，但{problem}",
             file=str(path),
-            fix=f"check that this is the right file, or rename it to its real type; a "
-            f"{_LABEL[kind]} file must be exported as such.",
+            fix=f"核对是不是选错了文件，或按实际类型改扩展名；{_LABEL[kind]} 文件须按该格式导出",
         )

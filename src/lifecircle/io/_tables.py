@@ -74,21 +74,21 @@ def decode_text(data: bytes, *, source: str, encoding: str | None = None) -> tup
             return data.decode(enc), enc
         except LookupError:
             raise FileFormatError(
-                f"unknown text encoding {enc!r}",
+                f"未知的文字编码 {enc!r}",
                 file=source,
                 field="encoding",
-                fix="use utf-8, utf-8-sig, gbk or gb18030, or leave it empty to detect.",
+                fix="用 utf-8、utf-8-sig、gbk 或 gb18030，或不写以自动识别",
             ) from None
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
     raise FileFormatError(
-        f"the text cannot be decoded as {' or '.join(tried)} (bad byte at offset "
-        f"{first_error.start}, line {line} of the file)",
+        f"文字无法按 {' 或 '.join(tried)} 编码识别（文件第 {line} 行，"
+        f"第 {first_error.start} 字节处）",
         file=source,
         row=max(line - 1, 1),
-        fix="save the file as UTF-8 (Excel: 'CSV UTF-8') or GBK, or pass the right encoding=.",
+        fix="将文件另存为 UTF-8（Excel：“CSV UTF-8”）或 GBK 编码",
     )
 
 
@@ -242,9 +242,9 @@ def read_csv_layout(
     text, enc = decode_text(path.read_bytes(), source=str(path), encoding=encoding)
     if not text.strip():
         raise FileFormatError(
-            "the file has no header and no rows",
+            "文件没有表头，也没有数据行",
             file=str(path),
-            fix="export the table again with a header row and data rows.",
+            fix="重新导出表格，须有表头行和数据行",
         )
     sep = _delimiter(text)
     head: list[list[str | None]] = []
@@ -258,9 +258,9 @@ def read_csv_layout(
                 break
     except csv.Error as exc:
         raise FileFormatError(
-            f"the table cannot be parsed as CSV: {exc}",
+            f"无法按 CSV 解析表格：{exc}",
             file=str(path),
-            fix="check that every row has as many fields as the header and quotes are closed.",
+            fix="核对每一行的列数与表头一致，引号成对",
         ) from None
     header = find_header(head, expect=expected_keys(expect))
     last = header.row + header.rows - 1
@@ -283,9 +283,9 @@ def read_csv_layout(
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileFormatError(
-            f"the table cannot be parsed as CSV: {exc}",
+            f"无法按 CSV 解析表格：{exc}",
             file=str(path),
-            fix="check that every row has as many fields as the header and quotes are closed.",
+            fix="核对每一行的列数与表头一致，引号成对",
         ) from None
     file_rows = np.arange(skip + 1, skip + 1 + len(df))
     df, file_rows, filled = _finish(df, file_rows, header, fill_down=fill_down, merged_fill=set())

@@ -12,6 +12,7 @@ __all__ = [
     "COORD_SYSTEMS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "coords_key",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "out_of_china",
@@ -23,6 +24,23 @@ __all__ = [
 #: Accepted names of the systems lon/lat inputs may come in. ``cgcs2000`` equals ``wgs84``
 #: to within a few centimetres (both are geocentric, ITRF-aligned datums).
 COORD_SYSTEMS: Final = ("wgs84", "cgcs2000", "gcj02", "bd09")
+#: Chinese and common names of the same systems, as users write them
+COORD_ALIASES: Final = {
+    "gps": "wgs84", "osm": "wgs84", "世界大地坐标系": "wgs84",
+    "国家2000": "cgcs2000", "2000坐标系": "cgcs2000", "天地图": "cgcs2000",
+    "火星坐标": "gcj02", "火星坐标系": "gcj02", "高德": "gcj02", "腾讯": "gcj02",
+    "国测局": "gcj02", "国测局坐标": "gcj02",
+    "百度": "bd09", "百度坐标": "bd09", "百度坐标系": "bd09",
+}  # fmt: skip
+
+
+def coords_key(value: str) -> str | None:
+    """The system a user named (``GCJ-02``, ``高德``, ``百度坐标``, ``国家2000``), or None."""
+    key = str(value).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    if key in COORD_SYSTEMS:
+        return key
+    return COORD_ALIASES.get(key)
+
 
 # GCJ-02 uses the Krasovsky 1940 ellipsoid constants in its published forward formula.
 _A: Final = 6378245.0
@@ -272,11 +290,11 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, *, coords: str) -> Pair:
     ValueError
         If ``coords`` is not one of `COORD_SYSTEMS` (readers turn this into a `CRSError`).
     """
-    key = coords.strip().lower().replace("-", "").replace("_", "")
+    key = coords_key(coords) or coords
     if key in ("wgs84", "cgcs2000"):
         return _as_arrays(lon, lat)
     if key == "gcj02":
         return gcj02_to_wgs84(lon, lat)
     if key == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coords {coords!r}; use one of {', '.join(COORD_SYSTEMS)}")
+    raise ValueError(f"未知的经纬度坐标系 {coords!r}：可用 {'、'.join(COORD_SYSTEMS)}")

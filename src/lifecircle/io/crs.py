@@ -87,11 +87,11 @@ def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> 
     src = _source(gdf, source)
     if gdf.crs is None:
         raise CRSError(
-            "the layer has no coordinate reference system",
+            "图层没有坐标系",
             file=src,
             field="geometry",
-            fix="pass the CRS of the file (e.g. crs='EPSG:4326' for lon/lat, or the projected "
-            "EPSG code the data was exported in), or add a .prj/CRS to the file.",
+            fix="指明文件的坐标系（经纬度用 crs='EPSG:4326'，投影坐标用导出时的 EPSG 代码），"
+            "或为文件补上 .prj/坐标系",
         )
     bounds = _finite_bounds(gdf)
     if bounds is None:
@@ -100,22 +100,20 @@ def check_crs_plausible(gdf: gpd.GeoDataFrame, *, source: str | None = None) -> 
     if gdf.crs.is_geographic:
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             raise CRSError(
-                f"the layer is labelled {gdf.crs.to_string()} (degrees) but its coordinates "
-                f"reach x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}: these look like "
-                "metres of a projected CRS labelled as degrees",
+                f"图层标为 {gdf.crs.to_string()}（度），但坐标达到 x {minx:.6g}～{maxx:.6g}，"
+                f"y {miny:.6g}～{maxy:.6g}：像是投影坐标（米）被标成了度",
                 file=src,
                 field="geometry",
-                fix="pass the real projected CRS of the data (e.g. crs='EPSG:4547' for "
-                "CGCS2000 / 3-degree Gauss-Kruger CM 114E, or crs='EPSG:32649' for UTM 49N).",
+                fix="指明数据实际的投影坐标系（如 CGCS2000 3 度带中央经线 114E 用 crs='EPSG:4547'，"
+                "UTM 49N 用 crs='EPSG:32649'）",
             )
     elif _degrees_in_projected(gdf.crs, bounds):
         raise CRSError(
-            f"the layer is labelled {gdf.crs.to_string()} (projected, metres) but every "
-            f"coordinate is within x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}: these "
-            "look like longitude/latitude in degrees",
+            f"图层标为 {gdf.crs.to_string()}（投影，米），但所有坐标都在 x {minx:.6g}～{maxx:.6g}、"
+            f"y {miny:.6g}～{maxy:.6g} 之内：像是经纬度（度）",
             file=src,
             field="geometry",
-            fix="pass crs='EPSG:4326' (lon/lat) for this file.",
+            fix="这个文件请用 crs='EPSG:4326'（经纬度）",
         )
 
 
@@ -174,10 +172,10 @@ def _wgs84_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
     bounds = _finite_bounds(gdf, to=None if gdf.crs.is_geographic else WGS84)
     if bounds is None:
         raise CRSError(
-            "cannot choose a metric CRS: the layer has no finite coordinates",
+            "无法选择米制坐标系：图层没有有效坐标",
             file=gdf.attrs.get("source"),
             field="geometry",
-            fix="check that the layer has features with valid geometry.",
+            fix="核对图层中有几何有效的要素",
         )
     minx, miny, maxx, maxy = bounds
     return (minx + maxx) / 2.0, (miny + maxy) / 2.0
@@ -283,18 +281,17 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
             target = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError as exc:
             raise CRSError(
-                f"unknown CRS {crs!r} ({exc})",
+                f"无法识别的坐标系 {crs!r}（{exc}）",
                 file=gdf.attrs.get("source"),
                 field="crs",
-                fix="give an EPSG code such as 'EPSG:32649', or leave it empty to choose the "
-                "UTM zone from the data.",
+                fix="写 EPSG 代码，如 'EPSG:32649'；或不写，按数据自动选择 UTM 带",
             ) from None
         if not target.is_projected:
             raise CRSError(
-                f"CRS {target.to_string()} is not projected (its units are not metres)",
+                f"坐标系 {target.to_string()} 不是投影坐标系（单位不是米）",
                 file=gdf.attrs.get("source"),
                 field="crs",
-                fix="give a projected CRS such as 'EPSG:32649' (UTM 49N), or leave it empty.",
+                fix="写投影坐标系，如 'EPSG:32649'（UTM 49N），或不写",
             )
     out = normalise_geographic(gdf).to_crs(target)
     out.attrs.update(gdf.attrs)

@@ -19,7 +19,7 @@ from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
 from ._sniff import file_kind, require_file, sniff
 from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
 from .aliases import ALIASES, closest_column, find_column
-from .coords import COORD_SYSTEMS, to_wgs84
+from .coords import COORD_SYSTEMS, coords_key, to_wgs84
 from .crs import WGS84, check_crs_plausible, normalise_geographic
 
 __all__ = ["check_layer", "read_layer"]
@@ -37,15 +37,19 @@ _TYPE_NAMES: Final = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoin
 _TEXT_FIELDS: Final = ("id", "name", "category", "community", "street")
 
 
+_AXIS_ZH: Final = {"lon": "经度", "lat": "纬度"}
+_GEOM_ZH: Final = {"point": "点", "line": "线", "polygon": "面", "any": "任意几何"}
+
+
 def _coords_key(coords: str, *, source: str) -> str:
-    key = str(coords).strip().lower().replace("-", "").replace("_", "")
-    if key not in COORD_SYSTEMS:
+    key = coords_key(coords)
+    if key is None:
         raise CRSError(
-            f"unknown coords {coords!r}",
+            f"未知的经纬度坐标系 {coords!r}",
             file=source,
             field="coords",
-            fix="use one of " + ", ".join(COORD_SYSTEMS) + " (Amap/Tencent exports are gcj02, "
-            "Baidu exports bd09, GPS/OSM wgs84, official maps cgcs2000).",
+            fix="写以下之一：" + "、".join(COORD_SYSTEMS) + "（高德、腾讯导出为 gcj02，"
+            "百度导出为 bd09，GPS/OSM 为 wgs84，天地图等官方地图为 cgcs2000）",
         )
     return key
 
@@ -57,10 +61,10 @@ def _parse_crs(crs: Any, *, source: str) -> pyproj.CRS | None:
         return pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(
-            f"unknown CRS {crs!r} ({exc})",
+            f"无法识别的坐标系 {crs!r}（{exc}）",
             file=source,
             field="crs",
-            fix="give an EPSG code such as 'EPSG:4326' or 'EPSG:4547'.",
+            fix="写 EPSG 代码，如 'EPSG:4326' 或 'EPSG:4547'",
         ) from None
 
 
@@ -71,24 +75,23 @@ def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # pyogrio.errors.DataSourceError and friends
         raise FileFormatError(
-            f"the file cannot be opened as a geodata source: {exc}",
+            f"无法作为地理数据打开：{exc}",
             file=source,
-            fix="check that the file is complete (a shapefile needs its .shx and .dbf beside "
-            "it) and re-export it.",
+            fix="核对文件是否完整（Shapefile 旁边须有 .shx 和 .dbf），或重新导出",
         ) from None
     if layer is not None and layer not in layers:
         raise FileFormatError(
-            f"the file has no layer {layer!r}",
+            f"文件中没有图层 {layer!r}",
             file=source,
             field="layer",
-            fix="use one of the layers: " + ", ".join(layers) + ".",
+            fix="请用以下图层之一：" + "、".join(layers),
         )
     if layer is None and len(layers) > 1:
         raise FileFormatError(
-            f"the file holds {len(layers)} layers and none was chosen",
+            f"文件中有 {len(layers)} 个图层，没有指定用哪一个",
             file=source,
             field="layer",
-            fix="pass layer= one of: " + ", ".join(layers) + ".",
+            fix="指定图层（layer=）为以下之一：" + "、".join(layers),
         )
     try:
         with warnings.catch_warnings():
@@ -97,16 +100,16 @@ def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except Exception as exc:
         raise FileFormatError(
-            f"the layer cannot be read: {exc}",
+            f"无法读取图层：{exc}",
             file=source,
             field="layer",
-            fix="re-export the layer from your GIS (GeoPackage is the safest format).",
+            fix="从 GIS 软件重新导出该图层（GeoPackage 最稳妥）",
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise FileFormatError(
-            "the layer has no geometry column (it is a plain table)",
+            "图层没有几何列（是普通表格）",
             file=source,
-            fix="export a layer with point/line geometry, or a CSV/XLSX with lon/lat columns.",
+            fix="导出带点/线几何的图层，或带经度、纬度列的 CSV/XLSX",
         )
     return gdf
 
@@ -118,23 +121,23 @@ def _resolve_xy_column(df: pd.DataFrame, given: str | None, field: str, *, sourc
             return given
         guess = closest_column(list(df.columns), given) or closest_column(list(df.columns), field)
         raise SchemaError(
-            f"column {given!r} is not in the table (columns: {', '.join(map(str, df.columns))})",
+            f"表中没有列 {given!r}（现有列：{'、'.join(map(str, df.columns))}）",
             file=source,
             field=given,
-            fix=(f"did you mean {guess!r}? " if guess else "")
-            + f"pass the name of the {field} column exactly as in the header.",
+            fix=(f"是否是 {guess!r}？" if guess else "")
+            + f"请按表头原样写{_AXIS_ZH.get(field, field)}列的列名",
         )
     found = find_column(df.columns, field)
     if found is None:
         guess = closest_column(list(df.columns), field)
         names = "/".join(ALIASES[field][:4])
         raise SchemaError(
-            f"no {field} column found (looked for {names}, …; columns: "
-            f"{', '.join(map(str, df.columns))})",
+            f"没有找到{_AXIS_ZH.get(field, field)}列（找过 {names} 等；现有列："
+            f"{'、'.join(map(str, df.columns))}）",
             file=source,
             field=field,
-            fix=(f"did you mean {guess!r}? " if guess else "")
-            + f"rename the column to '{field}' or pass {field}_col=.",
+            fix=(f"是否是 {guess!r}？" if guess else "")
+            + f"把该列改名为“{_AXIS_ZH.get(field, field)}”或“{field}”",
         )
     return found
 
@@ -169,9 +172,9 @@ def _table_to_points(
 ) -> gpd.GeoDataFrame:
     if df.empty:
         raise SchemaError(
-            "the table has a header but no data rows",
+            "表格只有表头，没有数据行",
             file=source,
-            fix="export the table again with its rows.",
+            fix="重新导出表格，包括数据行",
         )
     xcol = _resolve_xy_column(df, lon_col, "lon", source=source)
     ycol = _resolve_xy_column(df, lat_col, "lat", source=source)
@@ -186,13 +189,13 @@ def _table_to_points(
             i = int(bad[0])
             shown = raw.iloc[i]
             blank = pd.isna(shown) or not str(shown).strip()
-            what = "empty" if blank else f"not a number ({shown!r})"
+            what = "空的" if blank else f"不是数字（{shown!r}）"
             raise SchemaError(
-                f"coordinate is {what}" + (f"; {len(bad)} rows like this" if len(bad) > 1 else ""),
+                f"坐标是{what}" + (f"；共 {len(bad)} 行如此" if len(bad) > 1 else ""),
                 file=source,
                 row=i + 1,
                 field=col,
-                fix="fill in the coordinate as a decimal number of degrees, or delete the row.",
+                fix="以十进制度数填写坐标，或删除这一行",
             )
         xy[col] = values
     keep = [c for c in df.columns if c not in (xcol, ycol)]
@@ -208,12 +211,11 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
     missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if len(missing):
         raise SchemaError(
-            "the feature has no geometry"
-            + (f"; {len(missing)} features like this" if len(missing) > 1 else ""),
+            "要素没有几何" + (f"；共 {len(missing)} 个要素如此" if len(missing) > 1 else ""),
             file=source,
             row=int(missing[0]) + 1,
             field="geometry",
-            fix="draw or geocode the feature, or delete it.",
+            fix="补画或补上坐标，或删除该要素",
         )
     if geometry == "any":
         return gdf
@@ -223,12 +225,12 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
     if len(wrong):
         i = int(wrong[0])
         raise SchemaError(
-            f"the feature is a {_TYPE_NAMES[types[i]]} but a {geometry} layer is expected"
-            + (f"; {len(wrong)} features like this" if len(wrong) > 1 else ""),
+            f"要素是 {_TYPE_NAMES[types[i]]}，这里要{_GEOM_ZH.get(geometry, geometry)}图层"
+            + (f"；共 {len(wrong)} 个要素如此" if len(wrong) > 1 else ""),
             file=source,
             row=i + 1,
             field="geometry",
-            fix=f"give a layer of {geometry}s (for areas, use their centroids as points).",
+            fix=f"请给出{_GEOM_ZH.get(geometry, geometry)}图层（面状要素请取中心点）",
         )
     if geometry == "point":
         multi = types == _TYPE_NAMES.index("MultiPoint")
@@ -237,12 +239,11 @@ def _check_geometry(gdf: gpd.GeoDataFrame, geometry: str, *, source: str) -> gpd
             many = np.flatnonzero(multi & (parts != 1))
             if len(many):
                 raise SchemaError(
-                    f"the feature is a MultiPoint of {int(parts[many[0]])} points; one point "
-                    "per row is expected",
+                    f"要素是含 {int(parts[many[0]])} 个点的多点；每行只能一个点",
                     file=source,
                     row=int(many[0]) + 1,
                     field="geometry",
-                    fix="split the multipoint into one row per point.",
+                    fix="把多点拆成每行一个点",
                 )
             geoms = np.where(multi, shapely.get_geometry(geoms, 0), geoms)
             gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
@@ -255,11 +256,11 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, *, source: str, fields: tuple[str,
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise SchemaError(
-            "a coordinate is NaN or infinite",
+            "坐标为 NaN 或无穷大",
             file=source,
             row=int(index[j]) + 1,
             field=fields[0] if not np.isfinite(xy[j, 0]) else fields[1],
-            fix="fix or delete the feature's coordinates.",
+            fix="改正或删除该要素的坐标",
         )
     if gdf.crs is None or not gdf.crs.is_geographic or len(xy) == 0:
         return
@@ -271,14 +272,13 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, *, source: str, fields: tuple[str,
     x, y = xy[j]
     field = fields[0] if out_x[j] else fields[1]
     if abs(x) <= 90 and abs(y) <= 180:
-        fix = "longitude and latitude look swapped: exchange the columns (or lon_col/lat_col)."
+        fix = "经度和纬度似乎写反了：请交换这两列"
     elif out_x.mean() > 0.5 or out_y.mean() > 0.5:
-        fix = ("most values look like metres of a projected CRS: pass that CRS with crs= "
-               "(e.g. 'EPSG:4547'), not degrees.")  # fmt: skip
+        fix = "多数数值像是投影坐标（米），不是度数：请用 crs= 指明坐标系（如 'EPSG:4547'）"
     else:
-        fix = "correct the value: longitude must be within -180..180, latitude within -90..90."
+        fix = "改正数值：经度应在 -180～180 之间，纬度应在 -90～90 之间"
     raise CRSError(
-        f"coordinate ({x:.6g}, {y:.6g}) is out of range for longitude/latitude",
+        f"坐标（{x:.6g}, {y:.6g}）超出经纬度范围",
         file=source,
         row=int(index[j]) + 1,
         field=field,
@@ -291,11 +291,11 @@ def _apply_offset(gdf: gpd.GeoDataFrame, coords: str, *, source: str) -> gpd.Geo
         return gdf
     if gdf.crs is None or not gdf.crs.is_geographic:
         raise CRSError(
-            f"coords={coords!r} applies to longitude/latitude, but the layer is in the "
-            f"projected CRS {gdf.crs.to_string() if gdf.crs else '(none)'}",
+            f"coords={coords!r} 只适用于经纬度，但图层是投影坐标系 "
+            f"{gdf.crs.to_string() if gdf.crs else '（无）'}",
             file=source,
             field="coords",
-            fix="use coords='wgs84' for projected layers, or give lon/lat data.",
+            fix="投影坐标的图层用 coords='wgs84'，或提供经纬度数据",
         )
 
     def shift(xy: np.ndarray) -> np.ndarray:
@@ -439,9 +439,9 @@ def check_layer(
     target_crs = _parse_crs(crs, source=source)
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
-            f"the layer is a {type(frame).__name__}, not a table",
+            f"图层是 {type(frame).__name__}，不是表格",
             file=source,
-            fix="give a geopandas.GeoDataFrame, or a pandas.DataFrame with lon/lat columns.",
+            fix="请给出 geopandas.GeoDataFrame，或带经度、纬度列的 pandas.DataFrame",
         )
     if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
         gdf = frame.copy()
@@ -461,10 +461,10 @@ def check_layer(
 def _check_kind(geometry: str, *, source: str) -> None:
     if geometry not in ("point", "line", "any"):
         raise InputError(
-            f"unknown geometry kind {geometry!r}",
+            f"未知的几何类型 {geometry!r}",
             file=source,
             field="geometry",
-            fix="use 'point', 'line' or 'any'.",
+            fix="用 'point'、'line' 或 'any'",
         )
 
 
@@ -499,10 +499,10 @@ def _checked(
     """The checks every layer passes, from a file or from memory: rows, geometry, CRS."""
     if len(gdf) == 0:
         raise SchemaError(
-            "the layer is empty (no features)",
+            "图层是空的（没有要素）",
             file=source,
             field=layer,
-            fix="export the layer again with its features, or choose another layer.",
+            fix="重新导出带要素的图层，或换一个图层",
         )
     gdf = _check_geometry(gdf, geometry, source=source)
     _check_coordinates(gdf, source=source, fields=fields)

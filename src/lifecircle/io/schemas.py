@@ -32,14 +32,13 @@ def _require(gdf: gpd.GeoDataFrame, field: str, *, source: str | None) -> None:
         return
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     guess = closest_column(cols, field)
-    accepted = ", ".join(ALIASES.get(field, (field,)))
+    accepted = "、".join(ALIASES.get(field, (field,)))
     raise SchemaError(
-        f"required column '{field}' is missing (accepted names: {accepted}; the layer has: "
-        f"{', '.join(map(str, cols)) or 'no columns'})",
+        f"缺少必需的列“{field}”（可用的列名：{accepted}；图层现有："
+        f"{'、'.join(map(str, cols)) or '没有列'}）",
         file=source,
         field=field,
-        fix=(f"did you mean {guess!r}? rename it to '{field}'." if guess else "")
-        or f"add a '{field}' column.",
+        fix=(f"是否是 {guess!r}？请改名为“{field}”" if guess else "") or f"加上“{field}”列",
     )
 
 
@@ -49,7 +48,7 @@ def require_filled(values: pd.Series, *, file: str | None, field: str, fix: str)
     empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
     if len(empty):
         raise SchemaError(
-            f"the {field} is empty", file=file, row=int(empty[0]) + 1, field=field, fix=fix
+            f"“{field}”没有填写", file=file, row=int(empty[0]) + 1, field=field, fix=fix
         )
 
 
@@ -61,18 +60,18 @@ def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
         if (finite == np.round(finite)).all():
             raw = raw.astype("Int64")
     ids = raw.astype("string").str.strip()
-    require_filled(ids, file=source, field="id", fix="give every row a unique id.")
+    require_filled(ids, file=source, field="id", fix="每一行填写不重复的编号")
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.flatnonzero(dup)[0])
         rows = np.flatnonzero((ids == ids.iloc[first]).to_numpy()) + 1
         raise SchemaError(
-            f"id {ids.iloc[first]!r} is used by rows {', '.join(map(str, rows[:10]))}"
-            + (f" ({int(dup.sum())} rows have duplicated ids)" if dup.sum() > len(rows) else ""),
+            f"编号 {ids.iloc[first]!r} 在第 {'、'.join(map(str, rows[:10]))} 行重复"
+            + (f"（共 {int(dup.sum())} 行编号重复）" if dup.sum() > len(rows) else ""),
             file=source,
             row=int(rows[1]),
             field="id",
-            fix="make ids unique (e.g. append a suffix), or remove the duplicate row.",
+            fix="让编号不重复（如加后缀），或删除重复的行",
         )
     return ids.astype(str)
 
@@ -94,40 +93,40 @@ def _numbers(
     if len(bad_text):
         i = int(bad_text[0])
         raise SchemaError(
-            f"{field} {raw.iloc[i]!r} is not a number",
+            f"{field} 的值 {raw.iloc[i]!r} 不是数字",
             file=source,
             row=i + 1,
             field=field,
-            fix=f"write {field} as a plain number ({unit_hint}).",
+            fix=f"{field} 写成纯数字（{unit_hint}）",
         )
     if not allow_nan:
         missing = np.flatnonzero(values.isna().to_numpy())
         if len(missing):
             raise SchemaError(
-                f"{field} is empty",
+                f"{field} 没有填写",
                 file=source,
                 row=int(missing[0]) + 1,
                 field=field,
-                fix=f"fill in {field} ({unit_hint}); write 0 where nobody lives.",
+                fix=f"填写 {field}（{unit_hint}）；无人居住的写 0",
             )
     negative = np.flatnonzero((values < 0).to_numpy())
     if len(negative):
         i = int(negative[0])
         raise SchemaError(
-            f"{field} {values.iloc[i]:g} is negative",
+            f"{field} 的值 {values.iloc[i]:g} 是负数",
             file=source,
             row=i + 1,
             field=field,
-            fix=f"{field} must be 0 or more ({unit_hint}).",
+            fix=f"{field} 应不小于 0（{unit_hint}）",
         )
     infinite = np.flatnonzero(np.isinf(values.to_numpy()))
     if len(infinite):
         raise SchemaError(
-            f"{field} is infinite",
+            f"{field} 是无穷大",
             file=source,
             row=int(infinite[0]) + 1,
             field=field,
-            fix=f"write a finite {field}.",
+            fix=f"{field} 写成有限的数",
         )
     return values
 
@@ -139,11 +138,11 @@ def _check_points(gdf: gpd.GeoDataFrame, *, source: str | None) -> None:
     )
     if len(bad):
         raise SchemaError(
-            "the feature is not a single point",
+            "要素不是单个点",
             file=source,
             row=int(bad[0]) + 1,
             field="geometry",
-            fix="give one point per row (use read_layer(..., geometry='point')).",
+            fix="每行一个点（面状要素请取中心点）",
         )
 
 
@@ -164,9 +163,9 @@ def _check_frame(gdf: object, *, source: str | None) -> None:
         raise TypeError(f"expected a GeoDataFrame, got {type(gdf).__name__}")
     if len(gdf) == 0:
         raise SchemaError(
-            "the layer is empty (no rows)",
+            "图层是空的（没有数据行）",
             file=source,
-            fix="give a layer with at least one row.",
+            fix="请给出至少有一行数据的图层",
         )
 
 
@@ -203,13 +202,11 @@ def validate_homes(gdf: gpd.GeoDataFrame, *, source: str | None) -> gpd.GeoDataF
     _check_points(gdf, source=source)
     gdf = gdf.copy()
     gdf["id"] = _ids(gdf, source=source)
-    gdf["population"] = _numbers(
-        gdf, "population", source=source, allow_nan=False, unit_hint="residents"
-    )
+    gdf["population"] = _numbers(gdf, "population", source=source, allow_nan=False, unit_hint="人")
     front = ["id", "population"]
     if "households" in gdf.columns:
         gdf["households"] = _numbers(
-            gdf, "households", source=source, allow_nan=True, unit_hint="households"
+            gdf, "households", source=source, allow_nan=True, unit_hint="户"
         )
         front.append("households")
     return _finish(gdf, front, source)
@@ -267,7 +264,7 @@ def validate_facilities(
         cats,
         file=source,
         field="category",
-        fix="give every facility a category id (e.g. kindergarten).",
+        fix="每个设施填写类别（如 幼儿园 或 kindergarten）",
     )
     if categories is not None:
         lookup = _category_lookup(categories)
@@ -279,20 +276,19 @@ def validate_facilities(
             valid = sorted(set(lookup.values()))
             near = difflib.get_close_matches(bad, list(lookup), n=1, cutoff=0.6)
             raise SchemaError(
-                f"unknown category {bad!r}",
+                f"未知的设施类别 {bad!r}",
                 file=source,
                 row=i + 1,
                 field="category",
-                fix=(f"did you mean {lookup[near[0]]!r}? " if near else "")
-                + "use one of: "
-                + ", ".join(valid)
-                + ".",
+                fix=(f"是否是 {lookup[near[0]]!r}？" if near else "")
+                + "请用以下类别之一（中文名、英文代码或高德类型码均可）："
+                + "、".join(valid),
             )
         cats = mapped
     gdf["category"] = cats.astype(str)
     if "capacity" in gdf.columns:
         gdf["capacity"] = _numbers(
-            gdf, "capacity", source=source, allow_nan=True, unit_hint="places, beds, spaces …"
+            gdf, "capacity", source=source, allow_nan=True, unit_hint="学位、床位、车位等"
         )
     else:
         gdf["capacity"] = np.nan

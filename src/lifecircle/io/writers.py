@@ -19,11 +19,14 @@ import geopandas as gpd
 import pandas as pd
 
 from lifecircle.errors import InputError
+from lifecircle.io._paths import make_folder, output_path_error
 
 __all__ = [
     "STOP_AT_ENV",
     "check_replaceable",
     "interrupted_writes",
+    "make_folder",
+    "output_path_error",
     "write_atomic",
     "write_folder",
     "write_gpkg",
@@ -38,6 +41,16 @@ STOP_AT_ENV = "LIFECIRCLE_TEST_STOP_AT"
 
 # Side files SQLite/GDAL may leave next to a GeoPackage being written.
 _SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def _about(exc: OSError, *paths: Path) -> bool:
+    """Whether ``exc`` is about one of ``paths`` (or a file inside one), not another file."""
+    if exc.filename is None:
+        return False
+    named = os.path.abspath(os.fsdecode(exc.filename))
+    return any(
+        named == os.path.abspath(p) or named.startswith(os.path.abspath(p) + os.sep) for p in paths
+    )
 
 
 def _remove_quietly(path: Path) -> None:
@@ -67,13 +80,25 @@ def write_atomic(path: str | PathLike[str], writer: Callable[[Path], object]) ->
         ``path``.
     """
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(final.parent)
+    try:
+        is_dir = final.is_dir()
+    except OSError as exc:  # a name too long for the file system
+        raise output_path_error(final, exc) from exc
+    if is_dir:
+        raise output_path_error(final, IsADirectoryError(errno.EISDIR, "is a directory"))
     tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.tmp{final.suffix}")
     try:
         writer(tmp)
         if not tmp.exists():
             raise RuntimeError(f"the writer did not create {tmp}")
         os.replace(tmp, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _remove_quietly(tmp)
+        if not _about(exc, tmp, final):
+            raise
+        raise output_path_error(final, exc) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -267,12 +292,20 @@ def check_replaceable(
         As for ``write_folder``.
     """
     final = Path(os.path.abspath(path))
-    _check_replaceable(final.resolve() if final.is_symlink() else final, owns)
+    try:
+        if final.is_symlink():
+            final = final.resolve()
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
+    _check_replaceable(final, owns)
 
 
 def _check_replaceable(final: Path, owns: Callable[[Path], bool] | None) -> None:
-    if not final.exists():
-        return
+    try:
+        if not final.exists():
+            return
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
     if not final.is_dir():
         raise InputError(
             "输出位置已有一个同名文件，不是文件夹", file=str(final), fix="请换一个输出文件夹名称"
@@ -332,10 +365,13 @@ def write_folder(
         ``path``.
     """
     final = Path(os.path.abspath(path))
-    if final.is_symlink():
-        final = final.resolve()
+    try:
+        if final.is_symlink():
+            final = final.resolve()
+    except OSError as exc:
+        raise output_path_error(final, exc) from exc
     _check_replaceable(final, owns)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(final.parent)
     _sweep(final)
     staging = _sibling(final, "tmp")
     try:
@@ -346,6 +382,11 @@ def write_folder(
         writer(staging)
         _checkpoint(f"folder:{final.name}")
         _swap_in(staging, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _about(exc, staging, final):
+            raise
+        raise output_path_error(final, exc) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

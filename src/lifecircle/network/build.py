@@ -56,23 +56,21 @@ def graph_from_lines(
     """
     src = source or "network"
     if lines.crs is None or lines.crs.is_geographic:
-        msg = "the network layer is not in a metric (projected) coordinate system"
+        msg = "路网图层不是米制（投影）坐标系"
         raise CRSError(
-            msg, file=src, field="geometry", fix="project it first (lifecircle.io.to_metric)."
+            msg, file=src, field="geometry", fix="先投影到米制坐标系（lifecircle.io.to_metric）"
         )
     geoms = np.asarray(lines.geometry.values)
     if len(geoms) == 0:
-        raise NetworkError("the network layer is empty", file=src, fix="give a layer with lines.")
+        raise NetworkError("路网图层是空的", file=src, fix="请给出有线要素的图层")
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
     bad |= ~np.isin(types, (1, 5))  # LineString, MultiLineString
     if bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1
         first = shapely.to_wkt(geoms[row - 1]) if not shapely.is_missing(geoms[row - 1]) else "None"
-        msg = f"{int(bad.sum())} network rows are not lines (first: {first[:60]})"
-        raise NetworkError(
-            msg, file=src, row=row, field="geometry", fix="keep only LineString rows."
-        )
+        msg = f"路网中有 {int(bad.sum())} 行不是线（第一个：{first[:60]}）"
+        raise NetworkError(msg, file=src, row=row, field="geometry", fix="只保留 LineString 线要素")
     if (types == 1).all():  # LineStrings only: each row is its own part
         parts, part_row = geoms, np.arange(len(geoms))
     else:

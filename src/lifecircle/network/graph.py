@@ -52,8 +52,8 @@ class WalkGraph:
     def __post_init__(self) -> None:
         n_edges = len(self.edge_u)
         if n_edges == 0:
-            msg = "the network has no edges"
-            raise NetworkError(msg, fix="give a line layer (or OSM extract) with walkable streets.")
+            msg = "路网没有路段"
+            raise NetworkError(msg, fix="请给出含可步行道路的线图层（或 OSM 数据）")
         n = len(self.node_x)
         u = np.asarray(self.edge_u, dtype=np.int64)
         v = np.asarray(self.edge_v, dtype=np.int64)

@@ -74,22 +74,22 @@ def read_osm_ways(
     """
     path = Path(path)
     if not path.exists():
-        raise FileFormatError("file not found", file=str(path), fix="check the path.")
+        raise FileFormatError("文件不存在", file=str(path), fix="核对路径和文件名")
     try:
         import pyrosm
     except ImportError as exc:  # pragma: no cover - declared dependency
-        msg = "reading OSM needs the 'pyrosm' package"
+        msg = "读取 OSM 数据需要安装 pyrosm"
         raise FileFormatError(msg, file=str(path), fix="pip install pyrosm") from exc
     try:
         osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
         ways = osm.get_network(network_type="all", nodes=False)
     except Exception as exc:  # pyrosm raises bare errors on non-PBF input
-        msg = f"cannot be read as an OpenStreetMap PBF file ({type(exc).__name__}: {exc})"
+        msg = f"无法按 OpenStreetMap PBF 文件读取（{type(exc).__name__}：{exc}）"
         raise FileFormatError(
-            msg, file=str(path), fix="give a .osm.pbf extract (e.g. from Geofabrik)."
+            msg, file=str(path), fix="请给出 .osm.pbf 数据（如从 Geofabrik 下载）"
         ) from exc
     if ways is None or len(ways) == 0:
-        raise NetworkError("the extract holds no highway ways", file=str(path))
+        raise NetworkError("数据中没有道路（highway）", file=str(path), fix="请用含道路的 OSM 数据")
     return ways
 
 
@@ -129,7 +129,9 @@ def graph_from_osm(
     ways = read_osm_ways(path, bounding_box=bounding_box)
     walk = ways[walkable_mask(ways)]
     if len(walk) == 0:
-        raise NetworkError("no walkable ways in the extract", file=str(path))
+        raise NetworkError(
+            "数据中没有可步行的道路", file=str(path), fix="请用含可步行道路的 OSM 数据"
+        )
     walk = walk[["highway", "name", "bridge", "tunnel", "id", "geometry"]].rename(
         columns={"id": "osm_id"}
     )

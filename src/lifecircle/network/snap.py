@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from lifecircle.network.graph import WalkGraph
+from lifecircle.network.limits import check_max_snap
 
 REASON_TOO_FAR = "too_far"
 REASON_BAD_GEOMETRY = "bad_geometry"
@@ -57,6 +59,7 @@ def snap_points(graph: WalkGraph, points: np.ndarray, *, max_snap_m: float = 200
         ``distance`` to the edge and ``reason`` (empty when snapped); ``ok`` marks the
         snapped ones.
     """
+    max_snap_m = check_max_snap(max_snap_m, field="max_snap_m", limit=math.inf)
     points = np.asarray(points)
     n = len(points)
     edge = np.full(n, -1, dtype=np.int64)

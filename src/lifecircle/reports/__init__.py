@@ -10,6 +10,7 @@ Entry points: :func:`render_circle_report`, :func:`render_district_report` and
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecircle.checkup import CheckupFolder
 from lifecircle.io import write_atomic, write_folder
+from lifecircle.io.writers import make_folder
 from lifecircle.reports.data import clean_checkup
 
 if TYPE_CHECKING:
@@ -45,13 +47,20 @@ class _Options:
         return name if self.lang == "zh" else f"{name}.{self.lang}"
 
 
+#: the formats by the names users give them
+FORMAT_ALIASES = {"网页": "html", "htm": "html", "word": "docx", "文档": "docx", "doc": "docx",
+                  "excel": "xlsx", "表格": "xlsx", "xls": "xlsx"}  # fmt: skip
+
+
 def _formats(formats: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(formats, str):
-        formats = [f.strip() for f in formats.split(",") if f.strip()]
-    out = tuple(dict.fromkeys(f.lower() for f in formats))
+        formats = [f.strip() for f in re.split(r"[,，、]", formats) if f.strip()]
+    out = tuple(dict.fromkeys(FORMAT_ALIASES.get(f.lower(), f.lower()) for f in formats))
     bad = [f for f in out if f not in FORMATS]
     if bad or not out:
-        raise ValueError(f"unknown format {', '.join(bad) or '(none)'}; use {', '.join(FORMATS)}")
+        raise ValueError(
+            f"未知的报告格式 {'、'.join(bad) or '（未写）'}：可用 {'、'.join(FORMATS)}"
+        )
     return out
 
 
@@ -86,8 +95,7 @@ def _write(
     writers: dict[str, Callable[[Path], object]],
 ) -> list[Path]:
     """The one dispatch: ``<stem>.<format>`` for each wanted format, each written atomically."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out_dir)
     return [write_atomic(out / f"{stem}.{f}", writers[f]) for f in FORMATS if f in opts.formats]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,18 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def _shipped_by_title() -> dict[str, str]:
+    """Shipped catalogue names by their Chinese title (a user may type the title)."""
+    out: dict[str, str] = {}
+    for name in list_catalogues():
+        text = (_DATA / "catalogues" / f"{name}.yaml").read_text(encoding="utf-8")
+        m = re.search(r"^title_zh:\s*['\"]?(.+?)['\"]?\s*$", text, flags=re.M)
+        if m:
+            out[m.group(1).strip()] = name
+    return out
+
+
 def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if text in list_catalogues():
@@ -50,10 +63,13 @@ def _resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    by_title = _shipped_by_title().get(text.strip())
+    if by_title is not None:
+        return Path(str(_DATA / "catalogues" / f"{by_title}.yaml"))
     raise CatalogueError(
-        f"no catalogue named or at {text!r}",
+        f"没有名为 {text!r} 的指标体系，也没有这个文件",
         file=text,
-        fix=f"use one of {', '.join(list_catalogues())} or the path of a catalogue YAML file",
+        fix=f"写内置指标体系之一（{'、'.join(list_catalogues())}）或指标体系 YAML 文件的路径",
     )
 
 
@@ -91,16 +107,16 @@ def load_catalogue(name_or_path: str | Path, *, taxonomy: Taxonomy | None = None
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogueError(
-            f"cannot read the catalogue as UTF-8 YAML: {exc}",
+            f"无法按 UTF-8 YAML 读取指标体系：{exc}",
             file=str(path),
-            fix="save the file as UTF-8 and check the YAML syntax at the position shown",
+            fix="另存为 UTF-8，并检查所示位置的 YAML 语法",
         ) from exc
     data = _dates_to_str(data)
     if not isinstance(data, dict):
         raise CatalogueError(
-            "the catalogue is not a YAML mapping",
+            "指标体系文件不是“键: 值”形式的 YAML",
             file=str(path),
-            fix="start the file with id:, version:, indicators: … (see docs/catalogue-format.md)",
+            fix="文件以 id:、version:、indicators: … 开头（见 docs/catalogue-format.md）",
         )
     _check_duplicates(data, path)
     _check_schema(data, path)
@@ -116,7 +132,7 @@ def _ind_id(data: dict[str, Any], index: Any) -> str:
 
 
 def _err(path: Path, iid: str | None, field: str, message: str, fix: str) -> CatalogueError:
-    where = f"indicator '{iid}': " if iid else ""
+    where = f"指标 '{iid}'：" if iid else ""
     return CatalogueError(where + message, file=str(path), field=field, fix=fix)
 
 
@@ -131,8 +147,8 @@ def _check_duplicates(data: dict[str, Any], path: Path) -> None:
                 path,
                 iid,
                 "id",
-                "the id appears more than once",
-                "give every indicator its own id (ids are stable: rename the newer one)",
+                "编号重复出现",
+                "每项指标用不同的编号（编号保持稳定：请改新加的那一项）",
             )
         seen.add(iid)
 
@@ -149,27 +165,27 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
     if e.validator == "required":
         missing = [k for k in e.validator_value if k not in (e.instance or {})]
         field = missing[0] if missing else "?"
-        message = f"the required field '{field}' is missing"
-        fix = f"add {field}: to it (see docs/catalogue-format.md)"
+        message = f"缺少必需的字段“{field}”"
+        fix = f"加上 {field}:（见 docs/catalogue-format.md）"
     elif e.validator == "additionalProperties":
         extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
         field = extra[0] if extra else "?"
-        message = f"unknown field '{field}'"
-        fix = "remove it or correct its spelling (see docs/catalogue-format.md)"
+        message = f"不认识的字段“{field}”"
+        fix = "删去或改正拼写（见 docs/catalogue-format.md）"
     else:
         field = str(loc[-1]) if loc and isinstance(loc[-1], str) else ".".join(map(str, loc))
         if loc and isinstance(loc[-1], int) and len(loc) >= 2:
             field = str(loc[-2])
-        message = f"invalid value: {e.message}"
+        message = f"值无效：{e.message}"
         allowed = e.validator_value if e.validator == "enum" else None
         fix = (
-            f"use one of {', '.join(map(str, allowed))}"
+            f"写以下之一：{'、'.join(map(str, allowed))}"
             if allowed
-            else "correct the value (see docs/catalogue-format.md)"
+            else "改正该值（见 docs/catalogue-format.md）"
         )
     iid = _ind_id(data, loc[1]) if len(loc) >= 2 and loc[0] == "indicators" else None
     if iid is None and loc:
-        message = f"in '{'.'.join(map(str, loc[:-1] or loc))}': {message}"
+        message = f"在“{'.'.join(map(str, loc[:-1] or loc))}”中：{message}"
     raise _err(path, iid, field, message, fix)
 
 
@@ -180,16 +196,16 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
             path,
             ind.id,
             "scope",
-            "a district_target must have scope: district",
-            "set scope: district",
+            "district_target 指标须写 scope: district",
+            "写 scope: district",
         )
     if ind.measure is not None and ind.kind != "district_target":
         raise _err(
             path,
             ind.id,
             "measure",
-            "measure: is only for kind district_target",
-            "remove measure: or set kind: district_target",
+            "measure: 只用于 district_target 指标",
+            "删去 measure:，或写 kind: district_target",
         )
     for cat in ind.facility_categories:
         if cat not in taxonomy:
@@ -197,16 +213,16 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
                 path,
                 ind.id,
                 "facility_categories",
-                f"unknown facility category '{cat}'",
-                f"use ids from the taxonomy: {', '.join(taxonomy.ids)}",
+                f"未知的设施类别“{cat}”",
+                f"用设施分类中的编号：{'、'.join(taxonomy.ids)}",
             )
     if kind in FACILITY_KINDS and not ind.facility_categories:
         raise _err(
             path,
             ind.id,
             "facility_categories",
-            f"kind {kind} needs at least one facility category",
-            "list the categories it measures, e.g. [kindergarten]",
+            f"{kind} 类指标至少要有一个设施类别",
+            "列出它所衡量的设施类别，如 [kindergarten]",
         )
     if kind == "coverage":
         if ind.radius_m is None:
@@ -214,25 +230,24 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
                 path,
                 ind.id,
                 "radius_m",
-                "a coverage indicator has no radius_m",
-                "set radius_m: the walking distance in metres, e.g. 300",
+                "覆盖率指标没有 radius_m",
+                "写 radius_m：步行距离（米），如 300",
             )
         if ind.unit != "%" or not 0 <= ind.threshold <= 100:
             raise _err(
                 path,
                 ind.id,
                 "threshold",
-                "coverage is a share of population: unit must be '%' and the "
-                "threshold between 0 and 100",
-                "write unit: '%' and a threshold such as 90",
+                "覆盖率是人口比例：单位须为 '%'，阈值在 0～100 之间",
+                "写 unit: '%'，阈值如 90",
             )
     if kind == "presence" and (ind.operator != ">=" or ind.threshold != 1):
         raise _err(
             path,
             ind.id,
             "threshold",
-            "presence means count >= 1",
-            "write operator: '>=' and threshold: 1",
+            "presence 指标表示数量 >= 1",
+            "写 operator: '>=' 和 threshold: 1",
         )
     if kind == "per_1000":
         for cat in ind.facility_categories:
@@ -241,9 +256,8 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
                     path,
                     ind.id,
                     "facility_categories",
-                    f"per_1000 needs capacities, and category '{cat}' has no capacity unit",
-                    "use categories with a capacity unit (kindergarten, nursery, parking …) "
-                    "or kind count",
+                    f"per_1000 指标需要容量，但类别“{cat}”没有容量单位",
+                    "用有容量单位的类别（kindergarten、nursery、parking …），或改为 count 指标",
                 )
     _check_place(ind, path, taxonomy)
     if kind not in ("coverage", "per_1000") and ind.radius_m is not None:
@@ -251,8 +265,8 @@ def _check_indicator(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
             path,
             ind.id,
             "radius_m",
-            f"radius_m has no meaning for kind {kind}",
-            "remove radius_m, or use kind coverage / per_1000",
+            f"radius_m 对 {kind} 类指标没有意义",
+            "删去 radius_m，或改为 coverage / per_1000 指标",
         )
 
 
@@ -267,8 +281,8 @@ def _check_place(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
             path,
             ind.id,
             "place",
-            f"place: is for per_1000 or manual indicators, not kind {kind}",
-            "remove place:, or measure the place per 1,000 residents (kind per_1000)",
+            f"place: 只用于 per_1000 或 manual 指标，不用于 {kind}",
+            "删去 place:，或按千人指标（per_1000）衡量",
         )
     units = {taxonomy.capacity_unit(c) for c in ind.facility_categories}
     if kind == "per_1000" and units != {ind.place}:
@@ -276,9 +290,9 @@ def _check_place(ind: Indicator, path: Path, taxonomy: Taxonomy) -> None:
             path,
             ind.id,
             "place",
-            f"place {ind.place} does not match the capacity unit of its categories "
-            f"({'、'.join(sorted(u or '—' for u in units))})",
-            "name the place the categories' capacities count, or correct the categories",
+            f"place {ind.place} 与其设施类别的容量单位"
+            f"（{'、'.join(sorted(u or '—' for u in units))}）不一致",
+            "写这些类别容量所计的“位”，或改正设施类别",
         )
 
 
@@ -316,8 +330,8 @@ def _build(data: dict[str, Any], path: Path, taxonomy: Taxonomy) -> Catalogue:
             path,
             None,
             "notice",
-            "a provisional catalogue must carry a notice",
-            "add notice: {zh: …, en: …} saying what is provisional and why",
+            "暂行（provisional）指标体系须带说明（notice）",
+            "加上 notice: {zh: …, en: …}，说明哪些是暂行的、为什么",
         )
     g = data["grading"]
     aaa = g["aaa"]
@@ -346,9 +360,12 @@ def _build(data: dict[str, Any], path: Path, taxonomy: Taxonomy) -> Catalogue:
     return cat
 
 
+_CATEGORY_ZH = {"guiding": "引导性", "characteristic": "特色性", "constraint": "约束性"}
+
+
 def _check_grading(cat: Catalogue, path: Path) -> None:
     rule = cat.grading
-    fix_count = "lower the number or add indicators of that category"
+    fix_count = "调低数量，或增加该类指标"
     for field, category, need in (
         ("grading.aaa.min_guiding_passed", "guiding", rule.min_guiding_passed),
         ("grading.aaa.min_characteristic_passed", "characteristic", rule.min_characteristic_passed),
@@ -359,8 +376,8 @@ def _check_grading(cat: Catalogue, path: Path) -> None:
                 path,
                 None,
                 field,
-                f"the grading rule asks for {need} passing {category} indicators but "
-                f"the catalogue has only {have} at circle scope",
+                f"评级规则要求 {need} 项{_CATEGORY_ZH.get(category, category)}指标达标，"
+                f"但指标体系在生活圈层面只有 {have} 项",
                 fix_count,
             )
     if (rule.min_score is None) != (not rule.weights):
@@ -368,8 +385,8 @@ def _check_grading(cat: Catalogue, path: Path) -> None:
             path,
             None,
             "grading.aaa.weights",
-            "the score form needs both weights and min_score",
-            "give weights: {indicator_id: points} and min_score: together",
+            "计分方式须同时给出 weights 和 min_score",
+            "同时写 weights: {指标编号: 分值} 和 min_score:",
         )
     by_id = {i.id: i for i in cat.indicators}
     for iid in rule.weights:
@@ -379,24 +396,23 @@ def _check_grading(cat: Catalogue, path: Path) -> None:
                 path,
                 None,
                 "grading.aaa.weights",
-                f"the grading rule weights an indicator '{iid}' that does not exist",
-                "use ids of indicators in this catalogue",
+                f"评级规则给不存在的指标“{iid}”赋了分",
+                "用本指标体系中的指标编号",
             )
         if ind.scope != "circle" or ind.category == "constraint":
             raise _err(
                 path,
                 None,
                 "grading.aaa.weights",
-                f"'{iid}' cannot be weighted: only circle-scope guiding and "
-                "characteristic indicators count towards AAA",
-                "weight guiding or characteristic indicators with scope circle",
+                f"“{iid}”不能计分：只有生活圈层面的引导性和特色性指标计入 AAA",
+                "只给 scope 为 circle 的引导性、特色性指标赋分",
             )
     if rule.min_score is not None and rule.min_score > sum(rule.weights.values()):
         raise _err(
             path,
             None,
             "grading.aaa.min_score",
-            f"min_score {rule.min_score:g} exceeds the total of the weights "
-            f"{sum(rule.weights.values()):g}, so AAA is unreachable",
-            "lower min_score or raise the weights",
+            f"min_score {rule.min_score:g} 超过各项分值之和 {sum(rule.weights.values()):g}，"
+            "AAA 永远达不到",
+            "调低 min_score 或调高分值",
         )

@@ -141,9 +141,9 @@ def load_plan(name_or_path: str | Path) -> CreationPlan:
     path = Path(name_or_path)
     if not path.is_file():
         raise CatalogueError(
-            f"no plan named or at {text!r}",
+            f"没有名为 {text!r} 的创建方案，也没有这个文件",
             file=text,
-            fix=f"use one of {', '.join(list_plans())} or the path of a plan YAML file",
+            fix=f"写内置方案之一（{'、'.join(list_plans())}）或方案 YAML 文件的路径",
         )
     return _parse(path.read_text(encoding="utf-8"), str(path))
 
@@ -179,7 +179,7 @@ def _day(value: Any, file: str, field: str) -> date:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError as exc:
         raise CatalogueError(
-            f"{value!r} is not a date", file=file, field=field, fix="write it as 2025-12-31"
+            f"{value!r} 不是日期", file=file, field=field, fix="写成 2025-12-31"
         ) from exc
 
 
@@ -199,9 +199,9 @@ def _parse(text: str, file: str) -> CreationPlan:
         district = data["district"]
     except (yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogueError(
-            f"cannot read the plan: {exc}",
+            f"无法读取创建方案：{exc}",
             file=file,
-            fix="follow the format of lifecircle/standards/data/plans/yuhua-2023-2025.yaml",
+            fix="按 lifecircle/standards/data/plans/yuhua-2023-2025.yaml 的格式书写",
         ) from exc
     targets: list[PlanTarget] = []
     for row in raw:
@@ -209,7 +209,7 @@ def _parse(text: str, file: str) -> CreationPlan:
         grade = row.get("grade")
         if grade not in GRADES:
             raise CatalogueError(
-                f"target {tid}: grade {grade!r}", file=file, field="grade", fix="AA or AAA"
+                f"目标 {tid}：等级 {grade!r} 无法识别", file=file, field="grade", fix="写 AA 或 AAA"
             )
         years = tuple(int(y) for y in (row["years"] if "years" in row else [row["year"]]))
         if "due" in row:
@@ -219,10 +219,10 @@ def _parse(text: str, file: str) -> CreationPlan:
             due = date(years[0], month, day)
         else:
             raise CatalogueError(
-                f"target {tid}: a total over several years needs a due date",
+                f"目标 {tid}：跨多个年度的总数须有完成时限",
                 file=file,
                 field="due",
-                fix="add due: 2025-12-31",
+                fix="加上 due: 2025-12-31",
             )
         targets.append(
             PlanTarget(

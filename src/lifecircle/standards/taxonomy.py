@@ -301,7 +301,7 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
     """Build a Taxonomy from parsed YAML, checking ids, names and mapping rows."""
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise _taxonomy_error(
-            path, "no 'categories' list", "categories", "give a list of categories"
+            path, "没有 categories 列表", "categories", "写出设施类别列表 categories:"
         )
     cats: dict[str, Category] = {}
     order = 0
@@ -309,17 +309,13 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         cid = row.get("id") if isinstance(row, dict) else None
         if not isinstance(cid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", cid):
             raise _taxonomy_error(
-                path, f"category #{n} has no snake_case id", "id", "set id: like 'kindergarten'"
+                path, f"第 {n} 个类别没有小写下划线形式的编号", "id", "写 id:，如 'kindergarten'"
             )
         if cid in cats:
-            raise _taxonomy_error(
-                path, f"category '{cid}' appears twice", "id", "keep one entry per id"
-            )
+            raise _taxonomy_error(path, f"类别“{cid}”出现了两次", "id", "每个编号只保留一项")
         for key in ("name_zh", "name_en"):
             if not row.get(key):
-                raise _taxonomy_error(
-                    path, f"category '{cid}' has no {key}", key, f"add {key} to '{cid}'"
-                )
+                raise _taxonomy_error(path, f"类别“{cid}”没有 {key}", key, f"为“{cid}”加上 {key}")
         osm = []
         for rule in row.get("osm") or []:
             tags = {
@@ -329,9 +325,9 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
             if not tags or "source" not in rule or "verified" not in rule:
                 raise _taxonomy_error(
                     path,
-                    f"category '{cid}': an osm rule lacks tags, source or verified",
+                    f"类别“{cid}”：有一条 osm 规则缺少 tags、source 或 verified",
                     "osm",
-                    "give each osm rule tags:, source: and verified:",
+                    "每条 osm 规则写 tags:、source: 和 verified:",
                 )
             osm.append(OsmRule(cid, tags, str(rule["source"]), bool(rule["verified"]), order))
             order += 1
@@ -341,11 +337,9 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
             if not _AMAP_CODE.match(code) or "source" not in rule or "verified" not in rule:
                 raise _taxonomy_error(
                     path,
-                    f"category '{cid}': amap code {code!r} is not 6 digits or lacks "
-                    "source/verified",
+                    f"类别“{cid}”：高德类型码 {code!r} 不是 6 位数字，或缺少 source/verified",
                     "amap",
-                    "write codes as quoted 6-digit strings, e.g. '141204', with source and "
-                    "verified",
+                    "类型码写成带引号的 6 位数字，如 '141204'，并写 source 和 verified",
                 )
             amap.append(
                 AmapRule(
@@ -372,9 +366,9 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
             if r.code in seen:
                 raise _taxonomy_error(
                     path,
-                    f"amap code {r.code} maps to both '{seen[r.code]}' and '{c.id}'",
+                    f"高德类型码 {r.code} 同时对应“{seen[r.code]}”和“{c.id}”",
                     "amap",
-                    "map each code to one category",
+                    "每个类型码只对应一个类别",
                 )
             seen[r.code] = c.id
     return Taxonomy(cats, str(data.get("version", "")))
@@ -409,6 +403,6 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(
-            f"cannot read taxonomy: {exc}", file=str(p), fix="give a readable YAML file"
+            f"无法读取设施分类：{exc}", file=str(p), fix="请给出可读的 YAML 文件"
         ) from exc
     return parse_taxonomy(data, p)

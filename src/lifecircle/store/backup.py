@@ -89,20 +89,22 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise FileFormatError(
-            f"cannot read backup: {exc}", file=str(path), fix="give a file made by `db backup`"
+            f"无法读取备份：{exc}",
+            file=str(path),
+            fix="请用 `lifecircle db backup` 生成的备份文件",
         ) from exc
     if data.get("format") != FORMAT:
         raise FileFormatError(
-            f"not a lifecircle backup (format {data.get('format')!r})",
+            f"不是 lifecircle 的备份文件（格式 {data.get('format')!r}）",
             file=str(path),
-            fix="give a file made by `lifecircle db backup`",
+            fix="请用 `lifecircle db backup` 生成的备份文件",
         )
     rev = current_revision(engine)
     if data.get("revision") != rev:
         raise FileFormatError(
-            f"backup is at schema revision {data.get('revision')}, the database at {rev}",
+            f"备份的数据库结构版本是 {data.get('revision')}，当前数据库是 {rev}",
             file=str(path),
-            fix="run `lifecircle db upgrade` on a database at the backup's revision first",
+            fix="先把数据库升级（lifecircle db upgrade）到与备份相同的版本再恢复",
         )
     tables = Base.metadata.sorted_tables
     with engine.begin() as conn:
@@ -128,7 +130,7 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
     mismatches = verify(engine, data)
     if mismatches:  # pragma: no cover - would be a driver bug
         raise FileFormatError(
-            f"restore did not reproduce tables {mismatches}", file=str(path), fix="report this"
+            f"恢复后这些表与备份不一致：{mismatches}", file=str(path), fix="请把此信息报告维护人员"
         )
     return {name: len(rows) for name, rows in data["tables"].items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,25 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lifecircle.errors import ConflictError, FileFormatError, InputError, RuleError
 from lifecircle.store.models import Circle, Street, Unit
+
+T = TypeVar("T")
+
+
+ENTITY_ZH = {
+    "record": "记录",
+    "project": "项目",
+    "evaluation": "评定",
+    "circle": "生活圈",
+    "leader": "圈长",
+    "session": "会话",
+    "subsidy_payment": "奖补拨付",
+    "user": "用户",
+}
+
+
+def entity_zh(entity: str) -> str:
+    """The Chinese name of a kind of record (``project`` → 项目)."""
+    return ENTITY_ZH.get(entity, entity)
 
 
 def flush(session: Session, entity: str = "record", key: object = None) -> None:
@@ -21,8 +41,7 @@ def flush(session: Session, entity: str = "record", key: object = None) -> None:
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
-            f"{entity} {key} was changed by someone else since you loaded it; "
-            "reload it and apply your change again",
+            f"{entity_zh(entity)} {key} 在您打开之后已被他人修改；请重新打开，再做一次您的修改",
             entity=entity,
             key=key,
         ) from exc
@@ -31,23 +50,66 @@ def flush(session: Session, entity: str = "record", key: object = None) -> None:
 def check_version(obj, expected_version: int | None, entity: str, key: object) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise ConflictError(
-            f"{entity} {key} is at version {obj.version}, you edited version "
-            f"{expected_version}: someone else changed it; reload and apply your change again",
+            f"{entity_zh(entity)} {key} 已是第 {obj.version} 版，您修改的是第 {expected_version} 版："
+            "已被他人修改；请重新打开，再做一次您的修改",
             entity=entity,
             key=key,
         )
+
+
+#: the largest id or amount a database column holds (SQLite and PostgreSQL BIGINT)
+MAX_DB_INT = 2**63 - 1
+#: the years a programme date or target may name
+YEARS = range(2000, 2101)
+
+
+def get_row(session: Session, model: type[T], key: object) -> T | None:
+    """``session.get`` for an id a user typed: None for an id no column can hold."""
+    if isinstance(key, int) and not -MAX_DB_INT <= key <= MAX_DB_INT:
+        return None
+    return session.get(model, key)
+
+
+def check_year(year: int, *, field: str = "year") -> int:
+    """A year a user typed, refused when no programme could mean it (99999, -1)."""
+    if not isinstance(year, int) or year not in YEARS:
+        raise InputError(f"年度 {year} 不合理", field=field, fix="写四位数年份，如 2024")
+    return year
+
+
+def check_amount(value: float, *, field: str, limit: float = 1e12) -> float:
+    """A sum of money in yuan a user typed: finite, not negative, below ``limit``
+    (default 1 万亿元, a typing error above it)."""
+    import math
+
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise InputError(
+            f"金额 {value} 元不合理（应不小于 0、不超过 {limit:,.0f} 元）",
+            field=field,
+            fix="以元为单位写金额，如 1200000",
+        )
+    return value
 
 
 def get_circle(session: Session, code_or_id: str | int | Circle) -> Circle:
     if isinstance(code_or_id, Circle):
         return code_or_id
     if isinstance(code_or_id, int):
-        c = session.get(Circle, code_or_id)
+        c = get_row(session, Circle, code_or_id)
     else:
         c = session.scalar(select(Circle).where(Circle.code == str(code_or_id).strip()))
+        if c is None:  # C01 for C1, or the circle's name as written (东塘生活圈 / 东塘)
+            from lifecircle.workflow._values import CircleFinder
+
+            finder = CircleFinder.load(session)
+            c = finder.by_code(code_or_id)
+            if c is None:
+                named = finder.by_name(code_or_id)
+                c = named[0] if len(named) == 1 else None
     if c is None:
         raise RuleError(
-            f"no circle {code_or_id!r}", fix="import the circle list first (lifecircle import)"
+            f"没有生活圈 {code_or_id!r}",
+            fix="核对生活圈编号；新的生活圈请先导入生活圈清单（lifecircle import circles）",
         )
     return c
 
@@ -101,14 +163,16 @@ def read_table(path: str | os.PathLike, aliases: dict[str, tuple[str, ...]]) -> 
                     continue
             if df is None:
                 raise FileFormatError(
-                    "cannot decode the CSV", file=str(path), fix="save it as UTF-8 or GBK"
+                    "无法识别 CSV 的文字编码", file=str(path), fix="另存为 UTF-8 或 GBK 编码的 CSV"
                 )
         else:
             raise FileFormatError(
-                f"unsupported file type {suffix!r}", file=str(path), fix="give a .csv or .xlsx"
+                f"不支持的文件类型 {suffix!r}", file=str(path), fix="请用 .csv 或 .xlsx 文件"
             )
     except (OSError, ValueError) as exc:
-        raise FileFormatError(f"cannot read: {exc}", file=str(path), fix="check the file") from exc
+        raise FileFormatError(
+            f"无法读取：{exc}", file=str(path), fix="确认文件存在、未被占用且未损坏"
+        ) from exc
     rename = {}
     for col in df.columns:
         name = str(col).strip()
@@ -130,7 +194,7 @@ def read_table(path: str | os.PathLike, aliases: dict[str, tuple[str, ...]]) -> 
 def require(row: dict, field: str, *, file: str, row_no: int, fix: str) -> str:
     value = row.get(field)
     if value is None or value == "":
-        raise InputError(f"'{field}' is empty", file=file, row=row_no, field=field, fix=fix)
+        raise InputError("没有填写", file=file, row=row_no, field=field, fix=fix)
     return value
 
 
@@ -139,5 +203,5 @@ def as_int(value, *, file: str, row_no: int, field: str, fix: str, parse: Callab
         return parse(float(value)) if parse is int else parse(value)
     except (TypeError, ValueError):
         raise InputError(
-            f"{value!r} is not a number", file=file, row=row_no, field=field, fix=fix
+            f"{value!r} 不是数字", file=file, row=row_no, field=field, fix=fix
         ) from None

@@ -61,6 +61,16 @@ def parse_grade(text: object) -> str | None:
     return grades[0] if len(grades) == 1 else None
 
 
+def check_grade(value: str) -> str:
+    """``AA`` or ``AAA`` from what a user typed (``AA``, ``AA型``, ``三A``, ``ＡＡＡ``)."""
+    from lifecircle.errors import RuleError
+
+    grade = parse_grade(value)
+    if grade is None:
+        raise RuleError(f"等级“{value}”无法识别", fix="写 AA 或 AAA（也认 AA型、AAA型）")
+    return grade
+
+
 def is_check_mark(text: object) -> bool:
     """√ ✓ ● 是 1 …: "yes" in a matrix whose header carries the grade."""
     return fullwidth_to_ascii(text).strip().upper() in CHECK_MARKS

@@ -39,7 +39,7 @@ def period_end(period: str) -> date:
         return date(year, month, calendar.monthrange(year, month)[1])
     except ValueError:
         raise InputError(
-            f"period {period!r} is not YYYY-MM", field="period", fix="write the month as 2024-09"
+            f"通报月份 {period!r} 不是“年-月”", field="period", fix="写成 2024-09 这样的年月"
         ) from None
 
 
@@ -277,8 +277,10 @@ def _issue_number(session: Session, b: Bulletin | None, year: int, wanted: int |
     if b is not None:
         others = others.where(Bulletin.id != b.id)
     if wanted is not None:
-        if wanted < 1:
-            raise InputError(f"期号 {wanted} 无效", field="number", fix="期号从 1 开始")
+        if not 1 <= wanted <= 9999:
+            raise InputError(
+                f"期号 {wanted} 无效", field="--number", fix="期号从 1 开始，一年不超过 9999 期"
+            )
         taken = session.scalar(others.where(Bulletin.number == wanted))
         if taken is not None:
             raise RuleError(
@@ -357,8 +359,9 @@ def publish_bulletin(
     """
     stem = file_stem(period)
     b = publish(session, period, today=today, issued_on=issued_on, number=number, issuer=issuer)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from lifecircle.io._paths import make_folder
+
+    out = make_folder(out_dir)
     docx = render_docx(b.data, out / f"{stem}.docx")
     xlsx = render_xlsx(b.data, out / f"{stem}.xlsx")
     return PublishedBulletin(bulletin=b, title=title(b.data), docx=docx, xlsx=xlsx)

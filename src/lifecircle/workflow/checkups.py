@@ -68,10 +68,10 @@ def import_checkup(
     run = checkup.run
     if session.scalar(select(CheckupRun).where(CheckupRun.run_key == run.id)) is not None:
         raise SchemaError(
-            f"checkup run {run.id} is already stored",
+            f"体检 {run.id} 已经导入过",
             file=source,
             field="run.id",
-            fix="nothing to do; a new run has a new id",
+            fix="无需再次导入；重新体检会生成新的编号",
         )
     created = run.created
     if created.tzinfo is not None:
@@ -100,11 +100,11 @@ def import_checkup(
             if circle is None:
                 if not create_circles:
                     raise SchemaError(
-                        f"circle {c.id} is not in the database",
+                        f"数据库中没有生活圈 {c.id}",
                         file=source,
                         row=i,
                         field="circles[].id",
-                        fix="import the circle list first",
+                        fix="先导入生活圈清单（lifecircle import circles），或核对体检所用的生活圈编号",
                     )
                 circle = upsert_circle(
                     session,

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import Evaluation, EvidenceFile
-from lifecircle.workflow._common import check_version, flush, get_circle
+from lifecircle.workflow._common import check_version, check_year, flush, get_circle, get_row
+from lifecircle.workflow._values import check_grade
 from lifecircle.workflow.checkups import latest_result
-from lifecircle.workflow.config import GRADES
+from lifecircle.workflow.config import GRADE_ZH
 from lifecircle.workflow.projects import store_evidence
 from lifecircle.workflow.subsidies import settle_failed_recheck
 
@@ -40,14 +41,24 @@ NEXT_STEP = {
     "published": ("plaque", "挂牌", "evaluation.plaque"),
 }
 PATH_ZH = ("居民自评", "街道申报", "区级审核", "联合评定", "公布", "挂牌")
+ACTION_ZH = {
+    "declare": "申报",
+    "review": "区级审核",
+    "evaluate jointly": "联合评定",
+    "publish": "公布",
+    "hang the plaque": "挂牌",
+}
 
 
 def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
-    e = evaluation if isinstance(evaluation, Evaluation) else session.get(Evaluation, evaluation)
+    e = (
+        evaluation
+        if isinstance(evaluation, Evaluation)
+        else get_row(session, Evaluation, evaluation)
+    )
     if e is None:
         raise RuleError(
-            f"没有编号为 {evaluation} 的评定记录",
-            fix="用 lifecircle evaluate list 或评价页面查看编号",
+            f"没有编号为 {evaluation} 的评定", fix="用 `lifecircle evaluate list` 查看评定编号"
         )
     return e
 
@@ -55,7 +66,8 @@ def _eval(session: Session, evaluation: int | Evaluation) -> Evaluation:
 def _need_stage(e: Evaluation, stages: tuple[str, ...], action: str) -> None:
     if e.stage not in stages:
         raise RuleError(
-            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，不能{action}",
+            f"评定 {e.id}（{e.circle.code} {e.grade}）处于“{STAGE_ZH[e.stage]}”阶段，"
+            f"不能{ACTION_ZH.get(action, action)}",
             fix="按 自评 → 申报 → 区级审核 → 联合评定 → 公布 → 挂牌 的顺序办理",
         )
 
@@ -76,7 +88,7 @@ def _not_before(e: Evaluation, on: date) -> None:
         default=None,
     )
     if last and on < last:
-        raise RuleError(f"日期 {on} 早于上一步的日期（{last}）", fix="填写上一步当天或之后的日期")
+        raise RuleError(f"日期 {on} 早于上一步的日期（{last}）", fix="核对日期：每一步不早于上一步")
 
 
 def held_grade(session: Session, circle: str | int, *, as_of: date | None = None) -> str:
@@ -128,12 +140,14 @@ def self_assessment(
 ) -> Evaluation:
     """Record residents' self-assessment (questionnaire results); opens an evaluation."""
     c = get_circle(session, circle)
-    if grade not in GRADES:
-        raise RuleError(f"等级 {grade!r} 无法识别", fix="写 AA 或 AAA")
+    grade = check_grade(grade)
+    check_year(year, field="--year")
     if respondents <= 0:
-        raise RuleError("居民自评须有问卷份数", fix="填写参与自评的居民问卷份数（大于 0）")
+        raise RuleError("居民自评须有问卷份数", fix="用 --respondents 写明参与的居民问卷份数")
+    if respondents > 10_000_000:
+        raise RuleError(f"问卷份数 {respondents} 不合理", fix="写实际收回的问卷份数")
     if not 0 <= satisfaction <= 100:
-        raise RuleError(f"满意度 {satisfaction} 不在 0 到 100 之间", fix="按百分比填写，如 91.5")
+        raise RuleError(f"满意度 {satisfaction} 不在 0～100 之间", fix="写百分数，如 92.5")
     open_ = session.scalar(
         select(Evaluation).where(
             Evaluation.circle_id == c.id,
@@ -144,8 +158,8 @@ def self_assessment(
     )
     if open_ is not None:
         raise RuleError(
-            f"生活圈 {c.code} 已有进行中的 {grade} 型评定（编号 {open_.id}）",
-            fix="先办完该评定（申报、审核）再重新自评",
+            f"生活圈 {c.code} 已有一项未办结的 {grade} 评定（编号 {open_.id}）",
+            fix="先办结那一项评定",
         )
     e = Evaluation(
         circle_id=c.id,
@@ -180,22 +194,22 @@ def declare(
     _not_before(e, on)
     if e.grade == "AAA" and held_grade(session, e.circle_id, as_of=on) == "NONE":
         raise RuleError(
-            f"生活圈 {e.circle.code} 尚未获评 AA 型",
-            fix="AAA 型只从已获评 AA 型的生活圈中优选申报",
+            f"生活圈 {e.circle.code} 尚未评为 AA 型",
+            fix="AAA 型只从已达标的 AA 型中优选申报",
         )
     res = latest_result(session, e.circle_id, as_of=on)
     problem = None
     if res is None:
-        problem = "尚无该生活圈的体检结果"
+        problem = "数据库中没有这个生活圈的体检结果"
     elif not res.constraints_pass:
-        problem = "最新体检有约束性指标未达标：" + "、".join(res.failed_constraints)
+        problem = "最近一次体检有约束性指标未达标：" + "、".join(res.failed_constraints)
     elif e.grade == "AAA" and res.grade != "AAA":
-        problem = f"最新体检评为 {res.grade}，未达到 AAA"
+        problem = f"最近一次体检评为 {GRADE_ZH.get(res.grade, res.grade)}，不是 AAA 型"
     if problem:
         if not (override_reason and override_reason.strip()):
             raise RuleError(
-                f"生活圈 {e.circle.code} 不能申报 {e.grade} 型：{problem}",
-                fix="补齐短板后重新体检；或填写例外申报理由（--override-reason）",
+                f"{e.circle.code} 不能申报 {e.grade}：{problem}",
+                fix="补齐短板后重新体检；或用 --override-reason 写明申报理由",
             )
         e.override_reason = f"{override_reason.strip()}（{problem}）"
         e.override_by = get_actor(session)
@@ -220,7 +234,7 @@ def district_review(
     _need_stage(e, ("declared",), "区级审核")
     _not_before(e, on)
     if not passed and not note:
-        raise RuleError("审核不通过须写明原因", fix="在说明中写明不通过的原因（--note）")
+        raise RuleError("审核不通过须写明原因", fix="用 --note 写明不通过的原因")
     e.reviewed_on, e.review_passed, e.review_note = on, passed, note
     e.stage = "reviewed" if passed else "review_failed"
     flush(session, "evaluation", e.id)
@@ -245,7 +259,7 @@ def joint_evaluation(
     if not evidence:
         raise RuleError(
             "联合评定须附佐证材料",
-            fix="上传评定验收意见等文件作为佐证",
+            fix="用 --evidence 附上评定验收意见文件",
         )
     for name, content in evidence:
         store_evidence(session, name, content, evaluation_id=e.id)
@@ -293,13 +307,14 @@ def recheck(
     subsidy of the grade it takes away is withheld, or to be reclaimed if paid
     (``subsidies.settle_failed_recheck``, audited)."""
     c = get_circle(session, circle)
+    check_year(year, field="--year")
     grade = held_grade(session, c.id, as_of=on)
     if grade == "NONE":
-        raise RuleError(f"生活圈 {c.code} 未持有等级，无从复核", fix="先完成评定")
+        raise RuleError(f"生活圈 {c.code} 尚无评定等级，无需复核", fix="先完成评定")
     if not evidence:
-        raise RuleError("复核须附佐证材料", fix="上传复核记录文件")
+        raise RuleError("复核须附佐证材料", fix="用 --evidence 附上复核记录文件")
     if not passed and not note:
-        raise RuleError("复核不通过须写明原因", fix="在说明中写明原因（--note）")
+        raise RuleError("复核不通过须写明原因", fix="用 --note 写明不通过的原因")
     e = Evaluation(
         circle_id=c.id,
         grade=grade,

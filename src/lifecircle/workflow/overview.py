@@ -314,13 +314,11 @@ def units(session: Session) -> list[Unit]:
 def parse_status(value: str) -> str:
     """A project status from its code or Chinese name (``在建`` → ``in_progress``)."""
     from lifecircle.errors import InputError
+    from lifecircle.workflow.choices import parse_status as parse
 
-    v = (value or "").strip()
-    if v in STATUS_ZH:
-        return v
-    for code, zh in STATUS_ZH.items():
-        if v == zh:
-            return code
+    code = parse(str(value or ""))
+    if code is not None:
+        return code
     raise InputError(
         f"未知项目状态 {value!r}",
         field="status",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -76,6 +77,16 @@ def parse_objective(value: str) -> Objective:
     return "cost" if OBJECTIVES[key] == "cost" else "residents"
 
 
+def _check_budget(budget: float) -> None:
+    """A yearly budget in 万元: a positive finite number below 1 万亿元 (1e8 万元)."""
+    if not math.isfinite(budget) or budget <= 0 or budget > 1e8:
+        raise InputError(
+            f"年度预算 {budget} 万元不合理",
+            field="--budget",
+            fix="以万元为单位写大于 0 的年度预算，如 3000；不限预算时不写 --budget",
+        )
+
+
 def plan_creation_schedule(
     session: Session,
     *,
@@ -115,6 +126,8 @@ def plan_creation_schedule(
     PlannedSchedule
     """
     goal = parse_objective(objective)
+    if budget is not None:
+        _check_budget(budget)
     day = start or date.today()
     table = load_cost_table(costs)
     circles = list(session.scalars(select(Circle).order_by(Circle.code)))

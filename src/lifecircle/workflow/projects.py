@@ -13,19 +13,19 @@ from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import EvidenceFile, Project, ProjectStatusChange
 from lifecircle.workflow import config
-from lifecircle.workflow._common import check_version, flush, get_circle, get_unit
+from lifecircle.workflow._common import (
+    check_amount,
+    check_version,
+    flush,
+    get_circle,
+    get_row,
+    get_unit,
+)
+from lifecircle.workflow.choices import STATUS_ZH, parse_funding, parse_project_type
+from lifecircle.workflow.choices import parse_status as parse_status_code
 from lifecircle.workflow.evidence_store import EvidenceStore
 
 STATUSES = ("planned", "approved", "in_progress", "completed", "verified", "delayed", "cancelled")
-STATUS_ZH = {
-    "planned": "计划",
-    "approved": "已立项",
-    "in_progress": "在建",
-    "completed": "已完工",
-    "verified": "已验收",
-    "delayed": "延期",
-    "cancelled": "已取消",
-}
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "planned": ("approved", "delayed", "cancelled"),
     "approved": ("in_progress", "delayed", "cancelled"),
@@ -57,33 +57,44 @@ def _project(session: Session, code_or_id: str | int | Project) -> Project:
     if isinstance(code_or_id, Project):
         return code_or_id
     if isinstance(code_or_id, int):
-        p = session.get(Project, code_or_id)
+        p = get_row(session, Project, code_or_id)
     else:
         p = session.scalar(select(Project).where(Project.code == code_or_id))
     if p is None:
-        raise RuleError(f"no project {code_or_id!r}", fix="use `lifecircle project list`")
+        raise RuleError(f"没有项目 {code_or_id!r}", fix="用 `lifecircle project list` 查看项目编号")
     return p
 
 
 get_project = _project
 
 
-def _check_type(value: str) -> str:
-    code = config.resolve_choice(value, config.project_types())
+def parse_status(value: str) -> str:
+    """A status code from its code, its Chinese name or a synonym (在建、实施中 → in_progress)."""
+    code = parse_status_code(str(value or ""))
     if code is None:
         raise RuleError(
-            f"unknown project type {value!r}",
-            fix="use one of the 七个统筹: " + "、".join(config.project_types().values()),
+            f"未知项目状态 {value!r}",
+            fix="写以下之一：" + "、".join(f"{z}（{c}）" for c, z in STATUS_ZH.items()),
+        )
+    return code
+
+
+def _check_type(value: str) -> str:
+    code = parse_project_type(str(value or ""))
+    if code is None:
+        raise RuleError(
+            f"未知项目类型 {value!r}",
+            fix="写七个统筹之一：" + "、".join(config.project_types().values()),
         )
     return code
 
 
 def _check_funding(value: str) -> str:
-    code = config.resolve_choice(value, config.funding_sources())
+    code = parse_funding(str(value or ""))
     if code is None:
         raise RuleError(
-            f"unknown funding source {value!r}",
-            fix="use one of " + "、".join(config.funding_sources().values()),
+            f"未知资金来源 {value!r}",
+            fix="写以下之一：" + "、".join(config.funding_sources().values()),
         )
     return code
 
@@ -108,14 +119,13 @@ def create_project(
     """A new project in state ``planned``; its history starts with that entry."""
     if session.scalar(select(Project).where(Project.code == code)) is not None:
         raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
-    if budget_yuan < 0:
-        raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+    check_amount(budget_yuan, field="budget")
     if start_date and start_date > due_date:
-        raise RuleError("start date is after the due date", fix="check the dates")
+        raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
     lead = get_unit(session, lead_unit)
     co = [get_unit(session, u) for u in co_units]
     if any(u.id == lead.id for u in co):
-        raise RuleError("the lead unit is also listed as co-operating", fix="list it once")
+        raise RuleError("牵头单位又列为配合单位", fix="配合单位中去掉牵头单位")
     p = Project(
         code=code,
         name=name,
@@ -141,7 +151,7 @@ def create_project(
             to_status="planned",
             on=on,
             actor=get_actor(session),
-            note="created",
+            note="新建项目",
         )
     )
     flush(session)
@@ -166,29 +176,30 @@ def transition(
     """
     p = _project(session, project)
     check_version(p, expected_version, "project", p.code)
-    if to_status not in STATUSES:
-        raise RuleError(f"unknown status {to_status!r}", fix=f"use one of {', '.join(STATUSES)}")
+    to_status = parse_status(to_status)
     if to_status not in TRANSITIONS[p.status]:
-        allowed = ", ".join(TRANSITIONS[p.status]) or "none (final state)"
+        allowed = "、".join(STATUS_ZH[s] for s in TRANSITIONS[p.status]) or "无（已是最终状态）"
         raise RuleError(
-            f"project {p.code} cannot go from {p.status} to {to_status}",
-            fix=f"allowed from {p.status}: {allowed}",
+            f"项目 {p.code} 不能从“{STATUS_ZH[p.status]}”变为“{STATUS_ZH[to_status]}”",
+            fix=f"“{STATUS_ZH[p.status]}”之后只能变为：{allowed}",
         )
     if to_status == "verified":
         n = len(evidence_of(session, p.id))
         if n == 0:
             raise RuleError(
-                f"project {p.code} has no evidence file",
-                fix="attach the acceptance evidence (lifecircle project evidence) first",
+                f"项目 {p.code} 还没有佐证材料，不能验收",
+                fix="先上传验收佐证材料（lifecircle project evidence）",
             )
     if to_status in ("delayed", "cancelled") and not (note and note.strip()):
-        raise RuleError(f"{to_status} needs a reason", fix="give --note with the reason")
+        raise RuleError(f"“{STATUS_ZH[to_status]}”须写明原因", fix="用 --note 写明原因")
     if on < max((h.on for h in p.history), default=on):
-        raise RuleError("the date is before the project's last change", fix="check the date")
+        raise RuleError("日期早于项目上一次变更的日期", fix="核对日期")
     text = note
     if new_due_date is not None:
         if to_status != "delayed":
-            raise RuleError("a new due date goes with 'delayed'", fix="use status delayed")
+            raise RuleError(
+                "只有“延期”时才能调整完成时限", fix="状态写“延期”，再用 --new-due 给出新时限"
+            )
         text = f"{note}（原定完成 {p.due_date.isoformat()}，调整为 {new_due_date.isoformat()}）"
         p.due_date = new_due_date
     if to_status == "completed":
@@ -219,15 +230,15 @@ def update_project(
     for k, v in fields.items():
         if k not in EDITABLE:
             raise RuleError(
-                f"field {k!r} cannot be edited here",
-                fix=f"editable: {', '.join(EDITABLE)}; status via transition",
+                f"字段 {k!r} 不能在这里修改",
+                fix=f"可修改：{'、'.join(EDITABLE)}；状态请用状态变更",
             )
         if k == "project_type":
             v = _check_type(v)
         if k == "funding_source":
             v = _check_funding(v)
-        if k == "budget_yuan" and int(v) < 0:
-            raise RuleError("budget cannot be negative", fix="give the budget in yuan, >= 0")
+        if k == "budget_yuan":
+            check_amount(int(v), field="budget")
         setattr(p, k, v)
     flush(session, "project", p.code)
     return p
@@ -243,11 +254,11 @@ def report_progress(
     p = _project(session, project)
     check_version(p, expected_version, "project", p.code)
     if not 0 <= progress <= 100:
-        raise RuleError(f"progress {progress} is outside 0..100", fix="give a percentage")
+        raise RuleError(f"进度 {progress} 不在 0～100 之间", fix="写百分数，如 60")
     if p.status not in ("approved", "in_progress", "delayed"):
         raise RuleError(
-            f"project {p.code} is {p.status}: no progress to report",
-            fix="progress is reported for approved/in-progress/delayed projects",
+            f"项目 {p.code} 处于“{STATUS_ZH[p.status]}”，不报送进度",
+            fix="进度只对已立项、在建、延期的项目报送",
         )
     p.progress = progress
     flush(session, "project", p.code)
@@ -266,7 +277,7 @@ def store_evidence(
     """Record an evidence file with its sha256; its bytes go to ``store`` (the evidence
     folder, named by the checksum) when given, else into the database row."""
     if not content:
-        raise RuleError(f"evidence file {filename} is empty", fix="attach the real document")
+        raise RuleError(f"佐证文件 {filename} 是空文件", fix="上传实际的佐证材料")
     sha = store.put(content) if store is not None else hashlib.sha256(content).hexdigest()
     ev = EvidenceFile(
         project_id=project_id,
@@ -288,7 +299,7 @@ def attach_evidence(
     """Store an evidence file (content and sha256) on a project."""
     p = _project(session, project)
     if p.status == "cancelled":
-        raise RuleError(f"project {p.code} is cancelled", fix="evidence is for live projects")
+        raise RuleError(f"项目 {p.code} 已取消", fix="佐证材料只对未取消的项目上传")
     return store_evidence(session, filename, content, project_id=p.id)
 
 
@@ -369,7 +380,7 @@ def list_projects(
     if unit:
         q = q.where(Project.lead_unit_id == get_unit(session, unit).id)
     if status:
-        q = q.where(Project.status == status)
+        q = q.where(Project.status == parse_status(status))
     out = list(session.scalars(q))
     if overdue_on is not None:
         out = [p for p in out if is_overdue(p, overdue_on)]

@@ -13,6 +13,7 @@ from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
 from lifecircle.workflow import config
 from lifecircle.workflow._common import flush, get_circle
+from lifecircle.workflow._values import check_grade
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.projects import OPEN, is_overdue, list_projects
@@ -98,13 +99,16 @@ def add_target(
 
 def remove_target(session: Session, circle: str, grade: str) -> None:
     c = get_circle(session, circle)
+    grade = check_grade(grade)
     t = session.scalar(
         select(ScheduleTarget).where(
             ScheduleTarget.circle_id == c.id, ScheduleTarget.grade == grade
         )
     )
     if t is None:
-        raise RuleError(f"no {grade} target for {c.code}", fix="see `lifecircle schedule list`")
+        raise RuleError(
+            f"{c.code} 没有 {grade} 创建目标", fix="用 `lifecircle schedule list` 查看任务铺排表"
+        )
     if grade == "AA":
         aaa = session.scalar(
             select(ScheduleTarget).where(
@@ -113,8 +117,8 @@ def remove_target(session: Session, circle: str, grade: str) -> None:
         )
         if aaa is not None and held_grade(session, c.id) == "NONE":
             raise RuleError(
-                f"{c.code} has an AAA target that needs this AA target",
-                fix="remove the AAA target first",
+                f"{c.code} 有 AAA 创建目标，须以这个 AA 目标为前提",
+                fix="先撤销 AAA 目标",
             )
     session.delete(t)
     flush(session)

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lifecircle.errors import RuleError
+from lifecircle.errors import InputError, RuleError
 from lifecircle.store import backup as _backup
 from lifecircle.store import is_migrated, make_engine, session_scope, upgrade
 from lifecircle.workflow.places import seed_units
@@ -50,6 +50,89 @@ def resolve_actor(actor: str | None = None) -> str:
         raise RuleError("无法确定当前登录用户：请用 --actor 写明操作人姓名") from None
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database(db: DbTarget = None) -> str:
+    """The database URL for ``db``, refused with a clear message when it cannot be one.
+
+    A SQLite target must be a SQLite file (or a new file in an existing folder): a folder,
+    a text file or a path through a file is an ``InputError`` naming ``--db``; a URL that
+    cannot be parsed likewise.
+
+    Parameters
+    ----------
+    db : str or path-like, optional
+        Database URL or SQLite file (default ``$LIFECIRCLE_DB_URL`` or ``./lifecircle.db``).
+
+    Returns
+    -------
+    str
+        The URL ``make_engine`` will open.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from lifecircle.store.db import database_url
+
+    fix_db = "用 --db 给出 SQLite 数据库文件（如 lifecircle.db）或 postgresql:// 地址"
+    try:
+        url = database_url(db)
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, OSError) as exc:
+        raise InputError(f"数据库地址无法识别：{exc}", field="--db", fix=fix_db) from None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    path = Path(parsed.database)
+    try:
+        if path.is_dir():
+            raise InputError(
+                "这是一个文件夹，不是数据库文件", file=str(path), field="--db", fix=fix_db
+            )
+        if path.exists():
+            with path.open("rb") as fh:
+                head = fh.read(len(_SQLITE_HEADER))
+            if head and head != _SQLITE_HEADER:
+                raise InputError(
+                    "这个文件不是 SQLite 数据库", file=str(path), field="--db", fix=fix_db
+                )
+        elif not path.parent.is_dir():
+            raise InputError(
+                "数据库文件所在的文件夹不存在", file=str(path), field="--db", fix=fix_db
+            )
+    except OSError as exc:
+        raise InputError(
+            f"无法打开数据库文件：{exc.strerror or exc}", file=str(path), field="--db", fix=fix_db
+        ) from None
+    return url
+
+
+def database_engine(db: DbTarget = None) -> Engine:
+    """``make_engine`` on a target ``check_database`` accepted."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    url = check_database(db)
+    try:
+        return make_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise InputError(
+            f"不支持的数据库地址 {url!r}：{exc}",
+            field="--db",
+            fix="用 SQLite 文件（如 lifecircle.db）或 postgresql://用户@主机/库名",
+        ) from None
+
+
+def _refused(engine: Engine, exc: Exception) -> InputError:
+    from sqlalchemy.exc import DBAPIError
+
+    reason = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+    return InputError(
+        f"无法打开数据库 {engine.url.render_as_string()}：{reason}",
+        field="--db",
+        fix="核对 --db 或 LIFECIRCLE_DB_URL：文件是否为本系统的数据库，服务器是否可连接",
+    )
+
+
 def programme_engine(db: DbTarget = None) -> Engine:
     """An engine on a migrated programme database; an unmigrated one is refused.
 
@@ -68,9 +151,14 @@ def programme_engine(db: DbTarget = None) -> Engine:
     RuleError
         When the database has no schema yet (``lifecircle db upgrade`` was not run).
     """
-    engine = make_engine(db)
+    from sqlalchemy.exc import DBAPIError
+
+    engine = database_engine(db)
     try:
         migrated = is_migrated(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise _refused(engine, exc) from None
     except BaseException:
         engine.dispose()
         raise
@@ -151,9 +239,14 @@ def upgrade_database(db: DbTarget = None, *, seed: bool = True) -> str:
     str
         The database URL (password hidden), for the user.
     """
-    engine = make_engine(db)
+    from sqlalchemy.exc import DBAPIError
+
+    engine = database_engine(db)
     try:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except DBAPIError as exc:
+            raise _refused(engine, exc) from None
         if seed:
             with session_scope(engine, actor="lifecircle db upgrade") as session:
                 seed_programme(session)

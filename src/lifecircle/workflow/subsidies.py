@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import RuleError
 from lifecircle.store.models import Evaluation, SubsidyPayment, SubsidyRule
 from lifecircle.workflow import config
-from lifecircle.workflow._common import check_version, flush
+from lifecircle.workflow._common import check_version, check_year, flush, get_row
+from lifecircle.workflow._values import check_grade
 
 _RANK = {"NONE": 0, "AA": 1, "AAA": 2}
 #: what became of a subsidy line, in Chinese (SubsidyLine.state)
@@ -51,15 +52,16 @@ def set_rule(
     note: str | None = None,
 ) -> SubsidyRule:
     """Add a rule; rules of one grade must not overlap in years."""
-    if grade not in config.GRADES:
-        raise RuleError(f"grade {grade!r}", fix="AA or AAA")
+    grade = check_grade(grade)
+    check_year(from_year, field="from_year")
+    check_year(to_year, field="to_year")
     if amount_yuan < 0 or from_year > to_year:
-        raise RuleError("amount must be >= 0 and from_year <= to_year", fix="check the values")
+        raise RuleError("奖补金额须不小于 0，起始年度不晚于截止年度", fix="核对金额和起止年度")
     for r in session.scalars(select(SubsidyRule).where(SubsidyRule.grade == grade)):
         if r.from_year <= to_year and from_year <= r.to_year:
             raise RuleError(
-                f"overlaps the {grade} rule for {r.from_year}-{r.to_year}",
-                fix="change or remove that rule first",
+                f"与 {r.from_year}-{r.to_year} 年的 {grade} 奖补规则重叠",
+                fix="先修改或删除那条规则",
             )
     rule = SubsidyRule(
         grade=grade,
@@ -76,9 +78,9 @@ def set_rule(
 
 
 def remove_rule(session: Session, rule_id: int) -> None:
-    rule = session.get(SubsidyRule, rule_id)
+    rule = get_row(session, SubsidyRule, rule_id)
     if rule is None:
-        raise RuleError(f"no subsidy rule {rule_id}", fix="see the rule list")
+        raise RuleError(f"没有编号为 {rule_id} 的奖补规则", fix="查看奖补规则清单")
     session.delete(rule)
     flush(session)
 
@@ -238,7 +240,7 @@ def record_payment(
         The evaluation has no subsidy due (not accepted, a re-check, conditions not met,
         withheld after a failed re-check) or was paid already.
     """
-    e = session.get(Evaluation, evaluation_id)
+    e = get_row(session, Evaluation, evaluation_id)
     if e is None or e.is_recheck or e.verdict != "accepted":
         raise RuleError(
             f"评定记录 {evaluation_id} 不是联合评定通过的创建评定，没有奖补",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lifecircle.errors import InputError, RuleError
 from lifecircle.store.audit import get_actor
 from lifecircle.store.models import Bulletin, Supervision, SupervisionNote
-from lifecircle.workflow._common import check_version, flush
+from lifecircle.workflow._common import check_version, flush, get_row
 
 STATE_ZH = {
     "open": "整改中",
@@ -95,7 +95,7 @@ def open_records(
 
 
 def get_record(session: Session, record_id: int) -> Supervision:
-    rec = session.get(Supervision, record_id)
+    rec = get_row(session, Supervision, record_id)
     if rec is None:
         raise RuleError(
             f"没有编号为 {record_id} 的督办记录",
