@@ -39,7 +39,7 @@ def test_tiled_access_equals_one_process(city, whole, tiles: int) -> None:
 def test_the_fixture_exercises_what_it_should(whole) -> None:
     """Off-network homes and facilities, missing capacities and supply columns are there."""
     assert set(whole.unsnapped["kind"]) == {"home", "facility"}
-    assert any("no capacity" in w for w in whole.warnings)
+    assert any("没有容量" in w for w in whole.warnings)
     assert any(c.startswith("supply_per_1000_") for c in whole.homes.columns)
     assert (whole.homes["count_250m__clinic"] > 0).any()
 

@@ -149,7 +149,7 @@ def compute_access(
         with_supply = bool(len(members)) and np.isfinite(cap[members]).any()
         if with_supply and not np.isfinite(cap[members]).all():
             n_missing = int((~np.isfinite(cap[members])).sum())
-            warnings.append(f"{cat}：{n_missing} 处设施没有容量，按 0 计")
+            warnings.append(missing_capacity_warning(cat, n_missing))
         capacity = np.nan_to_num(cap, nan=0.0)
         counts, supply = kernels.bounded_counts(
             graph.indptr, graph.indices, graph.weights, graph.csr_edge,
@@ -234,6 +234,23 @@ def _by_edge(edge: np.ndarray, n_edges: int) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.zeros(n_edges + 1, dtype=np.int64)
     np.cumsum(np.bincount(edge, minlength=n_edges), out=ptr[1:])
     return ptr, order
+
+
+def missing_capacity_warning(category: str, n_missing: int) -> str:
+    """The warning for facilities of ``category`` given without a capacity (2SFCA counts 0).
+
+    Parameters
+    ----------
+    category : str
+        The facility category.
+    n_missing : int
+        How many of its snapped facilities lack a capacity.
+
+    Returns
+    -------
+    str
+    """
+    return f"{category}：{n_missing} 处设施没有容量，按 0 计"
 
 
 def _radii(

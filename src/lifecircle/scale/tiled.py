@@ -20,7 +20,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.access.engine import _categories, _check_frame, _points, _radii, compute_access
+from lifecircle.access.engine import (
+    _categories,
+    _check_frame,
+    _points,
+    _radii,
+    compute_access,
+    missing_capacity_warning,
+)
 from lifecircle.access.result import AccessResult, column_names
 from lifecircle.network.graph import WalkGraph
 from lifecircle.scale.runner import LocalRunner, Progress, Runner
@@ -349,7 +356,7 @@ def _capacity_warnings(
             and not np.isfinite(cap[members]).all()
         ):
             n_missing = int((~np.isfinite(cap[members])).sum())
-            out.append(f"{cat}: {n_missing} facilities have no capacity; counted as 0")
+            out.append(missing_capacity_warning(cat, n_missing))
     return out
 
 

@@ -589,10 +589,6 @@ class MobilityFlow(Base):
     walk_m: Mapped[float | None] = mapped_column(Float)
 
 
-# The checkup's map layers live in a module of their own; importing it here puts their
-# tables in ``Base.metadata`` (migrations and ``create_all`` see every table).
-from lifecircle.store import map_models as _map_models  # noqa: E402, F401
-
 # --- residents (public pages, no account) ---------------------------------------------------
 
 
