@@ -16,6 +16,7 @@ import yaml
 
 from lifecircle.errors import DistrictError, FileFormatError
 from lifecircle.io._tables import decode_text
+from lifecircle.io.yaml_aliases import first_alias_line
 
 MANIFEST = "district.yaml"
 FORMAT = "lifecircle-district/1"
@@ -175,7 +176,8 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         # UTF-8 (with or without BOM), else GB18030: a manifest saved by Notepad on a
         # Chinese Windows is GBK
         text, _ = decode_text(mpath.read_bytes(), source=str(mpath))
-        data = yaml.load(text, Loader=_TextDates)
+        alias = first_alias_line(text)
+        data = yaml.load(text, Loader=_TextDates) if alias is None else None
     except FileFormatError as exc:
         raise DistrictError(
             exc.message, file=str(mpath), fix="save district.yaml as UTF-8 (or GBK) text."
@@ -186,6 +188,12 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
             file=str(mpath),
             fix="save it as UTF-8 YAML; quote values that contain ':' or '#'.",
         ) from exc
+    if alias is not None:
+        raise DistrictError(
+            f"第 {alias} 行使用了 YAML 别名（*名称）；district.yaml 不允许锚点与别名",
+            file=str(mpath),
+            fix="把别名处写成完整的内容，删去 & 锚点与 * 别名。",
+        )
     _validate(data, mpath)
     root = mpath.parent
     layers = {
