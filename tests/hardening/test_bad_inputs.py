@@ -40,6 +40,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite programme database with the units and five circles (C01..C05)."""
     from lifecircle.store import session_scope
     from lifecircle.workflow.place_imports import import_circles
+    from lifecircle.workflow.places import seed_units
     from lifecircle.workflow.session import programme_engine
     from lifecircle.store import upgrade
     from lifecircle.store.db import make_engine
@@ -50,6 +51,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(eng)
     eng.dispose()
     eng = programme_engine(f"sqlite:///{path}")
+    with session_scope(eng, actor="测试") as s:
+        seed_units(s)
     with session_scope(eng, actor="测试") as s:
         report = import_circles(s, circle_list_xlsx(root / "附件1.xlsx"), commit=True)
         assert not report.errors

@@ -1,6 +1,7 @@
 """Write the bad-input corpus (issue 15): broken files for every importer and command.
 
-Run from the repository root: ``PYTHONPATH=src:tests python tests/data/bad/make_corpus.py``.
+Run from the repository root: ``PYTHONPATH=src:tests python tests/data/bad/make_corpus.py``
+(add ``--checkup`` to rewrite the checkup folders too, which runs a checkup).
 The files are committed; this script makes them reproducible (fixed timestamps, no
 randomness). ``manifest.yaml`` beside it says for each file the command and the expected
 message fragments; it is written by hand, not by this script.
@@ -284,25 +285,25 @@ def office_cases(root: Path) -> None:
     c = root / "circles"
     c.mkdir(exist_ok=True)
     _truncate(_xlsx_via(circle_list_xlsx, c / "truncated.xlsx"))
-    _csv(c / "csv_named_xlsx.xlsx", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,东塘社区"])
+    _csv(c / "csv_named_xlsx.xlsx", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"])
     (c / "png_named_xlsx.xlsx").write_bytes(PNG)
     (c / "png_named_csv.csv").write_bytes(PNG)
     (c / "empty.csv").write_bytes(b"")
     _csv(c / "header_only.csv", ["生活圈编号,生活圈名称,街道,社区"])
-    _csv(c / "utf16.csv", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,东塘社区"], "utf-16")
+    _csv(c / "utf16.csv", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"], "utf-16-le")
     (c / "gbk_cut_in_half.csv").write_bytes(
-        "生活圈编号,生活圈名称,街道,社区\nC09,新生活圈,东塘街道,东塘社区\n".encode("gbk")[:-5]
+        "生活圈编号,生活圈名称,街道,社区\nC09,新生活圈,东塘街道,新建社区\n".encode("gbk")[:-5]
         + b"\xd6\n"
     )
     _csv(
         c / "duplicate_code.csv",
-        ["生活圈编号,生活圈名称,街道,社区", "C09,新一生活圈,东塘街道,东塘社区", "C09,新二生活圈,东塘街道,沙湖桥社区"],
+        ["生活圈编号,生活圈名称,街道,社区", "C09,新一生活圈,东塘街道,新建社区", "C09,新二生活圈,东塘街道,新建二社区"],
     )
-    _csv(c / "dotdot_code.csv", ["生活圈编号,生活圈名称,街道,社区", "../../C09,新生活圈,东塘街道,东塘社区"])
+    _csv(c / "dotdot_code.csv", ["生活圈编号,生活圈名称,街道,社区", "../../C09,新生活圈,东塘街道,新建社区"])
     _csv(c / "missing_name_column.csv", ["生活圈编号,街道", "C09,东塘街道"], "gbk")
     _csv(
         c / "huge_number_code.csv",
-        ["生活圈编号,生活圈名称,街道,社区", "1" + "0" * 400 + ",新生活圈,东塘街道,东塘社区"],
+        ["生活圈编号,生活圈名称,街道,社区", "1" + "0" * 400 + ",新生活圈,东塘街道,新建社区"],
     )
     _rows_xlsx(
         c / "formulas.xlsx",
@@ -343,7 +344,7 @@ def office_cases(root: Path) -> None:
     _csv(p / "unknown_status.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,飞升,10,2024-03-01,2024-09-30"])
     _csv(p / "unknown_unit.csv", [phead, "某项目,梓园生活圈,不存在的局,微改造,计划,10,2024-03-01,2024-09-30"])
     _csv(p / "dotdot_circle.csv", [phead, "某项目,../../C01,区住建局,微改造,计划,10,2024-03-01,2024-09-30"])
-    _csv(p / "empty_name.csv", [phead, ",C01,区住建局,微改造,计划,10,2024-03-01,2024-09-30"])
+    _csv(p / "empty_name.csv", [phead, ",梓园生活圈,区住建局,微改造,计划,10,2024-03-01,2024-09-30"])
     _csv(
         p / "duplicate_code.csv",
         ["项目编号," + phead, "XM-01,甲项目,梓园生活圈,区住建局,微改造,计划,10,2024-03-01,2024-09-30",
@@ -351,7 +352,7 @@ def office_cases(root: Path) -> None:
     )  # fmt: skip
     _rows_xlsx(
         p / "formulas.xlsx",
-        [phead.split(","), ["某项目", "梓园生活圈", "区住建局", "微改造", "计划", "=1/0", "2024-03-01", "2024-09-30"]],
+        [phead.split(","), ["=UPPER(\"某项目\")", "梓园生活圈", "区住建局", "微改造", "计划", "=1/0", "2024-03-01", "2024-09-30"]],
     )
     _rows_xlsx(
         p / "merged_data_cells.xlsx",
@@ -507,7 +508,9 @@ def main() -> None:
     office_cases(HERE)
     catalogue_and_osm_cases(HERE)
     mobility_cases(HERE)
-    checkup_cases(HERE)
+    # checkup folders hold a run id and dates: rewritten only when asked (or absent)
+    if "--checkup" in sys.argv or not (HERE / "checkup").exists():
+        checkup_cases(HERE)
 
 
 if __name__ == "__main__":
