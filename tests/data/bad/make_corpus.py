@@ -109,6 +109,8 @@ def _xlsx_bomb(path: Path) -> Path:
                         fh.write(block)
                     fh.write(b"</sheetData>" + tail)
                 continue
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", data)
             dst.writestr(zipfile.ZipInfo(info.filename, ZIP_TIME), data, zipfile.ZIP_DEFLATED)
     return path
 
