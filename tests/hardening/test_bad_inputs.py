@@ -38,12 +38,11 @@ def _id(case: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite programme database with the units and five circles (C01..C05)."""
-    from lifecircle.store import session_scope
+    from lifecircle.store import session_scope, upgrade
+    from lifecircle.store.db import make_engine
     from lifecircle.workflow.place_imports import import_circles
     from lifecircle.workflow.places import seed_units
     from lifecircle.workflow.session import programme_engine
-    from lifecircle.store import upgrade
-    from lifecircle.store.db import make_engine
 
     root = tmp_path_factory.mktemp("baddb")
     path = root / "template.db"

@@ -164,9 +164,15 @@ def _sparse_network() -> bytes:
     import geopandas as gpd
     import shapely
 
-    lines = [shapely.LineString([(113.0 + i * 0.01, 28.09), (113.0 + i * 0.01, 28.13)]) for i in range(3)]
-    lines += [shapely.LineString([(112.99, 28.1 + j * 0.01), (113.03, 28.1 + j * 0.01)]) for j in range(3)]
-    frame = gpd.GeoDataFrame({"highway": ["residential"] * len(lines)}, geometry=lines, crs="EPSG:4326")
+    lines = [
+        shapely.LineString([(113.0 + i * 0.01, 28.09), (113.0 + i * 0.01, 28.13)]) for i in range(3)
+    ]
+    lines += [
+        shapely.LineString([(112.99, 28.1 + j * 0.01), (113.03, 28.1 + j * 0.01)]) for j in range(3)
+    ]
+    frame = gpd.GeoDataFrame(
+        {"highway": ["residential"] * len(lines)}, geometry=lines, crs="EPSG:4326"
+    )
     return frame.to_json().encode("utf-8")
 
 
@@ -226,7 +232,9 @@ def district_cases(root: Path) -> None:
     _package(d / "manifest_truncated", district__yaml=full[: len(full) // 2] + "  - [")
     _package(d / "manifest_alias_bomb", district__yaml=BOMB)
     _package(d / "manifest_self_alias", district__yaml=SELF_REF)
-    _package(d / "manifest_gbk_cut", district__yaml=full.encode("gbk")[:-40] + "名".encode("gbk")[:1])
+    _package(
+        d / "manifest_gbk_cut", district__yaml=full.encode("gbk")[:-40] + "名".encode("gbk")[:1]
+    )
     _package(d / "manifest_png", district__yaml=PNG)
     m = manifest()
     m["layers"]["compounds"] = "../../../../etc/passwd"
@@ -236,7 +244,9 @@ def district_cases(root: Path) -> None:
     _package(d / "layer_missing", district__yaml=yaml.safe_dump(m, allow_unicode=True))
     _package(d / "coords_unknown", district__yaml=_manifest_yaml(coords="火星坐标"))
     _package(d / "compounds_nan", compounds__csv=_replace(comp, "113.005,28.103", "nan,28.103"))
-    _package(d / "compounds_lat_95", compounds__csv=_replace(comp, "113.003,28.105", "113.003,95.0"))
+    _package(
+        d / "compounds_lat_95", compounds__csv=_replace(comp, "113.003,28.105", "113.003,95.0")
+    )
     _package(d / "compounds_inf", compounds__csv=_replace(comp, "113.013,28.113", "inf,28.113"))
     _package(
         d / "compounds_mixed_crs",
@@ -251,11 +261,16 @@ def district_cases(root: Path) -> None:
         compounds__csv=_replace(comp, "K3,丙小区,B社区,东街道,800", "K3,丙小区,B社区,东街道,-800"),
     )
     _package(d / "compounds_duplicate_id", compounds__csv=_replace(comp, "K3,丙小区", "K1,丙小区"))
-    _package(d / "compounds_dotdot_id", compounds__csv=_replace(comp, "K4,丁小区", "../../K4,丁小区"))
+    _package(
+        d / "compounds_dotdot_id", compounds__csv=_replace(comp, "K4,丁小区", "../../K4,丁小区")
+    )
     _package(d / "compounds_truncated", compounds__csv=comp[: comp.index("K3,") + 9])
     _package(d / "compounds_utf16", compounds__csv=comp.encode("utf-16-le"))
     _package(d / "compounds_png", compounds__csv=PNG)
-    _package(d / "compounds_gbk_garbage", compounds__csv=comp.encode("gbk")[:60] + b"\xff\xfe\x80" + comp.encode("gbk")[60:])
+    _package(
+        d / "compounds_gbk_garbage",
+        compounds__csv=comp.encode("gbk")[:60] + b"\xff\xfe\x80" + comp.encode("gbk")[60:],
+    )
     _package(d / "compounds_empty", compounds__csv="")
     _package(d / "compounds_no_lon", compounds__csv=comp.replace("lon,", "x_unknown,"))
     _package(
@@ -268,13 +283,18 @@ def district_cases(root: Path) -> None:
         d / "facility_unknown_category",
         facilities__csv=_replace(FACILITIES, "F3,超市,060400", "F3,超市,飞船发射场"),
     )
-    _package(d / "manual_impossible_date", manual_values__csv=_replace(MANUAL, "2023-12-31", "2023-02-30"))
+    _package(
+        d / "manual_impossible_date",
+        manual_values__csv=_replace(MANUAL, "2023-12-31", "2023-02-30"),
+    )
     _package(d / "manual_huge_value", manual_values__csv=_replace(MANUAL, "76.4", "1e400"))
     _package(d / "network_truncated")
     _truncate(d / "network_truncated" / "network.geojson", 0.4)
     _package(d / "network_is_csv", network__geojson=COMPOUNDS)
     _package(d / "circles_dotdot_id", circles__csv=_replace(CIRCLES, "C2,西一", "../C2,西一"))
-    _package(d / "circles_duplicate_id", circles__csv=_replace(CIRCLES, "C3,空生活圈", "C1,空生活圈"))
+    _package(
+        d / "circles_duplicate_id", circles__csv=_replace(CIRCLES, "C3,空生活圈", "C1,空生活圈")
+    )
     # a huge file: 20 000 compounds, the last one without coordinates
     rows = [COMPOUNDS.splitlines()[0]]
     rows += [
@@ -290,21 +310,35 @@ def office_cases(root: Path) -> None:
     c = root / "circles"
     c.mkdir(exist_ok=True)
     _truncate(_xlsx_via(circle_list_xlsx, c / "truncated.xlsx"))
-    _csv(c / "csv_named_xlsx.xlsx", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"])
+    _csv(
+        c / "csv_named_xlsx.xlsx",
+        ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"],
+    )
     (c / "png_named_xlsx.xlsx").write_bytes(PNG)
     (c / "png_named_csv.csv").write_bytes(PNG)
     (c / "empty.csv").write_bytes(b"")
     _csv(c / "header_only.csv", ["生活圈编号,生活圈名称,街道,社区"])
-    _csv(c / "utf16.csv", ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"], "utf-16-le")
+    _csv(
+        c / "utf16.csv",
+        ["生活圈编号,生活圈名称,街道,社区", "C09,新生活圈,东塘街道,新建社区"],
+        "utf-16-le",
+    )
     (c / "gbk_cut_in_half.csv").write_bytes(
         "生活圈编号,生活圈名称,街道,社区\nC09,新生活圈,东塘街道,新建社区\n".encode("gbk")[:-5]
         + b"\xd6\n"
     )
     _csv(
         c / "duplicate_code.csv",
-        ["生活圈编号,生活圈名称,街道,社区", "C09,新一生活圈,东塘街道,新建社区", "C09,新二生活圈,东塘街道,新建二社区"],
+        [
+            "生活圈编号,生活圈名称,街道,社区",
+            "C09,新一生活圈,东塘街道,新建社区",
+            "C09,新二生活圈,东塘街道,新建二社区",
+        ],
     )
-    _csv(c / "dotdot_code.csv", ["生活圈编号,生活圈名称,街道,社区", "../../C09,新生活圈,东塘街道,新建社区"])
+    _csv(
+        c / "dotdot_code.csv",
+        ["生活圈编号,生活圈名称,街道,社区", "../../C09,新生活圈,东塘街道,新建社区"],
+    )
     _csv(c / "missing_name_column.csv", ["生活圈编号,街道", "C09,东塘街道"], "gbk")
     _csv(
         c / "huge_number_code.csv",
@@ -312,11 +346,18 @@ def office_cases(root: Path) -> None:
     )
     _rows_xlsx(
         c / "formulas.xlsx",
-        [["生活圈编号", "生活圈名称", "街道", "社区"], ["=\"C\"&\"09\"", "=A2&\"生活圈\"", "东塘街道", "东塘社区"]],
+        [
+            ["生活圈编号", "生活圈名称", "街道", "社区"],
+            ['="C"&"09"', '=A2&"生活圈"', "东塘街道", "东塘社区"],
+        ],
     )
     _rows_xlsx(
         c / "merged_header_no_code.xlsx",
-        [["生活圈", None, None, None], [None, None, None, None], ["C09", "新生活圈", "东塘街道", "东塘社区"]],
+        [
+            ["生活圈", None, None, None],
+            [None, None, None, None],
+            ["C09", "新生活圈", "东塘街道", "东塘社区"],
+        ],
         merges=("A1:D2",),
     )
     _xlsx_bomb(c / "zip_bomb.xlsx")
@@ -332,23 +373,55 @@ def office_cases(root: Path) -> None:
     _csv(s / "unknown_circle.csv", [head, "2024,C99,AA,2024-09-30"])
     _csv(s / "dotdot_circle.csv", [head, "2024,../C01,AA,2024-09-30"])
     _csv(s / "year_1899.csv", [head, "1899,C01,AA,1899-09-30"])
-    (s / "gbk_garbage.csv").write_bytes(f"{head}\n2024,C01,".encode("gbk") + b"\x81\xff\xfe\x00AA\n")
-    _rows_xlsx(s / "formulas.xlsx", [head.split(","), ["=2020+4", "C01", "=\"A\"&\"A\"", "=DATE(2024,2,30)"]])
+    (s / "gbk_garbage.csv").write_bytes(
+        f"{head}\n2024,C01,".encode("gbk") + b"\x81\xff\xfe\x00AA\n"
+    )
+    _rows_xlsx(
+        s / "formulas.xlsx", [head.split(","), ["=2020+4", "C01", '="A"&"A"', "=DATE(2024,2,30)"]]
+    )
     (s / "docx_named_xlsx.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
 
     p = root / "projects"
     p.mkdir(exist_ok=True)
     phead = "项目名称,所属生活圈,责任单位,项目类型,项目状态,总投资（万元）,计划开工,完成时限"
     _truncate(_xlsx_via(project_library_xlsx, p / "truncated.xlsx"), 0.6)
-    _csv(p / "investment_huge.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,1e400,2024-03-01,2024-09-30"])
-    _csv(p / "investment_nan.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,NaN,2024-03-01,2024-09-30"])
-    _csv(p / "investment_negative.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,-320,2024-03-01,2024-09-30"])
-    _csv(p / "impossible_date.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,2024-13-45,2024-09-30"])
-    _csv(p / "year_zero_date.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,0000-01-01,2024-09-30"], "gbk")
-    _csv(p / "finish_before_start.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,2024-09-01,2023-01-01"])
-    _csv(p / "unknown_status.csv", [phead, "某项目,梓园生活圈,区住建局,微改造,飞升,10,2024-03-01,2024-09-30"])
-    _csv(p / "unknown_unit.csv", [phead, "某项目,梓园生活圈,不存在的局,微改造,计划,10,2024-03-01,2024-09-30"])
-    _csv(p / "dotdot_circle.csv", [phead, "某项目,../../C01,区住建局,微改造,计划,10,2024-03-01,2024-09-30"])
+    _csv(
+        p / "investment_huge.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,1e400,2024-03-01,2024-09-30"],
+    )
+    _csv(
+        p / "investment_nan.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,NaN,2024-03-01,2024-09-30"],
+    )
+    _csv(
+        p / "investment_negative.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,-320,2024-03-01,2024-09-30"],
+    )
+    _csv(
+        p / "impossible_date.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,2024-13-45,2024-09-30"],
+    )
+    _csv(
+        p / "year_zero_date.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,0000-01-01,2024-09-30"],
+        "gbk",
+    )
+    _csv(
+        p / "finish_before_start.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,计划,10,2024-09-01,2023-01-01"],
+    )
+    _csv(
+        p / "unknown_status.csv",
+        [phead, "某项目,梓园生活圈,区住建局,微改造,飞升,10,2024-03-01,2024-09-30"],
+    )
+    _csv(
+        p / "unknown_unit.csv",
+        [phead, "某项目,梓园生活圈,不存在的局,微改造,计划,10,2024-03-01,2024-09-30"],
+    )
+    _csv(
+        p / "dotdot_circle.csv",
+        [phead, "某项目,../../C01,区住建局,微改造,计划,10,2024-03-01,2024-09-30"],
+    )
     _csv(p / "empty_name.csv", [phead, ",梓园生活圈,区住建局,微改造,计划,10,2024-03-01,2024-09-30"])
     _csv(
         p / "duplicate_code.csv",
@@ -357,7 +430,19 @@ def office_cases(root: Path) -> None:
     )  # fmt: skip
     _rows_xlsx(
         p / "formulas.xlsx",
-        [phead.split(","), ["=UPPER(\"某项目\")", "梓园生活圈", "区住建局", "微改造", "计划", "=1/0", "2024-03-01", "2024-09-30"]],
+        [
+            phead.split(","),
+            [
+                '=UPPER("某项目")',
+                "梓园生活圈",
+                "区住建局",
+                "微改造",
+                "计划",
+                "=1/0",
+                "2024-03-01",
+                "2024-09-30",
+            ],
+        ],
     )
     _rows_xlsx(
         p / "merged_data_cells.xlsx",
@@ -412,22 +497,31 @@ def mobility_cases(root: Path) -> None:
         for d in range(3)
         for h in range(30)
     ]
-    _csv(m / "records_nan_lon.csv", [head, *(",".join([*r.split(",")[:2], "NaN", r.split(",")[3]]) for r in good)])
+    _csv(
+        m / "records_nan_lon.csv",
+        [head, *(",".join([*r.split(",")[:2], "NaN", r.split(",")[3]]) for r in good)],
+    )
     _csv(m / "records_lat_out_of_range.csv", [head, *(r.replace(",28.1", ",128.1") for r in good)])
     _csv(m / "records_impossible_time.csv", [head, *good[:3], "d0,2024-13-45 25:61:00,113.0,28.1"])
     _csv(m / "records_missing_lat.csv", ["device_id,time,lon", "d1,2024-05-01 09:00:00,113.0"])
     (m / "records_png.csv").write_bytes(PNG)
     (m / "records_gbk_garbage.csv").write_bytes(
-        ("设备,时间,经度,纬度\n" + "d1,2024-05-01 09:00:00,113.0,28.1\n").encode("gbk") + b"\xff\xfe\x81,\x82\n"
+        ("设备,时间,经度,纬度\n" + "d1,2024-05-01 09:00:00,113.0,28.1\n").encode("gbk")
+        + b"\xff\xfe\x81,\x82\n"
     )
     fhead = "origin,destination,count"
     _csv(m / "flows_negative.csv", [fhead, "A,B,10", "B,A,-5"])
     _csv(m / "flows_huge.csv", [fhead, "A,B,1e400"])
     _csv(m / "flows_not_number.csv", [fhead, "A,B,很多"], "gbk")
     _csv(m / "flows_dotdot_id.csv", [fhead, "../../A,B,10"])
-    _truncate(_xlsx_via(lambda q: _rows_xlsx(q, [fhead.split(","), ["A", "B", 10]]), m / "flows_truncated.xlsx"))
+    _truncate(
+        _xlsx_via(
+            lambda q: _rows_xlsx(q, [fhead.split(","), ["A", "B", 10]]), m / "flows_truncated.xlsx"
+        )
+    )
     (m / "communities_truncated.geojson").write_text(
-        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A"},', "utf-8"
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A"},',
+        "utf-8",
     )
     (m / "communities_points.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": [
@@ -482,7 +576,9 @@ def checkup_cases(root: Path) -> None:
     (f / "checkup.json").write_text(json.dumps({**doc, "format": "某种格式/9"}), "utf-8")
     f = copy("json_nan_values")
     text = json.dumps(doc, ensure_ascii=False)
-    (f / "checkup.json").write_text(text.replace('"population": ', '"population": NaN, "x": ', 1), "utf-8")
+    (f / "checkup.json").write_text(
+        text.replace('"population": ', '"population": NaN, "x": ', 1), "utf-8"
+    )
     f = copy("json_gbk")
     (f / "checkup.json").write_bytes(json.dumps(doc, ensure_ascii=False).encode("gbk", "replace"))
     f = copy("gpkg_truncated")
