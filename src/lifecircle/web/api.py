@@ -42,10 +42,16 @@ def _today(request: Request) -> date:
 
 
 @router.post(
-    "/auth/token", response_model=TokenOut, tags=["auth"], summary="用户名密码换取访问令牌"
+    "/auth/token",
+    response_model=TokenOut,
+    tags=["auth"],
+    summary="用户名密码换取访问令牌",
+    responses={429: {"model": Problem, "description": "登录失败次数过多，稍后再试"}},
 )
 def issue_token(
-    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=200)],
+    password: Annotated[str, Form(min_length=1, max_length=1000)],
 ) -> Any:
     st = web(request)
     keys = [f"ip:{client_ip(request)}", f"user:{username.strip()}"]

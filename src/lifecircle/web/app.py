@@ -19,6 +19,7 @@ from lifecircle.errors import AccessDenied, ConflictError, InputError, Lifecircl
 from lifecircle.store import make_engine, session_scope
 from lifecircle.web import admin, api, pages, project_pages, render
 from lifecircle.web.deps import WebState
+from lifecircle.web.openapi_errors import document_errors
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
 from lifecircle.workflow import accounts
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.web = state
+    document_errors(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(pages.router)
