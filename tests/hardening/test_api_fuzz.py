@@ -60,17 +60,19 @@ def test_api_as_each_role(api_schema, tokens: dict[str, str], role: str) -> None
     operations = [r.ok() for r in api_schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
-        headers = {} if operation.path == "/api/v1/auth/token" else auth
+        _fuzz(operation, {} if operation.path == "/api/v1/auth/token" else auth)
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def run(case: Case) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
-        run()
+def _fuzz(operation, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def run(case: Case) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+
+    run()
