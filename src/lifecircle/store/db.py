@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from lifecircle.store import audit
 
 DEFAULT_SQLITE = "lifecircle.db"
+#: how long a SQLite writer waits for the write lock: a busy platform (100 users, writers
+#: queueing) makes a request wait a few seconds, never fail (measured in benchmarks/soak.py)
+BUSY_TIMEOUT_MS = 30_000
 ENV_URL = "LIFECIRCLE_DB_URL"
 
 
@@ -31,7 +34,7 @@ def database_url(url_or_path: str | os.PathLike | None = None) -> str:
 
 def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engine:
     """Create an engine; SQLite gets foreign keys, real transactions (SAVEPOINT works), WAL
-    journaling and a 5 s busy timeout, so concurrent users wait for a lock instead of failing."""
+    journaling and a 30 s busy timeout, so concurrent users wait for a lock instead of failing."""
     url = database_url(url_or_path)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -41,7 +44,7 @@ def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engin
             dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
             cur = dbapi_connection.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             # WAL: readers never block a writer and a writer never blocks readers (the web
             # platform serves many users from one file); a no-op for in-memory databases.
             cur.execute("PRAGMA journal_mode=WAL")

@@ -60,7 +60,7 @@ def issue_token(
         raise HTTPException(
             429, f"登录失败次数过多，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)}
         )
-    with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
+    with work(request, Actor(name=username.strip()[:100] or "?", role="public"), write=False) as s:
         user = accounts.authenticate(s, username, password)
         if user is None:
             st.limiter.failed(keys)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from lifecircle.store.models import User
 from lifecircle.web.deps import client_ip, cookie_token, page_actor, web, work
 from lifecircle.web.render import (
     csrf_guard,
@@ -55,8 +56,13 @@ def login(
             status=429,
             headers={"Retry-After": str(wait)},
         )
-    with work(request, Actor(name=username.strip()[:100] or "?", role="public")) as s:
+    who = Actor(name=username.strip()[:100] or "?", role="public")
+    # the password hash is checked without SQLite's write lock (it takes a while on purpose);
+    # only the new session row is written under it
+    with work(request, who, write=False) as s:
         user = accounts.authenticate(s, username, password)
+    with work(request, who) as s:
+        user = s.get(User, user.id) if user is not None else None
         if user is None:
             st.limiter.failed(keys)
             return render(
