@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ def _soak():
     spec = importlib.util.spec_from_file_location("soak", ROOT / "benchmarks" / "soak.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("soak", module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -36,9 +38,7 @@ def test_soak_short(db, tmp_path, request):
     assert figures["requests"] > 100
     assert figures["writes_acknowledged"] > 10
     assert figures["writes_lost"] == 0
-    assert figures["projects_stored"] == figures["by_kind"].get("create", 0) // 3 or (
-        figures["projects_stored"] >= figures["writes_acknowledged"]
-    )
+    assert figures["projects_stored"] == figures["writes_acknowledged"]  # one per 201
     assert figures["integrity"] == "ok"
     first, last = figures["rss_mb_first_quarter"], figures["rss_mb_last_quarter"]
     assert last <= first * 1.3 + 30, (first, last)  # flat: no growth beyond warm-up
