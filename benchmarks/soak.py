@@ -166,7 +166,10 @@ async def _user(
     rng = random.Random(n)
     circle = CIRCLES[n % len(CIRCLES)][0]
     mine: dict[str, int] = {}  # project code -> version
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    # a new connection per request: on a loaded machine a user task can sit idle past the
+    # server's keep-alive timeout and meet a connection closed under it (a client artefact)
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         auth = tokens[circle]
         serial = 0
         while time.monotonic() < until:
@@ -289,6 +292,7 @@ def run_soak(
     lat = sorted(tally.latencies) or [0.0]
     return {
         "db": db,
+        "load_average": round(os.getloadavg()[0], 1),
         "users": users,
         "duration_s": round(wall, 1),
         "requests": sum(tally.requests.values()),
@@ -326,10 +330,15 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--duration", type=float, default=300.0, help="seconds")
     ap.add_argument("--write-share", type=float, default=0.3)
+    ap.add_argument("--log", type=Path, help="write the server's output here")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     figures = run_soak(
-        db=args.db, users=args.users, duration=args.duration, write_share=args.write_share
+        db=args.db,
+        users=args.users,
+        duration=args.duration,
+        write_share=args.write_share,
+        log=args.log,
     )
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
