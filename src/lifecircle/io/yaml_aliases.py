@@ -19,5 +19,6 @@ def first_alias_line(text: str) -> int | None:
     """
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            return event.start_mark.line + 1
+            mark = event.start_mark
+            return mark.line + 1 if mark is not None else 1
     return None
