@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,18 +74,41 @@ def session_scope(
     """One unit of work: commit on success, roll back on any error. ``actor`` goes to the audit.
     ``write=True`` on SQLite takes the write lock at the start, so concurrent writers queue
     (up to the busy timeout) instead of failing."""
-    session = session_factory(engine)()
-    audit.set_actor(session, actor)
-    if write and engine.dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_immediate": True})
+    queue = _write_queue(engine) if write and engine.dialect.name == "sqlite" else None
+    if queue is not None:
+        queue.acquire()
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        session = session_factory(engine)()
+        audit.set_actor(session, actor)
+        if queue is not None:
+            session.connection(execution_options={"sqlite_immediate": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
     finally:
-        session.close()
+        if queue is not None:
+            queue.release()
+
+
+_QUEUES: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_QUEUES_LOCK = threading.Lock()
+
+
+def _write_queue(engine: Engine) -> threading.RLock:
+    """Writers of one process take turns in this lock before SQLite's: SQLite's busy wait
+    polls, so under load a waiting writer can be overtaken again and again until its busy
+    timeout ends (measured in benchmarks/soak.py); here they queue. Other processes still
+    meet the busy timeout."""
+    with _QUEUES_LOCK:
+        lock = _QUEUES.get(engine)
+        if lock is None:
+            lock = _QUEUES[engine] = threading.RLock()
+        return lock
 
 
 def _alembic_config(engine: Engine):
