@@ -75,7 +75,7 @@ def render(
     notice = getattr(request.state, "notice", None)
     if notice is None:
         try:
-            with work(request, actor) as s:
+            with work(request, actor, write=False) as s:  # may run inside a write unit
                 notice = overview.data_notice(s)
         except Exception:  # an error page must render even when the database does not
             notice = None
