@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from lifecircle.store.db import make_engine
+from lifecircle.store.db import BUSY_TIMEOUT_MS, make_engine
 
 
 def test_sqlite_file_is_wal_and_a_reader_does_not_block_a_writer(tmp_path):
@@ -14,7 +14,7 @@ def test_sqlite_file_is_wal_and_a_reader_does_not_block_a_writer(tmp_path):
         conn.execute(text("INSERT INTO t VALUES (1)"))
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == BUSY_TIMEOUT_MS
     reader = engine.connect()
     tx = reader.begin()
     assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1  # holds a read snapshot

@@ -638,6 +638,7 @@ class CheckupResult:
         """
         if validate:
             validate_checkup_json(data, source=source or "checkup.json")
+            _check_circle_ids(data["circles"], source=source or "checkup.json")
         return cls(
             run=RunInfo.from_dict(data["run"]),
             summary=dict(data["summary"]),
@@ -688,6 +689,32 @@ class CheckupResult:
                 fix="请用 `lifecircle checkup` 重新生成",
             ) from exc
         return cls.from_dict(data, source=str(p))
+
+
+def _check_circle_ids(circles: list[Mapping[str, Any]], *, source: str) -> None:
+    """Circle ids name report files and web addresses: unique, no ``..`` or slash."""
+    from lifecircle.io.schemas import is_unsafe_id
+
+    seen: dict[str, int] = {}
+    for row, circle in enumerate(circles, start=1):
+        cid = str(circle.get("id", ""))
+        if is_unsafe_id(cid):
+            raise SchemaError(
+                f"生活圈编号 {cid!r} 含有“..”、斜杠或控制字符",
+                file=source,
+                row=row,
+                field="circles.id",
+                fix="生活圈编号只用字母、数字、汉字、短横线或下划线；请改正区数据包后重新体检。",
+            )
+        if cid in seen:
+            raise SchemaError(
+                f"生活圈编号 {cid!r} 重复（第 {seen[cid]} 个生活圈也是）",
+                file=source,
+                row=row,
+                field="circles.id",
+                fix="每个生活圈的编号须唯一；请改正区数据包后重新体检。",
+            )
+        seen[cid] = row
 
 
 def checkup_schema() -> dict[str, Any]:

@@ -31,6 +31,7 @@ from ._layers import (
     compounds_layer,
     facilities_layer,
 )
+from ._offset import check_gcj_offset
 from ._tables import circles_table, empty_manual_values, manual_values_table
 
 #: the layers of a district, as the keys of district.yaml and of `District.from_frames`
@@ -214,6 +215,8 @@ def assemble(
         else empty_manual_values()
     )
     graph = _graph(network, metric, source["network"])
+    points = pd.concat([homes.geometry, fac.geometry], ignore_index=True)
+    check_gcj_offset(gpd.GeoDataFrame(geometry=points, crs=metric), graph, source=compounds_file)
     return {
         "compounds": homes.reset_index(drop=True),
         "facilities": fac.reset_index(drop=True),

@@ -12,7 +12,7 @@ from lifecircle.errors import DistrictError, SchemaError
 from lifecircle.io._sniff import file_kind, sniff
 from lifecircle.io._tables import read_csv_table, read_xlsx_table
 from lifecircle.io.aliases import find_column
-from lifecircle.io.schemas import require_filled
+from lifecircle.io.schemas import require_filled, require_safe_ids
 
 from .manifest import LayerSpec
 
@@ -149,6 +149,7 @@ def circle_rows(df: pd.DataFrame, src: str) -> pd.DataFrame:
     require_filled(
         out["circle_id"], file=src, field="circle_id", fix="每个生活圈填写编号（如 C01）"
     )
+    require_safe_ids(out["circle_id"], file=src, field="circle_id")
     dup = out["circle_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])

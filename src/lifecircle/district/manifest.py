@@ -16,6 +16,7 @@ import yaml
 
 from lifecircle.errors import DistrictError, FileFormatError
 from lifecircle.io._tables import decode_text
+from lifecircle.io.yaml_aliases import first_alias_line
 
 MANIFEST = "district.yaml"
 FORMAT = "lifecircle-district/1"
@@ -224,7 +225,8 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         # UTF-8 (with or without BOM), else GB18030: a manifest saved by Notepad on a
         # Chinese Windows is GBK
         text, _ = decode_text(mpath.read_bytes(), source=str(mpath))
-        data = yaml.load(text, Loader=_TextDates)
+        alias = first_alias_line(text)
+        data: Any = yaml.load(text, Loader=_TextDates) if alias is None else None
     except FileFormatError as exc:
         raise DistrictError(
             exc.message, file=str(mpath), fix="把 district.yaml 另存为 UTF-8（或 GBK）文本"
@@ -235,6 +237,12 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
             file=str(mpath),
             fix="另存为 UTF-8 的 YAML；含“:”或“#”的值加引号",
         ) from exc
+    if alias is not None:
+        raise DistrictError(
+            f"第 {alias} 行使用了 YAML 别名（*名称）；district.yaml 不允许锚点与别名",
+            file=str(mpath),
+            fix="把别名处写成完整的内容，删去 & 锚点与 * 别名。",
+        )
     _validate(data, mpath)
     root = mpath.parent
     layers = {

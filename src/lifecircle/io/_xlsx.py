@@ -100,6 +100,27 @@ def merged_ranges(path: Path, sheet: str) -> list[Merge]:
     return sorted(found, key=lambda m: (m.r0, m.c0))
 
 
+#: an office table inflates to far less; a zip bomb to gigabytes
+MAX_INFLATED = 256 << 20
+
+
+def check_inflated_size(path: Path) -> None:
+    """Refuse a workbook whose parts inflate to more than ``MAX_INFLATED`` bytes (a zip bomb)
+    before anything decompresses it; a file that is no zip is left to the reader's message."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if total > MAX_INFLATED:
+        raise FileFormatError(
+            f"工作簿解压后达 {total / (1 << 20):,.0f} MB，超过上限 {MAX_INFLATED >> 20} MB："
+            "文件可能被构造为压缩炸弹，或不是正常的表格",
+            file=str(path),
+            fix="核对文件来源；正常的表格请删去无用的工作表与格式后另存，或导出为 CSV 再导入。",
+        )
+
+
 def read_sheet(path: Path, *, sheet: str | None) -> tuple[Grid, list[Merge], str]:
     """The cells of one worksheet as text (None when empty), its merges and its name.
 
@@ -110,6 +131,7 @@ def read_sheet(path: Path, *, sheet: str | None) -> tuple[Grid, list[Merge], str
     """
     from openpyxl import load_workbook
 
+    check_inflated_size(path)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles/data validation it ignores; not the user's problem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
@@ -52,6 +53,33 @@ def require_filled(values: pd.Series, *, file: str | None, field: str, fix: str)
         )
 
 
+_UNSAFE_ID = re.compile(r"[/\\\x00-\x1f]|\.\.")
+
+#: numbers above this are refused: no count, capacity or area a district holds comes near it
+MAX_NUMBER = 1e12
+
+
+def is_unsafe_id(text: str) -> bool:
+    """True when ``text`` holds ``..``, a slash or a control character (not a usable id)."""
+    return bool(_UNSAFE_ID.search(text))
+
+
+def require_safe_ids(values: pd.Series, *, file: str | None, field: str) -> None:
+    """Raise SchemaError naming the first row whose id holds ``..``, a slash or a control
+    character (ids become file names and web addresses; such an id could point elsewhere)."""
+    text = values.astype("string").fillna("")
+    bad = np.flatnonzero(text.str.contains(_UNSAFE_ID).fillna(False).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise SchemaError(
+            f"编号 {text.iloc[i]!r} 含有“..”、斜杠或控制字符，不能作为编号",
+            file=file,
+            row=i + 1,
+            field=field,
+            fix="编号只用字母、数字、汉字、短横线或下划线，如 C01、K-12。",
+        )
+
+
 def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
     """Ids as stripped strings; floats that are whole numbers lose their '.0'."""
     raw = gdf["id"]
@@ -61,6 +89,7 @@ def _ids(gdf: gpd.GeoDataFrame, *, source: str | None) -> pd.Series:
             raw = raw.astype("Int64")
     ids = raw.astype("string").str.strip()
     require_filled(ids, file=source, field="id", fix="每一行填写不重复的编号")
+    require_safe_ids(ids, file=source, field="id")
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.flatnonzero(dup)[0])
@@ -127,6 +156,16 @@ def _numbers(
             row=int(infinite[0]) + 1,
             field=field,
             fix=f"{field} 写成有限的数",
+        )
+    huge = np.flatnonzero((values.abs() > MAX_NUMBER).to_numpy())
+    if len(huge):
+        i = int(huge[0])
+        raise SchemaError(
+            f"{field} 的值 {values.iloc[i]:g} 大得不合理（超过 {MAX_NUMBER:g}）",
+            file=source,
+            row=i + 1,
+            field=field,
+            fix=f"核对 {field} 的数值与单位（{unit_hint}）。",
         )
     return values
 

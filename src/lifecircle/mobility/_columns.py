@@ -13,6 +13,7 @@ import pandas as pd
 
 from lifecircle.errors import FileFormatError, InputError, SchemaError
 from lifecircle.io.aliases import normalise_name
+from lifecircle.io.schemas import require_safe_ids
 
 __all__ = ["MOBILITY_ALIASES", "find", "numbers", "read_table", "require", "text"]
 
@@ -128,6 +129,7 @@ def text(values: pd.Series, *, source: str | None, field: str) -> pd.Series:
             field=field,
             fix=f"填写 {field}，或删除该行。",
         )
+    require_safe_ids(out, file=source, field=field)
     return out.astype(str)
 
 

@@ -245,10 +245,13 @@ def _metric_crs(
             )
     import shapely
 
-    if first is None or len(first) == 0:
+    lon = np.asarray(first.lon, dtype="float64") if first is not None else np.empty(0)
+    lat = np.asarray(first.lat, dtype="float64") if first is not None else np.empty(0)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    if not ok.any():
         return pyproj.CRS("EPSG:32650")
     sample = gpd.GeoDataFrame(
-        geometry=shapely.points(np.median(first.lon), np.median(first.lat))[None], crs="EPSG:4326"
+        geometry=shapely.points([np.median(lon[ok])], [np.median(lat[ok])]), crs="EPSG:4326"
     )
     return choose_metric_crs(sample)
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from lifecircle.errors import CatalogueError
+from lifecircle.io.yaml_aliases import first_alias_line
 from lifecircle.standards.model import (
     FACILITY_KINDS,
     Catalogue,
@@ -104,13 +105,21 @@ def load_catalogue(name_or_path: str | Path, *, taxonomy: Taxonomy | None = None
     """
     path = _resolve(name_or_path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        alias = first_alias_line(text)
+        data = None if alias is not None else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogueError(
             f"无法按 UTF-8 YAML 读取指标体系：{exc}",
             file=str(path),
             fix="另存为 UTF-8，并检查所示位置的 YAML 语法",
         ) from exc
+    if alias is not None:
+        raise CatalogueError(
+            f"第 {alias} 行使用了 YAML 别名（*名称）；指标体系文件不允许锚点与别名",
+            file=str(path),
+            fix="把别名处写成完整的内容，删去 & 锚点与 * 别名。",
+        )
     data = _dates_to_str(data)
     if not isinstance(data, dict):
         raise CatalogueError(

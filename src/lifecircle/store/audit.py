@@ -8,8 +8,10 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from lifecircle.errors import RuleError
+from lifecircle.store.audit_guard import MESSAGE
 from lifecircle.store.models import AuditLog, Base, utcnow
 
 ACTOR_KEY = "lifecircle_actor"
@@ -54,6 +56,24 @@ def _key(obj) -> str | None:
     if ident is None:
         return None
     return ",".join(str(v) for v in ident)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _ctx, _instances) -> None:
+    """The audit log is append-only (the database triggers of ``audit_guard`` agree)."""
+    for obj in session.deleted:
+        if isinstance(obj, AuditLog):
+            raise RuleError(MESSAGE, fix="审计记录不能删除；更正请另写一条新记录")
+    for obj in session.dirty:
+        if isinstance(obj, AuditLog) and session.is_modified(obj):
+            raise RuleError(MESSAGE, fix="审计记录不能修改；更正请另写一条新记录")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_audit_statements(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is AuditLog:
+        raise RuleError(MESSAGE, fix="审计记录不能修改或删除")
 
 
 @event.listens_for(Session, "after_flush")

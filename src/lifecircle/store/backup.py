@@ -15,6 +15,7 @@ from sqlalchemy import Engine, LargeBinary, delete, insert, select, text
 from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
 from lifecircle.errors import FileFormatError
+from lifecircle.store.audit_guard import create_guard, drop_guard, guard_present
 from lifecircle.store.db import current_revision
 from lifecircle.store.models import Base
 
@@ -108,6 +109,9 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
         )
     tables = Base.metadata.sorted_tables
     with engine.begin() as conn:
+        guarded = guard_present(conn)
+        if guarded:  # the audit log is replaced too: lifted inside this transaction only
+            drop_guard(conn)
         for table in reversed(tables):
             conn.execute(delete(table))
         for table in tables:
@@ -127,6 +131,8 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
                             f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                         )
                     )
+        if guarded:
+            create_guard(conn)
     mismatches = verify(engine, data)
     if mismatches:  # pragma: no cover - would be a driver bug
         raise FileFormatError(

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from lifecircle.errors import ConflictError
-from lifecircle.store import session_scope
 from lifecircle.web import present
 from lifecircle.web.deps import api_actor, client_ip, web, work
 from lifecircle.web.schemas import (
@@ -43,10 +42,16 @@ def _today(request: Request) -> date:
 
 
 @router.post(
-    "/auth/token", response_model=TokenOut, tags=["auth"], summary="用户名密码换取访问令牌"
+    "/auth/token",
+    response_model=TokenOut,
+    tags=["auth"],
+    summary="用户名密码换取访问令牌",
+    responses={429: {"model": Problem, "description": "登录失败次数过多，稍后再试"}},
 )
 def issue_token(
-    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=200)],
+    password: Annotated[str, Form(min_length=1, max_length=1000)],
 ) -> Any:
     st = web(request)
     keys = [f"ip:{client_ip(request)}", f"user:{username.strip()}"]
@@ -56,7 +61,7 @@ def issue_token(
             429, f"登录失败次数过多，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)}
         )
     # no write lock while Argon2 checks the password (many clients may sign in at once)
-    with session_scope(st.engine, actor=username.strip()[:100] or "?") as s:
+    with work(request, Actor(name=username.strip()[:100] or "?", role="public"), write=False) as s:
         user = accounts.authenticate(s, username, password)
         if user is None:
             st.limiter.failed(keys)

@@ -37,6 +37,7 @@ from lifecircle.web import (
     timefmt,
 )
 from lifecircle.web.deps import WebState
+from lifecircle.web.openapi_errors import document_errors
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
 from lifecircle.web.settings import Settings
 from lifecircle.workflow import accounts
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.web = state
+    document_errors(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(map_api.router)

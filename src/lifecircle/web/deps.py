@@ -36,10 +36,12 @@ def web(request: Request) -> WebState:
 
 
 @contextmanager
-def work(request: Request, actor: Actor) -> Iterator[Session]:
+def work(request: Request, actor: Actor, *, write: bool | None = None) -> Iterator[Session]:
     """One unit of work for ``actor`` (named in the audit log); commits on success. Requests
-    that may write take SQLite's write lock up front, so concurrent writers queue."""
-    write = request.method not in SAFE_METHODS
+    that may write take SQLite's write lock up front, so concurrent writers queue;
+    ``write=False`` for a POST that only reads (checking a password holds no lock)."""
+    if write is None:
+        write = request.method not in SAFE_METHODS
     with session_scope(web(request).engine, actor=actor.name, write=write) as s:
         yield s
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from lifecircle.store import session_scope
+from lifecircle.store.models import User
 from lifecircle.web import resident_pages
 from lifecircle.web.deps import client_ip, cookie_token, page_actor, web, work
 from lifecircle.web.render import (
@@ -60,7 +60,7 @@ def login(
     who = Actor(name=username.strip()[:100] or "?", role="public")
     # the password check (Argon2, slow on purpose) holds no write lock: a morning's rush of
     # sign-ins must not queue behind each other on SQLite's one writer
-    with session_scope(st.engine, actor=who.name) as s:
+    with work(request, who, write=False) as s:
         user = accounts.authenticate(s, username, password)
     if user is None:
         st.limiter.failed(keys)
@@ -72,6 +72,9 @@ def login(
         )
     st.limiter.succeeded(keys[1])
     with work(request, who) as s:
+        user = s.get(User, user.id)
+        if user is None:  # disabled and removed between the two steps
+            raise HTTPException(401, "用户名或密码错误，或账号已停用。")
         token = accounts.start_session(s, user, hours=st.settings.session_hours)
     response = redirect(
         request, local_path(next), flash=("ok", f"欢迎，{user.display_name or user.username}。")

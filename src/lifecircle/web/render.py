@@ -78,7 +78,7 @@ def render(
     notice = getattr(request.state, "notice", None)
     if not hasattr(request.state, "notice"):
         try:
-            with work(request, actor) as s:
+            with work(request, actor, write=False) as s:  # may run inside a write unit
                 notice = overview.data_notice(s)
         except Exception:  # an error page must render even when the database does not
             notice = None

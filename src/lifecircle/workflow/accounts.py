@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -22,6 +24,9 @@ MIN_PASSWORD = 8
 _HASHER = PasswordHasher()
 # verified when the user does not exist, so a wrong name costs as much time as a wrong password
 _DUMMY_HASH = _HASHER.hash("lifecircle-dummy-password")
+#: argon2 takes 64 MB per check on purpose; at most this many at once, so a crowd signing
+#: in (or an attacker) queues instead of taking the server's memory
+_CHECKS = threading.BoundedSemaphore(max(2, min(4, os.cpu_count() or 2)))
 
 
 def hash_password(password: str) -> str:
@@ -195,7 +200,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         .options(selectinload(User.circles))
     )
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        with _CHECKS:
+            _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

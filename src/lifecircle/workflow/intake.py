@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from lifecircle.workflow import projects
 
 _CODE = re.compile(r"^XM(\d{4})-(\d+)$")
 MAX_TRIES = 20
+_CODE_LOCK = 0x6C63_0001  # PostgreSQL advisory lock key of automatic project codes
 
 
 def suggest_project_code(session: Session, year: int) -> str:
@@ -49,6 +50,11 @@ def create_project(session: Session, *, code: str | None, due_date: date, **fiel
     Project
     """
     given = (code or "").strip() or None
+    if given is None and session.get_bind().dialect.name == "postgresql":
+        # automatic codes are handed out one creator at a time (until this transaction
+        # ends): a crowd creating projects at once queues here instead of colliding on
+        # the same next number (SQLite's write lock already serialises writers)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CODE_LOCK})
     for _ in range(MAX_TRIES):
         candidate = given or suggest_project_code(session, due_date.year)
         try:

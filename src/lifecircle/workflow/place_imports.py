@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lifecircle.io.schemas import is_unsafe_id
 from lifecircle.store.models import Circle, Street
 from lifecircle.workflow._values import circle_key
 from lifecircle.workflow.imports import (
@@ -83,6 +84,10 @@ def _street_names(session: Session) -> dict[str, str]:
     return out
 
 
+#: longest circle code accepted (codes name files and web addresses)
+MAX_CODE = 32
+
+
 def _group_rows(table: ImportTable, report: ImportReport) -> list[CirclePlan]:
     """Rows → circles. A row without circle id and name continues the circle above (one
     community per row under a merged circle cell); rows with the same id are one circle."""
@@ -103,6 +108,20 @@ def _group_rows(table: ImportTable, report: ImportReport) -> list[CirclePlan]:
                     row=i,
                     field="circle_id",
                     fix="填写生活圈编号（如 C01）；一个生活圈占多行时，编号可只写在第一行",
+                )
+            )
+            last = None
+            continue
+        if code and (is_unsafe_id(code) or len(code) > MAX_CODE):
+            report.add(
+                table.problem(
+                    "生活圈编号含有“..”、斜杠或控制字符"
+                    if is_unsafe_id(code)
+                    else f"生活圈编号太长（{len(code)} 个字符，最多 {MAX_CODE} 个）",
+                    row=i,
+                    field="circle_id",
+                    value=code if len(code) <= 40 else code[:40] + "…",
+                    fix="生活圈编号只用字母、数字、汉字、短横线或下划线，如 C01",
                 )
             )
             last = None
