@@ -157,8 +157,8 @@ def _copy_evidence(
 def _prune(
     folder: Path, keep: int, just_written: Path, referenced_now: set[str]
 ) -> tuple[list[Path], int]:
-    backups = backups_in(folder)
-    old = [p for p in backups if p != just_written][: max(0, len(backups) - keep)]
+    others = [p for p in backups_in(folder) if p != just_written]
+    old = others[: max(0, len(others) - (keep - 1))]  # the one just written is one of ``keep``
     for p in old:
         p.unlink(missing_ok=True)
     kept = [p for p in backups_in(folder) if p != just_written]
