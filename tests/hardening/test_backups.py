@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from db_testing import migrated_sqlite_copy
+from db_testing import empty_tables, migrated_sqlite_copy
 from lifecircle.cli import _register, app
 from lifecircle.store import backup as bk
-from lifecircle.store import session_scope
+from lifecircle.store import make_engine, session_scope
 from lifecircle.store.models import EvidenceFile
 from lifecircle.web.app import create_app
 from lifecircle.web.settings import Settings
@@ -43,7 +44,7 @@ def _pdf(text: str) -> bytes:
 
 
 @pytest.fixture
-def site(tmp_path_factory, tmp_path) -> tuple[Engine, Path, Path]:
+def site(tmp_path_factory, tmp_path) -> Iterator[tuple[Engine, Path, Path]]:
     """A SQLite database with an admin, a project and an evidence file in the data folder."""
     template = tmp_path_factory.getbasetemp() / "template.db"
     db_file = tmp_path / "live.db"
@@ -173,8 +174,11 @@ def test_a_failing_scheduled_backup_is_logged_and_the_server_keeps_serving(site,
         assert client.get("/api/v1/openapi.json").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "target", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_restore_of_the_newest_backup_gives_the_same_rows_and_evidence(
-    site, tmp_path, tmp_path_factory
+    site, tmp_path, tmp_path_factory, request, target
 ):
     engine, _, data = site
     _upload(engine, data, "第二份.pdf", _pdf("第二份"))
@@ -184,12 +188,18 @@ def test_restore_of_the_newest_backup_gives_the_same_rows_and_evidence(
             engine, folder, keep=2, evidence_dir=data / "evidence", now=T0 + timedelta(hours=i)
         )
     newest = backups_in(folder)[-1]
-    template = tmp_path_factory.getbasetemp() / "template.db"
-    fresh = migrated_sqlite_copy(template, tmp_path / "fresh.db")
+    if target == "sqlite":
+        template = tmp_path_factory.getbasetemp() / "template.db"
+        fresh = migrated_sqlite_copy(template, tmp_path / "fresh.db")
+        url = str(tmp_path / "fresh.db")
+    else:
+        url = request.getfixturevalue("_pg_url")
+        fresh = make_engine(url)
+        empty_tables(fresh)
     fresh_data = tmp_path / "fresh-data"
     r = CliRunner().invoke(
         app,
-        ["db", "restore", str(newest), "--db", str(tmp_path / "fresh.db"),
+        ["db", "restore", str(newest), "--db", url,
          "--data-dir", str(fresh_data), "--yes"],
     )  # fmt: skip
     assert r.exit_code == 0, r.output
