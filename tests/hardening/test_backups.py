@@ -233,3 +233,22 @@ def test_restore_without_a_data_folder_says_the_evidence_was_not_restored(
     r = CliRunner().invoke(app, ["db", "restore", str(run.path), "--db", str(db_file), "--yes"])
     assert r.exit_code == 0, r.output
     assert "未恢复" in r.output
+
+
+def test_the_command_rotates_a_folder_and_keeps_the_file_form(site, tmp_path, monkeypatch):
+    _, db_file, data = site
+    monkeypatch.delenv("LIFECIRCLE_DATA_DIR", raising=False)
+    folder = tmp_path / "每日备份"
+    args = ["db", "backup", "--db", str(db_file), "--dir", str(folder), "--keep", "2"]
+    outputs = [CliRunner().invoke(app, [*args, "--data-dir", str(data)]) for _ in range(3)]
+    assert [r.exit_code for r in outputs] == [0, 0, 0], outputs[-1].output
+    assert "新复制佐证材料 1 份" in outputs[0].output
+    assert "新复制佐证材料 0 份" in outputs[2].output
+    assert len(backups_in(folder)) == 2 and len(_copies(folder)) == 1
+    args[-3] = str(tmp_path / "另一目录")
+    r = CliRunner().invoke(app, args)  # no data folder: the evidence is reported missing
+    assert r.exit_code == 0 and "未能备份" in r.output
+    r = CliRunner().invoke(app, ["db", "backup", str(tmp_path / "一份.json"), "--db", str(db_file)])
+    assert r.exit_code == 0 and (tmp_path / "一份.json").is_file()
+    r = CliRunner().invoke(app, ["db", "backup", "--db", str(db_file)])
+    assert r.exit_code != 0 and "二者选一" in r.output
