@@ -53,14 +53,54 @@ def db_upgrade(
     console.print(f"数据库已就绪：{upgrade_database(db, seed=seed)}")
 
 
+DataDirOpt = typer.Option(
+    None,
+    "--data-dir",
+    envvar="LIFECIRCLE_DATA_DIR",
+    help="平台数据目录（佐证材料在其 evidence/ 中；默认 $LIFECIRCLE_DATA_DIR 或 ./lifecircle-data）",
+)
+
+
 @db_app.command("backup")
 @_handle
-def db_backup(path: Path, db: str | None = DbOpt) -> None:
-    """把所有表导出为可移植的 JSON 备份。"""
-    from lifecircle.workflow.session import backup_database
+def db_backup(
+    path: Path | None = typer.Argument(None, help="备份文件（只导出数据库，不含佐证材料目录）"),
+    folder: Path | None = typer.Option(
+        None, "--dir", help="备份目录：写入带时间的备份、增量复制佐证材料，并只保留最新几份"
+    ),
+    keep: int = typer.Option(14, "--keep", min=1, help="备份目录中保留的份数（与 --dir 同用）"),
+    data_dir: Path | None = DataDirOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """备份：导出所有表为可移植的 JSON；用 --dir 时连同佐证材料轮换备份（可放入 cron 定时执行）。"""
+    from lifecircle.errors import InputError
 
-    counts = backup_database(db, path)
-    console.print(f"已备份 {sum(counts.values())} 行到 {path}")
+    if (path is None) == (folder is None):
+        raise InputError(
+            "请给出备份文件或 --dir 备份目录（二者选一）",
+            field="PATH / --dir",
+            fix="如 lifecircle db backup 备份.json，或 lifecircle db backup --dir /备份 --keep 14",
+        )
+    if path is not None:
+        from lifecircle.workflow.session import backup_database
+
+        counts = backup_database(db, path)
+        console.print(f"已备份 {sum(counts.values())} 行到 {path}")
+        return
+    from lifecircle.workflow.backups import backup_rotation
+
+    evidence_dir = (data_dir or Path("lifecircle-data")) / "evidence"
+    assert folder is not None
+    run = backup_rotation(db, folder, keep=keep, evidence_dir=evidence_dir)
+    console.print(
+        f"已备份 {sum(run.rows.values())} 行到 {run.path}；"
+        f"新复制佐证材料 {run.evidence_copied} 份；删除旧备份 {len(run.removed)} 份"
+    )
+    if run.evidence_missing:
+        err.print(
+            f"[red]警告：{len(run.evidence_missing)} 份佐证材料不在材料目录 {evidence_dir} 中"
+            "或已被改动，未能备份；请用 --data-dir 指向平台的数据目录[/red]"
+        )
 
 
 @db_app.command("restore")
@@ -68,15 +108,28 @@ def db_backup(path: Path, db: str | None = DbOpt) -> None:
 def db_restore(
     path: Path,
     db: str | None = DbOpt,
+    data_dir: Path | None = DataDirOpt,
     yes: bool = typer.Option(False, "--yes", help="确认覆盖现有数据"),
 ) -> None:
-    """用备份替换数据库中的全部数据（一个事务，恢复后逐表核对）。"""
-    from lifecircle.workflow.session import restore_database
+    """用备份替换数据库中的全部数据（一个事务，恢复后逐表核对）；备份旁有 evidence/ 目录且给出数据目录时，同时恢复佐证材料。"""
+    from lifecircle.workflow.backups import restore_backup
 
     if not yes:
         typer.confirm("恢复将替换数据库中的全部数据，继续？", abort=True)
-    counts = restore_database(db, path)
-    console.print(f"已恢复 {sum(counts.values())} 行，逐表核对一致")
+    run = restore_backup(db, path, data_dir=data_dir)
+    console.print(f"已恢复 {sum(run.rows.values())} 行，逐表核对一致")
+    if data_dir is not None and run.evidence_referenced:
+        console.print(f"已恢复佐证材料 {run.evidence_restored} 份到 {data_dir / 'evidence'}")
+    elif run.evidence_referenced:
+        err.print(
+            f"提示：备份引用 {run.evidence_referenced} 份存于材料目录的佐证材料，未恢复；"
+            "请加 --data-dir 平台数据目录"
+        )
+    if run.evidence_missing:
+        err.print(
+            f"[red]警告：{len(run.evidence_missing)} 份佐证材料不在备份旁的 evidence/ 目录中"
+            "或已被改动，未能恢复[/red]"
+        )
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -35,6 +36,13 @@ def serve(
         None, "--today", help="按此日期判定逾期与目标（演示用，如 2024-09-30）；默认今天"
     ),
     workers: int = typer.Option(1, "--workers", min=1, help="进程数（PostgreSQL 时可多于 1）"),
+    backup_dir: Path | None = typer.Option(
+        None, "--backup-dir", help="定时备份目录（数据库与佐证材料；不给则不定时备份）"
+    ),
+    backup_every_hours: float = typer.Option(
+        24.0, "--backup-every-hours", min=0.01, help="定时备份的间隔（小时）"
+    ),
+    backup_keep: int = typer.Option(14, "--backup-keep", min=1, help="备份目录中保留的份数"),
 ) -> None:
     """启动网页平台（一张图、生活圈、项目库、公众页面与 /api/v1 接口）。"""
     import os
@@ -43,7 +51,12 @@ def serve(
 
     from lifecircle.errors import InputError
     from lifecircle.store.db import ENV_URL, database_url
-    from lifecircle.web.settings import ENV_TODAY
+    from lifecircle.web.settings import (
+        ENV_BACKUP_DIR,
+        ENV_BACKUP_EVERY_HOURS,
+        ENV_BACKUP_KEEP,
+        ENV_TODAY,
+    )
 
     if today:
         try:
@@ -55,10 +68,18 @@ def serve(
         os.environ[ENV_TODAY] = today
     url = database_url(db)
     os.environ[ENV_URL] = url
+    if backup_dir is not None:  # read by every worker's Settings.from_env()
+        os.environ[ENV_BACKUP_DIR] = str(backup_dir.resolve())
+        os.environ[ENV_BACKUP_EVERY_HOURS] = str(backup_every_hours)
+        os.environ[ENV_BACKUP_KEEP] = str(backup_keep)
     _engine(url).dispose()  # refuse an unmigrated database before the server starts
     if workers > 1 and url.startswith("sqlite"):
         console.print("提示：SQLite 只宜单进程；多人并发请用 PostgreSQL。")
     console.print(f"平台地址：http://{host}:{port}/  （数据库 {url}；按 Ctrl+C 停止）")
+    if backup_dir is not None:
+        console.print(
+            f"定时备份：每 {backup_every_hours:g} 小时备份到 {backup_dir}，保留最新 {backup_keep} 份"
+        )
     uvicorn.run(
         "lifecircle.web.app:create_app",
         factory=True,

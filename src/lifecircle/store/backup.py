@@ -75,16 +75,20 @@ def backup(engine: Engine, path: str | os.PathLike[str]) -> dict[str, int]:
     dict of str -> int
         Rows per table.
     """
+    return write_dump(dump(engine), path)
+
+
+def write_dump(data: dict, path: str | os.PathLike[str]) -> dict[str, int]:
+    """Write a ``dump`` to ``path``, complete or absent (``io.write_atomic``); rows per table."""
     from lifecircle.io.writers import write_atomic
 
-    data = dump(engine)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return {name: len(rows) for name, rows in data["tables"].items()}
 
 
-def restore(engine: Engine, path: str | os.PathLike) -> dict:
-    """Replace every table's contents with the dump, in one transaction; verify the row sets."""
+def read_dump(path: str | os.PathLike[str]) -> dict:
+    """A backup file's contents, checked to be a lifecircle backup."""
     path = Path(path)
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -94,12 +98,20 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
             file=str(path),
             fix="请用 `lifecircle db backup` 生成的备份文件",
         ) from exc
-    if data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        got = data.get("format") if isinstance(data, dict) else None
         raise FileFormatError(
-            f"不是 lifecircle 的备份文件（格式 {data.get('format')!r}）",
+            f"不是 lifecircle 的备份文件（格式 {got!r}）",
             file=str(path),
             fix="请用 `lifecircle db backup` 生成的备份文件",
         )
+    return data
+
+
+def restore(engine: Engine, path: str | os.PathLike) -> dict:
+    """Replace every table's contents with the dump, in one transaction; verify the row sets."""
+    path = Path(path)
+    data = read_dump(path)
     rev = current_revision(engine)
     if data.get("revision") != rev:
         raise FileFormatError(

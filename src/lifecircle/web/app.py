@@ -36,6 +36,7 @@ from lifecircle.web import (
     schedule_pages,
     timefmt,
 )
+from lifecircle.web.backup_schedule import lifespan_for
 from lifecircle.web.deps import WebState
 from lifecircle.web.openapi_errors import document_errors
 from lifecircle.web.security import Keys, LoginLimiter, SecurityHeaders
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # Swagger UI would load from a CDN; the OpenAPI document is enough
         redoc_url=None,
+        lifespan=lifespan_for(settings, engine),
     )
     app.state.web = state
     document_errors(app)

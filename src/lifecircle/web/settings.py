@@ -12,6 +12,9 @@ from sqlalchemy import Engine
 ENV_SECRET = "LIFECIRCLE_SECRET_KEY"
 ENV_TODAY = "LIFECIRCLE_TODAY"
 ENV_DATA_DIR = "LIFECIRCLE_DATA_DIR"
+ENV_BACKUP_DIR = "LIFECIRCLE_BACKUP_DIR"
+ENV_BACKUP_EVERY_HOURS = "LIFECIRCLE_BACKUP_EVERY_HOURS"
+ENV_BACKUP_KEEP = "LIFECIRCLE_BACKUP_KEEP"
 
 
 @dataclass
@@ -45,6 +48,13 @@ class Settings:
     resident_submissions, resident_window_s : int, float
         At most this many questionnaires and feedback messages per client IP address in the
         window (public pages, no account).
+    backup_dir : Path, optional
+        Back up the database and the evidence folder here on a schedule (a background thread
+        of the server); default ``$LIFECIRCLE_BACKUP_DIR``, else no scheduled backups.
+    backup_every_s : float
+        Seconds between scheduled backups (``$LIFECIRCLE_BACKUP_EVERY_HOURS`` in hours).
+    backup_keep : int
+        How many scheduled backups to keep (``$LIFECIRCLE_BACKUP_KEEP``).
     """
 
     db_url: str | None = None
@@ -60,6 +70,9 @@ class Settings:
     evidence_max_mb: float = 20.0
     resident_submissions: int = 5
     resident_window_s: float = 3600.0
+    backup_dir: Path | None = None
+    backup_every_s: float = 24 * 3600.0
+    backup_keep: int = 14
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -71,6 +84,12 @@ class Settings:
             values["today"] = date.fromisoformat(os.environ[ENV_TODAY])
         if os.environ.get(ENV_DATA_DIR):
             values["data_dir"] = Path(os.environ[ENV_DATA_DIR])
+        if os.environ.get(ENV_BACKUP_DIR):
+            values["backup_dir"] = Path(os.environ[ENV_BACKUP_DIR])
+        if os.environ.get(ENV_BACKUP_EVERY_HOURS):
+            values["backup_every_s"] = float(os.environ[ENV_BACKUP_EVERY_HOURS]) * 3600.0
+        if os.environ.get(ENV_BACKUP_KEEP):
+            values["backup_keep"] = int(os.environ[ENV_BACKUP_KEEP])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
