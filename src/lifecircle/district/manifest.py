@@ -16,6 +16,7 @@ import yaml
 
 from lifecircle.errors import DistrictError, FileFormatError
 from lifecircle.io._tables import decode_text
+from lifecircle.io.foreign_zh import explain
 from lifecircle.io.yaml_aliases import first_alias_line
 
 MANIFEST = "district.yaml"
@@ -233,7 +234,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         ) from exc
     except yaml.YAMLError as exc:
         raise DistrictError(
-            f"无法按 YAML 读取（{type(exc).__name__}：{exc}）",
+            f"无法按 YAML 读取：{explain(exc)}",
             file=str(mpath),
             fix="另存为 UTF-8 的 YAML；含“:”或“#”的值加引号",
         ) from exc
