@@ -149,6 +149,12 @@ def _message_zh(err: jsonschema.ValidationError, field: str) -> str:
         return f"值 {shown} 的写法不对"
     if err.validator == "pattern":
         return f"值 {shown} 的格式不对"
+    if err.validator in ("minimum", "exclusiveMinimum"):
+        return f"值 {shown} 太小（下限 {err.validator_value}）"
+    if err.validator in ("maximum", "exclusiveMaximum"):
+        return f"值 {shown} 太大（上限 {err.validator_value}）"
+    if err.validator in ("minItems", "minLength", "minProperties"):
+        return f"值 {shown} 太短（至少 {err.validator_value} 个）"
     return err.message if len(err.message) < 200 else err.message[:200] + "…"
 
 
