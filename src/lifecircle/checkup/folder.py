@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from lifecircle.checkup.result import CheckupResult
 from lifecircle.errors import FileFormatError, InputError, SchemaError
+from lifecircle.io.foreign_zh import explain
 
 WGS84 = "EPSG:4326"
 LAYERS = ("circles", "compounds", "facilities", "service_areas")
@@ -195,7 +196,7 @@ def _read_layer(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types
         raise FileFormatError(
-            f"无法读取 GeoPackage（{exc}）",
+            f"无法读取 GeoPackage：{explain(exc)}",
             file=str(path),
             fix="重新运行体检，或检查文件是否完整",
         ) from exc

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lifecircle.checkup.suggestion import Suggestion
 from lifecircle.errors import FileFormatError, InputError, SchemaError
+from lifecircle.io.foreign_zh import explain
 from lifecircle.standards.model import IndicatorInfo
 
 if TYPE_CHECKING:
@@ -684,7 +685,7 @@ class CheckupResult:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FileFormatError(
-                f"不是可读的 UTF-8 JSON 文件（{exc}）",
+                f"不是可读的 UTF-8 JSON 文件：{explain(exc)}",
                 file=str(p),
                 fix="请用 `lifecircle checkup` 重新生成",
             ) from exc
@@ -810,12 +811,52 @@ def validate_checkup_json(data: Any, *, source: str = "checkup.json") -> None:
             node = node.get(step) if isinstance(node, Mapping) else None
     at = f"（{'，'.join(where)}）" if where else ""
     raise SchemaError(
-        f"不是有效的 checkup.json（格式 {SCHEMA_VERSION}）：{error.message}{at}",
+        f"不是有效的 checkup.json（格式 {SCHEMA_VERSION}）：{_schema_message_zh(error)}{at}",
         file=source,
         row=row,
         field=".".join(parts) or "（顶层）",
         fix="请用 `lifecircle checkup` 重新生成",
     )
+
+
+_TYPE_ZH = {"string": "文本", "integer": "整数", "number": "数", "boolean": "是/否",
+            "object": "“键: 值”映射", "array": "列表", "null": "空值"}  # fmt: skip
+
+
+def _schema_message_zh(error: Any) -> str:
+    """A ``jsonschema_rs`` violation in Chinese (the validator's English for rare kinds)."""
+    kind = error.kind
+    name = str(kind.name)
+    detail: dict[str, Any] = kind.as_dict()
+    shown = "空值" if error.instance is None else repr(error.instance)
+    shown = shown if len(shown) < 60 else shown[:60] + "…"
+    if name == "type":
+        want = detail.get("types") or []
+        want = want if isinstance(want, list) else [want]
+        types = "或".join(_TYPE_ZH.get(str(t), str(t)) for t in want)
+        if error.instance is None:
+            return f"值为空（应为{types}）"
+        return f"值 {shown} 的类型不对（应为{types}）"
+    if name == "required":
+        return f"缺少字段 {detail.get('property')!r}"
+    if name == "additionalProperties":
+        extra = "、".join(repr(k) for k in detail.get("unexpected") or [])
+        return f"有不认识的字段 {extra}"
+    if name in ("enum", "constant"):
+        return f"值 {shown} 不是可选值之一"
+    if name in ("minimum", "exclusiveMinimum"):
+        return f"值 {shown} 太小（下限 {detail.get('limit')}）"
+    if name in ("maximum", "exclusiveMaximum"):
+        return f"值 {shown} 太大（上限 {detail.get('limit')}）"
+    if name == "pattern":
+        return f"值 {shown} 的格式不对"
+    if name == "minItems":
+        return f"列表 {shown} 太短（至少 {detail.get('limit')} 项）"
+    if name == "minLength":
+        return f"值 {shown} 太短（至少 {detail.get('limit')} 个字）"
+    if name in ("anyOf", "oneOfNotValid", "oneOfMultipleValid"):
+        return f"值 {shown} 的写法不对"
+    return f"不符合格式（{error.message}）"
 
 
 def _check_shortfalls(data: Mapping[str, Any], source: str) -> None:

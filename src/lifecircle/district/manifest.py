@@ -16,6 +16,7 @@ import yaml
 
 from lifecircle.errors import DistrictError, FileFormatError
 from lifecircle.io._tables import decode_text
+from lifecircle.io.foreign_zh import explain
 from lifecircle.io.yaml_aliases import first_alias_line
 
 MANIFEST = "district.yaml"
@@ -148,6 +149,12 @@ def _message_zh(err: jsonschema.ValidationError, field: str) -> str:
         return f"值 {shown} 的写法不对"
     if err.validator == "pattern":
         return f"值 {shown} 的格式不对"
+    if err.validator in ("minimum", "exclusiveMinimum"):
+        return f"值 {shown} 太小（下限 {err.validator_value}）"
+    if err.validator in ("maximum", "exclusiveMaximum"):
+        return f"值 {shown} 太大（上限 {err.validator_value}）"
+    if err.validator in ("minItems", "minLength", "minProperties"):
+        return f"值 {shown} 太短（至少 {err.validator_value} 个）"
     return err.message if len(err.message) < 200 else err.message[:200] + "…"
 
 
@@ -233,7 +240,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         ) from exc
     except yaml.YAMLError as exc:
         raise DistrictError(
-            f"无法按 YAML 读取（{type(exc).__name__}：{exc}）",
+            f"无法按 YAML 读取：{explain(exc)}",
             file=str(mpath),
             fix="另存为 UTF-8 的 YAML；含“:”或“#”的值加引号",
         ) from exc

@@ -18,6 +18,7 @@ import shapely
 
 from lifecircle.errors import DistrictError, FileFormatError, InputError
 from lifecircle.io import check_layer, choose_metric_crs, read_layer, to_metric
+from lifecircle.io.foreign_zh import explain
 from lifecircle.network.osm import graph_from_osm
 from lifecircle.standards import load_taxonomy
 
@@ -102,7 +103,7 @@ def _open(pbf: Path) -> Any:
         return pyrosm.OSM(str(pbf))
     except Exception as exc:  # pyrosm raises bare errors on non-PBF input
         raise FileFormatError(
-            f"无法按 OpenStreetMap PBF 文件读取（{type(exc).__name__}：{exc}）",
+            f"无法按 OpenStreetMap PBF 文件读取：{explain(exc)}",
             file=str(pbf),
             fix="请给出 .osm.pbf 数据（如从 Geofabrik 下载）",
         ) from exc

@@ -12,6 +12,7 @@ from typing import Final
 from xml.etree import ElementTree
 
 from lifecircle.errors import FileFormatError
+from lifecircle.io.foreign_zh import explain
 
 from ._grid import Grid, Merge
 
@@ -139,7 +140,7 @@ def read_sheet(path: Path, *, sheet: str | None) -> tuple[Grid, list[Merge], str
             book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileFormatError(
-            f"工作簿无法打开（{type(exc).__name__}：{exc}），文件可能已损坏或不完整",
+            f"工作簿无法打开：{explain(exc)}；文件可能已损坏或不完整",
             file=str(path),
             fix="在 Excel/WPS 中打开后另存为 .xlsx，或导出为 CSV 再导入。",
         ) from None

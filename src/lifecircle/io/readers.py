@@ -15,6 +15,7 @@ import pyproj
 import shapely
 
 from lifecircle.errors import CRSError, FileFormatError, InputError, SchemaError
+from lifecircle.io.foreign_zh import explain
 
 from ._sniff import file_kind, require_file, sniff
 from ._tables import numeric_where_possible, read_csv_table, read_xlsx_table
@@ -75,7 +76,7 @@ def _read_vector(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # pyogrio.errors.DataSourceError and friends
         raise FileFormatError(
-            f"无法作为地理数据打开：{exc}",
+            f"无法作为地理数据打开：{explain(exc)}",
             file=source,
             fix="核对文件是否完整（Shapefile 旁边须有 .shx 和 .dbf），或重新导出",
         ) from None
@@ -189,9 +190,9 @@ def _table_to_points(
             i = int(bad[0])
             shown = raw.iloc[i]
             blank = pd.isna(shown) or not str(shown).strip()
-            what = "空的" if blank else f"不是数字（{shown!r}）"
+            what = "是空的" if blank else f"不是数字（{shown!r}）"
             raise SchemaError(
-                f"坐标是{what}" + (f"；共 {len(bad)} 行如此" if len(bad) > 1 else ""),
+                f"坐标{what}" + (f"；共 {len(bad)} 行如此" if len(bad) > 1 else ""),
                 file=source,
                 row=i + 1,
                 field=col,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lifecircle.errors import FileFormatError, NetworkError
 from lifecircle.io.crs import to_metric
+from lifecircle.io.foreign_zh import explain
 from lifecircle.network.build import graph_from_lines
 from lifecircle.network.graph import WalkGraph
 
@@ -84,7 +85,7 @@ def read_osm_ways(
         osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
         ways = osm.get_network(network_type="all", nodes=False)
     except Exception as exc:  # pyrosm raises bare errors on non-PBF input
-        msg = f"无法按 OpenStreetMap PBF 文件读取（{type(exc).__name__}：{exc}）"
+        msg = f"无法按 OpenStreetMap PBF 文件读取：{explain(exc)}"
         raise FileFormatError(
             msg, file=str(path), fix="请给出 .osm.pbf 数据（如从 Geofabrik 下载）"
         ) from exc

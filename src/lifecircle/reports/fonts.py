@@ -19,8 +19,11 @@ def cjk_font_path() -> Path:
         p = fonts / name
         if p.is_file():
             return p
-    raise RuntimeError(
-        f"no CJK font found in {fonts}; reinstall mplfonts (pip install --force-reinstall mplfonts)"
+    from lifecircle.errors import OptionalDependencyError
+
+    raise OptionalDependencyError(
+        f"在 {fonts} 中找不到中文字体（{'、'.join(_CANDIDATES)}），报告无法排出中文。"
+        "处理办法：重新安装 mplfonts（pip install --force-reinstall mplfonts）"
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from lifecircle.errors import CatalogueError
+from lifecircle.io.foreign_zh import explain
 from lifecircle.io.yaml_aliases import first_alias_line
 from lifecircle.standards.model import (
     FACILITY_KINDS,
@@ -110,7 +111,7 @@ def load_catalogue(name_or_path: str | Path, *, taxonomy: Taxonomy | None = None
         data = None if alias is not None else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogueError(
-            f"无法按 UTF-8 YAML 读取指标体系：{exc}",
+            f"无法按 UTF-8 YAML 读取指标体系：{explain(exc)}",
             file=str(path),
             fix="另存为 UTF-8，并检查所示位置的 YAML 语法",
         ) from exc
