@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -48,6 +48,39 @@ def _width(text: object) -> float:
     if s.isascii() and len(s) < len(_ASCII_WIDTH):
         return _ASCII_WIDTH[len(s)]
     return sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in s)
+
+
+def _column_width(values: Sequence[object]) -> float:
+    """The widest of ``values`` by :func:`_width`, measuring each distinct text once."""
+    texts = set(map(str, values))
+    texts.discard("None")  # None is an empty cell ("None" the text measures the same)
+    return max(map(_width, texts), default=0.0)
+
+
+def _pass_styled_cells(ws) -> None:
+    """Let ``ws.append`` take prepared (styled) cells as they are.
+
+    openpyxl's write-only ``append`` binds every value to a reused cell and recognises a
+    styled cell only by the ``ValueError`` (with the cell's ``repr``) that binding it raises:
+    a third of a large sheet's time when most cells carry a number format. The same cells
+    are written either way; this replaces that step for ``ws`` alone.
+    """
+
+    def values_to_row(values, row_idx):
+        plain = WriteOnlyCell(ws)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell = plain
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+
+    ws._values_to_row = values_to_row
 
 
 class _Styles:
@@ -93,11 +126,8 @@ def _table(
     formats = formats or {}
     rows = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r] for r in rows]
     widths = [_width(h) for h in header]
-    for row in rows:
-        for j, v in enumerate(row):
-            w = _width(v)
-            if w > widths[j]:
-                widths[j] = w
+    for j, col in enumerate(zip(*rows, strict=True)):
+        widths[j] = max(widths[j], _column_width(col))
     for j, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = min(max_width, max(8, w + 2))
     ws.freeze_panes = freeze
@@ -105,6 +135,7 @@ def _table(
     if header_height is not None:
         ws.row_dimensions[1].height = header_height
     st = _Styles(ws)
+    _pass_styled_cells(ws)
     ws.append([st.cell(h, font=HEAD_FONT, fill=HEAD_FILL, align=HEAD_ALIGN) for h in header])
     for i, row in enumerate(rows):
         out = []
