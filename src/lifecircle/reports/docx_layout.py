@@ -189,7 +189,7 @@ def table_layout(
             if width[j] >= natural[j]:
                 continue
             trial = current.copy()
-            trial[:, j] = lines(np.where(np.arange(n) == j, width + d, width))[:, j]
+            trial[:, j] = np.maximum(np.ceil(wide[:, j] / max(width[j] + d - pad_pt, 1.0)), 1.0)
             height = trial.max(axis=1).sum()
             if height < best_height:
                 best, best_height = j, height
