@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -216,7 +217,7 @@ def _table(
     formats = formats or {}
     rows = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r] for r in rows]
     widths = [_width(h) for h in header]
-    for j, col in enumerate(zip(*rows, strict=True)):
+    for j, col in enumerate(itertools.zip_longest(*rows)):  # a short row: empty cells
         widths[j] = max(widths[j], _column_width(col))
     for j, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = min(max_width, max(8, w + 2))
