@@ -63,6 +63,9 @@ def _column_width(values: Sequence[object]) -> float:
     return max(map(_width, texts), default=0.0)
 
 
+XML_SPACE = f"{{{XML_NS}}}space"  # xml:space, as openpyxl writes it on padded texts
+
+
 class _Styled(NamedTuple):
     """A styled cell the row writer writes itself: a finite number or a plain text."""
 
@@ -164,9 +167,6 @@ def _fast_rows(ws) -> None:
 
     writer.write_row = write_row
     ws._values_to_row = lambda values, row_idx: values
-
-
-XML_SPACE = f"{{{XML_NS}}}space"
 
 
 class _Styles:

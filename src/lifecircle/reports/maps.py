@@ -102,10 +102,15 @@ def _service_area(ck: CheckupFolder, cat: str, radius, bounds):
     return shapely.clip_by_rect(rows.geometry.values, *bounds)
 
 
+def _is(column, value: str) -> np.ndarray:
+    """Rows whose ``column`` equals ``value``, as a plain mask (a missing value: no)."""
+    return (column == value).to_numpy(dtype=bool, na_value=False)
+
+
 def _circle_outline(ck: CheckupFolder, circle_id: str) -> gpd.GeoSeries:
     """The circle's geometry (metric), without taking its ~200 attribute columns along."""
     cm = ck.metric("circles")
-    return cm.geometry[(cm["circle_id"] == circle_id).to_numpy()]
+    return cm.geometry[_is(cm["circle_id"], circle_id)]
 
 
 def _circle_compounds(ck: CheckupFolder, circle_id: str, cats: list[str]) -> gpd.GeoDataFrame:
@@ -114,12 +119,12 @@ def _circle_compounds(ck: CheckupFolder, circle_id: str, cats: list[str]) -> gpd
     comp = ck.metric("compounds")
     wanted = {"geometry", "population", "name", *(f"nearest_m__{c}" for c in cats)}
     cols = [c for c in comp.columns if c in wanted]
-    return comp.loc[(comp["circle_id"] == circle_id).to_numpy(), cols]
+    return comp.loc[_is(comp["circle_id"], circle_id), cols]
 
 
 def _facility_points(fac: gpd.GeoDataFrame, cat: str, x0, x1, y0, y1) -> gpd.GeoSeries:
     """Facilities of ``cat`` within the frame, as points (metric)."""
-    return fac.geometry[(fac["category"] == cat).to_numpy()].cx[x0:x1, y0:y1]
+    return fac.geometry[_is(fac["category"], cat)].cx[x0:x1, y0:y1]
 
 
 def _aspect(bounds) -> float:
