@@ -17,6 +17,7 @@ ROWS: list[list[object]] = [
     [-3, 1e-9, "x" * 40, "末尾 ", 0, False, None, "=", "12", 7],
     [],
     [10**15, 0.1 + 0.2, "a\tb", "line\nbreak", 3, None, "x", "y", "z", 1],
+    ["a & b <c> d", "cr\r\nlf\rend", 'say "hi"', "x]]>y", "&amp;", 1e300, -0.0, "\u2028", "’", 2],
 ]
 HEADER = [f"列{j}" for j in range(10)]
 

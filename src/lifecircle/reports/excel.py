@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.functions import XML_NS, Element, SubElement
+from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring
 
 from lifecircle.reports.context import CircleReport, DistrictReport, Meta
 from lifecircle.reports.data import finite
@@ -66,6 +66,14 @@ def _column_width(values: Sequence[object]) -> float:
 XML_SPACE = f"{{{XML_NS}}}space"  # xml:space, as openpyxl writes it on padded texts
 
 
+def _escape(text: str) -> str:
+    """``text`` as XML character data that parses back to exactly ``text`` (a carriage
+    return would be read as a line feed unless written as a reference)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
 class _Styled(NamedTuple):
     """A styled cell the row writer writes itself: a finite number or a plain text."""
 
@@ -98,9 +106,11 @@ def _fast_rows(ws) -> None:
     cell only by the ``ValueError`` (and ``repr``) that binding it raises, and writes each
     cell through nested lxml contexts: about 20 µs a cell, most of a circle workbook's time
     (20,000+ cells). Here a number or plain text (bare, or a :class:`_Styled` from
-    :class:`_Styles`) becomes one lxml element written at once; anything else (empty
-    styled cells, dates, booleans, formulas, openpyxl ``Cell`` objects) goes through
-    openpyxl's own cell writer. Must be called on an empty write-only sheet after its
+    :class:`_Styles`) is formatted as XML text; a row of only those is parsed by lxml in
+    one go and written as one element (lxml writes the same bytes for it as for
+    openpyxl's elements); in other rows such cells are lxml elements written one by one.
+    Anything else (empty styled cells, dates, booleans, formulas, openpyxl ``Cell``
+    objects) goes through openpyxl's own cell writer. Must be called on an empty write-only sheet after its
     column widths, panes and row heights are set (the sheet's head is written here).
     """
     ws._get_writer()
@@ -131,6 +141,23 @@ def _fast_rows(ws) -> None:
             SubElement(SubElement(c, "is"), "t", keep).text = v
         return c
 
+    def markup(value: object, ref: str) -> str | None:
+        """The ``<c>`` element of a number or plain text as XML text (None: not one)."""
+        v: Any
+        dt: str | None
+        if isinstance(value, _Styled):
+            v, dt = value.value, value.data_type
+            head = f'<c r="{ref}" s="{wb._cell_styles.add(value.style)}"'
+        else:
+            dt = _plain(value)
+            if dt is None:
+                return None
+            v, head = value, f'<c r="{ref}"'
+        if dt == "n":
+            return f'{head} t="n"><v>{safe_string(v)}</v></c>'
+        keep = ' xml:space="preserve"' if v != v.strip() else ""
+        return f'{head} t="inlineStr"><is><t{keep}>{_escape(v)}</t></is></c>'
+
     def write_row(xf, values, row_idx: int) -> None:
         attrs = {"r": f"{row_idx}"}
         attrs.update(ws.row_dimensions.get(row_idx, {}))
@@ -140,14 +167,16 @@ def _fast_rows(ws) -> None:
         cells = []
         for j, value in enumerate(values):
             if value is not None:
-                c = element(value, letters[j] + row)
+                c = markup(value, letters[j] + row)
                 if c is None:
                     break
                 cells.append(c)
         else:
-            if cells:  # the whole row at once (an empty row is written below, as openpyxl)
-                row_el = Element("row", attrs)
-                row_el.extend(cells)
+            if cells:  # the whole row parsed at once and written by lxml as openpyxl's
+                # elements are (an empty row is written below, as openpyxl writes it)
+                row_el = fromstring(f"<row>{''.join(cells)}</row>")
+                for k, v in attrs.items():
+                    row_el.set(k, v)
                 xf.write(row_el)
                 return
         with xf.element("row", attrs):
