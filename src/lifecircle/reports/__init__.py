@@ -334,12 +334,14 @@ def _render_into(
     mobility: MobilityResult | None = None,
 ) -> list[Path]:
     written: list[Path] = []
+    district = ids is None
     if ids is None:
-        written += _district_files(ck, out_dir, opts, mobility)
         ids = ck.result.circle_ids()
     if workers is None:
         workers = (os.cpu_count() or 1) if len(ids) > 4 else 1
     if workers <= 1:
+        if district:
+            written += _district_files(ck, out_dir, opts, mobility)
         for cid in ids:
             written += _circle_files(ck, cid, out_dir, opts)
             if progress is not None:
@@ -356,7 +358,16 @@ def _render_into(
         initializer=_worker_init,
         initargs=(ck, str(out_dir), opts),
     ) as pool:
-        for cid, paths in zip(ids, pool.map(_worker_render, ids), strict=True):
+        # every circle is submitted (and the workers start) before the district report is
+        # rendered here, so that report no longer delays the first circle
+        results = pool.map(_worker_render, ids)
+        if district:
+            try:
+                written += _district_files(ck, out_dir, opts, mobility)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the circles not started are dropped
+                raise
+        for cid, paths in zip(ids, results, strict=True):
             written += paths
             if progress is not None:
                 progress(cid)

@@ -182,17 +182,20 @@ def table_layout(
         return np.maximum(np.ceil(wide / np.maximum(w - pad_pt, 1.0)), 1.0)
 
     current = lines(width)
+    cols = np.arange(n)
     while spare > 1e-6:
         d = min(step, spare)
-        best, best_height = -1, current.max(axis=1).sum()
-        for j in range(n):
-            if width[j] >= natural[j]:
-                continue
-            trial = current.copy()
-            trial[:, j] = lines(np.where(np.arange(n) == j, width + d, width))[:, j]
-            height = trial.max(axis=1).sum()
-            if height < best_height:
-                best, best_height = j, height
+        # the height with each column alone one step wider, all columns at once: a row's
+        # lines are the most of that column's new lines and the other columns' lines
+        top = np.sort(current, axis=1)
+        first = top[:, -1:]
+        second = top[:, -2:-1] if n > 1 else np.zeros_like(first)
+        others = np.where(current.argmax(axis=1)[:, None] == cols, second, first)
+        heights = np.maximum(others, lines(width + d)).sum(axis=0)  # whole numbers: exact
+        heights = np.where(width < natural, heights, np.inf)
+        best = int(np.argmin(heights))  # the first of equals, as a left-to-right search
+        if not heights[best] < current.max(axis=1).sum():
+            best = -1
         if best < 0:  # no single step saves a line: widen the column wrapping most
             open_ = width < natural
             if not open_.any():

@@ -102,6 +102,31 @@ def _service_area(ck: CheckupFolder, cat: str, radius, bounds):
     return shapely.clip_by_rect(rows.geometry.values, *bounds)
 
 
+def _is(column, value: str) -> np.ndarray:
+    """Rows whose ``column`` equals ``value``, as a plain mask (a missing value: no)."""
+    return (column == value).to_numpy(dtype=bool, na_value=False)
+
+
+def _circle_outline(ck: CheckupFolder, circle_id: str) -> gpd.GeoSeries:
+    """The circle's geometry (metric), without taking its ~200 attribute columns along."""
+    cm = ck.metric("circles")
+    return cm.geometry[_is(cm["circle_id"], circle_id)]
+
+
+def _circle_compounds(ck: CheckupFolder, circle_id: str, cats: list[str]) -> gpd.GeoDataFrame:
+    """The circle's compounds (metric) with only what a map draws: geometry, population,
+    name and the walking distances to ``cats`` (the layer has ~120 columns)."""
+    comp = ck.metric("compounds")
+    wanted = {"geometry", "population", "name", *(f"nearest_m__{c}" for c in cats)}
+    cols = [c for c in comp.columns if c in wanted]
+    return comp.loc[_is(comp["circle_id"], circle_id), cols]
+
+
+def _facility_points(fac: gpd.GeoDataFrame, cat: str, x0, x1, y0, y1) -> gpd.GeoSeries:
+    """Facilities of ``cat`` within the frame, as points (metric)."""
+    return fac.geometry[_is(fac["category"], cat)].cx[x0:x1, y0:y1]
+
+
 def _aspect(bounds) -> float:
     """Width / height of a map frame, kept within limits that still fit a page."""
     minx, miny, maxx, maxy = bounds
@@ -269,14 +294,13 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     """Circle outline, neighbours, compounds (gap / no gap), facilities of failing categories."""
     cid = rep.circle.id
     cm = ck.metric("circles")
-    me = cm[cm["circle_id"] == cid]
-    comp_all = ck.metric("compounds")
-    comp = comp_all[comp_all["circle_id"] == cid]
+    me = _circle_outline(ck, cid)
+    comp = _circle_compounds(ck, cid, rep.focus_categories)
     with matplotlib.rc_context(fonts.rc()):
         fig, ax = plt.subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
         _frame(ax, me.total_bounds)
         _polys(ax, cm.geometry, edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
-        _polys(ax, me.geometry, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
+        _polys(ax, me, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
         gap = np.zeros(len(comp), dtype=bool)
         for cat in rep.focus_categories:
             col = f"nearest_m__{cat}"
@@ -328,10 +352,10 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
             x0, x1 = ax.get_xlim()
             y0, y1 = ax.get_ylim()
             for k, cat in enumerate(rep.focus_categories[: len(FAC_MARKERS)]):
-                sub = fac[fac["category"] == cat].cx[x0:x1, y0:y1]
+                sub = _facility_points(fac, cat, x0, x1, y0, y1)
                 ax.scatter(
-                    sub.geometry.x,
-                    sub.geometry.y,
+                    sub.x,
+                    sub.y,
                     marker=FAC_MARKERS[k],
                     s=46,
                     c=FAC_COLOURS[k],
@@ -380,10 +404,8 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
     if not cats:
         return None
     cid = rep.circle.id
-    cm = ck.metric("circles")
-    me = cm[cm["circle_id"] == cid]
-    comp_all = ck.metric("compounds")
-    comp = comp_all[comp_all["circle_id"] == cid]
+    me = _circle_outline(ck, cid)
+    comp = _circle_compounds(ck, cid, cats)
     fac = None if ck.facilities is None else ck.metric("facilities")
     aspect = _aspect(me.total_bounds)
     ncol = 1 if len(cats) == 1 else 2 if len(cats) <= 4 or aspect < 1 else 3
@@ -401,7 +423,7 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
             ax.set_visible(False)
         for ax, cat in zip(axes.flat, cats, strict=False):
             _frame(ax, me.total_bounds, pad=0.05)
-            _polys(ax, me.geometry, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4)
+            _polys(ax, me, facecolor="#f7f7f7", edgecolor="#1f2d3d", linewidth=1.4)
             x0, x1 = ax.get_xlim()
             y0, y1 = ax.get_ylim()
             area = _service_area(ck, cat, rep.radius_for.get(cat), (x0, y0, x1, y1))
@@ -421,10 +443,10 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
             if fac is not None:
                 x0, x1 = ax.get_xlim()
                 y0, y1 = ax.get_ylim()
-                sub = fac[fac["category"] == cat].cx[x0:x1, y0:y1]
+                sub = _facility_points(fac, cat, x0, x1, y0, y1)
                 ax.scatter(
-                    sub.geometry.x,
-                    sub.geometry.y,
+                    sub.x,
+                    sub.y,
                     marker="^",
                     s=42,
                     c="black",

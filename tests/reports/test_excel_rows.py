@@ -1,0 +1,69 @@
+"""The Excel row writer (excel._fast_rows) writes the bytes openpyxl itself writes."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from lifecircle.reports import excel
+
+# every kind of value a table can hold, including those the fast path hands to openpyxl
+ROWS: list[list[object]] = [
+    [1, 2.5, "小区", None, " padded ", True, "", "=SUM(A1:A2)", "#N/A", float("nan")],
+    [-3, 1e-9, "x" * 40, "末尾 ", 0, False, None, "=", "12", 7],
+    [],
+    [10**15, 0.1 + 0.2, "a\tb", "line\nbreak", 3, None, "x", "y", "z", 1],
+    ["a & b <c> d", "cr\r\nlf\rend", 'say "hi"', "x]]>y", "&amp;", 1e300, -0.0, "\u2028", "’", 2],
+]
+HEADER = [f"列{j}" for j in range(10)]
+
+
+def _sheet_xml(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml") + z.read("xl/styles.xml")
+
+
+def _write(path: Path, *, fast: bool) -> Path:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("t")
+    ws.column_dimensions["A"].width = 12
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 30
+    st = excel._Styles(ws, fast=fast)
+    if fast:
+        excel._fast_rows(ws)
+    fill = excel.STATUS_FILL["fail"]
+    ws.append([st.cell(h, font=excel.HEAD_FONT, fill=excel.HEAD_FILL) for h in HEADER])
+    for i, row in enumerate(ROWS):
+        out = [
+            st.cell(v, fill=fill if j % 2 else None, fmt=excel.INT if i % 2 else None)
+            if j < 5 and v is not None
+            else v
+            for j, v in enumerate(row)
+        ]
+        ws.append(out)
+    ws.append([])
+    ws.append(["注：", None, 3])
+    wb.save(path)
+    return path
+
+
+def test_fast_rows_write_what_openpyxl_writes(tmp_path: Path) -> None:
+    slow = _sheet_xml(_write(tmp_path / "slow.xlsx", fast=False))
+    fast = _sheet_xml(_write(tmp_path / "fast.xlsx", fast=True))
+    assert b"inlineStr" in fast and b'xml:space="preserve"' in fast  # texts were written
+    assert fast == slow
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_illegal_characters_still_refused(tmp_path: Path, fast: bool) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("t")
+    if fast:
+        excel._fast_rows(ws)
+    with pytest.raises(IllegalCharacterError):
+        ws.append(["ok", "bad\x01char"])
