@@ -67,3 +67,19 @@ def test_illegal_characters_still_refused(tmp_path: Path, fast: bool) -> None:
         excel._fast_rows(ws)
     with pytest.raises(IllegalCharacterError):
         ws.append(["ok", "bad\x01char"])
+
+
+def test_another_openpyxl_gets_the_plain_writer(tmp_path: Path, monkeypatch) -> None:
+    """On an openpyxl the fast writer was not tested against, tables still come out whole."""
+    import openpyxl
+
+    wb = Workbook(write_only=True)
+    assert excel.fast_rows_available(wb.create_sheet("t"))
+    monkeypatch.setattr(openpyxl, "__version__", "4.0.0")
+    assert not excel.fast_rows_available(wb.create_sheet("u"))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("t")
+    excel._table(ws, HEADER, [r for r in ROWS if r])
+    wb.save(tmp_path / "plain.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "plain.xlsx")["t"]
+    assert back["A1"].value == "列0" and back["C2"].value == "小区" and back.max_row == 5

@@ -99,6 +99,20 @@ def _plain(value: object) -> str | None:
     return None
 
 
+def fast_rows_available(ws: Any) -> bool:
+    """Whether ``_fast_rows`` may serve ``ws``: it stands in for openpyxl internals as they
+    are in openpyxl 3.1 (byte for byte, tests/reports/test_excel_rows.py); with any other
+    openpyxl the workbook is written by openpyxl alone (slower, the same document)."""
+    import openpyxl
+
+    return (
+        openpyxl.__version__.startswith("3.1.")
+        and hasattr(ws, "_get_writer")
+        and hasattr(ws, "_values_to_row")
+        and hasattr(ws.parent, "_cell_styles")
+    )
+
+
 def _fast_rows(ws) -> None:
     """Write ``ws.append``'s rows with less per-cell work, byte for byte as openpyxl does.
 
@@ -254,8 +268,10 @@ def _table(
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{1 + len(rows)}"
     if header_height is not None:
         ws.row_dimensions[1].height = header_height
-    st = _Styles(ws, fast=True)
-    _fast_rows(ws)
+    fast = fast_rows_available(ws)
+    st = _Styles(ws, fast=fast)
+    if fast:
+        _fast_rows(ws)
     ws.append([st.cell(h, font=HEAD_FONT, fill=HEAD_FILL, align=HEAD_ALIGN) for h in header])
     for i, row in enumerate(rows):
         out = []

@@ -572,7 +572,9 @@ def checkup_cases(root: Path) -> None:
     f = copy("json_missing")
     (f / "checkup.json").unlink()
     # git keeps no empty folder: a note keeps this one (and says why it is there)
-    (f / "说明.txt").write_text("checkup.json 故意缺失：坏输入样本（tests/data/bad/manifest.yaml）\n", "utf-8")
+    (f / "说明.txt").write_text(
+        "checkup.json 故意缺失：坏输入样本（tests/data/bad/manifest.yaml）\n", "utf-8"
+    )
     f = copy("json_truncated")
     _truncate(f / "checkup.json", 0.5)
     f = copy("json_is_list")
