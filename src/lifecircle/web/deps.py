@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Query, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +20,11 @@ from lifecircle.workflow import accounts, overview
 from lifecircle.workflow.permissions import ANONYMOUS, Actor, actor_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A row number in a path or query: what the databases can hold (SQLite's INTEGER is 64-bit;
+# a larger number would fail inside the driver instead of answering 404 or 422).
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=0, le=MAX_ROW_ID, description="编号")]
+OptionalRowIdQuery = Annotated[int | None, Query(ge=0, le=MAX_ROW_ID, description="编号")]
 
 
 @dataclass

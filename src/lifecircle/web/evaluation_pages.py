@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from lifecircle.errors import ConflictError, InputError, RuleError
-from lifecircle.web.deps import page_actor, web, work
+from lifecircle.web.deps import RowId, page_actor, web, work
 from lifecircle.web.office import download, read_upload, zh
 from lifecircle.web.render import csrf_guard, form_date, redirect, render, staff_or_login, today_of
 from lifecircle.workflow import evaluation, overview
@@ -152,7 +152,7 @@ def _number(value: str, label: str, *, integer: bool = False) -> float:
 
 
 @router.get("/evaluation/{evaluation_id}")
-def evaluation_page(request: Request, evaluation_id: int, actor: ActorDep) -> Response:
+def evaluation_page(request: Request, evaluation_id: RowId, actor: ActorDep) -> Response:
     staff_or_login(actor, request)
     require(actor, "evaluation.read")
     with work(request, actor) as s:
@@ -178,7 +178,7 @@ def evaluation_page(request: Request, evaluation_id: int, actor: ActorDep) -> Re
 
 @router.get("/evaluation/{evaluation_id}/evidence/{file_id}")
 def evaluation_evidence(
-    request: Request, evaluation_id: int, file_id: int, actor: ActorDep
+    request: Request, evaluation_id: RowId, file_id: RowId, actor: ActorDep
 ) -> Response:
     staff_or_login(actor, request)
     require(actor, "evaluation.read")
@@ -193,7 +193,7 @@ def evaluation_evidence(
 @router.post("/evaluation/{evaluation_id}/{step}")
 def evaluation_step(
     request: Request,
-    evaluation_id: int,
+    evaluation_id: RowId,
     step: str,
     actor: ActorDep,
     version: Annotated[int | None, Form()] = None,

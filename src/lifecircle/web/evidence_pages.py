@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from lifecircle.errors import InputError, RuleError
 from lifecircle.store.models import EvidenceFile, Project
-from lifecircle.web.deps import api_actor, page_actor, web, work
+from lifecircle.web.api import ERRORS
+from lifecircle.web.deps import RowId, api_actor, page_actor, web, work
 from lifecircle.web.render import csrf_guard, redirect, staff_or_login
 from lifecircle.workflow import evidence, overview, projects
 from lifecircle.workflow.evidence_store import EvidenceStore
@@ -23,7 +24,7 @@ from lifecircle.workflow.permissions import Actor, can, require, scope_of_projec
 PageActor = Annotated[Actor, Depends(page_actor)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
-api = APIRouter(prefix="/api/v1", tags=["evidence"])
+api = APIRouter(prefix="/api/v1", tags=["evidence"], responses=ERRORS)
 
 
 class EvidenceOut(BaseModel):
@@ -133,7 +134,7 @@ def upload_page(
 
 
 @pages.get("/projects/{code}/evidence/{evidence_id}")
-def download_page(request: Request, code: str, evidence_id: int, actor: PageActor) -> Response:
+def download_page(request: Request, code: str, evidence_id: RowId, actor: PageActor) -> Response:
     staff_or_login(actor, request)
     return _download(request, actor, code, evidence_id)
 
@@ -186,6 +187,6 @@ def upload_evidence(
     responses={200: {"description": "文件内容（Content-Disposition 带中文文件名）"}},
 )
 def download_evidence(
-    request: Request, project_id: str, evidence_id: int, actor: ApiActor
+    request: Request, project_id: str, evidence_id: RowId, actor: ApiActor
 ) -> Response:
     return _download(request, actor, project_id, evidence_id)

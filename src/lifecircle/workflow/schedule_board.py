@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from lifecircle.errors import RuleError
 from lifecircle.workflow import config
+from lifecircle.workflow._common import check_year, get_street
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grade
 from lifecircle.workflow.schedule import TotalCheck, check_totals, target_states
@@ -125,6 +127,13 @@ def schedule_board(
     -------
     Board
     """
+    if year is not None:
+        check_year(year, field="year")
+    if street:
+        found = get_street(session, street)
+        if found is None:
+            raise RuleError(f"没有名为“{street}”的街道", fix="从街道列表中选择，或不限街道")
+        street = found.name
     rows = []
     held: dict[int, str] = {}
     checkup: dict[int, str | None] = {}
