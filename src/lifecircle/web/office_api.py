@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lifecircle.errors import InputError, RuleError
 from lifecircle.store.models import Evaluation
 from lifecircle.web.api import ERRORS
-from lifecircle.web.deps import api_actor, web, work
+from lifecircle.web.deps import RowId, api_actor, web, work
 from lifecircle.web.office import read_upload, rendered, zh
 from lifecircle.workflow import evaluation, overview, staging
 from lifecircle.workflow.bulletin_archive import (
@@ -162,7 +162,7 @@ def api_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}", tags=["evaluation"], summary="一条评定记录")
-def api_evaluation(request: Request, evaluation_id: int, actor: ActorDep) -> Any:
+def api_evaluation(request: Request, evaluation_id: RowId, actor: ActorDep) -> Any:
     require(actor, "evaluation.read")
     with work(request, actor) as s:
         try:
@@ -203,7 +203,7 @@ def api_self_assess(request: Request, body: SelfAssessmentIn, actor: ActorDep) -
 )
 def api_step(
     request: Request,
-    evaluation_id: int,
+    evaluation_id: RowId,
     step: str,
     actor: ActorDep,
     version: Annotated[int | None, Form()] = None,

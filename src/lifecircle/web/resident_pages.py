@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from lifecircle.errors import ConflictError, InputError
-from lifecircle.web.deps import client_ip, page_actor, web, work
+from lifecircle.web.deps import RowId, client_ip, page_actor, web, work
 from lifecircle.web.render import csrf_guard, form_int, redirect, render, staff_or_login, today_of
 from lifecircle.web.security import LoginLimiter
 from lifecircle.workflow import overview, residents
@@ -191,7 +191,7 @@ def submit_feedback(
 def handle_feedback(
     request: Request,
     code: str,
-    feedback_id: int,
+    feedback_id: RowId,
     actor: ActorDep,
     reply: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
