@@ -297,3 +297,20 @@ def test_secure_headers_on_every_page(browser, seeded):  # noqa: F811
         if r.headers.get("content-type", "").startswith("text/html"):
             assert r.headers.get("cache-control") == "no-store", url
     assert TODAY  # the pages were rendered on the fixture's day
+
+
+# --------------------------------------------------------------------------- ids past 64 bits
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/evaluation/9223372036854775808",
+        "/api/v1/evaluations/9223372036854775808",
+        "/api/v1/mobility/circles.geojson?run=9223372036854775808",
+    ],
+)
+def test_an_id_past_what_the_database_holds_is_refused_not_a_crash(browser, url):
+    """SQLite's INTEGER is 64-bit: a larger id used to fail inside the driver (HTTP 500)."""
+    _login(browser, "admin")
+    headers = _token(browser, "district") if url.startswith("/api/") else {}
+    r = browser.get(url, headers=headers, follow_redirects=False)
+    assert r.status_code in (404, 422), (url, r.status_code, r.text[:300])
