@@ -91,3 +91,19 @@ def test_a_missing_input_file_is_reported_before_anything_heavy_loads(tmp_path):
     )  # fmt: skip
     assert r.returncode == 2
     assert "文件不存在" in r.stderr and missing in r.stderr
+
+
+def test_the_help_renderer_loads_only_for_help_and_is_in_chinese_then():
+    # Typer's rich help renderer (rich, markdown-it: 0.3 s) is needed to show help or an
+    # error, not to run a command; its titles are translated when it is first imported.
+    probe = (
+        "import sys\nfrom lifecircle.cli import main, _register\n"
+        "import lifecircle.cli._zh as zh\nzh.install()\n_register()\n"
+        "before = 'typer.rich_utils' in sys.modules\n"
+        "from typer import rich_utils\n"
+        "print(before, rich_utils.OPTIONS_PANEL_TITLE, rich_utils.REQUIRED_LONG_STRING)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert r.stdout.split() == ["False", "选项", "[必填]"]

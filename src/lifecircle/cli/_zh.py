@@ -9,7 +9,10 @@ says the same thing in Chinese. Anything this module does not recognise is shown
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -166,9 +169,7 @@ def _file_error(self: Any) -> str:
     return f"无法打开文件 {self.ui_filename!r}：{translate(str(self.message))}"
 
 
-def _rich_constants() -> None:
-    from typer import rich_utils as ru
-
+def _rich_constants(ru: Any) -> None:
     ru.ARGUMENTS_PANEL_TITLE = "参数"
     ru.OPTIONS_PANEL_TITLE = "选项"
     ru.COMMANDS_PANEL_TITLE = "命令"
@@ -179,6 +180,52 @@ def _rich_constants() -> None:
     ru.REQUIRED_LONG_STRING = "[必填]"
     ru.DEPRECATED_STRING = "（已停用）"
     ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+
+
+class _ThenPatch(importlib.abc.Loader):
+    """A module's own loader, then ``patch(module)``; anything else asked goes to the loader."""
+
+    def __init__(self, loader: Any, patch: Callable[[Any], None]) -> None:
+        self._loader, self._patch = loader, patch
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source for tracebacks, and the like
+        return getattr(self._loader, name)
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches module ``name`` right after its first import (once; then leaves ``sys.meta_path``)."""
+
+    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenPatch(spec.loader, self.patch)
+        return spec
+
+
+def _patch_when_imported(name: str, patch: Callable[[Any], None]) -> None:
+    """``patch(module)`` now if ``name`` is loaded, else right after it is first imported.
+
+    Typer imports its rich help renderer (0.3 s of imports: rich, markdown-it) only to
+    show help or an error; translating its titles must not import it on every run.
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        patch(module)
+    else:
+        sys.meta_path.insert(0, _PatchOnImport(name, patch))
 
 
 def _usage_pieces(collect: Callable[[Any, Any], list[str]]) -> Callable[[Any, Any], list[str]]:
@@ -275,4 +322,4 @@ def _patch() -> None:
 
     _coercion.get_error_msg = validation_message
     _param_types.get_error_msg = validation_message
-    _rich_constants()
+    _patch_when_imported("typer.rich_utils", _rich_constants)
