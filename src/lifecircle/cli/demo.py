@@ -80,15 +80,16 @@ def demo_command(
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
     if database:
-        from lifecircle.checkup import CheckupResult
+        from lifecircle.checkup.folder import CheckupFolder
         from lifecircle.workflow.demo import build_demo_database
 
+        folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
         db_path = build_demo_database(
             out / "lifecircle.db",
-            CheckupResult.read(checkup_dir),
+            folder.result,
             today=DEMO_TODAY,
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
-            maps_from=checkup_dir,  # the map by facility category
+            maps_from=folder,  # the map by facility category
             district=out / "district",  # the web's what-if runs it again
         )
         if mob is not None:

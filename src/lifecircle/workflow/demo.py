@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lifecircle.checkup import CheckupResult, Shortfall
+from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow import bulletins, checkups, evaluation, places, projects, schedule
 from lifecircle.workflow.subsidies import ensure_default_rules
@@ -324,7 +325,7 @@ def build_demo_database(
     *,
     today: date = date(2024, 9, 30),
     circle_outlines: str | os.PathLike[str] | None = None,
-    maps_from: str | os.PathLike[str] | None = None,
+    maps_from: str | os.PathLike[str] | CheckupFolder | None = None,
     district: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
@@ -343,8 +344,8 @@ def build_demo_database(
         The day the programme state is shown on.
     circle_outlines : str or path-like, optional
         The checkup's ``circles.gpkg``: circle outlines for the web platform's maps.
-    maps_from : str or path-like, optional
-        The checkup folder: its map layers (walking distances, facilities, service areas)
+    maps_from : str or path-like or CheckupFolder, optional
+        The checkup folder (or it read already): its map layers (walking distances, facilities, service areas)
         for the web's map by facility category.
     district : str or path-like, optional
         The demo's district package, recorded with the map layers for the web's what-if.
