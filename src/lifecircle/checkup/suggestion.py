@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once (suggestions are read site by site)."""
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +37,7 @@ class SuggestedSite:
         dict
             Field name to value.
         """
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {n: getattr(self, n) for n in _names(type(self))}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +88,7 @@ class Suggestion:
         dict
             Field name to value (sites as dicts too).
         """
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in _names(type(self))}
         raw["sites"] = [s.to_raw() for s in self.sites]
         return raw
 
@@ -99,9 +106,9 @@ class Suggestion:
         Suggestion
             The object.
         """
-        kw = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        kw = {n: data[n] for n in _names(cls) if n in data}
         kw["sites"] = [
-            SuggestedSite(**{f.name: s[f.name] for f in fields(SuggestedSite)})
+            SuggestedSite(**{n: s[n] for n in _names(SuggestedSite)})
             for s in data.get("sites") or []
         ]
         return cls(**kw)
