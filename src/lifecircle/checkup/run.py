@@ -44,6 +44,8 @@ class Checkup:
     access: AccessResult
     homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
     district: District
+    #: service_areas.gpkg's layer when worked out during the run (see ``run_checkup``)
+    service_areas: gpd.GeoDataFrame | None = None
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md).
@@ -217,13 +219,25 @@ def run_checkup(
         circles=circles,
         warnings=warnings,
     )
+    areas = None
     if suggest:
-        from lifecircle.checkup.suggest import suggest_for_result
+        from concurrent.futures import ThreadPoolExecutor
 
-        result = suggest_for_result(
-            result, homes, district, candidates=candidates, progress=progress
-        )
-    return Checkup(result=result, access=access, homes=homes, district=district)
+        from lifecircle.checkup.suggest import suggest_for_result
+        from lifecircle.checkup.write import service_areas_layer
+
+        # The service areas the write draws depend on the statuses only, not on the
+        # suggestions: drawn meanwhile on a thread (both spend most of their time in C
+        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run.
+        with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
+            drawing = pool.submit(service_areas_layer, result, district)
+            result = suggest_for_result(
+                result, homes, district, candidates=candidates, progress=progress
+            )
+            areas = drawing.result()
+    return Checkup(
+        result=result, access=access, homes=homes, district=district, service_areas=areas
+    )
 
 
 def _all_homes(
