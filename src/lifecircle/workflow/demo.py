@@ -319,6 +319,43 @@ def seed_demo_programme(
     }
 
 
+def migrate_demo_database(path: str | os.PathLike[str]) -> Path:
+    """An empty migrated database in a temporary file beside ``path``, for later.
+
+    ``lifecircle demo`` makes it while the checkup runs in its own process (the
+    migrations do not depend on the checkup), and hands it to `build_demo_database`
+    (``migrated=``), which moves it into place once seeded; the caller removes it if it
+    is never used.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The database the demo will write.
+
+    Returns
+    -------
+    pathlib.Path
+        The temporary file (hidden, same folder).
+    """
+    import uuid
+
+    from lifecircle.io._paths import make_folder
+    from lifecircle.store.db import make_engine, upgrade
+
+    final = Path(path)
+    make_folder(final.parent)
+    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.migrated{final.suffix}")
+    engine = make_engine(tmp)
+    try:
+        upgrade(engine)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        engine.dispose()  # the last connection closes: the WAL is folded into the file
+    return tmp
+
+
 def build_demo_database(
     path: str | os.PathLike[str],
     checkup: CheckupResult,
@@ -327,6 +364,7 @@ def build_demo_database(
     circle_outlines: str | os.PathLike[str] | None = None,
     maps_from: str | os.PathLike[str] | CheckupFolder | None = None,
     district: str | os.PathLike[str] | None = None,
+    migrated: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -349,6 +387,9 @@ def build_demo_database(
         for the web's map by facility category.
     district : str or path-like, optional
         The demo's district package, recorded with the map layers for the web's what-if.
+    migrated : str or path-like, optional
+        An empty database `migrate_demo_database` made beside ``path``: used (and moved)
+        instead of migrating here.
 
     Returns
     -------
@@ -359,9 +400,12 @@ def build_demo_database(
     from lifecircle.store.db import make_engine, session_scope, upgrade
 
     def build(tmp: Path) -> None:
+        if migrated is not None:
+            os.replace(migrated, tmp)
         engine = make_engine(tmp)
         try:
-            upgrade(engine)
+            if migrated is None:
+                upgrade(engine)
             with session_scope(engine, actor="demo") as session:
                 seed_demo_programme(session, checkup, today=today)
                 if circle_outlines is not None:
