@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,10 @@ def demo_command(
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
+    # meanwhile this process, idle until the checkup is done, loads the database code and
+    # migrates an empty database (independent of the checkup)
+    migrating = _start(_migrate_early, out / "lifecircle.db") if database else None
+    atexit.register(_discard, migrating)  # whatever stops the command before it is used
     # The district, its network and the checkup live in a process of their own: when it
     # ends, their memory is the system's again, so the report workers started next do not
     # add to it (the process tree's peak is what a user's machine must hold).
@@ -91,6 +97,7 @@ def demo_command(
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
             maps_from=folder,  # the map by facility category
             district=out / "district",  # the web's what-if runs it again
+            migrated=migrating.result() if migrating is not None else None,
         )
         if mob is not None:
             from lifecircle.store.db import make_engine, session_scope
@@ -151,6 +158,33 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
         "circles": len(checkup.result.circles),
         "worst": (worst.id, worst.name),
     }
+
+
+def _migrate_early(path: Path) -> Path:
+    from lifecircle.checkup.folder import CheckupFolder  # noqa: F401  (loaded while idle)
+    from lifecircle.workflow.demo import migrate_demo_database
+
+    return migrate_demo_database(path)
+
+
+def _start(fn: Any, *args: Any) -> Future[Any]:
+    """``fn(*args)`` on a thread of its own, started now."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="lifecircle-demo")
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _discard(migrating: Future[Any] | None) -> None:
+    """Remove the early database if it was made and not used (moved into place)."""
+    if migrating is None:
+        return
+    try:
+        path = migrating.result()
+    except Exception:  # the build migrates by itself then, or failed for its own reason
+        return
+    Path(path).unlink(missing_ok=True)
 
 
 def _in_child(fn: Any, *args: Any) -> Any:
