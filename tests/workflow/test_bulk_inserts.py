@@ -94,5 +94,5 @@ def test_insert_audited_needs_values_without_a_scalar_default(programme) -> None
     from lifecircle.store.map_models import CheckupMap
 
     run_id = programme.scalar(select(CheckupRun.id))
-    with pytest.raises(ValueError, match="checkup_map.categories"):
+    with pytest.raises(ValueError, match=r"checkup_map\.categories"):
         insert_audited(programme, CheckupMap, [{"run_id": run_id}])

@@ -22,7 +22,9 @@ def _content(path: Path) -> dict[str, list[tuple]]:
             keep = [i for i, c in enumerate(cols) if c not in _CLOCK]
             rows = con.execute(f"select * from {table} order by rowid").fetchall()
             out[table] = [tuple(_unclocked(r[i]) for i in keep) for r in rows]
-        out["schema"] = con.execute("select type, name, sql from sqlite_master order by name").fetchall()
+        out["schema"] = con.execute(
+            "select type, name, sql from sqlite_master order by name"
+        ).fetchall()
         return out
     finally:
         con.close()

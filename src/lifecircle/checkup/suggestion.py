@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from functools import cache
 from typing import Any
 
+_NAMES: dict[type, tuple[str, ...]] = {}
 
-@cache
+
 def _names(cls: type) -> tuple[str, ...]:
     """A dataclass's field names, looked up once (suggestions are read site by site)."""
-    return tuple(f.name for f in fields(cls))
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 @dataclass(frozen=True, kw_only=True)

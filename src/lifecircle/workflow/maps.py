@@ -126,10 +126,14 @@ def import_checkup_maps(
             }
             for i, (code, name, cid, pop, g) in enumerate(
                 zip(
-                    comp["id"], names, comp["circle_id"], comp["population"], comp.geometry,
+                    comp["id"],
+                    names,
+                    comp["circle_id"],
+                    comp["population"],
+                    comp.geometry,
                     strict=True,
                 )
-            )  # fmt: skip
+            )
             if g is not None and not g.is_empty
         ],
     )
