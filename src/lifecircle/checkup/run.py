@@ -326,12 +326,13 @@ def _evaluate(
 def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured) -> Shortfall:
     """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
     mask = np.ones(len(homes), dtype=bool) if m.short is None else np.asarray(m.short)
-    short = homes[mask]
+    # column by column: selecting the short rows of the whole (wide) table costs more
     if ind.facility_categories:
-        dist = nearest_of_any(short, ind.facility_categories)
+        dist = nearest_of_any(homes, ind.facility_categories)[mask]
     else:
-        dist = np.full(len(short), np.nan)
-    names = short["name"] if "name" in short.columns else short["id"]
+        dist = np.full(int(mask.sum()), np.nan)
+    population = homes["population"][mask]
+    names = homes["name"] if "name" in homes.columns else homes["id"]
     affected = [
         AffectedCompound(
             id=str(i),
@@ -340,12 +341,16 @@ def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Mea
             nearest_m=float(d) if np.isfinite(d) else None,
         )
         for i, nm, p, d in zip(
-            short["id"].tolist(), names.tolist(), short["population"].tolist(), dist, strict=True
+            homes["id"][mask].tolist(),
+            names[mask].tolist(),
+            population.tolist(),
+            dist,
+            strict=True,
         )
     ]
     affected.sort(key=lambda a: (-a.population, a.id))
     return Shortfall.of(
-        res, affected_population=float(short["population"].sum()), affected_compounds=affected
+        res, affected_population=float(population.sum()), affected_compounds=affected
     )
 
 
