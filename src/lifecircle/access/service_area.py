@@ -152,6 +152,7 @@ def service_areas(
     buffer_m: float = 40.0,
     resolution_m: float | None = None,
     simplify_m: float | None = None,
+    workers: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Walking service area of each category: network within ``radius_m`` of its nearest facility.
 
@@ -172,6 +173,9 @@ def service_areas(
     resolution_m, simplify_m
         Cell size of the band's outline and its simplification tolerance (default
         ``buffer_m / 5`` and ``resolution_m / 2``): see :func:`band_polygons`.
+    workers
+        Categories drawn at once (default one per core). Each holds a grid of the area
+        it covers (about 100 MB for a district): 1 keeps the memory of one.
 
     Returns
     -------
@@ -201,9 +205,9 @@ def service_areas(
     # GEOS, numpy): one thread per core
     from lifecircle.network.kernels import thread_count
 
-    workers = min(thread_count(), len(cats))
-    if workers > 1:
-        with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-areas") as pool:
+    n_threads = min(workers or thread_count(), len(cats))
+    if n_threads > 1:
+        with ThreadPoolExecutor(n_threads, thread_name_prefix="lifecircle-areas") as pool:
             rows = list(pool.map(one, cats))
     else:
         rows = [one(cat) for cat in cats]

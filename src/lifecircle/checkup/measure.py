@@ -48,6 +48,7 @@ def measure(
     kind = ind.effective_kind
     pop = homes["population"].to_numpy(dtype=float)
     total = float(pop.sum())
+
     def located() -> pd.DataFrame:  # only some kinds count the facilities themselves
         return facilities[facilities["category"].isin(ind.facility_categories)]
 

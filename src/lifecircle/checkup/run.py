@@ -228,9 +228,10 @@ def run_checkup(
 
         # The service areas the write draws depend on the statuses only, not on the
         # suggestions: drawn meanwhile on a thread (both spend most of their time in C
-        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run.
+        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run. One
+        # category at a time: each holds a grid of the district (100 MB or more).
         with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
-            drawing = pool.submit(service_areas_layer, result, district)
+            drawing = pool.submit(service_areas_layer, result, district, workers=1)
             result = suggest_for_result(
                 result, homes, district, candidates=candidates, progress=progress
             )

@@ -121,7 +121,9 @@ def _service_areas_layer(checkup: Checkup) -> gpd.GeoDataFrame:
     return service_areas_layer(checkup.result, checkup.district)
 
 
-def service_areas_layer(result: CheckupResult, district: District) -> gpd.GeoDataFrame:
+def service_areas_layer(
+    result: CheckupResult, district: District, *, workers: int | None = None
+) -> gpd.GeoDataFrame:
     """Service areas of the categories of coverage indicators that some circle fails.
 
     Those are what the reports draw (a shortfall and where its service reaches); the
@@ -135,6 +137,8 @@ def service_areas_layer(result: CheckupResult, district: District) -> gpd.GeoDat
         The checkup's result.
     district : District
         The district it was run on.
+    workers : int, optional
+        Categories drawn at once (`lifecircle.access.service_areas`; default one per core).
 
     Returns
     -------
@@ -156,6 +160,7 @@ def service_areas_layer(result: CheckupResult, district: District) -> gpd.GeoDat
             categories=sorted(cats),
             radius_m=r,
             max_snap_m=max_snap_m,
+            workers=workers,
         )
         for r, cats in sorted(by_radius.items())
     ]
