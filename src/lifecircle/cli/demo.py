@@ -173,8 +173,8 @@ def _build_database(
 
 
 def _migrate_early(path: Path) -> Path:
-    from lifecircle.checkup.folder import CheckupFolder  # noqa: F401  (loaded while idle)
-    from lifecircle.workflow.demo import migrate_demo_database
+    # a light module: this process stays small while the checkup child holds its peak
+    from lifecircle.workflow.demo_database import migrate_demo_database
 
     return migrate_demo_database(path)
 

@@ -17,7 +17,10 @@ from lifecircle.checkup import CheckupResult, Shortfall
 from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow import bulletins, checkups, evaluation, places, projects, schedule
+from lifecircle.workflow.demo_database import migrate_demo_database
 from lifecircle.workflow.subsidies import ensure_default_rules
+
+__all__ = ["build_demo_database", "migrate_demo_database", "seed_demo_programme"]
 
 DEMO_NOTE = "示例铺排（非官方附件2）"
 HISTORIC = "系统上线前的专项体检（纸质报告存档）"
@@ -317,43 +320,6 @@ def seed_demo_programme(
         "evaluations": len(evaluation.list_evaluations(s)),
         "bulletin": b.period,
     }
-
-
-def migrate_demo_database(path: str | os.PathLike[str]) -> Path:
-    """An empty migrated database in a temporary file beside ``path``, for later.
-
-    ``lifecircle demo`` makes it while the checkup runs in its own process (the
-    migrations do not depend on the checkup), and hands it to `build_demo_database`
-    (``migrated=``), which moves it into place once seeded; the caller removes it if it
-    is never used.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The database the demo will write.
-
-    Returns
-    -------
-    pathlib.Path
-        The temporary file (hidden, same folder).
-    """
-    import uuid
-
-    from lifecircle.io._paths import make_folder
-    from lifecircle.store.db import make_engine, upgrade
-
-    final = Path(path)
-    make_folder(final.parent)
-    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.migrated{final.suffix}")
-    engine = make_engine(tmp)
-    try:
-        upgrade(engine)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        engine.dispose()  # the last connection closes: the WAL is folded into the file
-    return tmp
 
 
 def build_demo_database(
