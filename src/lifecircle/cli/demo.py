@@ -90,7 +90,7 @@ def demo_command(
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
     if building is not None:
         db_path, secs = building.result()
-        stages.append(("创建工作数据库" + ("，与体检报告同时" if reports else ""), secs))
+        stages.append(("创建工作数据库" + ("（与体检报告同时）" if reports else ""), secs))
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
