@@ -67,9 +67,6 @@ def demo_command(
         where.append(
             f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
         )
-    # The database does not depend on the reports: built on a thread while they are
-    # written (its one core's worth of Python beside the report workers), waited for after.
-    building = _start(_build_database, out, checkup_dir, migrating, mob) if database else None
     if reports:
         from lifecircle.reports import render_reports
 
@@ -88,9 +85,31 @@ def demo_command(
         worst_id, worst_name = prepared["worst"]
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
-    if building is not None:
-        db_path, secs = building.result()
-        stages.append(("创建工作数据库" + ("（与体检报告同时）" if reports else ""), secs))
+    if database:
+        from lifecircle.checkup.folder import CheckupFolder
+        from lifecircle.workflow.demo import build_demo_database
+
+        folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
+        db_path = build_demo_database(
+            out / "lifecircle.db",
+            folder.result,
+            today=DEMO_TODAY,
+            circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
+            maps_from=folder,  # the map by facility category
+            district=out / "district",  # the web's what-if runs it again
+            migrated=migrating.result() if migrating is not None else None,
+        )
+        if mob is not None:
+            from lifecircle.store.db import make_engine, session_scope
+            from lifecircle.workflow.mobility import import_mobility
+
+            engine = make_engine(db_path)
+            try:
+                with session_scope(engine, actor="demo") as s:
+                    import_mobility(s, mob, title="示例出行数据（合成）")
+            finally:
+                engine.dispose()
+        t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
@@ -139,37 +158,6 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
         "circles": len(checkup.result.circles),
         "worst": (worst.id, worst.name),
     }
-
-
-def _build_database(
-    out: Path, checkup_dir: Path, migrating: Future[Path] | None, mob: Any
-) -> tuple[Path, float]:
-    """The demo's programme database (and the mobility layers); its path and seconds."""
-    from lifecircle.checkup.folder import CheckupFolder
-    from lifecircle.workflow.demo import build_demo_database
-
-    t = time.perf_counter()
-    folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
-    db_path = build_demo_database(
-        out / "lifecircle.db",
-        folder.result,
-        today=DEMO_TODAY,
-        circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
-        maps_from=folder,  # the map by facility category
-        district=out / "district",  # the web's what-if runs it again
-        migrated=migrating.result() if migrating is not None else None,
-    )
-    if mob is not None:
-        from lifecircle.store.db import make_engine, session_scope
-        from lifecircle.workflow.mobility import import_mobility
-
-        engine = make_engine(db_path)
-        try:
-            with session_scope(engine, actor="demo") as s:
-                import_mobility(s, mob, title="示例出行数据（合成）")
-        finally:
-            engine.dispose()
-    return db_path, time.perf_counter() - t
 
 
 def _migrate_early(path: Path) -> Path:
