@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ def demo_command(
     # ends, their memory is the system's again, so the report workers started next do not
     # add to it (the process tree's peak is what a user's machine must hold).
     prepared = _in_child(_prepare, out, seed, scale)
+    if migrating is not None:  # done before any report worker starts (a fork must not copy
+        wait([migrating])  # a thread in the middle of an import)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
