@@ -177,3 +177,20 @@ def test_full_demo_scale(tmp_path):
     sa = service_areas(d.graph, d.facilities, categories=cats, radius_m=1000)
     assert sa["length_m"].gt(0).all() and sa.geometry.is_valid.all()
     assert (sa["length_m"] <= d.graph.edge_length.sum() + 1e-6).all()
+
+
+@pytest.mark.parametrize("rad", [0, 1, 2, 3, 4, 5, 8])
+def test_dilate_disk_is_binary_dilation_by_a_disk(rad: int) -> None:
+    """The fast dilation of the service-area band equals scipy's, edges included."""
+    from scipy import ndimage
+
+    from lifecircle.access.service_area import dilate_disk
+
+    rng = np.random.default_rng(rad)
+    yy, xx = np.mgrid[-rad : rad + 1, -rad : rad + 1]
+    disk = (xx * xx + yy * yy) <= rad * rad
+    for shape, density in (((40, 57), 0.01), ((33, 21), 0.2), ((3, 2), 0.5), ((1, 9), 0.3)):
+        mask = rng.random(shape) < density
+        mask[0, 0] = mask[-1, -1] = True  # set cells on the border
+        expected = ndimage.binary_dilation(mask, structure=disk) if rad else mask
+        assert np.array_equal(dilate_disk(mask, rad), expected)

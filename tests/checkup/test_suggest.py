@@ -96,3 +96,25 @@ def test_a_candidate_layer_is_used_instead_of_the_network(tmp_path):
     sug = CheckupResult.read(out).circle("C1").shortfalls[0].suggestion
     assert sug.source == "layer" and [s.id for s in sug.sites] == ["闲置门面"]
     assert "候选用地图层" in sug.note
+
+
+def test_service_areas_drawn_during_the_suggestions_are_those_drawn_afresh(tmp_path):
+    """With suggestions, run_checkup draws the service areas meanwhile on a thread; the
+    layer it keeps (and writes) is the one drawn from the result after the run."""
+    import shapely
+
+    from lifecircle.checkup import run_checkup
+    from lifecircle.checkup.write import service_areas_layer
+    from lifecircle.district import load_district
+    from lifecircle.standards import load_catalogue
+
+    package = write_package(tmp_path / "district")
+    district = load_district(package)
+    ck = run_checkup(district, load_catalogue(package / "catalogue.yaml"), suggest=True)
+    assert ck.service_areas is not None and len(ck.service_areas) > 0
+    fresh = service_areas_layer(ck.result, district)
+    assert ck.service_areas.drop(columns="geometry").equals(fresh.drop(columns="geometry"))
+    assert list(shapely.to_wkb(ck.service_areas.geometry.values)) == list(
+        shapely.to_wkb(fresh.geometry.values)
+    )
+    assert run_checkup(district, load_catalogue(package / "catalogue.yaml")).service_areas is None

@@ -33,6 +33,8 @@ def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
     assert n_projects > 0
     assert n_compounds == data["summary"]["compounds"]  # the web's map by facility category
     assert package == str((out / "district").resolve())  # and its what-if
+    # the database migrated ahead (while the checkup ran) was moved into place, not left
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     for path in out.rglob("*"):
         if path.suffix in {".json", ".html", ".csv", ".yaml"}:
             assert "\u548c\u8bb0AG" not in path.read_text(encoding="utf-8", errors="ignore"), path

@@ -48,9 +48,12 @@ def measure(
     kind = ind.effective_kind
     pop = homes["population"].to_numpy(dtype=float)
     total = float(pop.sum())
-    located = facilities[facilities["category"].isin(ind.facility_categories)]
+
+    def located() -> pd.DataFrame:  # only some kinds count the facilities themselves
+        return facilities[facilities["category"].isin(ind.facility_categories)]
+
     if kind in ("count", "presence"):
-        return Measured(float(len(located)))
+        return Measured(float(len(located())))
     if total <= 0:
         return Measured(None, note="生活圈无居住人口，按缺少数值处理")
     if kind == "coverage":
@@ -59,7 +62,7 @@ def measure(
         return Measured(100.0 * float(pop[~short].sum()) / total, short)
     if kind == "per_1000":
         if ind.radius_m is None:
-            cap = pd.to_numeric(located["capacity"], errors="coerce").fillna(0.0).sum()
+            cap = pd.to_numeric(located()["capacity"], errors="coerce").fillna(0.0).sum()
             return Measured(1000.0 * float(cap) / total)
         label = radius_label[float(ind.radius_m)]
         cols = [f"supply_per_1000_{label}__{c}" for c in ind.facility_categories]
@@ -70,7 +73,7 @@ def measure(
         value = float((per_home * pop).sum() / total)
         return Measured(value, per_home < ind.threshold)
     if kind == "area_per_capita":
-        area = pd.to_numeric(located["floor_area_m2"], errors="coerce").fillna(0.0).sum()
+        area = pd.to_numeric(located()["floor_area_m2"], errors="coerce").fillna(0.0).sum()
         return Measured(float(area) / total)
     msg = f"indicator {ind.id}: kind {kind!r} is not computed from the map"
     raise ValueError(msg)

@@ -36,17 +36,40 @@ READS_VERSIONS = ("1.0", "1.1")
 _T = TypeVar("_T", bound="DataclassInstance")
 
 
+@cache
+def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A dataclass's field names, each with whether it holds a tuple (looked up once)."""
+    return tuple((f.name, str(f.type).startswith("tuple")) for f in fields(cls))
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """``[f.name for f in dataclasses.fields(cls)]``, looked up once per class.
+
+    A checkup holds about 10⁵ small dataclass objects, read and written field by field.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(name for name, _ in _plan(cls))
+
+
 def _build(cls: type[_T], data: Mapping[str, Any], **given: Any) -> _T:
     """``cls`` from the keys of ``data`` that are its fields (JSON lists become tuples)."""
     kw: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in given:
-            kw[f.name] = given[f.name]
-        elif f.name in data:
-            value = data[f.name]
-            if str(f.type).startswith("tuple") and value is not None:
+    for name, is_tuple in _plan(cls):
+        if name in given:
+            kw[name] = given[name]
+        elif name in data:
+            value = data[name]
+            if is_tuple and value is not None:
                 value = tuple(value)
-            kw[f.name] = value
+            kw[name] = value
     return cls(**kw)
 
 
@@ -118,7 +141,7 @@ class IndicatorResult(IndicatorInfo):
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in field_names(type(self))}
         order = _schema_keys("indicator")
         return {**{k: raw[k] for k in order if k in raw}, **raw}
 
@@ -200,7 +223,7 @@ class Shortfall:
         """
         return _build(
             cls,
-            {f.name: getattr(result, f.name) for f in fields(result)},
+            {n: getattr(result, n) for n in field_names(type(result))},
             indicator_id=result.id,
             affected_population=affected_population,
             affected_compounds=affected_compounds,
@@ -217,9 +240,9 @@ class Shortfall:
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in field_names(type(self))}
         raw["affected_compounds"] = [
-            {g.name: getattr(a, g.name) for g in fields(a)} for a in self.affected_compounds
+            {n: getattr(a, n) for n in field_names(type(a))} for a in self.affected_compounds
         ]
         if self.suggestion is None:
             del raw["suggestion"]  # optional in the schema: a 1.0 document has none
@@ -251,7 +274,7 @@ class Shortfall:
         shared = (
             {}
             if indicator is None
-            else {f.name: getattr(indicator, f.name) for f in fields(indicator)}
+            else {n: getattr(indicator, n) for n in field_names(type(indicator))}
         )
         merged = {**{k: v for k, v in shared.items() if k in _OPTIONAL_SHORTFALL_KEYS}, **data}
         return _build(
@@ -325,7 +348,7 @@ class CircleResult:
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in field_names(type(self))}
         raw["indicators"] = [i._raw() for i in self.indicators]
         raw["shortfalls"] = [s._raw() for s in self.shortfalls]
         return raw
@@ -450,7 +473,7 @@ class RunInfo:
         return _safe_dict(self._raw())
 
     def _raw(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in field_names(type(self))}
         raw["catalogue"] = {f.name: getattr(self.catalogue, f.name) for f in fields(CatalogueInfo)}
         raw["district"] = {f.name: getattr(self.district, f.name) for f in fields(DistrictInfo)}
         if self.scenario is None:
@@ -904,6 +927,11 @@ def json_safe(obj: Any) -> Any:
     object
         The same structure with lists for tuples.
     """
+    t = type(obj)
+    if t is str or t is int or t is bool or obj is None:  # most values: as they are
+        return obj
+    if t is float:
+        return round(obj, 6) if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

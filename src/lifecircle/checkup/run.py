@@ -44,6 +44,8 @@ class Checkup:
     access: AccessResult
     homes: pd.DataFrame  # every compound (snapped or not) with circle_id and access columns
     district: District
+    #: service_areas.gpkg's layer when worked out during the run (see ``run_checkup``)
+    service_areas: gpd.GeoDataFrame | None = None
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write checkup.json and the GeoPackages to ``out_dir`` (docs/checkup-schema.md).
@@ -217,13 +219,26 @@ def run_checkup(
         circles=circles,
         warnings=warnings,
     )
+    areas = None
     if suggest:
-        from lifecircle.checkup.suggest import suggest_for_result
+        from concurrent.futures import ThreadPoolExecutor
 
-        result = suggest_for_result(
-            result, homes, district, candidates=candidates, progress=progress
-        )
-    return Checkup(result=result, access=access, homes=homes, district=district)
+        from lifecircle.checkup.suggest import suggest_for_result
+        from lifecircle.checkup.write import service_areas_layer
+
+        # The service areas the write draws depend on the statuses only, not on the
+        # suggestions: drawn meanwhile on a thread (both spend most of their time in C
+        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run. One
+        # category at a time: each holds a grid of the district (100 MB or more).
+        with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
+            drawing = pool.submit(service_areas_layer, result, district, workers=1)
+            result = suggest_for_result(
+                result, homes, district, candidates=candidates, progress=progress
+            )
+            areas = drawing.result()
+    return Checkup(
+        result=result, access=access, homes=homes, district=district, service_areas=areas
+    )
 
 
 def _all_homes(
@@ -312,12 +327,13 @@ def _evaluate(
 def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured) -> Shortfall:
     """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
     mask = np.ones(len(homes), dtype=bool) if m.short is None else np.asarray(m.short)
-    short = homes[mask]
+    # column by column: selecting the short rows of the whole (wide) table costs more
     if ind.facility_categories:
-        dist = nearest_of_any(short, ind.facility_categories)
+        dist = nearest_of_any(homes, ind.facility_categories)[mask]
     else:
-        dist = np.full(len(short), np.nan)
-    names = short["name"] if "name" in short.columns else short["id"]
+        dist = np.full(int(mask.sum()), np.nan)
+    population = homes["population"][mask]
+    names = homes["name"] if "name" in homes.columns else homes["id"]
     affected = [
         AffectedCompound(
             id=str(i),
@@ -326,12 +342,16 @@ def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Mea
             nearest_m=float(d) if np.isfinite(d) else None,
         )
         for i, nm, p, d in zip(
-            short["id"].tolist(), names.tolist(), short["population"].tolist(), dist, strict=True
+            homes["id"][mask].tolist(),
+            names[mask].tolist(),
+            population.tolist(),
+            dist,
+            strict=True,
         )
     ]
     affected.sort(key=lambda a: (-a.population, a.id))
     return Shortfall.of(
-        res, affected_population=float(short["population"].sum()), affected_compounds=affected
+        res, affected_population=float(population.sum()), affected_compounds=affected
     )
 
 

@@ -6,6 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once (suggestions are read site by site)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
 
 @dataclass(frozen=True, kw_only=True)
 class SuggestedSite:
@@ -30,7 +40,7 @@ class SuggestedSite:
         dict
             Field name to value.
         """
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {n: getattr(self, n) for n in _names(type(self))}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +91,7 @@ class Suggestion:
         dict
             Field name to value (sites as dicts too).
         """
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {n: getattr(self, n) for n in _names(type(self))}
         raw["sites"] = [s.to_raw() for s in self.sites]
         return raw
 
@@ -99,9 +109,9 @@ class Suggestion:
         Suggestion
             The object.
         """
-        kw = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        kw = {n: data[n] for n in _names(cls) if n in data}
         kw["sites"] = [
-            SuggestedSite(**{f.name: s[f.name] for f in fields(SuggestedSite)})
+            SuggestedSite(**{n: s[n] for n in _names(SuggestedSite)})
             for s in data.get("sites") or []
         ]
         return cls(**kw)

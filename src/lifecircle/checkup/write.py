@@ -115,14 +115,38 @@ def missing_checkup_folder(folder: str | os.PathLike[str]) -> InputError:
 
 
 def _service_areas_layer(checkup: Checkup) -> gpd.GeoDataFrame:
+    """The checkup's service areas: drawn during the run, or now."""
+    if checkup.service_areas is not None:
+        return checkup.service_areas
+    return service_areas_layer(checkup.result, checkup.district)
+
+
+def service_areas_layer(
+    result: CheckupResult, district: District, *, workers: int | None = None
+) -> gpd.GeoDataFrame:
     """Service areas of the categories of coverage indicators that some circle fails.
 
     Those are what the reports draw (a shortfall and where its service reaches); the
-    others are left out because each costs a network search and a polygon build.
+    others are left out because each costs a network search and a polygon build. Only
+    the indicators' statuses count, so a result before or after its 补短板建议 gives the
+    same layer.
+
+    Parameters
+    ----------
+    result : CheckupResult
+        The checkup's result.
+    district : District
+        The district it was run on.
+    workers : int, optional
+        Categories drawn at once (`lifecircle.access.service_areas`; default one per core).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``category``, ``radius_m``, ``length_m`` and polygons, in the network's CRS.
     """
     from lifecircle.access.service_area import service_areas
 
-    result, district = checkup.result, checkup.district
     by_radius: dict[float, set[str]] = {}
     for c in result.circles:
         for i in c.indicators:
@@ -136,6 +160,7 @@ def _service_areas_layer(checkup: Checkup) -> gpd.GeoDataFrame:
             categories=sorted(cats),
             radius_m=r,
             max_snap_m=max_snap_m,
+            workers=workers,
         )
         for r, cats in sorted(by_radius.items())
     ]

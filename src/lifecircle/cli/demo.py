@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,10 +40,16 @@ def demo_command(
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
+    # meanwhile this process, idle until the checkup is done, loads the database code and
+    # migrates an empty database (independent of the checkup)
+    migrating = _start(_migrate_early, out / "lifecircle.db") if database else None
+    atexit.register(_discard, migrating)  # whatever stops the command before it is used
     # The district, its network and the checkup live in a process of their own: when it
     # ends, their memory is the system's again, so the report workers started next do not
     # add to it (the process tree's peak is what a user's machine must hold).
     prepared = _in_child(_prepare, out, seed, scale)
+    if migrating is not None:  # done before any report worker starts (a fork must not copy
+        wait([migrating])  # a thread in the middle of an import)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
@@ -80,16 +88,18 @@ def demo_command(
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
     if database:
-        from lifecircle.checkup import CheckupResult
+        from lifecircle.checkup.folder import CheckupFolder
         from lifecircle.workflow.demo import build_demo_database
 
+        folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
         db_path = build_demo_database(
             out / "lifecircle.db",
-            CheckupResult.read(checkup_dir),
+            folder.result,
             today=DEMO_TODAY,
             circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
-            maps_from=checkup_dir,  # the map by facility category
+            maps_from=folder,  # the map by facility category
             district=out / "district",  # the web's what-if runs it again
+            migrated=migrating.result() if migrating is not None else None,
         )
         if mob is not None:
             from lifecircle.store.db import make_engine, session_scope
@@ -150,6 +160,33 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
         "circles": len(checkup.result.circles),
         "worst": (worst.id, worst.name),
     }
+
+
+def _migrate_early(path: Path) -> Path:
+    # a light module: this process stays small while the checkup child holds its peak
+    from lifecircle.workflow.demo_database import migrate_demo_database
+
+    return migrate_demo_database(path)
+
+
+def _start(fn: Any, *args: Any) -> Future[Any]:
+    """``fn(*args)`` on a thread of its own, started now."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="lifecircle-demo")
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _discard(migrating: Future[Any] | None) -> None:
+    """Remove the early database if it was made and not used (moved into place)."""
+    if migrating is None:
+        return
+    try:
+        path = migrating.result()
+    except Exception:  # the build migrates by itself then, or failed for its own reason
+        return
+    Path(path).unlink(missing_ok=True)
 
 
 def _in_child(fn: Any, *args: Any) -> Any:

@@ -14,9 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lifecircle.checkup import CheckupResult, Shortfall
+from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow import bulletins, checkups, evaluation, places, projects, schedule
+from lifecircle.workflow.demo_database import migrate_demo_database
 from lifecircle.workflow.subsidies import ensure_default_rules
+
+__all__ = ["build_demo_database", "migrate_demo_database", "seed_demo_programme"]
 
 DEMO_NOTE = "示例铺排（非官方附件2）"
 HISTORIC = "系统上线前的专项体检（纸质报告存档）"
@@ -324,8 +328,9 @@ def build_demo_database(
     *,
     today: date = date(2024, 9, 30),
     circle_outlines: str | os.PathLike[str] | None = None,
-    maps_from: str | os.PathLike[str] | None = None,
+    maps_from: str | os.PathLike[str] | CheckupFolder | None = None,
     district: str | os.PathLike[str] | None = None,
+    migrated: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -343,11 +348,14 @@ def build_demo_database(
         The day the programme state is shown on.
     circle_outlines : str or path-like, optional
         The checkup's ``circles.gpkg``: circle outlines for the web platform's maps.
-    maps_from : str or path-like, optional
-        The checkup folder: its map layers (walking distances, facilities, service areas)
+    maps_from : str or path-like or CheckupFolder, optional
+        The checkup folder (or it read already): its map layers (walking distances, facilities, service areas)
         for the web's map by facility category.
     district : str or path-like, optional
         The demo's district package, recorded with the map layers for the web's what-if.
+    migrated : str or path-like, optional
+        An empty database `migrate_demo_database` made beside ``path``: used (and moved)
+        instead of migrating here.
 
     Returns
     -------
@@ -358,9 +366,12 @@ def build_demo_database(
     from lifecircle.store.db import make_engine, session_scope, upgrade
 
     def build(tmp: Path) -> None:
+        if migrated is not None:
+            os.replace(migrated, tmp)
         engine = make_engine(tmp)
         try:
-            upgrade(engine)
+            if migrated is None:
+                upgrade(engine)
             with session_scope(engine, actor="demo") as session:
                 seed_demo_programme(session, checkup, today=today)
                 if circle_outlines is not None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.errors import InputError
+from lifecircle.store.audit import insert_audited
 from lifecircle.store.map_models import CheckupMap, MapCompound, MapFacility, MapServiceArea
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow.checkups import import_checkup, latest_result
@@ -108,55 +109,73 @@ def import_checkup_maps(
     categories = sorted(c[len(NEAREST) :] for c in comp.columns if c.startswith(NEAREST))
     names = comp["name"].astype(str) if "name" in comp.columns else comp["id"]
     dist = {c: comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf) for c in categories}
-    session.add_all(
-        MapCompound(
-            run_id=run.id,
-            code=str(code),
-            name=str(name),
-            circle_code=str(cid),
-            population=float(pop or 0.0),
-            lon=round(float(g.x), 6),
-            lat=round(float(g.y), 6),
-            nearest_m={c: _finite(dist[c][i]) for c in categories},
-        )
-        for i, (code, name, cid, pop, g) in enumerate(
-            zip(
-                comp["id"], names, comp["circle_id"], comp["population"], comp.geometry, strict=True
+    # one statement per layer (audited as the ORM would): tens of thousands of points
+    insert_audited(
+        session,
+        MapCompound,
+        [
+            {
+                "run_id": run.id,
+                "code": str(code),
+                "name": str(name),
+                "circle_code": str(cid),
+                "population": float(pop or 0.0),
+                "lon": round(float(g.x), 6),
+                "lat": round(float(g.y), 6),
+                "nearest_m": {c: _finite(dist[c][i]) for c in categories},
+            }
+            for i, (code, name, cid, pop, g) in enumerate(
+                zip(
+                    comp["id"],
+                    names,
+                    comp["circle_id"],
+                    comp["population"],
+                    comp.geometry,
+                    strict=True,
+                )
             )
-        )
-        if g is not None and not g.is_empty
+            if g is not None and not g.is_empty
+        ],
     )
     if f.facilities is not None:
         fac = f.facilities
         cids = fac["circle_id"] if "circle_id" in fac.columns else [None] * len(fac)
-        session.add_all(
-            MapFacility(
-                run_id=run.id,
-                code=str(code),
-                name=None if name is None else str(name),
-                category=str(cat),
-                circle_code=None if cid is None else str(cid),
-                lon=round(float(g.x), 6),
-                lat=round(float(g.y), 6),
-            )
-            for code, name, cat, cid, g in zip(
-                fac["id"], fac["name"], fac["category"], cids, fac.geometry, strict=True
-            )
-            if g is not None and not g.is_empty
+        insert_audited(
+            session,
+            MapFacility,
+            [
+                {
+                    "run_id": run.id,
+                    "code": str(code),
+                    "name": None if name is None else str(name),
+                    "category": str(cat),
+                    "circle_code": None if cid is None else str(cid),
+                    "lon": round(float(g.x), 6),
+                    "lat": round(float(g.y), 6),
+                }
+                for code, name, cat, cid, g in zip(
+                    fac["id"], fac["name"], fac["category"], cids, fac.geometry, strict=True
+                )
+                if g is not None and not g.is_empty
+            ],
         )
     if f.service_areas is not None:
         import shapely
 
         sa = f.service_areas
-        session.add_all(
-            MapServiceArea(
-                run_id=run.id,
-                category=str(cat),
-                radius_m=float(r),
-                geom_wkb=shapely.to_wkb(g),
-            )
-            for cat, r, g in zip(sa["category"], sa["radius_m"], sa.geometry, strict=True)
-            if g is not None and not g.is_empty
+        insert_audited(
+            session,
+            MapServiceArea,
+            [
+                {
+                    "run_id": run.id,
+                    "category": str(cat),
+                    "radius_m": float(r),
+                    "geom_wkb": shapely.to_wkb(g),
+                }
+                for cat, r, g in zip(sa["category"], sa["radius_m"], sa.geometry, strict=True)
+                if g is not None and not g.is_empty
+            ],
         )
     rec = CheckupMap(
         run_id=run.id,

@@ -6,8 +6,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from lifecircle.store.models import Street, Unit
 from lifecircle.workflow import config
@@ -16,6 +16,8 @@ from lifecircle.workflow import config
 STREET_PLACEHOLDERS = frozenset({"各街道", "相关街道", "属地街道", "所在街道", "街道", "各街镇"})
 _SPLIT = re.compile(r"[、，,；;/／\n]+|\s{2,}")
 _PARENS = str.maketrans({"（": "(", "）": ")", "\u3000": " "})
+#: session.info key of the directory built in the session's transaction (see UnitDirectory.load)
+_CACHE = "lifecircle_unit_directory"
 
 
 def _prefixes() -> tuple[str, ...]:
@@ -65,7 +67,19 @@ class UnitDirectory:
 
     @classmethod
     def load(cls, session: Session) -> UnitDirectory:
-        """The units of the database with their aliases."""
+        """The units of the database with their aliases.
+
+        Built once per transaction and kept until a flush or statement of the session
+        changes units or streets, or the transaction ends: a programme names a unit per
+        project, and building the directory costs milliseconds each time. The autoflush
+        of the queries it replaces is kept, so flushes (and audit entries) fall as before.
+        """
+        if session.autoflush:
+            session.flush()
+        cached = session.info.get(_CACHE)
+        pending = (*session.new, *session.dirty, *session.deleted)  # none after the flush
+        if isinstance(cached, cls) and not any(isinstance(o, Unit | Street) for o in pending):
+            return cached
         directory = cls()
         aliases = unit_aliases()
         units = list(session.scalars(select(Unit).order_by(Unit.id)))
@@ -79,6 +93,7 @@ class UnitDirectory:
                 keys += [base, re.sub(r"(街道|镇|乡)$", "", base)]
             for key in {unit_key(k) for k in keys if k} | {str(unit.code)}:
                 directory._add(key, unit)
+        session.info[_CACHE] = directory
         return directory
 
     def _add(self, key: str, unit: Unit) -> None:
@@ -109,6 +124,27 @@ class UnitDirectory:
             if unit is not None and unit.name not in out:
                 out.append(unit.name)
         return out[:n]
+
+
+def _forget(session: Session, *_: object) -> None:
+    session.info.pop(_CACHE, None)
+
+
+for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _name, _forget)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed(session: Session, _ctx: UOWTransaction) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(o, Unit | Street) for o in changed):
+        _forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_written(state: ORMExecuteState) -> None:
+    if not state.is_select:  # an UPDATE/DELETE/INSERT statement or text: may touch units
+        _forget(state.session)
 
 
 def find_unit(session: Session, text: object) -> Unit | None:
