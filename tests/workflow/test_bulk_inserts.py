@@ -39,7 +39,7 @@ def _snapshot(session, model) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         entries.append(
             {
                 "actor": a.actor,
-                "row_key": a.row_key,
+                "row_key": str(int(a.row_key) - first),  # each new row's own id
                 "before": a.before,
                 "after": after,
             }

@@ -52,8 +52,10 @@ def _columns(obj) -> dict:
 
 
 def _key(obj) -> str | None:
-    ident = inspect(obj).identity
-    if ident is None:
+    # a new object has no identity until the flush ends, but its primary key is already set
+    state = inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    if not ident or all(v is None for v in ident):
         return None
     return ",".join(str(v) for v in ident)
 
@@ -175,7 +177,7 @@ def insert_audited(session: Session, model: type[Base], rows: list[dict[str, Any
                 "actor": actor,
                 "action": "insert",
                 "table_name": table.name,
-                "row_key": None,  # as after_flush sees a new object: no identity yet
+                "row_key": str(new_id),
                 "before": None,
                 "after": after,
             }
