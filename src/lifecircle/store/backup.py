@@ -18,6 +18,7 @@ from lifecircle.errors import FileFormatError
 from lifecircle.store.audit_guard import create_guard, drop_guard, guard_present
 from lifecircle.store.db import current_revision
 from lifecircle.store.models import Base
+from lifecircle.store import version
 
 FORMAT = "lifecircle-backup/1"
 
@@ -150,6 +151,8 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
         raise FileFormatError(
             f"恢复后这些表与备份不一致：{mismatches}", file=str(path), fix="请把此信息报告维护人员"
         )
+    with engine.begin() as conn:  # every cache of the replaced data is now stale
+        version.bump(conn)
     return {name: len(rows) for name, rows in data["tables"].items()}
 
 

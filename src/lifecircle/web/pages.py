@@ -104,16 +104,15 @@ def district_map(
     if actor.user_id is None:
         return RedirectResponse("/public", status_code=303)
     require(actor, "map.read")
-    from lifecircle.workflow.geometry import feature_collection, outlines
+    from lifecircle.workflow.geometry import outline_collection, outline_geometries
 
     today = today_of(request)
     year = year or today.year
     street = street or None
     with work(request, actor) as s:
         rows = overview.circle_rows(s, today=today, street=street)
-        wkb = outlines(s, [r.code for r in rows])
-        geo = feature_collection(
-            [wkb.get(r.code) for r in rows],
+        geo = outline_collection(
+            outline_geometries(s),
             [
                 {
                     "id": r.code,

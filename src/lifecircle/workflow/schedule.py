@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
@@ -128,6 +128,8 @@ def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleT
     q = (
         select(ScheduleTarget)
         .join(Circle)
+        # the circle and its street come along: pages show them, also from cached views
+        .options(selectinload(ScheduleTarget.circle).selectinload(Circle.street))
         .order_by(ScheduleTarget.year, ScheduleTarget.grade, Circle.code)
     )
     if year is not None:

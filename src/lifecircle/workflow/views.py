@@ -1,0 +1,62 @@
+"""Derived views cached per programme version: computed once, shared by every request until
+the next committed write (by any process) changes the version.
+
+A view is a pure function of the database and its arguments (the day judged, a street…);
+the cache key is (database, view name, arguments, programme version), so an entry is never
+stale: a request reads the version with one cheap query and either finds the view computed
+on that version or computes it. A unit of work that has written reads its own uncommitted
+changes, so it computes without the cache. Cached values are shared between requests and
+threads: callers must not change them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from lifecircle.store.version import programme_version
+
+T = TypeVar("T")
+#: entries kept (least recently used dropped first): a few views per circle and per day
+MAX_ENTRIES = 2048
+_ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_LOCK = threading.Lock()
+_STATS = {"hits": 0, "misses": 0}
+
+
+def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """The view ``name`` for ``key``: from the cache when computed on the current version,
+    else ``compute()`` (then kept)."""
+    stamp = programme_version(session)
+    if stamp is None:
+        return compute()
+    bind = session.get_bind()
+    full = (bind.url.render_as_string(hide_password=True), name, key, stamp)
+    with _LOCK:
+        if full in _ENTRIES:
+            _ENTRIES.move_to_end(full)
+            _STATS["hits"] += 1
+            value: T = _ENTRIES[full]
+            return value
+        _STATS["misses"] += 1
+    value = compute()
+    with _LOCK:
+        _ENTRIES[full] = value
+        while len(_ENTRIES) > MAX_ENTRIES:
+            _ENTRIES.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    """Forget every cached view (tests compare cached and freshly computed views)."""
+    with _LOCK:
+        _ENTRIES.clear()
+
+
+def stats() -> dict[str, int]:
+    with _LOCK:
+        return dict(_STATS, entries=len(_ENTRIES))
