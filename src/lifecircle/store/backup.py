@@ -15,10 +15,10 @@ from sqlalchemy import Engine, LargeBinary, delete, insert, select, text
 from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
 from lifecircle.errors import FileFormatError
+from lifecircle.store import version
 from lifecircle.store.audit_guard import create_guard, drop_guard, guard_present
 from lifecircle.store.db import current_revision
 from lifecircle.store.models import Base
-from lifecircle.store import version
 
 FORMAT = "lifecircle-backup/1"
 

@@ -498,7 +498,6 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-
 class ProgrammeVersion(Base):
     """One row whose ``stamp`` changes (a fresh random value) in the same transaction as
     every committed write to the programme: caches of derived views (web pages, API) are

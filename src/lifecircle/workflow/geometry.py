@@ -119,9 +119,7 @@ def outline_geometries(session: Session) -> dict[str, dict[str, Any]]:
         q = select(Circle.code, Circle.geom_wkb).where(Circle.geom_wkb.is_not(None))
         pairs = [(code, wkb) for code, wkb in session.execute(q) if wkb is not None]
         fc = feature_collection([w for _, w in pairs], [{} for _ in pairs])
-        return {
-            code: f["geometry"] for (code, _), f in zip(pairs, fc["features"], strict=True)
-        }
+        return {code: f["geometry"] for (code, _), f in zip(pairs, fc["features"], strict=True)}
 
     return cached(session, "outline_geometries", None, compute)
 

@@ -21,7 +21,6 @@ from lifecircle.store.models import (
     Unit,
 )
 from lifecircle.workflow import config
-from lifecircle.workflow.views import cached
 from lifecircle.workflow.checkups import latest_result
 from lifecircle.workflow.evaluation import held_grades
 from lifecircle.workflow.projects import OPEN, STATUS_ZH, TRANSITIONS, Timeliness, timeliness
@@ -32,6 +31,7 @@ from lifecircle.workflow.schedule import (
     list_targets,
     target_state,
 )
+from lifecircle.workflow.views import cached
 
 
 @dataclass(frozen=True)

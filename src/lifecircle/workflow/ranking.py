@@ -60,9 +60,7 @@ def unit_ranking(session: Session, *, today: date, street: str | None = None) ->
         Best first (cached per programme version); units with no project due last (``rank`` None).
     """
     return list(
-        cached(
-            session, "unit_ranking", (today, street), lambda: _ranking(session, today, street)
-        )
+        cached(session, "unit_ranking", (today, street), lambda: _ranking(session, today, street))
     )
 
 
