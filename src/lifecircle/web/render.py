@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from lifecircle.errors import InputError
-from lifecircle.web.deps import SAFE_METHODS, cookie_token, page_actor, web, work
+from lifecircle.web.deps import SAFE_METHODS, actor_profile, cookie_token, page_actor, web, work
 from lifecircle.web.security import FLASH_COOKIE, SESSION_COOKIE
 from lifecircle.workflow import config, overview
 from lifecircle.workflow.permissions import Actor, can, require
@@ -122,12 +122,6 @@ def render(
 
 # Stands for the form token in a cached page body (each visitor gets their own token).
 _TOKEN_MARK = f"csrf{secrets.token_hex(12)}mark"
-
-
-def actor_profile(actor: Actor) -> tuple[Hashable, ...]:
-    """What a page body may depend on about who reads it: role and scope (not the name: only
-    the layout shows it, and the layout is rendered for every request)."""
-    return (actor.role, actor.user_id is None, actor.street_id, actor.unit_id, actor.circle_ids)
 
 
 def _keeping(
