@@ -23,6 +23,12 @@ from lifecircle.store.models import Base
 FORMAT = "lifecircle-backup/1"
 
 
+def _tables() -> list:
+    """The tables a backup holds: all but the programme version (a cache key, not data;
+    a restore gives it a new stamp)."""
+    return [t for t in Base.metadata.sorted_tables if t.name != "programme_version"]
+
+
 def _encode(column, value):
     if value is None:
         return None
@@ -53,7 +59,7 @@ def dump(engine: Engine) -> dict:
     """Every table's rows, in dependency order, as JSON-ready values."""
     tables = {}
     with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in _tables():
             rows = conn.execute(select(table).order_by(*_order_by(table))).mappings().all()
             tables[table.name] = [
                 {c.name: _encode(c, row[c.name]) for c in table.columns} for row in rows
@@ -120,7 +126,7 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
             file=str(path),
             fix="先把数据库升级（lifecircle db upgrade）到与备份相同的版本再恢复",
         )
-    tables = Base.metadata.sorted_tables
+    tables = _tables()
     with engine.begin() as conn:
         guarded = guard_present(conn)
         if guarded:  # the audit log is replaced too: lifted inside this transaction only
@@ -146,13 +152,12 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
                     )
         if guarded:
             create_guard(conn)
+        version.bump(conn)  # in the same transaction: every cache of the old data is stale
     mismatches = verify(engine, data)
     if mismatches:  # pragma: no cover - would be a driver bug
         raise FileFormatError(
             f"恢复后这些表与备份不一致：{mismatches}", file=str(path), fix="请把此信息报告维护人员"
         )
-    with engine.begin() as conn:  # every cache of the replaced data is now stale
-        version.bump(conn)
     return {name: len(rows) for name, rows in data["tables"].items()}
 
 
@@ -173,7 +178,7 @@ def verify(engine: Engine, data: dict) -> list[str]:
     """Names of tables whose rows differ from the dump (empty list: identical)."""
     now = dump(engine)
     bad = []
-    for table in Base.metadata.sorted_tables:
+    for table in _tables():
         if _canon(table, now["tables"][table.name]) != _canon(
             table, data["tables"].get(table.name, [])
         ):
