@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ T = TypeVar("T")
 MAX_ENTRIES = 2048
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()
+_COMPUTING: dict[tuple[Hashable, ...], threading.Lock] = {}
+_MISSING = object()
 _STATS = {"hits": 0, "misses": 0}
 
 
@@ -37,18 +39,37 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
     bind = session.get_bind()
     full = (bind.url.render_as_string(hide_password=True), name, key, stamp)
     with _LOCK:
-        if full in _ENTRIES:
-            _ENTRIES.move_to_end(full)
-            _STATS["hits"] += 1
-            value: T = _ENTRIES[full]
-            return value
-        _STATS["misses"] += 1
-    value = compute()
-    with _LOCK:
-        _ENTRIES[full] = value
-        while len(_ENTRIES) > MAX_ENTRIES:
-            _ENTRIES.popitem(last=False)
+        found = _lookup(full)
+        if found is not _MISSING:
+            return cast(T, found)
+        # one computation per entry: requests arriving meanwhile wait for it (after a
+        # write, or at start, many readers ask for the same view at once)
+        turn = _COMPUTING.setdefault(full, threading.Lock())
+    with turn:
+        with _LOCK:
+            found = _lookup(full)
+            if found is not _MISSING:
+                return cast(T, found)
+            _STATS["misses"] += 1
+        try:
+            value = compute()
+            with _LOCK:
+                _ENTRIES[full] = value
+                while len(_ENTRIES) > MAX_ENTRIES:
+                    _ENTRIES.popitem(last=False)
+        finally:
+            with _LOCK:
+                _COMPUTING.pop(full, None)
     return value
+
+
+def _lookup(full: tuple[Hashable, ...]) -> object:
+    """The entry (counted as a hit) or ``_MISSING``; the caller holds ``_LOCK``."""
+    if full not in _ENTRIES:
+        return _MISSING
+    _ENTRIES.move_to_end(full)
+    _STATS["hits"] += 1
+    return _ENTRIES[full]
 
 
 def clear() -> None:
