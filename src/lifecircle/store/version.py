@@ -12,8 +12,9 @@ shows them.
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, Table, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lifecircle.store.models import ProgrammeVersion
@@ -22,7 +23,7 @@ CHANGED = "lifecircle_programme_changed"
 _MEMO = "lifecircle_programme_version"
 #: tables whose writes no derived view depends on
 IGNORED = frozenset({"user_session", "audit_log", "programme_version"})
-_TABLE = ProgrammeVersion.__table__
+_TABLE = cast(Table, ProgrammeVersion.__table__)  # a declarative class's table
 
 
 def _counts(obj: object) -> bool:

@@ -134,6 +134,13 @@ def _keeping(
     return render_block
 
 
+def _fixed(text: str) -> Callable[[Any], Iterator[str]]:
+    def render_block(_ctx: Any) -> Iterator[str]:
+        yield text
+
+    return render_block
+
+
 def render_cached(
     request: Request,
     session: Session,
@@ -168,7 +175,7 @@ def render_cached(
     ctx = page.new_context({**layout, "request": request})
     for name, html in cached_blocks.items():
         text = Markup(html.replace(_TOKEN_MARK, csrf))
-        ctx.blocks[name] = [lambda _c, t=text: iter([t])]
+        ctx.blocks[name] = [_fixed(text)]
     body = "".join(page.root_render_func(ctx))
     return _finish(request, HTMLResponse(body), token, new_token, flash)
 

@@ -36,8 +36,8 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
     stamp = programme_version(session)
     if stamp is None:
         return compute()
-    bind = session.get_bind()
-    full = (bind.url.render_as_string(hide_password=True), name, key, stamp)
+    url = session.get_bind().engine.url  # an engine or a connection: the database it reaches
+    full = (url.render_as_string(hide_password=True), name, key, stamp)
     with _LOCK:
         found = _lookup(full)
         if found is not _MISSING:
