@@ -248,17 +248,14 @@ def _year_progress(session: Session, year: int, *, today: date, street: str | No
     return YearProgress(year, states, counts, check_totals(session, as_of=today))
 
 
-def target_states_of(session: Session, *, today: date) -> dict[int, list[TargetState]]:
-    """Every circle's targets (all years, in schedule order) judged on ``today``, by circle
-    id (cached per programme version; do not change the answer)."""
+def circle_target_states(session: Session, circle_id: int, *, today: date) -> list[TargetState]:
+    """A circle's targets (all years, in schedule order) judged on ``today`` (cached per
+    programme version; do not change the answer)."""
 
-    def compute() -> dict[int, list[TargetState]]:
-        out: dict[int, list[TargetState]] = {}
-        for t in list_targets(session):
-            out.setdefault(t.circle_id, []).append(target_state(session, t, today))
-        return out
+    def compute() -> list[TargetState]:
+        return [target_state(session, t, today) for t in list_targets(session, circle_id=circle_id)]
 
-    return cached(session, "target_states", today, compute)
+    return cached(session, "circle_targets", (circle_id, today), compute)
 
 
 def project_rows(projects: list[Project], today: date) -> list[ProjectRow]:
@@ -291,7 +288,7 @@ def circle_detail(session: Session, code: str, *, today: date) -> CircleDetail |
         indicators=list(res.indicators) if res else [],
         shortfalls=list(res.shortfalls) if res else [],
         projects=projects,
-        targets=list(target_states_of(session, today=today).get(c.id, ())),
+        targets=list(circle_target_states(session, c.id, today=today)),
         evaluations=evaluations,
     )
 
