@@ -215,3 +215,20 @@ def test_static_files_are_kept_by_browsers_pages_are_not(seeded):
     assert css.headers["cache-control"] == "public, max-age=3600" and css.headers["etag"]
     assert leaflet.headers["cache-control"] == "public, max-age=86400"
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_the_cache_holds_one_version_of_each_database(seeded):
+    a, b = seeded.circle_a, seeded.circle_b
+    with make_client(seeded.engine) as c:
+        views.clear()
+        c.get(f"/public/circles/{a}")
+        one_page = views.stats()["entries"]
+        c.get(f"/public/circles/{b}")
+        assert views.stats()["entries"] > one_page
+        other = _other_engine(seeded)
+        with session_scope(other, write=True) as s:
+            circle = s.scalar(select(Circle).where(Circle.code == b))
+            circle.population = (circle.population or 0) + 1
+        other.dispose()
+        c.get(f"/public/circles/{a}")
+        assert views.stats()["entries"] == one_page  # the old version's entries are gone

@@ -27,6 +27,7 @@ _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()
 _COMPUTING: dict[tuple[Hashable, ...], threading.Lock] = {}
 _MISSING = object()
+_CURRENT: dict[Hashable, Hashable] = {}  # database → the version its entries were made on
 _STATS = {"hits": 0, "misses": 0}
 
 
@@ -54,13 +55,25 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
         try:
             value = compute()
             with _LOCK:
-                _ENTRIES[full] = value
-                while len(_ENTRIES) > MAX_ENTRIES:
-                    _ENTRIES.popitem(last=False)
+                _keep(full, value)
         finally:
             with _LOCK:
                 _COMPUTING.pop(full, None)
     return value
+
+
+def _keep(full: tuple[Hashable, ...], value: object) -> None:
+    """Store an entry; the caller holds ``_LOCK``. The first entry of a new version drops
+    the database's entries of other versions (a replaced version never comes back; only
+    readers already under way may still ask for it), so the cache holds one version's views."""
+    database, stamp = full[0], full[-1]
+    if _CURRENT.get(database) != stamp:
+        _CURRENT[database] = stamp
+        for old in [k for k in _ENTRIES if k[0] == database and k[-1] != stamp]:
+            del _ENTRIES[old]
+    _ENTRIES[full] = value
+    while len(_ENTRIES) > MAX_ENTRIES:
+        _ENTRIES.popitem(last=False)
 
 
 def _lookup(full: tuple[Hashable, ...]) -> object:
@@ -76,6 +89,7 @@ def clear() -> None:
     """Forget every cached view (tests compare cached and freshly computed views)."""
     with _LOCK:
         _ENTRIES.clear()
+        _CURRENT.clear()
 
 
 def stats() -> dict[str, int]:
