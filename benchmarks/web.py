@@ -13,12 +13,16 @@ over a weighted mix of
 - the API: ``/api/v1/circles``, ``/api/v1/circles/C..``, ``/api/v1/projects?circle_id=C..``,
 
 pausing ``--think`` seconds (uniform ±50 %) between requests as a person reading a page does;
+``--write-every S`` adds one office worker editing a project every S seconds (each write
+changes the programme version, so every cached view is computed again on its next request);
 ``--think 0`` is a saturation run (every user fires as fast as answers come back). Prints,
 per backend, requests per second, p50 / p95 / p99 latency in ms and errors (any status other
-than 200, or a failed connection), overall and per page.
+than 200, or a failed connection), overall and per page, and the latencies after the first
+5 s (when every user's first request arrives at once at a cold server).
 
     python benchmarks/web.py [--seconds 60] [--users 50] [--think 1.0]
                              [--backends sqlite,postgresql] [--workers 1] [--scale 0.05]
+                             [--write-every 0]
 
 Latency is measured by the client on the same 2-core machine (shared with other work):
 read it with the load average printed beside it.
@@ -51,6 +55,8 @@ TODAY = date(2024, 9, 30)
 PG_ADMIN_URL = os.environ.get(
     "LIFECIRCLE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# the first seconds: every user's first request at once, on a server whose caches are cold
+WARMUP = 5.0
 # page → weight in the mix
 MIX = {
     "一张图 /": 2,
@@ -69,9 +75,14 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     retries: int = 0
+    start: float = 0.0
+    warm: list[float] = field(default_factory=list)  # answered after the first WARMUP s
+    writes: int = 0
 
     def add(self, page: str, seconds: float, ok: bool, note: str = "") -> None:
         self.latencies.setdefault(page, []).append(seconds)
+        if time.monotonic() - self.start >= WARMUP:
+            self.warm.append(seconds)
         if not ok:
             self.errors[page] = self.errors.get(page, 0) + 1
             if len(self.error_samples) < 5:
@@ -302,8 +313,38 @@ async def _user(
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
 
+async def _writer(
+    base: str, token: str, every: float, clock: dict[str, float], stats: Stats
+) -> None:
+    """An office worker editing one project's note every ``every`` seconds: each edit is a
+    committed write, so every view cached per programme version is computed again."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        project = (await client.get("/api/v1/projects", headers=headers)).json()[0]
+        code, version = project["id"], project["version"]
+        while True:
+            await asyncio.sleep(every)
+            if time.monotonic() >= clock["stop"]:
+                return
+            r = await client.patch(
+                f"/api/v1/projects/{code}",
+                json={"version": version, "note": f"基准测试写入 {stats.writes + 1}"},
+                headers=headers,
+            )
+            if r.status_code != 200:
+                raise RuntimeError(f"写入失败：{r.status_code} {r.text[:200]}")
+            version = r.json()["version"]
+            stats.writes += 1
+
+
 async def load(
-    server: Server, circles: list[str], *, users: int, seconds: float, think: float
+    server: Server,
+    circles: list[str],
+    *,
+    users: int,
+    seconds: float,
+    think: float,
+    write_every: float = 0.0,
 ) -> tuple[Stats, float, float]:
     """``users`` people over ``seconds``; returns what they met, the measured time and the
     server's CPU seconds over that time."""
@@ -318,8 +359,10 @@ async def load(
     ]
     await ready.wait()  # every user signed in
     cpu0 = tree_cpu_seconds(server.pid)
-    start = time.monotonic()
+    start = stats.start = time.monotonic()
     clock["stop"] = start + seconds
+    if write_every > 0:
+        tasks.append(asyncio.create_task(_writer(base, token, write_every, clock, stats)))
     await asyncio.gather(*tasks)
     return stats, time.monotonic() - start, tree_cpu_seconds(server.pid) - cpu0
 
@@ -349,6 +392,14 @@ def report(
             f"\nmean {1000 * statistics.fmean(every):.0f} ms, max {1000 * max(every):.0f} ms; "
             f"{stats.retries} requests sent again after the server closed an idle connection"
         )
+        if stats.warm:
+            print(
+                f"after the first {WARMUP:g} s: {len(stats.warm)} requests, "
+                f"p50 {_pct(stats.warm, 50):.0f} / p95 {_pct(stats.warm, 95):.0f} / "
+                f"p99 {_pct(stats.warm, 99):.0f} ms"
+            )
+        if stats.writes:
+            print(f"{stats.writes} writes during the run (a project's note edited)")
         print(
             f"server CPU {cpu:.1f} s over the run: {1000 * cpu / len(every):.1f} ms of CPU per "
             f"request (one core of an idle machine: about {len(every) / cpu:.0f} requests/s)"
@@ -368,6 +419,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=1, help="server processes (lifecircle serve --workers)"
     )
     ap.add_argument("--scale", type=float, default=0.05, help="demo district scale")
+    ap.add_argument(
+        "--write-every",
+        type=float,
+        default=0.0,
+        help="one project edit every this many seconds (0: none); each invalidates the caches",
+    )
     args = ap.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     with tempfile.TemporaryDirectory(prefix="lifecircle-bench-web-") as tmp:
@@ -387,7 +444,14 @@ def main(argv: list[str] | None = None) -> int:
                 workers = args.workers
                 server = stack.enter_context(serve(url, root / f"data-{backend}", workers))
                 stats, elapsed, cpu = asyncio.run(
-                    load(server, circles, users=args.users, seconds=args.seconds, think=args.think)
+                    load(
+                        server,
+                        circles,
+                        users=args.users,
+                        seconds=args.seconds,
+                        think=args.think,
+                        write_every=args.write_every,
+                    )
                 )
                 label = backend if workers == 1 else f"{backend}, {workers} workers"
                 report(label, stats, elapsed, cpu, users=args.users, think=args.think)

@@ -15,11 +15,18 @@ from sqlalchemy import Engine, LargeBinary, delete, insert, select, text
 from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
 from lifecircle.errors import FileFormatError
+from lifecircle.store import version
 from lifecircle.store.audit_guard import create_guard, drop_guard, guard_present
 from lifecircle.store.db import current_revision
 from lifecircle.store.models import Base
 
 FORMAT = "lifecircle-backup/1"
+
+
+def _tables() -> list:
+    """The tables a backup holds: all but the programme version (a cache key, not data;
+    a restore gives it a new stamp)."""
+    return [t for t in Base.metadata.sorted_tables if t.name != "programme_version"]
 
 
 def _encode(column, value):
@@ -52,7 +59,7 @@ def dump(engine: Engine) -> dict:
     """Every table's rows, in dependency order, as JSON-ready values."""
     tables = {}
     with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in _tables():
             rows = conn.execute(select(table).order_by(*_order_by(table))).mappings().all()
             tables[table.name] = [
                 {c.name: _encode(c, row[c.name]) for c in table.columns} for row in rows
@@ -119,7 +126,7 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
             file=str(path),
             fix="先把数据库升级（lifecircle db upgrade）到与备份相同的版本再恢复",
         )
-    tables = Base.metadata.sorted_tables
+    tables = _tables()
     with engine.begin() as conn:
         guarded = guard_present(conn)
         if guarded:  # the audit log is replaced too: lifted inside this transaction only
@@ -145,6 +152,7 @@ def restore(engine: Engine, path: str | os.PathLike) -> dict:
                     )
         if guarded:
             create_guard(conn)
+        version.bump(conn)  # in the same transaction: every cache of the old data is stale
     mismatches = verify(engine, data)
     if mismatches:  # pragma: no cover - would be a driver bug
         raise FileFormatError(
@@ -170,7 +178,7 @@ def verify(engine: Engine, data: dict) -> list[str]:
     """Names of tables whose rows differ from the dump (empty list: identical)."""
     now = dump(engine)
     bad = []
-    for table in Base.metadata.sorted_tables:
+    for table in _tables():
         if _canon(table, now["tables"][table.name]) != _canon(
             table, data["tables"].get(table.name, [])
         ):

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from lifecircle.store import audit
+from lifecircle.store import audit, version  # noqa: F401  (their session events)
 
 DEFAULT_SQLITE = "lifecircle.db"
 #: how long a SQLite writer waits for the write lock: a busy platform (100 users, writers

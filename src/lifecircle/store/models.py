@@ -498,6 +498,18 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ProgrammeVersion(Base):
+    """One row whose ``stamp`` changes (a fresh random value) in the same transaction as
+    every committed write to the programme: caches of derived views (web pages, API) are
+    keyed by it, so a write by any process or worker invalidates them on its commit.
+    Written only by ``store.version`` (never through the ORM, so never audited)."""
+
+    __tablename__ = "programme_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[str] = mapped_column(String(32))
+    writes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 # --- mobility (aggregates only: no device, no trace) ----------------------------------------
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
 
 from lifecircle.errors import ConflictError
 from lifecircle.web import present
-from lifecircle.web.deps import api_actor, client_ip, web, work
+from lifecircle.web.deps import actor_profile, api_actor, client_ip, web, work
 from lifecircle.web.schemas import (
     CircleDetailOut,
     CircleOut,
@@ -24,6 +28,7 @@ from lifecircle.web.schemas import (
 from lifecircle.workflow import accounts, intake, overview, projects
 from lifecircle.workflow._common import get_unit
 from lifecircle.workflow.permissions import Actor, Scope, can, require, scope_of_project
+from lifecircle.workflow.views import cached
 
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -39,6 +44,31 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 def _today(request: Request) -> date:
     return web(request).settings.current_day()
+
+
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def _cached_json(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    model: Any,
+    key: Hashable,
+    payload: Callable[[], Any],
+) -> Response:
+    """A read answer, validated and serialized through its response model as FastAPI would
+    (same bytes), once per programme version, day and reader's role and scope."""
+    adapter = _adapter(model)
+
+    def body() -> bytes:
+        value = adapter.validate_python(payload())
+        return adapter.dump_json(value, by_alias=True, exclude_unset=True)
+
+    full_key = (key, _today(request), actor_profile(actor))
+    return Response(cached(session, "api", full_key, body), media_type="application/json")
 
 
 @router.post(
@@ -104,8 +134,17 @@ def me(request: Request, actor: ActorDep) -> Any:
 )
 def list_circles(request: Request, actor: ActorDep, street: str | None = None) -> Any:
     with work(request, actor) as s:
-        rows = overview.circle_rows(s, today=_today(request), street=street)
-        return [present.circle(r, actor) for r in rows]
+        return _cached_json(
+            request,
+            s,
+            actor,
+            list[CircleOut],
+            ("circles", street),
+            lambda: [
+                present.circle(r, actor)
+                for r in overview.circle_rows(s, today=_today(request), street=street)
+            ],
+        )
 
 
 @router.get(
@@ -117,10 +156,14 @@ def list_circles(request: Request, actor: ActorDep, street: str | None = None) -
 )
 def get_circle(request: Request, circle_id: str, actor: ActorDep) -> Any:
     with work(request, actor) as s:
-        d = overview.circle_detail(s, circle_id, today=_today(request))
-        if d is None:
-            raise HTTPException(404, f"没有编号为 {circle_id} 的生活圈")
-        return present.circle_detail(d, actor, overview.data_notice(s))
+
+        def payload() -> dict[str, Any]:
+            d = overview.circle_detail(s, circle_id, today=_today(request))
+            if d is None:
+                raise HTTPException(404, f"没有编号为 {circle_id} 的生活圈")
+            return present.circle_detail(d, actor, overview.data_notice(s))
+
+        return _cached_json(request, s, actor, CircleDetailOut, ("circle", circle_id), payload)
 
 
 @router.get(
@@ -140,15 +183,26 @@ def list_projects(
     q: str | None = None,
 ) -> Any:
     with work(request, actor) as s:
-        st = overview.parse_status(status) if status else None
-        rows = overview.search_projects(
-            s, today=_today(request), circle=circle_id, street=street, unit=unit, status=st, text=q
-        )
-        return [
-            present.project(r, actor)
-            for r in rows
-            if can(actor, "project.read", scope_of_project(r.project))
-        ]
+
+        def payload() -> list[dict[str, Any]]:
+            st = overview.parse_status(status) if status else None
+            rows = overview.search_projects(
+                s,
+                today=_today(request),
+                circle=circle_id,
+                street=street,
+                unit=unit,
+                status=st,
+                text=q,
+            )
+            return [
+                present.project(r, actor)
+                for r in rows
+                if can(actor, "project.read", scope_of_project(r.project))
+            ]
+
+        key = ("projects", circle_id, street, unit, status, q)
+        return _cached_json(request, s, actor, list[ProjectOut], key, payload)
 
 
 @router.get(

@@ -82,6 +82,9 @@ def _templates() -> Jinja2Templates:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # compiled once per process: no file check on every page (templates ship with the
+        # package and change only with an upgrade, which restarts the server)
+        auto_reload=False,
     )
     env.filters["beijing"] = timefmt.beijing
     return Jinja2Templates(env=env)

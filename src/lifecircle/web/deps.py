@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -114,6 +114,12 @@ def api_actor(request: Request) -> Actor:
             request.state.actor = ANONYMOUS
     actor: Actor = request.state.actor
     return actor
+
+
+def actor_profile(actor: Actor) -> tuple[Hashable, ...]:
+    """What a cached page body or API answer may depend on about who reads it: role and
+    scope, as every permission check reads them (not the name: only the layout shows it)."""
+    return (actor.role, actor.user_id is None, actor.street_id, actor.unit_id, actor.circle_ids)
 
 
 def client_ip(request: Request) -> str:

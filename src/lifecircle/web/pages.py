@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from lifecircle.store.models import User
 from lifecircle.web import resident_pages
@@ -17,6 +19,7 @@ from lifecircle.web.render import (
     local_path,
     redirect,
     render,
+    render_cached,
     set_session_cookie,
     today_of,
 )
@@ -104,55 +107,57 @@ def district_map(
     if actor.user_id is None:
         return RedirectResponse("/public", status_code=303)
     require(actor, "map.read")
-    from lifecircle.workflow.geometry import feature_collection, outlines
-
     today = today_of(request)
     year = year or today.year
     street = street or None
     with work(request, actor) as s:
-        rows = overview.circle_rows(s, today=today, street=street)
-        wkb = outlines(s, [r.code for r in rows])
-        geo = feature_collection(
-            [wkb.get(r.code) for r in rows],
-            [
-                {
-                    "id": r.code,
-                    "name": r.name,
-                    "street": r.street,
-                    "grade": r.grade or "UNKNOWN",
-                    "grade_zh": r.grade_zh,
-                    "overdue": r.projects_overdue,
-                    "url": f"/circles/{r.code}",
-                }
-                for r in rows
-            ],
-        )
-        progress = overview.year_progress(s, year, today=today, street=street)
-        ranks = ranking.unit_ranking(s, today=today, street=street)
-        grades = {g: sum(1 for r in rows if r.grade == g) for g in ("AAA", "AA", "NONE")}
-        grades["UNKNOWN"] = sum(1 for r in rows if r.grade is None)
-        chart = {
-            "labels": [overview_target_zh(code) for code in _TARGET_ORDER],
-            "values": [progress.counts.get(code, 0) for code in _TARGET_ORDER],
-        }
         request.state.notice = overview.data_notice(s)
-        return render(
-            request,
-            "map.html",
-            {
-                "rows": rows,
-                "geo": geo,
-                "grades": grades,
-                "progress": progress,
-                "chart": chart,
-                "streets": overview.streets(s),
-                "street": street,
-                "year": year,
-                "overdue_total": sum(r.projects_overdue for r in rows),
-                "ranking": ranks,
-                "ranking_chart": [{"unit": r.unit, "rate": r.rate} for r in ranks if r.due],
-            },
+        return render_cached(
+            request, s, "map.html", (street, year), lambda: _map_context(s, today, year, street)
         )
+
+
+def _map_context(s: Session, today: date, year: int, street: str | None) -> dict[str, Any]:
+    """What 一张图 shows (every figure from workflow; cached with the rendered page)."""
+    from lifecircle.workflow.geometry import outline_collection, outline_geometries
+
+    rows = overview.circle_rows(s, today=today, street=street)
+    geo = outline_collection(
+        outline_geometries(s),
+        [
+            {
+                "id": r.code,
+                "name": r.name,
+                "street": r.street,
+                "grade": r.grade or "UNKNOWN",
+                "grade_zh": r.grade_zh,
+                "overdue": r.projects_overdue,
+                "url": f"/circles/{r.code}",
+            }
+            for r in rows
+        ],
+    )
+    progress = overview.year_progress(s, year, today=today, street=street)
+    ranks = ranking.unit_ranking(s, today=today, street=street)
+    grades = {g: sum(1 for r in rows if r.grade == g) for g in ("AAA", "AA", "NONE")}
+    grades["UNKNOWN"] = sum(1 for r in rows if r.grade is None)
+    chart = {
+        "labels": [overview_target_zh(code) for code in _TARGET_ORDER],
+        "values": [progress.counts.get(code, 0) for code in _TARGET_ORDER],
+    }
+    return {
+        "rows": rows,
+        "geo": geo,
+        "grades": grades,
+        "progress": progress,
+        "chart": chart,
+        "streets": overview.streets(s),
+        "street": street,
+        "year": year,
+        "overdue_total": sum(r.projects_overdue for r in rows),
+        "ranking": ranks,
+        "ranking_chart": [{"unit": r.unit, "rate": r.rate} for r in ranks if r.due],
+    }
 
 
 _TARGET_ORDER = ("met", "met_late", "on_track", "at_risk", "missed")
@@ -168,35 +173,40 @@ def overview_target_zh(code: str) -> str:
 def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
     if actor.user_id is None or not can(actor, "circle.read_internal"):
         return RedirectResponse(f"/public/circles/{quote(code)}", status_code=303)
+    with work(request, actor) as s:
+        return render_cached(
+            request, s, "circle.html", code, lambda: _circle_context(s, code, actor, request)
+        )
+
+
+def _circle_context(s: Session, code: str, actor: Actor, request: Request) -> dict[str, Any]:
+    """What a circle's internal page shows (cached with the rendered page per role/scope)."""
     from lifecircle.workflow.geometry import feature_collection
 
-    with work(request, actor) as s:
-        d = overview.circle_detail(s, code, today=today_of(request))
-        if d is None:
-            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        geo = feature_collection(
-            [d.circle.geom_wkb],
-            [
-                {
-                    "id": d.row.code,
-                    "name": d.row.name,
-                    "grade": d.row.grade or "UNKNOWN",
-                    "grade_zh": d.row.grade_zh,
-                }
-            ],
-        )
-        may_create = can(
-            actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id)
-        )
-        ctx = {
-            "d": d,
-            "geo": geo,
-            "may_create": may_create,
-            "map_categories": maps.map_categories(s, code),
-            "suggestions": suggestions.suggestion_rows(d.shortfalls),
-        }
-        ctx |= resident_pages.circle_context(s, d, actor)
-        return render(request, "circle.html", ctx)
+    d = overview.circle_detail(s, code, today=today_of(request))
+    if d is None:
+        raise HTTPException(404, f"没有编号为 {code} 的生活圈")
+    geo = feature_collection(
+        [d.circle.geom_wkb],
+        [
+            {
+                "id": d.row.code,
+                "name": d.row.name,
+                "grade": d.row.grade or "UNKNOWN",
+                "grade_zh": d.row.grade_zh,
+            }
+        ],
+    )
+    may_create = can(actor, "project.create", Scope(d.circle.id, d.circle.street_id, actor.unit_id))
+    ctx = {
+        "d": d,
+        "geo": geo,
+        "may_create": may_create,
+        "map_categories": maps.map_categories(s, code),
+        "suggestions": suggestions.suggestion_rows(d.shortfalls),
+    }
+    ctx |= resident_pages.circle_context(s, d, actor)
+    return ctx
 
 
 # --- public pages (no account) ----------------------------------------------------------------
@@ -205,11 +215,17 @@ def circle_page(request: Request, code: str, actor: ActorDep) -> Response:
 @router.get("/public")
 def public_index(request: Request, actor: ActorDep, street: str | None = None) -> Response:
     with work(request, actor) as s:
-        rows = overview.circle_rows(s, today=today_of(request), street=street or None)
-        return render(
+        today = today_of(request)
+        return render_cached(
             request,
+            s,
             "public_index.html",
-            {"rows": rows, "streets": overview.streets(s), "street": street or None},
+            street or None,
+            lambda: {
+                "rows": overview.circle_rows(s, today=today, street=street or None),
+                "streets": overview.streets(s),
+                "street": street or None,
+            },
         )
 
 

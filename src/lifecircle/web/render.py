@@ -3,18 +3,23 @@ message, who may see staff pages, and reading form values."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Hashable, Iterator
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from lifecircle.errors import InputError
-from lifecircle.web.deps import SAFE_METHODS, cookie_token, page_actor, web, work
+from lifecircle.web.deps import SAFE_METHODS, actor_profile, cookie_token, page_actor, web, work
 from lifecircle.web.security import FLASH_COOKIE, SESSION_COOKIE
 from lifecircle.workflow import config, overview
 from lifecircle.workflow.permissions import Actor, can, require
+from lifecircle.workflow.views import cached
 
 
 async def csrf_guard(request: Request) -> None:
@@ -57,16 +62,9 @@ def set_session_cookie(
     )
 
 
-def render(
-    request: Request,
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> HTMLResponse:
-    """A page from ``template`` with the layout's context: who is acting, the form token,
-    navigation by role, the demo-data notice and the message left by the last action."""
+def _layout(request: Request) -> tuple[dict[str, Any], str, bool, Any]:
+    """The layout's context (who is acting, the form token, navigation, the notice, the
+    message left by the last action), the session token, whether it is new, and the flash."""
     st = web(request)
     actor: Actor = getattr(request.state, "actor", None) or page_actor(request)
     token = cookie_token(request)
@@ -91,16 +89,95 @@ def render(
         "notice": notice,
         "today": st.settings.current_day(),
         "grade_zh": config.GRADE_ZH,
-        **(context or {}),
     }
-    response = st.templates.TemplateResponse(
-        request, template, ctx, status_code=status, headers=headers
-    )
+    return ctx, token, new_token, flash
+
+
+def _finish(
+    request: Request, response: HTMLResponse, token: str, new_token: bool, flash: Any
+) -> HTMLResponse:
     if new_token:
         set_session_cookie(request, response, token, max_age=None)
     if flash is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A page from ``template`` with the layout's context: who is acting, the form token,
+    navigation by role, the demo-data notice and the message left by the last action."""
+    layout, token, new_token, flash = _layout(request)
+    response = web(request).templates.TemplateResponse(
+        request, template, {**layout, **(context or {})}, status_code=status, headers=headers
+    )
+    return _finish(request, response, token, new_token, flash)
+
+
+# Stands for the form token in a cached page body (each visitor gets their own token).
+_TOKEN_MARK = f"csrf{secrets.token_hex(12)}mark"
+
+
+def _keeping(
+    block: Callable[[Any], Iterator[str]], name: str, kept: dict[str, str]
+) -> Callable[[Any], Iterator[str]]:
+    def render_block(ctx: Any) -> Iterator[str]:
+        kept[name] = "".join(block(ctx))
+        yield kept[name]
+
+    return render_block
+
+
+def _fixed(text: str) -> Callable[[Any], Iterator[str]]:
+    def render_block(_ctx: Any) -> Iterator[str]:
+        yield text
+
+    return render_block
+
+
+def render_cached(
+    request: Request,
+    session: Session,
+    template: str,
+    key: Hashable,
+    context: Callable[[], dict[str, Any]],
+) -> HTMLResponse:
+    """``render`` for a page whose blocks (title, head, main, scripts) depend only on the
+    database, ``key``, the day and the reader's role and scope: they are rendered once per
+    programme version (``workflow.views``) and reused; the layout (name, form token,
+    navigation, message) is rendered for each request. ``context()`` computes the page's
+    context (only when the blocks are not cached yet)."""
+    layout, token, new_token, flash = _layout(request)
+    actor: Actor = layout["actor"]
+    env = web(request).templates.env
+    page = env.get_template(template)
+
+    def blocks() -> dict[str, str]:
+        # the whole page is rendered once (its top-level imports run), keeping each block
+        ctx = page.new_context(
+            {**layout, "csrf_token": _TOKEN_MARK, "request": request, **context()}
+        )
+        kept: dict[str, str] = {}
+        for name in page.blocks:
+            ctx.blocks[name][0] = _keeping(ctx.blocks[name][0], name, kept)
+        "".join(page.root_render_func(ctx))
+        return kept
+
+    full_key = (key, layout["today"], request.url.path, actor_profile(actor))
+    cached_blocks = cached(session, f"page:{template}", full_key, blocks)
+    csrf = layout["csrf_token"]
+    ctx = page.new_context({**layout, "request": request})
+    for name, html in cached_blocks.items():
+        text = Markup(html.replace(_TOKEN_MARK, csrf))
+        ctx.blocks[name] = [_fixed(text)]
+    body = "".join(page.root_render_func(ctx))
+    return _finish(request, HTMLResponse(body), token, new_token, flash)
 
 
 def error_page(

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from lifecircle.errors import ConflictError, InputError
 from lifecircle.web.deps import RowId, client_ip, page_actor, web, work
-from lifecircle.web.render import csrf_guard, form_int, redirect, render, staff_or_login, today_of
+from lifecircle.web.render import (
+    csrf_guard,
+    form_int,
+    redirect,
+    render,
+    render_cached,
+    staff_or_login,
+    today_of,
+)
 from lifecircle.web.security import LoginLimiter
 from lifecircle.workflow import overview, residents
 from lifecircle.workflow.evidence import message_zh
@@ -67,24 +75,33 @@ def public_circle_page(
 ) -> Response:
     """A circle's public page: grade and shortfalls in plain words, planned projects, what
     residents said (counted, nothing personal), the questionnaire and the feedback form."""
+    forms = {
+        "survey_form": survey_form or {},
+        "feedback_form": feedback_form or {},
+        "form_error": error,  # (which form, message)
+    }
     with work(request, actor) as s:
-        d = overview.circle_detail(s, code, today=today_of(request))
-        if d is None:
-            raise HTTPException(404, f"没有编号为 {code} 的生活圈")
-        planned = [
-            r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
-        ]
-        ctx = {
-            "d": d,
-            "planned": planned,
-            "residents": residents.summary(s, d.circle.id),
-            "questionnaire": residents.questionnaire(),
-            "survey_form": survey_form or {},
-            "feedback_form": feedback_form or {},
-            "form_error": error,  # (which form, message)
-            "message_max": residents.MESSAGE_MAX,
-        }
-        return render(request, "public_circle.html", ctx, status=status, headers=headers)
+
+        def context() -> dict[str, Any]:
+            d = overview.circle_detail(s, code, today=today_of(request))
+            if d is None:
+                raise HTTPException(404, f"没有编号为 {code} 的生活圈")
+            planned = [
+                r for r in d.projects if can(ANONYMOUS, "project.read", scope_of_project(r.project))
+            ]
+            return {
+                "d": d,
+                "planned": planned,
+                "residents": residents.summary(s, d.circle.id),
+                "questionnaire": residents.questionnaire(),
+                "message_max": residents.MESSAGE_MAX,
+                **forms,
+            }
+
+        if (survey_form, feedback_form, error, status, headers) == (None, None, None, 200, None):
+            # the page as everyone first sees it: rendered once per programme version
+            return render_cached(request, s, "public_circle.html", code, context)
+        return render(request, "public_circle.html", context(), status=status, headers=headers)
 
 
 def _too_many(request: Request) -> tuple[str, int] | None:

@@ -139,9 +139,13 @@ class LoginLimiter:
             self._failures.pop(key, None)
 
 
+STATIC_CACHE = b"public, max-age=3600"
+STATIC_VENDOR_CACHE = b"public, max-age=86400"
+
+
 class SecurityHeaders:
     """ASGI middleware adding CSP, nosniff, frame and referrer headers to every response,
-    and ``Cache-Control: no-store`` to everything but static files."""
+    ``Cache-Control: no-store`` to pages and answers and a lifetime to static files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -150,15 +154,20 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        path = scope["path"]
+        # static files: kept by browsers a while (revalidated by ETag after), so a page view
+        # costs one request, not ten; the vendored libraries change only with an upgrade
+        cache = STATIC_VENDOR_CACHE if path.startswith("/static/vendor/") else STATIC_CACHE
+        if not path.startswith("/static/"):
+            cache = b"no-store"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in HEADERS if k not in present]
-                if not static and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
+                if b"cache-control" not in present:
+                    headers.append((b"cache-control", cache))
                 message["headers"] = headers
             await send(message)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lifecircle.errors import DistrictError, FileFormatError
 from lifecircle.store.models import Circle
+from lifecircle.workflow.views import cached
 
 ID_FIELDS = ("circle_id", "生活圈编号", "id", "code")
 
@@ -108,3 +109,31 @@ def feature_collection(
         for i, text in zip(keep, texts, strict=True)
     ]
     return {"type": "FeatureCollection", "features": feats}
+
+
+def outline_geometries(session: Session) -> dict[str, dict[str, Any]]:
+    """Every stored circle outline as a GeoJSON geometry (coordinates rounded to ~1 m), by
+    circle code; decoded once per programme version (do not change the answer)."""
+
+    def compute() -> dict[str, dict[str, Any]]:
+        q = select(Circle.code, Circle.geom_wkb).where(Circle.geom_wkb.is_not(None))
+        pairs = [(code, wkb) for code, wkb in session.execute(q) if wkb is not None]
+        fc = feature_collection([w for _, w in pairs], [{} for _ in pairs])
+        return {code: f["geometry"] for (code, _), f in zip(pairs, fc["features"], strict=True)}
+
+    return cached(session, "outline_geometries", None, compute)
+
+
+def outline_collection(
+    geometries: dict[str, dict[str, Any]], properties: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A FeatureCollection of the outlines of ``properties``' circles (each dict's ``id`` is
+    the circle code; circles without an outline are left out)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": geometries[p["id"]], "properties": p}
+            for p in properties
+            if p["id"] in geometries
+        ],
+    }

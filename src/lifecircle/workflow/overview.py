@@ -31,6 +31,7 @@ from lifecircle.workflow.schedule import (
     list_targets,
     target_state,
 )
+from lifecircle.workflow.views import cached
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,11 @@ class CircleDetail:
 
 
 def streets(session: Session) -> list[str]:
-    """Names of the streets that have circles, sorted."""
+    """Names of the streets that have circles, sorted (cached per programme version)."""
+    return list(cached(session, "streets", None, lambda: _streets(session)))
+
+
+def _streets(session: Session) -> list[str]:
     q = (
         select(Street.name)
         .join(Circle, Circle.street_id == Street.id)
@@ -121,7 +126,12 @@ def streets(session: Session) -> list[str]:
 
 
 def data_notice(session: Session) -> str | None:
-    """The notice of generated (demo) data, when any stored checkup ran on generated geometry."""
+    """The notice of generated (demo) data, when any stored checkup ran on generated geometry
+    (every page shows it: cached per programme version)."""
+    return cached(session, "data_notice", None, lambda: _data_notice(session))
+
+
+def _data_notice(session: Session) -> str | None:
     run = session.scalars(
         select(CheckupRun).where(CheckupRun.generated_geometry.is_(True)).limit(1)
     ).first()
@@ -131,7 +141,12 @@ def data_notice(session: Session) -> str | None:
 
 
 def latest_grades(session: Session) -> dict[int, tuple[str, list[str]]]:
-    """Each circle's grade and failing constraints in the newest stored checkup run."""
+    """Each circle's grade and failing constraints in the newest stored checkup run (cached
+    per programme version: it decodes every stored result; do not change the answer)."""
+    return cached(session, "latest_grades", None, lambda: _latest_grades(session))
+
+
+def _latest_grades(session: Session) -> dict[int, tuple[str, list[str]]]:
     q = (
         select(CheckupResult.circle_id, CheckupResult.grade, CheckupResult.failed_constraints)
         .join(CheckupRun)
@@ -185,8 +200,16 @@ def _rows(session: Session, circles: list[Circle], today: date) -> list[CircleRo
 
 
 def circle_rows(session: Session, *, today: date, street: str | None = None) -> list[CircleRow]:
-    """Every circle (of ``street`` when given) with its latest grade and project counts."""
-    return _rows(session, _circles(session, street), today)
+    """Every circle (of ``street`` when given) with its latest grade and project counts
+    (cached per programme version)."""
+    return list(
+        cached(
+            session,
+            "circle_rows",
+            (today, street),
+            lambda: _rows(session, _circles(session, street), today),
+        )
+    )
 
 
 def find_circle(session: Session, code: str) -> Circle | None:
@@ -204,7 +227,17 @@ def find_circle(session: Session, code: str) -> Circle | None:
 def year_progress(
     session: Session, year: int, *, today: date, street: str | None = None
 ) -> YearProgress:
-    """The targets of ``year`` (of ``street`` when given) judged on ``today``."""
+    """The targets of ``year`` (of ``street`` when given) judged on ``today`` (cached per
+    programme version; do not change the answer)."""
+    return cached(
+        session,
+        "year_progress",
+        (year, today, street),
+        lambda: _year_progress(session, year, today=today, street=street),
+    )
+
+
+def _year_progress(session: Session, year: int, *, today: date, street: str | None) -> YearProgress:
     targets = [
         t for t in list_targets(session, year=year) if not street or t.circle.street.name == street
     ]
@@ -213,6 +246,16 @@ def year_progress(
     for s in states:
         counts[s.code] = counts.get(s.code, 0) + 1
     return YearProgress(year, states, counts, check_totals(session, as_of=today))
+
+
+def circle_target_states(session: Session, circle_id: int, *, today: date) -> list[TargetState]:
+    """A circle's targets (all years, in schedule order) judged on ``today`` (cached per
+    programme version; do not change the answer)."""
+
+    def compute() -> list[TargetState]:
+        return [target_state(session, t, today) for t in list_targets(session, circle_id=circle_id)]
+
+    return cached(session, "circle_targets", (circle_id, today), compute)
 
 
 def project_rows(projects: list[Project], today: date) -> list[ProjectRow]:
@@ -224,11 +267,10 @@ def circle_detail(session: Session, code: str, *, today: date) -> CircleDetail |
     c = find_circle(session, code)
     if c is None:
         return None
-    row = _rows(session, [c], today)[0]
+    row = next(r for r in circle_rows(session, today=today) if r.id == c.id)
     res = latest_result(session, c.id)
     run = res.run if res is not None else None
     projects = search_projects(session, circle=c.code, today=today)
-    targets = [t for t in list_targets(session) if t.circle_id == c.id]
     evaluations = list(
         session.scalars(
             select(Evaluation)
@@ -246,7 +288,7 @@ def circle_detail(session: Session, code: str, *, today: date) -> CircleDetail |
         indicators=list(res.indicators) if res else [],
         shortfalls=list(res.shortfalls) if res else [],
         projects=projects,
-        targets=[target_state(session, t, today) for t in targets],
+        targets=list(circle_target_states(session, c.id, today=today)),
         evaluations=evaluations,
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lifecircle.store.models import Circle, Project, Street, Unit
 from lifecircle.workflow.projects import timeliness
+from lifecircle.workflow.views import cached
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,14 @@ def unit_ranking(session: Session, *, today: date, street: str | None = None) ->
     Returns
     -------
     list of UnitRank
-        Best first; units with no project due last (``rank`` None).
+        Best first (cached per programme version); units with no project due last (``rank`` None).
     """
+    return list(
+        cached(session, "unit_ranking", (today, street), lambda: _ranking(session, today, street))
+    )
+
+
+def _ranking(session: Session, today: date, street: str | None) -> list[UnitRank]:
     q = (
         select(Project)
         .join(Circle, Circle.id == Project.circle_id)

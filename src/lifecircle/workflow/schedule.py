@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lifecircle.errors import RuleError
 from lifecircle.store.models import Circle, Evaluation, ScheduleTarget
@@ -124,14 +124,20 @@ def remove_target(session: Session, circle: str, grade: str) -> None:
     flush(session)
 
 
-def list_targets(session: Session, *, year: int | None = None) -> list[ScheduleTarget]:
+def list_targets(
+    session: Session, *, year: int | None = None, circle_id: int | None = None
+) -> list[ScheduleTarget]:
     q = (
         select(ScheduleTarget)
         .join(Circle)
+        # the circle and its street come along: pages show them, also from cached views
+        .options(selectinload(ScheduleTarget.circle).selectinload(Circle.street))
         .order_by(ScheduleTarget.year, ScheduleTarget.grade, Circle.code)
     )
     if year is not None:
         q = q.where(ScheduleTarget.year == year)
+    if circle_id is not None:
+        q = q.where(ScheduleTarget.circle_id == circle_id)
     return list(session.scalars(q))
 
 
@@ -203,14 +209,9 @@ def _achieved(session: Session, grade: str, years: list[int], as_of: date | None
 def check_totals(session: Session, *, as_of: date | None = None) -> list[TotalCheck]:
     """The district totals of the plan (programme.yaml) against the schedule and the results."""
     out = []
+    targets = list_targets(session)
     for rule in config.programme()["totals"]:
-        planned = len(
-            [
-                t
-                for t in list_targets(session)
-                if t.grade == rule["grade"] and t.year in rule["years"]
-            ]
-        )
+        planned = len([t for t in targets if t.grade == rule["grade"] and t.year in rule["years"]])
         out.append(
             TotalCheck(
                 rule["id"],
