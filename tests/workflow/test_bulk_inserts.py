@@ -96,3 +96,17 @@ def test_insert_audited_needs_values_without_a_scalar_default(programme) -> None
     run_id = programme.scalar(select(CheckupRun.id))
     with pytest.raises(ValueError, match=r"checkup_map\.categories"):
         insert_audited(programme, CheckupMap, [{"run_id": run_id}])
+
+
+def test_a_bulk_insert_alone_moves_the_programme_version(programme) -> None:
+    # the web caches views per programme version: a Core insert must move it as a flush does
+    from lifecircle.store.version import programme_version
+
+    s = programme
+    before = programme_version(s)
+    run_id = s.scalar(select(CheckupRun.id))
+    s.commit()
+    insert_audited(s, MapFacility, _rows(MapFacility, run_id))
+    s.commit()
+    after = programme_version(s)
+    assert before is not None and after is not None and after != before

@@ -13,6 +13,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from lifecircle.errors import RuleError
 from lifecircle.store.audit_guard import MESSAGE
 from lifecircle.store.models import AuditLog, Base, utcnow
+from lifecircle.store.version import note_write
 
 ACTOR_KEY = "lifecircle_actor"
 # Secrets never enter the audit log: the column is recorded as changed, its value is not.
@@ -160,6 +161,7 @@ def insert_audited(session: Session, model: type[Base], rows: list[dict[str, Any
         value = None if c.default is None else c.default.arg  # type: ignore[attr-defined]
         rows = [r if c.key in r else {**r, c.key: value} for r in rows]
     conn = session.connection()
+    note_write(session)  # a Core statement: the programme version must still move
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = [int(i) for i in conn.execute(stmt, rows).scalars()]
     keys = [a.key for a in inspect(model).column_attrs]

@@ -47,6 +47,12 @@ def _note_statement(state: ORMExecuteState) -> None:
             state.session.info.pop(_MEMO, None)
 
 
+def note_write(session: Session) -> None:
+    """For writes on ``session.connection()`` that the ORM events do not see."""
+    session.info[CHANGED] = True
+    session.info.pop(_MEMO, None)
+
+
 @event.listens_for(Session, "before_commit")
 def _bump_on_commit(session: Session) -> None:
     if session.in_nested_transaction():
