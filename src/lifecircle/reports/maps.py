@@ -42,9 +42,34 @@ DPI = 150
 
 
 def _png(fig) -> bytes:
+    """The figure as PNG, cropped to its content (``bbox_inches="tight"``) on white.
+
+    matplotlib writes PNGs as RGBA; the maps are opaque, so their pixels (drawn exactly as
+    ``savefig`` draws them for a PNG) are taken raw and written as RGB: the same image,
+    encoded in about two thirds of the time, a tenth smaller.
+    """
+    tight = {"dpi": DPI, "bbox_inches": "tight", "pad_inches": 0.08, "facecolor": "white"}
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, facecolor="white")
-    plt.close(fig)
+    try:
+        fig.savefig(buf, format="rgba", **tight)
+        renderer = fig.canvas.renderer  # the one the pixels were drawn with
+        w, h = int(renderer.width), int(renderer.height)
+        if len(buf.getvalue()) != w * h * 4:  # another canvas: matplotlib writes the PNG
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", **tight)
+            return buf.getvalue()
+    finally:
+        plt.close(fig)
+    return _encode(np.frombuffer(buf.getvalue(), dtype=np.uint8).reshape(h, w, 4))
+
+
+def _encode(rgba: np.ndarray) -> bytes:
+    """PNG of an RGBA pixel array (RGB when every pixel is opaque), at ``DPI``."""
+    from PIL import Image
+
+    img = Image.fromarray(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba)
+    buf = io.BytesIO()
+    img.save(buf, format="png", dpi=(DPI, DPI))
     return buf.getvalue()
 
 
