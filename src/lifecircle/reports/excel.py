@@ -155,13 +155,23 @@ def _fast_rows(ws) -> None:
             SubElement(SubElement(c, "is"), "t", keep).text = v
         return c
 
+    style_ids: dict[int, tuple[Any, str]] = {}
+
+    def style_index(style: Any) -> str:
+        """The workbook's index of a shared style array, hashed once per array (the
+        arrays of :class:`_Styles` are made once and never changed; each is kept here)."""
+        hit = style_ids.get(id(style))
+        if hit is None:
+            hit = style_ids[id(style)] = (style, f"{wb._cell_styles.add(style)}")
+        return hit[1]
+
     def markup(value: object, ref: str) -> str | None:
         """The ``<c>`` element of a number or plain text as XML text (None: not one)."""
         v: Any
         dt: str | None
-        if isinstance(value, _Styled):
+        if type(value) is _Styled:
             v, dt = value.value, value.data_type
-            head = f'<c r="{ref}" s="{wb._cell_styles.add(value.style)}"'
+            head = f'<c r="{ref}" s="{style_index(value.style)}"'
         else:
             dt = _plain(value)
             if dt is None:
@@ -178,13 +188,20 @@ def _fast_rows(ws) -> None:
         row = str(row_idx)
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
-        cells = []
-        for j, value in enumerate(values):
-            if value is not None:
-                c = markup(value, letters[j] + row)
-                if c is None:
-                    break
-                cells.append(c)
+        cells: list[str] = []
+        add = cells.append
+        for letter, value in zip(letters, values):  # letters: at least as many as values
+            if value is None:
+                continue
+            t = type(value)
+            if t is int or (t is float and math.isfinite(value)):  # the commonest cell,
+                # as markup() writes it (safe_string formats a finite number so)
+                add(f'<c r="{letter}{row}" t="n"><v>{"%.16g" % value}</v></c>')
+                continue
+            c = markup(value, letter + row)
+            if c is None:
+                break
+            add(c)
         else:
             if cells:  # the whole row parsed at once and written by lxml as openpyxl's
                 # elements are (an empty row is written below, as openpyxl writes it)
