@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 import zipfile
 from datetime import date
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 

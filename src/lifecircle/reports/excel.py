@@ -190,13 +190,14 @@ def _fast_rows(ws) -> None:
             letters.append(get_column_letter(len(letters) + 1))
         cells: list[str] = []
         add = cells.append
-        for letter, value in zip(letters, values):  # letters: at least as many as values
+        # letters: at least as many as values (a row's last cells may be missing)
+        for letter, value in zip(letters, values, strict=False):
             if value is None:
                 continue
             t = type(value)
             if t is int or (t is float and math.isfinite(value)):  # the commonest cell,
-                # as markup() writes it (safe_string formats a finite number so)
-                add(f'<c r="{letter}{row}" t="n"><v>{"%.16g" % value}</v></c>')
+                # as markup() writes it: safe_string's own formatting of a finite number
+                add(f'<c r="{letter}{row}" t="n"><v>{"%.16g" % value}</v></c>')  # noqa: UP031
                 continue
             c = markup(value, letter + row)
             if c is None:

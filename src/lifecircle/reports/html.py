@@ -157,9 +157,7 @@ def circle_html(ck: CheckupFolder, rep: CircleReport, T: Text, tiles: dict | Non
             "pop": int(finite(v[at["population"]]) or 0),
             "lat": round(v[at["geometry"]].y, 6),
             "lon": round(v[at["geometry"]].x, 6),
-            "d": {
-                c: (None if finite(v[j]) is None else round(float(v[j]), 1)) for c, j in dist_at
-            },
+            "d": {c: (None if finite(v[j]) is None else round(float(v[j]), 1)) for c, j in dist_at},
         }
         for v in comp.values
     ]

@@ -65,10 +65,11 @@ def _png(fig) -> bytes:
         canvas.draw()
         renderer = canvas.get_renderer()
         content = fig.get_tightbbox(renderer)
-        if not fig.bbox_inches.containsx(content.x0) or not fig.bbox_inches.containsx(
-            content.x1
-        ) or not fig.bbox_inches.containsy(content.y0) or not fig.bbox_inches.containsy(
-            content.y1
+        if (
+            not fig.bbox_inches.containsx(content.x0)
+            or not fig.bbox_inches.containsx(content.x1)
+            or not fig.bbox_inches.containsy(content.y0)
+            or not fig.bbox_inches.containsy(content.y1)
         ):
             return _png_tight(fig)
         return _encode(_crop(np.asarray(canvas.buffer_rgba()), content.padded(PAD_INCHES)))
