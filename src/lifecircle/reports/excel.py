@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,7 +18,9 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring, xmlfile
 
 from lifecircle.reports.context import CircleReport, DistrictReport, Meta
 from lifecircle.reports.data import finite
@@ -127,8 +130,8 @@ def _fast_rows(ws) -> None:
     objects) goes through openpyxl's own cell writer. Must be called on an empty write-only sheet after its
     column widths, panes and row heights are set (the sheet's head is written here).
     """
-    ws._get_writer()
-    writer = ws._writer
+    writer = ws._writer = _TextRowsWriter(ws)
+    writer.write_top()  # as ws._get_writer() does with openpyxl's writer
     wb = ws.parent
     letters: list[str] = []
     plain = WriteOnlyCell(ws)
@@ -204,8 +207,14 @@ def _fast_rows(ws) -> None:
                 break
             add(c)
         else:
+            if cells and all(map(_PLAIN_ATTR.fullmatch, attrs.values())):
+                # the row as the text lxml would write for it (an empty row is written
+                # below, as openpyxl writes it); the texts are escaped as lxml escapes them
+                head = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+                writer.write_text(xf, f"<row {head}>{''.join(cells)}</row>")
+                return
             if cells:  # the whole row parsed at once and written by lxml as openpyxl's
-                # elements are (an empty row is written below, as openpyxl writes it)
+                # elements are (an attribute that would need escaping)
                 row_el = fromstring(f"<row>{''.join(cells)}</row>")
                 for k, v in attrs.items():
                     row_el.set(k, v)
@@ -228,6 +237,39 @@ def _fast_rows(ws) -> None:
 
     writer.write_row = write_row
     ws._values_to_row = lambda values, row_idx: values
+
+
+_PLAIN_ATTR = re.compile(r"[0-9A-Za-z.:+-]*")  # a row attribute lxml writes as it is
+
+
+class _TextRowsWriter(WorksheetWriter):
+    """openpyxl's sheet writer, its XML stream on a file opened here so that finished rows
+    can be written to it as text (lxml's incremental writer flushed first): parsing each
+    row's text only for lxml to write it back was most of a workbook's time."""
+
+    _file: Any = None
+
+    def get_stream(self) -> Any:  # openpyxl 3.1's, on a file object
+        with open(self.out, "wb") as fh, xmlfile(fh) as xf:
+            self._file = fh
+            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                try:
+                    while True:
+                        el = yield
+                        if el is True:
+                            yield xf
+                        elif el is None:
+                            continue
+                        else:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
+
+    def write_text(self, xf: Any, text: str) -> None:
+        """``text`` (markup) after what lxml has written, as lxml writes it: ASCII, other
+        characters as decimal references."""
+        xf.flush()
+        self._file.write(text.encode("ascii", "xmlcharrefreplace"))
 
 
 class _Styles:
