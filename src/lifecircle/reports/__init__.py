@@ -358,19 +358,25 @@ def _render_into(
     # fork (one thread here): the workers share the parent's memory, checkup included, until
     # they write to it. spawn otherwise (e.g. numba's thread pool, not fork-safe): each
     # worker receives the prepared checkup once (pickled).
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context(method),
-        initializer=_worker_init,
-        initargs=(ck, str(out_dir), opts),
-    ) as pool:
-        try:
-            # every circle is submitted (and the workers start) before the district report
-            # is rendered here, so that report no longer delays the first circle
-            results = pool.map(_worker_render, ids)
-        finally:
-            if method == "fork":
-                gc.unfreeze()
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context(method),
+            initializer=_worker_init,
+            initargs=(ck, str(out_dir), opts),
+        )
+        # every circle is submitted (and the workers start) before the district report is
+        # rendered here, so that report no longer delays the first circle
+        results = pool.map(_worker_render, ids)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    finally:
+        if method == "fork":
+            gc.unfreeze()
+    with pool:
         if district:
             try:
                 written += _district_files(ck, out_dir, opts, mobility)
