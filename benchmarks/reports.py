@@ -1,6 +1,11 @@
 """Benchmark: every report (district + all circles, HTML/DOCX/XLSX) for a real checkup.
 
 Usage: python benchmarks/reports.py [CHECKUP_DIR]
+       python benchmarks/reports.py --tree CHECKUP_DIR [--rounds N]
+
+``--tree``: only ``render_reports`` (what the demo's 体检报告 stage runs), in a fresh process
+as a command would run it, measured with ``_proc`` over the process and its workers: wall
+seconds, CPU seconds (the process and every worker), peak PSS and RSS of the tree.
 
 Without an argument it generates the full demo district (49 circles), runs the checkup and
 writes it (checkup.json + GeoPackages, service areas included) to a temporary directory,
@@ -96,5 +101,45 @@ def main(checkup_dir: str | None = None) -> None:
         print("                                  all formats, circles in one process per core)")
 
 
+def _render(checkup_dir: str, out: str) -> None:
+    """What the tree mode's child runs: every report of the checkup, as the demo writes them."""
+    from datetime import date
+
+    render_reports(checkup_dir, out, today=date(2024, 9, 30))
+
+
+def tree(checkup_dir: str, rounds: int) -> None:
+    import os
+    import statistics
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import _proc
+
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+        "from reports import _render; _render(sys.argv[1], sys.argv[2])"
+    )
+    runs = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            m = _proc.run([sys.executable, "-c", code, checkup_dir, str(Path(tmp) / "reports")])
+        if m.returncode != 0:
+            print(m.stderr[-2000:])
+            sys.exit(m.returncode)
+        runs.append(m)
+    print(f"{os.cpu_count()} cores, {rounds} run(s), load average {os.getloadavg()[0]:.1f}")
+    for label, key in (("wall s", "seconds"), ("CPU s", "cpu_seconds")):
+        vals = [getattr(m, key) for m in runs]
+        print(f"render_reports {label:7s} {statistics.median(vals):6.1f}  (runs: "
+              f"{', '.join(f'{v:.1f}' for v in vals)})")  # fmt: skip
+    pss = statistics.median(m.peak_pss_mb for m in runs)
+    rss = statistics.median(m.peak_rss_mb for m in runs)
+    print(f"peak memory of the process tree: {pss:.0f} MB PSS ({rss:.0f} MB summed RSS)")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    if len(sys.argv) > 2 and sys.argv[1] == "--tree":
+        n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--rounds" else 1
+        tree(sys.argv[2], n)
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -22,8 +22,12 @@ log = logging.getLogger("lifecircle")
 
 
 @contextmanager
-def progress_callback() -> Iterator:
-    """Yield ``callback(stage, done, total)`` that draws a bar or logs, as fits stderr."""
+def progress_callback(*, ticking: bool = True) -> Iterator:
+    """Yield ``callback(stage, done, total)`` that draws a bar or logs, as fits stderr.
+
+    ``ticking=False``: the bar is drawn at each call only, without rich's refresh thread
+    (the report workers are forked only from a process with no other thread).
+    """
     if not sys.stderr.isatty():
         last: dict[str, int] = {}
 
@@ -48,6 +52,7 @@ def progress_callback() -> Iterator:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
+        auto_refresh=ticking,
     ) as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -55,5 +60,7 @@ def progress_callback() -> Iterator:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(STAGES_ZH.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
+            if not ticking:
+                bar.refresh()
 
         yield draw

@@ -74,7 +74,8 @@ def demo_command(
 
         report_dir = out / "reports"
         n_circles = prepared["circles"]
-        with progress_callback() as progress:
+        # no refresh thread: render_reports forks its workers only from a one-thread process
+        with progress_callback(ticking=False) as progress:
             done_ids: list[str] = []
 
             def advance(circle_id: str) -> None:

@@ -71,8 +71,14 @@ def report(
         n = len(circle) if circle else len(ck.result.circles)
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        # no refresh thread: render_reports forks its workers only from a one-thread process
+        with Progress(transient=True, auto_refresh=False) as bar:
             task = bar.add_task("生成报告", total=n)
+
+            def advance(_cid: str) -> None:
+                bar.advance(task)
+                bar.refresh()
+
             written = render_reports(
                 ck,
                 out,
@@ -81,7 +87,7 @@ def report(
                 lang=lang,
                 tile_url=tiles,
                 tile_attribution=tile_attribution,
-                progress=lambda _cid: bar.advance(task),
+                progress=advance,
                 mobility=mob,
             )
     except InputError as exc:

@@ -9,6 +9,7 @@ Entry points: :func:`render_circle_report`, :func:`render_district_report` and
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -350,17 +351,32 @@ def _render_into(
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn, not fork: the parent may hold numba's thread pool, which is not fork-safe.
-    # Each worker receives the prepared checkup once (pickled), whether read or in memory.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(ck, str(out_dir), opts),
-    ) as pool:
+    method = _start_method()
+    if method == "fork":
+        _preload()  # the workers inherit the imported renderers instead of importing them
+        gc.freeze()  # the parent's objects stay out of the workers' collections: shared pages
+    # fork (one thread here): the workers share the parent's memory, checkup included, until
+    # they write to it. spawn otherwise (e.g. numba's thread pool, not fork-safe): each
+    # worker receives the prepared checkup once (pickled).
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context(method),
+            initializer=_worker_init,
+            initargs=(ck, str(out_dir), opts),
+        )
         # every circle is submitted (and the workers start) before the district report is
         # rendered here, so that report no longer delays the first circle
         results = pool.map(_worker_render, ids)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    finally:
+        if method == "fork":
+            gc.unfreeze()
+    with pool:
         if district:
             try:
                 written += _district_files(ck, out_dir, opts, mobility)
@@ -375,6 +391,27 @@ def _render_into(
 
 
 _WORKER: dict[str, Any] = {}
+
+
+def _start_method() -> str:
+    """``fork`` when no other Python thread runs here (none can hold a lock at the fork) and
+    numba's thread pool has not started (it is not fork-safe), else ``spawn``. The native
+    pools of OpenBLAS, Arrow and jemalloc prepare themselves for a fork."""
+    import multiprocessing as mp
+    import sys
+    import threading
+
+    numba_pool = getattr(sys.modules.get("numba.np.ufunc.parallel"), "_is_initialized", False)
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 and not numba_pool:
+        return "fork"
+    return "spawn"
+
+
+def _preload() -> None:
+    """Import what a circle report needs and register the CJK font with matplotlib."""
+    from lifecircle.reports import context, excel, fonts, html, maps, strings, word  # noqa: F401
+
+    fonts.cjk_font_family()
 
 
 def _worker_init(ck: CheckupFolder, out_dir: str, opts: _Options) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,7 +18,9 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring, xmlfile
 
 from lifecircle.reports.context import CircleReport, DistrictReport, Meta
 from lifecircle.reports.data import finite
@@ -127,8 +130,8 @@ def _fast_rows(ws) -> None:
     objects) goes through openpyxl's own cell writer. Must be called on an empty write-only sheet after its
     column widths, panes and row heights are set (the sheet's head is written here).
     """
-    ws._get_writer()
-    writer = ws._writer
+    writer = ws._writer = _TextRowsWriter(ws)
+    writer.write_top()  # as ws._get_writer() does with openpyxl's writer
     wb = ws.parent
     letters: list[str] = []
     plain = WriteOnlyCell(ws)
@@ -155,13 +158,23 @@ def _fast_rows(ws) -> None:
             SubElement(SubElement(c, "is"), "t", keep).text = v
         return c
 
+    style_ids: dict[int, tuple[Any, str]] = {}
+
+    def style_index(style: Any) -> str:
+        """The workbook's index of a shared style array, hashed once per array (the
+        arrays of :class:`_Styles` are made once and never changed; each is kept here)."""
+        hit = style_ids.get(id(style))
+        if hit is None:
+            hit = style_ids[id(style)] = (style, f"{wb._cell_styles.add(style)}")
+        return hit[1]
+
     def markup(value: object, ref: str) -> str | None:
         """The ``<c>`` element of a number or plain text as XML text (None: not one)."""
         v: Any
         dt: str | None
-        if isinstance(value, _Styled):
+        if type(value) is _Styled:
             v, dt = value.value, value.data_type
-            head = f'<c r="{ref}" s="{wb._cell_styles.add(value.style)}"'
+            head = f'<c r="{ref}" s="{style_index(value.style)}"'
         else:
             dt = _plain(value)
             if dt is None:
@@ -178,16 +191,30 @@ def _fast_rows(ws) -> None:
         row = str(row_idx)
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
-        cells = []
-        for j, value in enumerate(values):
-            if value is not None:
-                c = markup(value, letters[j] + row)
-                if c is None:
-                    break
-                cells.append(c)
+        cells: list[str] = []
+        add = cells.append
+        # letters: at least as many as values (a row's last cells may be missing)
+        for letter, value in zip(letters, values, strict=False):
+            if value is None:
+                continue
+            t = type(value)
+            if t is int or (t is float and math.isfinite(value)):  # the commonest cell,
+                # as markup() writes it: safe_string's own formatting of a finite number
+                add(f'<c r="{letter}{row}" t="n"><v>{"%.16g" % value}</v></c>')  # noqa: UP031
+                continue
+            c = markup(value, letter + row)
+            if c is None:
+                break
+            add(c)
         else:
+            if cells and all(map(_PLAIN_ATTR.fullmatch, attrs.values())):
+                # the row as the text lxml would write for it (an empty row is written
+                # below, as openpyxl writes it); the texts are escaped as lxml escapes them
+                head = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+                writer.write_text(xf, f"<row {head}>{''.join(cells)}</row>")
+                return
             if cells:  # the whole row parsed at once and written by lxml as openpyxl's
-                # elements are (an empty row is written below, as openpyxl writes it)
+                # elements are (an attribute that would need escaping)
                 row_el = fromstring(f"<row>{''.join(cells)}</row>")
                 for k, v in attrs.items():
                     row_el.set(k, v)
@@ -210,6 +237,39 @@ def _fast_rows(ws) -> None:
 
     writer.write_row = write_row
     ws._values_to_row = lambda values, row_idx: values
+
+
+_PLAIN_ATTR = re.compile(r"[0-9A-Za-z.:+-]*")  # a row attribute lxml writes as it is
+
+
+class _TextRowsWriter(WorksheetWriter):
+    """openpyxl's sheet writer, its XML stream on a file opened here so that finished rows
+    can be written to it as text (lxml's incremental writer flushed first): parsing each
+    row's text only for lxml to write it back was most of a workbook's time."""
+
+    _file: Any = None
+
+    def get_stream(self) -> Any:  # openpyxl 3.1's, on a file object
+        with open(self.out, "wb") as fh, xmlfile(fh) as xf:
+            self._file = fh
+            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                try:
+                    while True:
+                        el = yield
+                        if el is True:
+                            yield xf
+                        elif el is None:
+                            continue
+                        else:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
+
+    def write_text(self, xf: Any, text: str) -> None:
+        """``text`` (markup) after what lxml has written, as lxml writes it: ASCII, other
+        characters as decimal references."""
+        xf.flush()
+        self._file.write(text.encode("ascii", "xmlcharrefreplace"))
 
 
 class _Styles:

@@ -146,23 +146,20 @@ def circle_html(ck: CheckupFolder, rep: CircleReport, T: Text, tiles: dict | Non
         for c in comp.columns
         if c.startswith("nearest_m__") and c.split("__", 1)[1] not in dist_cats
     ]
+    # the rows' values as iterrows gives them (DataFrame.values), without a Series per row
+    at = {c: i for i, c in enumerate(comp.columns)}
+    name_at = at.get("name", at["id"])
+    dist_at = [(c, at[f"nearest_m__{c}"]) for c in dist_cats]
     compounds = [
         {
-            "id": r["id"],
-            "name": str(r.get("name", r["id"])),
-            "pop": int(finite(r["population"]) or 0),
-            "lat": round(r.geometry.y, 6),
-            "lon": round(r.geometry.x, 6),
-            "d": {
-                c: (
-                    None
-                    if finite(r[f"nearest_m__{c}"]) is None
-                    else round(float(r[f"nearest_m__{c}"]), 1)
-                )
-                for c in dist_cats
-            },
+            "id": v[at["id"]],
+            "name": str(v[name_at]),
+            "pop": int(finite(v[at["population"]]) or 0),
+            "lat": round(v[at["geometry"]].y, 6),
+            "lon": round(v[at["geometry"]].x, 6),
+            "d": {c: (None if finite(v[j]) is None else round(float(v[j]), 1)) for c, j in dist_at},
         }
-        for _, r in comp.iterrows()
+        for v in comp.values
     ]
     # facilities in and near the circle, of the categories the map can colour by: the page
     # shows those of the chosen category only (all ~30 at once are unreadable)

@@ -41,10 +41,76 @@ FAC_COLOURS = (
 DPI = 150
 
 
+PAD_INCHES = 0.08
+
+
 def _png(fig) -> bytes:
+    """The figure as PNG, cropped to its content plus ``PAD_INCHES`` of white, as
+    ``savefig(bbox_inches="tight")`` crops it, with one layout of every text instead of two.
+
+    matplotlib's tight mode measures the figure with one renderer and draws it with
+    another, laying out every (CJK) text twice; here the figure is drawn once and measured
+    with the renderer that drew it (its text layouts cached), and its pixels are cropped.
+    The picture is the same up to the sub-pixel offset of the crop. A figure with content
+    beyond its edges is left to ``savefig``. Maps are opaque: written as RGB.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    try:
+        fig.set_dpi(DPI)
+        fig.patch.set_facecolor("white")
+        canvas = fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        content = fig.get_tightbbox(renderer)
+        if (
+            not fig.bbox_inches.containsx(content.x0)
+            or not fig.bbox_inches.containsx(content.x1)
+            or not fig.bbox_inches.containsy(content.y0)
+            or not fig.bbox_inches.containsy(content.y1)
+        ):
+            return _png_tight(fig)
+        return _encode(_crop(np.asarray(canvas.buffer_rgba()), content.padded(PAD_INCHES)))
+    finally:
+        plt.close(fig)
+
+
+def _crop(rgba: np.ndarray, box) -> np.ndarray:
+    """The pixels of ``box`` (inches, from the lower left) of a figure drawn at ``DPI``;
+    what lies beyond the figure is white."""
+    h, w = rgba.shape[:2]
+    x0 = round(box.x0 * DPI)
+    top = round(h - box.y1 * DPI)
+    out = np.full((int(box.height * DPI), int(box.width * DPI), 4), 255, dtype=np.uint8)
+    sx0, sy0 = max(x0, 0), max(top, 0)
+    sx1, sy1 = min(x0 + out.shape[1], w), min(top + out.shape[0], h)
+    out[sy0 - top : sy1 - top, sx0 - x0 : sx1 - x0] = rgba[sy0:sy1, sx0:sx1]
+    return out
+
+
+def _png_tight(fig) -> bytes:
+    """``savefig(bbox_inches="tight")``'s pixels, written as RGB when opaque."""
+    tight = {"dpi": DPI, "bbox_inches": "tight", "pad_inches": PAD_INCHES, "facecolor": "white"}
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, facecolor="white")
-    plt.close(fig)
+    fig.savefig(buf, format="rgba", **tight)
+    renderer = fig.canvas.renderer  # the one the pixels were drawn with
+    w, h = int(renderer.width), int(renderer.height)
+    if len(buf.getvalue()) != w * h * 4:  # another canvas: matplotlib writes the PNG
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", **tight)
+        return buf.getvalue()
+    return _encode(np.frombuffer(buf.getvalue(), dtype=np.uint8).reshape(h, w, 4))
+
+
+def _encode(rgba: np.ndarray) -> bytes:
+    """PNG of an RGBA pixel array (RGB when every pixel is opaque), at ``DPI``."""
+    from PIL import Image
+
+    img = Image.fromarray(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba)
+    buf = io.BytesIO()
+    img.save(buf, format="png", dpi=(DPI, DPI))
     return buf.getvalue()
 
 
