@@ -27,6 +27,7 @@ from lifecircle.demo.generator import (
     MANUAL_DATE,
     NOTICE,
     RIVER_FILE,
+    DemoDistrict,
     build_demo,
     write_layers,
 )
@@ -36,6 +37,8 @@ from lifecircle.errors import InputError
 MAX_DISTRICTS = 99
 #: straight-line gap between neighbouring districts (their networks stay apart)
 GAP_M = 500.0
+#: seeds tried for one district before giving up
+SEED_TRIES = 20
 
 CITY_NOTICE_EN = (
     "Demo city: {k} copies of the demo district, each drawn with its own seed. Names, codes "
@@ -59,6 +62,7 @@ class DemoCity:
     manual_values: pd.DataFrame
     rivers: gpd.GeoDataFrame
     service_level: dict[str, str] = field(default_factory=dict)  # circle_id -> level
+    seeds: list[int] = field(default_factory=list)  # each district's seed
 
 
 def district_label(k: int) -> str:
@@ -91,8 +95,10 @@ def _check(districts: int) -> int:
 def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoCity:
     """Build a city of ``districts`` demo districts in memory, on a grid, west to east.
 
-    District ``k`` (from 0) is `build_demo` with seed ``seed + k``, so the first one is the
-    demo district of the same seed; each has ``N_CIRCLES`` (49) circles.
+    District ``k`` (from 0) is `build_demo` with the next seed after district ``k - 1``'s
+    that the generator can draw at this scale (at small scales about one seed in ten puts a
+    community cell almost wholly in the river; that seed is skipped), so the first one is
+    the demo district of ``seed``; each has ``N_CIRCLES`` (49) circles.
 
     Parameters
     ----------
@@ -114,8 +120,10 @@ def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoC
     }
     manual: list[pd.DataFrame] = []
     levels: dict[str, str] = {}
+    seeds: list[int] = []
     for k in range(k_total):
-        d = build_demo(seed=seed + k, scale=scale)
+        d = _next_district(seeds[-1] + 1 if seeds else seed, scale)
+        seeds.append(d.seed)
         row, col = divmod(k, cols)
         dx, dy = col * (d.layout.width + GAP_M), -row * (d.layout.height + GAP_M)
         label, prefix = district_label(k), f"D{k + 1:02d}-"
@@ -128,8 +136,9 @@ def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoC
 
         parts["network"].append(moved(d.network))
         parts["communities"].append(
-            moved(d.communities).assign(name=named(d.communities["name"]))
-            .assign(street=named(d.communities["street"]))  # fmt: skip
+            moved(d.communities).assign(
+                name=named(d.communities["name"]), street=named(d.communities["street"])
+            )
         )
         parts["circles"].append(
             d.circles.assign(
@@ -149,7 +158,9 @@ def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoC
             )
         )
         parts["facilities"].append(
-            moved(d.facilities).assign(id=prefix + d.facilities["id"], name=named(d.facilities["name"]))
+            moved(d.facilities).assign(
+                id=prefix + d.facilities["id"], name=named(d.facilities["name"])
+            )
         )
         parts["river"].append(
             gpd.GeoDataFrame(
@@ -181,6 +192,21 @@ def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoC
         manual_values=pd.concat(manual, ignore_index=True),
         rivers=cat("river"),
         service_level=levels,
+        seeds=seeds,
+    )
+
+
+def _next_district(seed: int, scale: float) -> DemoDistrict:
+    """The demo district of the first seed from ``seed`` on that the generator can draw."""
+    for s in range(seed, seed + SEED_TRIES):
+        try:
+            return build_demo(seed=s, scale=scale)
+        except RuntimeError:  # no room for a community's compounds: the next seed
+            continue
+    raise InputError(
+        f"示例区面积比例 {scale} 下，种子 {seed}～{seed + SEED_TRIES - 1} 都无法生成示例区",
+        field="scale",
+        fix="用大一些的面积比例（如 0.1 或 1.0）",
     )
 
 
@@ -219,6 +245,7 @@ def _manifest(city: DemoCity) -> str:
             "seed": city.seed,
             "scale": city.scale,
             "districts": city.districts,
+            "seeds": list(city.seeds),
         },
         "layers": dict(LAYER_FILES),
     }

@@ -242,9 +242,7 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
     return write_layers(demo, river, _manifest(demo), Path(out_dir))
 
 
-def write_layers(
-    demo: Any, river: gpd.GeoDataFrame, manifest: str, out_dir: Path
-) -> Path:
+def write_layers(demo: Any, river: gpd.GeoDataFrame, manifest: str, out_dir: Path) -> Path:
     """Write a generated package (the layers of ``demo``, ``river`` and ``manifest``) as a unit.
 
     ``demo`` has the layers of `DemoDistrict` (the generated city has them too).
