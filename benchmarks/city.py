@@ -7,9 +7,13 @@ circles side by side, one package) is written first, then the real commands run 
 processes, as a user would: ``lifecircle checkup CITY --out CK`` and ``lifecircle report
 CK --out REPORTS`` (every circle and the district, html/docx/xlsx). Each is timed from
 process start (`_proc`): wall and CPU seconds (the process and the workers it waited
-for), seconds per circle, and the peak memory of the process tree. The last table divides
-each size's CPU seconds per circle by the smallest size's: linear growth gives about 1.
-The load average is printed beside every run (the machine may be shared). Not a test.
+for), seconds per circle, and the peak memory of the process tree. The table divides
+each size's CPU seconds per circle by the smallest size's (linear growth with no fixed
+cost gives 1; the fixed cost of starting, about 3 CPU s a command, makes it fall below 1),
+and gives the marginal CPU seconds per added circle between one size and the next: linear
+growth keeps it constant, quadratic growth makes it climb with the size. One untimed
+checkup of the smallest city runs first (numba's cache, the disk cache). The load average
+is printed beside every run (the machine may be shared). Not a test.
 """
 
 from __future__ import annotations
@@ -56,7 +60,12 @@ def _run(cmd: list[str], *, cwd: Path) -> tuple[_proc.Measured, float]:
     return m, load
 
 
-def _size(k: int, *, scale: str, suggest: bool, work: Path) -> list[Row]:
+def _checkup_cmd(city: Path, out: Path, *, suggest: bool) -> list[str]:
+    cmd = [sys.executable, "-m", "lifecircle", "checkup", str(city), "--out", str(out)]
+    return cmd + (["--suggest"] if suggest else [])
+
+
+def _size(k: int, *, scale: str, suggest: bool, warm: bool, work: Path) -> list[Row]:
     py = sys.executable
     n = k * CIRCLES_PER_DISTRICT
     city, ck, rep = work / f"city{k}", work / f"checkup{k}", work / f"reports{k}"
@@ -65,8 +74,9 @@ def _size(k: int, *, scale: str, suggest: bool, work: Path) -> list[Row]:
         f"generate_city({str(city)!r}, districts={k}, scale={scale})"
     )
     rows = [Row("generate", k, n, *_run([py, "-c", gen], cwd=work))]
-    check = [py, "-m", "lifecircle", "checkup", str(city), "--out", str(ck)]
-    rows.append(Row("checkup", k, n, *_run(check + (["--suggest"] if suggest else []), cwd=work)))
+    if warm:
+        _run(_checkup_cmd(city, work / "warm-up", suggest=suggest), cwd=work)
+    rows.append(Row("checkup", k, n, *_run(_checkup_cmd(city, ck, suggest=suggest), cwd=work)))
     report = [py, "-m", "lifecircle", "report", str(ck), "--out", str(rep)]
     rows.append(Row("report", k, n, *_run(report, cwd=work)))
     files = sum(1 for p in rep.rglob("*") if p.is_file())
@@ -84,16 +94,21 @@ def _size(k: int, *, scale: str, suggest: bool, work: Path) -> list[Row]:
 def _table(rows: list[Row]) -> None:
     print()
     print("| stage | districts | circles | wall s | CPU s | wall s/circle | CPU s/circle |"
-          " CPU s/circle ÷ smallest | peak MB PSS (RSS) | load |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " CPU s/circle ÷ smallest | marginal CPU s/circle | peak MB PSS (RSS) | load |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for stage in ("generate", "checkup", "report"):
         mine = [r for r in rows if r.stage == stage]
         base = mine[0].cpu_per_circle
-        for r in mine:
+        for prev, r in zip([None, *mine[:-1]], mine, strict=True):
+            marginal = (
+                "–"
+                if prev is None
+                else f"{(r.run.cpu_seconds - prev.run.cpu_seconds) / (r.circles - prev.circles):.3f}"
+            )
             print(
                 f"| {stage} | {r.districts} | {r.circles} | {r.run.seconds:.1f} | "
                 f"{r.run.cpu_seconds:.1f} | {r.wall_per_circle:.3f} | {r.cpu_per_circle:.3f} | "
-                f"{r.cpu_per_circle / base:.2f} | {r.run.peak_pss_mb:.0f} "
+                f"{r.cpu_per_circle / base:.2f} | {marginal} | {r.run.peak_pss_mb:.0f} "
                 f"({r.run.peak_rss_mb:.0f}) | {r.load:.1f} |"
             )
     print()
@@ -113,6 +128,7 @@ def main() -> None:
     ap.add_argument("--districts", default="2,4,9", help="city sizes in districts of 49 circles")
     ap.add_argument("--scale", default="0.1", help="each district's area factor (1.0: 288 km²)")
     ap.add_argument("--suggest", action="store_true", help="checkup with --suggest (siting)")
+    ap.add_argument("--no-warm-up", action="store_true", help="skip the untimed first checkup")
     ap.add_argument("--keep", help="work in this folder and keep it (default: a temporary one)")
     args = ap.parse_args()
     sizes = sorted({int(s) for s in args.districts.split(",")})
@@ -127,8 +143,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for k in sizes:
-            rows += _size(k, scale=args.scale, suggest=args.suggest, work=work)
+        for i, k in enumerate(sizes):
+            warm = i == 0 and not args.no_warm_up
+            rows += _size(k, scale=args.scale, suggest=args.suggest, warm=warm, work=work)
     _table(rows)
 
 
