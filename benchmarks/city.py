@@ -50,9 +50,10 @@ class Row:
         return self.run.seconds / self.circles
 
 
-def _run(cmd: list[str], *, cwd: Path) -> tuple[_proc.Measured, float]:
+def _run(cmd: list[str], *, cwd: Path, log: str) -> tuple[_proc.Measured, float]:
     m = _proc.run(cmd, cwd=str(cwd), env=_proc.env_with(COLUMNS="200"))
     load = os.getloadavg()[0]
+    (cwd / f"{log}.log").write_text(m.stdout + m.stderr, encoding="utf-8")  # what it printed
     if m.returncode != 0:
         print(" ".join(cmd), file=sys.stderr)
         print(m.stdout[-2000:], m.stderr[-4000:], file=sys.stderr)
@@ -73,12 +74,13 @@ def _size(k: int, *, scale: str, suggest: bool, warm: bool, work: Path) -> list[
         "from lifecircle.demo import generate_city; "
         f"generate_city({str(city)!r}, districts={k}, scale={scale})"
     )
-    rows = [Row("generate", k, n, *_run([py, "-c", gen], cwd=work))]
+    rows = [Row("generate", k, n, *_run([py, "-c", gen], cwd=work, log=f"generate{k}"))]
     if warm:
-        _run(_checkup_cmd(city, work / "warm-up", suggest=suggest), cwd=work)
-    rows.append(Row("checkup", k, n, *_run(_checkup_cmd(city, ck, suggest=suggest), cwd=work)))
+        _run(_checkup_cmd(city, work / "warm-up", suggest=suggest), cwd=work, log="warm-up")
+    check = _checkup_cmd(city, ck, suggest=suggest)
+    rows.append(Row("checkup", k, n, *_run(check, cwd=work, log=f"checkup{k}")))
     report = [py, "-m", "lifecircle", "report", str(ck), "--out", str(rep)]
-    rows.append(Row("report", k, n, *_run(report, cwd=work)))
+    rows.append(Row("report", k, n, *_run(report, cwd=work, log=f"report{k}")))
     files = sum(1 for p in rep.rglob("*") if p.is_file())
     if files < 3 * n:  # html, docx and xlsx per circle at least
         sys.exit(f"{rep}: {files} files for {n} circles")
