@@ -93,7 +93,7 @@ def _check(districts: int) -> int:
 
 
 def build_city(*, districts: int, seed: int = 2023, scale: float = 1.0) -> DemoCity:
-    """Build a city of ``districts`` demo districts in memory, on a grid, west to east.
+    """Build a city of ``districts`` demo districts in memory, in rows west to east.
 
     District ``k`` (from 0) is `build_demo` with the next seed after district ``k - 1``'s
     that the generator can draw at this scale (at small scales about one seed in ten puts a
