@@ -11,7 +11,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from lifecircle.access.service_area import reached_intervals, reached_lines, service_areas
+from lifecircle.access.service_area import (
+    band_polygons,
+    reached_intervals,
+    reached_lines,
+    service_areas,
+)
 from lifecircle.network.build import graph_from_lines
 from lifecircle.network.snap import snap_points
 
@@ -165,6 +170,22 @@ def test_polygon_bands_the_reached_streets():
     assert poly.symmetric_difference(exact).area / exact.area < 0.15
     assert shapely.buffer(exact, 12).contains(poly)
     assert poly.buffer(12).contains(shapely.union_all(lines))
+
+
+def test_band_of_many_parts_is_simplified_as_the_whole_would_be():
+    # parts are simplified one by one (the whole MultiPolygon at once grew faster than its
+    # parts); the outline must be what simplifying the whole gives
+    rng = np.random.default_rng(5)
+    lines = [
+        LineString([(x, y), (x + rng.uniform(50, 150), y + rng.uniform(-60, 60))])
+        for x in range(0, 3000, 250)
+        for y in range(0, 3000, 250)
+    ]
+    band = band_polygons(lines, 40.0)
+    raw = band_polygons(lines, 40.0, simplify_m=0.0)
+    assert len(band.geoms) == len(raw.geoms) == len(lines)
+    assert shapely.equals_exact(band, shapely.simplify(raw, 5.0), tolerance=0.0)
+    assert shapely.get_num_coordinates(band) < shapely.get_num_coordinates(raw)
 
 
 def test_full_demo_scale(tmp_path):

@@ -282,9 +282,13 @@ def band_polygons(
         shapely.Polygon(p[o[0] : o[1]], [p[o[k] : o[k + 1]] for k in range(1, len(o) - 1)])
         for p, o in zip(points, offsets, strict=True)
     ]
-    shape = shapely.MultiPolygon(polys)
     if tol > 0:
-        shape = shapely.simplify(shape, tol)
+        # part by part: GEOS simplifies a whole MultiPolygon in time growing faster than its
+        # parts (a city of 441 circles: 12x the time for 4.6x the parts; part by part 4.5x,
+        # the same outlines); parts lie a cell or more apart, the check below catches any
+        # that would touch
+        polys = list(shapely.simplify(np.array(polys, dtype=object), tol))
+    shape = shapely.MultiPolygon(polys)
     if not shape.is_valid:  # cells touching at a corner
         shape = shapely.make_valid(shape)
     return shape

@@ -234,6 +234,19 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
     The folder appears complete or not at all; an earlier package there is replaced only
     at the end, and a non-empty folder that holds no ``district.yaml`` is never replaced.
     """
+    river = gpd.GeoDataFrame(
+        {"name": [RIVER_NAME], "waterway": ["river"]},
+        geometry=[demo.layout.river],
+        crs=CRS,
+    )
+    return write_layers(demo, river, _manifest(demo), Path(out_dir))
+
+
+def write_layers(demo: Any, river: gpd.GeoDataFrame, manifest: str, out_dir: Path) -> Path:
+    """Write a generated package (the layers of ``demo``, ``river`` and ``manifest``) as a unit.
+
+    ``demo`` has the layers of `DemoDistrict` (the generated city has them too).
+    """
     from lifecircle.io import write_folder
 
     def write(tmp: Path) -> None:
@@ -241,17 +254,12 @@ def write_package(demo: DemoDistrict, out_dir: Path) -> Path:
         _write_gpkg(demo.facilities, tmp / LAYER_FILES["facilities"], "facilities")
         _write_gpkg(demo.network, tmp / LAYER_FILES["network"], "network")
         _write_gpkg(demo.communities, tmp / LAYER_FILES["communities"], "communities")
-        river = gpd.GeoDataFrame(
-            {"name": [RIVER_NAME], "waterway": ["river"]},
-            geometry=[demo.layout.river],
-            crs=CRS,
-        )
         _write_gpkg(river, tmp / RIVER_FILE, "river")
         demo.circles.to_csv(tmp / LAYER_FILES["circles"], index=False, lineterminator="\n")
         demo.manual_values.to_csv(
             tmp / LAYER_FILES["manual_values"], index=False, lineterminator="\n"
         )
-        (tmp / "district.yaml").write_text(_manifest(demo), encoding="utf-8")
+        (tmp / "district.yaml").write_text(manifest, encoding="utf-8")
 
     old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_DATE})

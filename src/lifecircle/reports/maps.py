@@ -155,6 +155,20 @@ def _areas(ax, geoms, *, facecolor="#1f77b4", alpha=0.16, zorder=1.5) -> None:
         ax.add_patch(patch)
 
 
+def _in_view(layer: gpd.GeoDataFrame, ax) -> gpd.GeoSeries:
+    """The geometries whose bounding boxes meet the axes' view, in the layer's order.
+
+    Only these can show; drawing every circle of the city on every circle's map made a
+    report run grow with the square of the circles.
+    """
+    import shapely
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    hit = np.sort(layer.sindex.query(shapely.box(x0, y0, x1, y1)))
+    return layer.geometry.iloc[hit]
+
+
 def _service_area(ck: CheckupFolder, cat: str, radius, bounds):
     """The service area of ``cat`` at ``radius`` clipped to ``bounds`` (metric), or None."""
     if ck.service_areas is None or not radius:
@@ -365,7 +379,7 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     with matplotlib.rc_context(fonts.rc()):
         fig, ax = plt.subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
         _frame(ax, me.total_bounds)
-        _polys(ax, cm.geometry, edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
+        _polys(ax, _in_view(cm, ax), edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
         _polys(ax, me, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
         gap = np.zeros(len(comp), dtype=bool)
         for cat in rep.focus_categories:
