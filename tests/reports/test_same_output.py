@@ -8,6 +8,8 @@ default styles; it must come out as when python-docx looks them up each time.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import zipfile
 from datetime import date
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from lifecircle.checkup import CheckupFolder
-from lifecircle.reports import _prepare, _start_method, render_reports, word
+from lifecircle.reports import _prepare, render_reports, word
 from lifecircle.reports.context import build_circle_report
 from lifecircle.reports.strings import Text
 
@@ -56,29 +58,39 @@ def serial(checkup_dir, circles, tmp_path_factory) -> dict[str, bytes]:
     return _contents(out)
 
 
-def _in_thread_free_process() -> None:
-    assert threading.active_count() == 1, "the test runner runs other threads"
+def _in_fresh_interpreter(code: str) -> str:
+    """Run ``code`` in a new interpreter (the test runner itself runs other threads, so
+    here the workers would be spawned); return what it printed."""
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
 
 
 def test_start_method_forks_only_without_other_threads():
-    _in_thread_free_process()
-    assert _start_method() == "fork"
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert _start_method() == "spawn"
-    finally:
-        stop.set()
-        other.join()
-    assert _start_method() == "fork"
+    code = (
+        "import threading\n"
+        "from lifecircle.reports import _start_method\n"
+        "alone = _start_method()\n"
+        "stop = threading.Event(); other = threading.Thread(target=stop.wait); other.start()\n"
+        "beside = _start_method()\n"
+        "stop.set(); other.join()\n"
+        "print(alone, beside, _start_method())\n"
+    )
+    assert _in_fresh_interpreter(code).split() == ["fork", "spawn", "fork"]
 
 
 def test_forked_workers_write_the_same_reports(checkup_dir, circles, serial, tmp_path):
-    _in_thread_free_process()
     out = tmp_path / "reports"
-    written = render_reports(checkup_dir, out, circle_ids=circles, workers=2, today=TODAY)
-    assert {p.name for p in written} >= {f"{c}.{f}" for c in circles for f in ("html", "docx")}
+    code = (
+        "from datetime import date\n"
+        "from lifecircle.reports import _start_method, render_reports\n"
+        "print(_start_method())\n"
+        f"render_reports({str(checkup_dir)!r}, {str(out)!r}, circle_ids={circles!r}, "
+        "workers=2, today=date(2024, 9, 30))\n"
+    )
+    assert _in_fresh_interpreter(code).split() == ["fork"]
     assert _contents(out) == serial
 
 

@@ -49,5 +49,8 @@ def test_a_database_migrated_beforehand_gives_the_same_database(tmp_path, demo_c
     ca, cb = _content(a), _content(b)
     assert ca.keys() == cb.keys()
     for table in ca:
+        if table == "programme_version":  # a random stamp per build (the web's cache key)
+            assert [r[::2] for r in ca[table]] == [r[::2] for r in cb[table]]
+            continue
         assert ca[table] == cb[table], table
     assert len(ca["project"]) > 0 and len(ca["alembic_version"]) == 1
