@@ -1,12 +1,13 @@
-"""Import and compile the routing kernels in the background, while the inputs are read.
+"""Compile the routing kernels in the background on the first run after installing.
 
-A warm start (numba's on-disk cache filled) loads the kernels in a daemon thread: the
-import of numba and the cache loading overlap the reading of files, which runs mostly in
-C (GDAL, GEOS, numpy) with the GIL released. A cold start (the first run after
-installing) compiles them in a child process instead, on another core and out of the
-GIL's way, and the thread then loads what the child cached. Which start it is, is known
-without importing numba from a marker file written next to the cache once the kernels
-have been loaded.
+A cold start (numba's on-disk cache empty) compiles them in a child process, on another
+core and out of the GIL's way, while the inputs are read; a daemon thread waits for the
+child and then loads what it cached. A warm start starts nothing: the kernels load from
+the cache when first called. (Loading them in a thread beside the reading was tried and
+measured slower: numba's import and cache loading are Python work that takes the GIL
+from the reading thread; `lifecircle access` on the 200k-node grid took 3.2-3.7 s that
+way against 3.0-3.1 s.) Which start it is, is known without importing numba from a
+marker file written next to the cache once the kernels have been loaded.
 """
 
 from __future__ import annotations
@@ -88,22 +89,18 @@ def _compile_in_child() -> subprocess.Popen[bytes]:
     )
 
 
-def _work() -> None:
-    marker = cache_marker()
-    child = None
+def _work(marker: Path | None) -> None:
     try:
-        if marker is None or not marker.exists():
-            child = _compile_in_child()
+        child = _compile_in_child()
         from lifecircle.network import kernels  # imports numba meanwhile
 
-        if child is not None:
-            try:
-                child.wait(timeout=900)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        try:
+            child.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
         kernels.compile_all()  # loads what the child cached (or compiles, if it failed)
-        LAST_START["kernels"] = "compiled in a child" if child is not None else "loaded"
+        LAST_START["kernels"] = "compiled in a child"
         if marker is not None:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
@@ -112,7 +109,7 @@ def _work() -> None:
 
 
 def compile_kernels_in_background() -> threading.Thread:
-    """Start loading (warm cache) or compiling (cold cache) the access kernels.
+    """Start compiling the access kernels when their cache is cold; nothing when warm.
 
     Call it before reading the inputs. A kernel called before this is done waits for it
     (Python's import lock, numba's compiler lock) rather than compiling twice. Calling it
@@ -121,12 +118,20 @@ def compile_kernels_in_background() -> threading.Thread:
     Returns
     -------
     threading.Thread
-        The (daemon) thread; ``join()`` it to wait until every kernel is ready.
+        The (daemon) thread; ``join()`` it to wait until every kernel is ready (on a warm
+        start a thread that has nothing to do: the kernels load when first called).
     """
     global _THREAD
     with _LOCK:
         if _THREAD is None:
-            _THREAD = threading.Thread(target=_work, name="lifecircle-compile", daemon=True)
+            marker = cache_marker()
+            if marker is not None and marker.exists():
+                LAST_START["kernels"] = "loaded on first use"
+                _THREAD = threading.Thread(target=lambda: None, name="lifecircle-compile")
+            else:
+                _THREAD = threading.Thread(
+                    target=_work, args=(marker,), name="lifecircle-compile", daemon=True
+                )
             _THREAD.start()
         return _THREAD
 
