@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +19,7 @@ from lifecircle.workflow import accounts
 from lifecircle.workflow.geometry import import_circle_geometry
 
 from .conftest import PASSWORD, TODAY
+from .live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -42,17 +40,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, demo_checkup_dir):
     """The demo programme in SQLite, served by uvicorn on a free loopback port."""
-    import uvicorn
-
     from lifecircle.workflow.demo import seed_demo_programme
 
     engine = make_engine(tmp_path_factory.mktemp("browser") / "platform.db")
@@ -66,22 +56,8 @@ def site(tmp_path_factory, demo_checkup_dir):
         )
         accounts.add_user(s, "leader", role="圈长", password=PASSWORD, circles=["C05"])
     app = create_app(Settings(engine=engine, secret_key="browser-test", today=TODAY))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
     engine.dispose()
 
 

@@ -6,8 +6,6 @@ errors, no request leaving localhost."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,9 @@ from lifecircle.web import Settings, create_app
 from lifecircle.workflow.permissions import ROLE_ZH
 
 from .conftest import PASSWORD
+from .live_server import serving
 from .maps_site import TODAY, platform_db, suggested_demo
-from .test_browser import ARGS, CHROMIUM, NOTICE, Watch, _free_port, _serious
+from .test_browser import ARGS, CHROMIUM, NOTICE, Watch, _serious
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,8 +49,6 @@ def _target(doc: CheckupResult):
 
 @pytest.fixture(scope="module")
 def site(demo, tmp_path_factory):
-    import uvicorn
-
     root, doc = demo
     circle, _, _ = _target(doc)
     users = {
@@ -61,22 +58,8 @@ def site(demo, tmp_path_factory):
     }
     engine = platform_db(root, tmp_path_factory.mktemp("mapsbrowser") / "web.db", users=users)
     app = create_app(Settings(engine=engine, secret_key="maps-browser", today=TODAY))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
     engine.dispose()
 
 

@@ -6,8 +6,6 @@ errors, no request leaving localhost, no serious accessibility finding."""
 from __future__ import annotations
 
 import io
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,8 @@ from lifecircle.workflow import accounts
 from lifecircle.workflow.geometry import import_circle_geometry
 
 from .conftest import PASSWORD, TODAY
-from .test_browser import CHROMIUM, Watch, _free_port, _serious, browser  # noqa: F401
+from .live_server import serving
+from .test_browser import CHROMIUM, Watch, _serious, browser  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,8 +34,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def office_site(tmp_path_factory, demo_checkup_dir):
     """The demo programme in SQLite served on a free loopback port, with its engine."""
-    import uvicorn
-
     from lifecircle.workflow.demo import seed_demo_programme
 
     engine = make_engine(tmp_path_factory.mktemp("office-browser") / "platform.db")
@@ -49,22 +46,8 @@ def office_site(tmp_path_factory, demo_checkup_dir):
             s, "chief", role="district", password=PASSWORD, display_name="区人居环境局"
         )
     app = create_app(Settings(engine=engine, secret_key="browser-office", today=TODAY))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, engine
     engine.dispose()
 
 

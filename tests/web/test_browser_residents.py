@@ -6,8 +6,6 @@ form by keyboard and mouse, and the leader sees it counted. Screenshots drawn, a
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from lifecircle.workflow import accounts, projects
 from lifecircle.workflow.geometry import import_circle_geometry
 
 from .conftest import PASSWORD, TODAY
-from .test_browser import CHROMIUM, Watch, _free_port, _serious
+from .live_server import serving
+from .test_browser import CHROMIUM, Watch, _serious
 from .test_browser import browser as browser  # the module's Chromium, shared fixture
 
 pytestmark = [
@@ -38,8 +37,6 @@ PHONE = "139 0731 0000"
 def site(tmp_path_factory, demo_checkup_dir):
     """The demo programme in SQLite with a project of C05, served on a loopback port; the
     evidence folder in a temporary data folder."""
-    import uvicorn
-
     from lifecircle.workflow.demo import seed_demo_programme
 
     root = tmp_path_factory.mktemp("browser-res")
@@ -65,22 +62,8 @@ def site(tmp_path_factory, demo_checkup_dir):
     app = create_app(
         Settings(engine=engine, secret_key="browser-res", today=TODAY, data_dir=root / "data")
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", root
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, root
     engine.dispose()
 
 

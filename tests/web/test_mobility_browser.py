@@ -4,8 +4,6 @@ chosen, then coloured by matching degree with the proposed boundaries dashed) an
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,8 @@ from lifecircle.workflow.mobility import import_mobility
 from mobility._results import demo_mobility
 
 from .conftest import PASSWORD, TODAY
-from .test_browser import CHROMIUM, Watch, _free_port, browser  # noqa: F401 (fixture)
+from .live_server import serving
+from .test_browser import CHROMIUM, Watch, browser  # noqa: F401 (fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,8 +33,6 @@ MATCH_COLOURS = {"#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, demo_checkup_dir):
     """The demo's checkup and outlines, and synthetic trips over the demo district."""
-    import uvicorn
-
     from lifecircle.workflow.checkups import import_checkup
     from lifecircle.workflow.places import seed_units
 
@@ -50,22 +47,8 @@ def site(tmp_path_factory, demo_checkup_dir):
         import_mobility(s, mob, title="2024年5月（合成）")
         accounts.add_user(s, "chief", role="district", password=PASSWORD)
     app = create_app(Settings(engine=engine, secret_key="browser-test", today=TODAY))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
     engine.dispose()
 
 
