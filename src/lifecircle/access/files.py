@@ -48,8 +48,9 @@ def access_from_files(
     ``docs/input-formats.md``); lon/lat layers in ``coords`` (``gcj02``, ``bd09`` …) are
     converted to WGS-84; everything is projected to ``crs``, else kept in the network's
     CRS when that is metric (`lifecircle.io.is_metric`), else projected to the network's
-    UTM zone. The routing kernels compile (or load from their cache) in a background
-    thread while the files are read.
+    UTM zone. On the first run after installing, the routing kernels compile in a child
+    process while the files are read; later runs load them from the cache when first
+    called.
 
     Parameters
     ----------

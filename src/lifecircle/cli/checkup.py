@@ -64,7 +64,7 @@ def checkup_command(
     """专项体检：逐个生活圈评价全部指标，给出评级（未达标/AA/AAA）与短板及受影响居民。"""
     from lifecircle.network.warmup import compile_kernels_in_background
 
-    compile_kernels_in_background()  # numba loads while the inputs are read
+    compile_kernels_in_background()  # a first run compiles while the inputs are read
     from lifecircle.checkup import run_checkup
     from lifecircle.standards import load_catalogue
 

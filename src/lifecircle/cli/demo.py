@@ -128,7 +128,7 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
     """Generate the demo district, load it, run and write its checkup, print the summary."""
     from lifecircle.network.warmup import compile_kernels_in_background
 
-    compile_kernels_in_background()  # numba loads while the district is generated and read
+    compile_kernels_in_background()  # a first run compiles while the district is made
     from lifecircle.checkup import run_checkup
     from lifecircle.demo import generate_demo
     from lifecircle.district import load_district

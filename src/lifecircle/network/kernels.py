@@ -560,7 +560,8 @@ def compile_all() -> None:
     """Compile (or load from numba's cache) every kernel the access engine calls.
 
     Each for its one signature; a later call with those types runs without compiling.
-    :func:`lifecircle.network.warmup.compile_kernels_in_background` runs this in a thread.
+    :func:`lifecircle.network.warmup.compile_kernels_in_background` runs this in a thread
+    after compiling in a child process (a cold cache only).
     """
     for kernel, signature in (
         (multi_source_buckets, SIG_BUCKETS),
