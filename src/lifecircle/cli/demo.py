@@ -44,10 +44,11 @@ def demo_command(
     # migrates an empty database (independent of the checkup)
     migrating = _start(_migrate_early, out / "lifecircle.db") if database else None
     atexit.register(_discard, migrating)  # whatever stops the command before it is used
-    # The district, its network and the checkup live in a process of their own: when it
-    # ends, their memory is the system's again, so the report workers started next do not
-    # add to it (the process tree's peak is what a user's machine must hold).
-    prepared = _in_child(_prepare, out, seed, scale)
+    # The district is made in one process and checked in another: when each ends, its
+    # memory is the system's again (the generator's leftovers never meet the checkup's
+    # peak, and the report workers started next do not add to either). The checking
+    # process imports and loads its kernels while the district is being made.
+    prepared = _generate_and_check(out, seed, scale)
     if migrating is not None:  # done before any report worker starts (a fork must not copy
         wait([migrating])  # a thread in the middle of an import)
     stages: list[tuple[str, float]] = prepared["stages"]
@@ -69,6 +70,15 @@ def demo_command(
         where.append(
             f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
         )
+    building: Future[tuple[Path, float]] | None = None
+
+    def build() -> tuple[Path, float]:
+        since = time.perf_counter()
+        path = _build_database(
+            out, migrated=migrating.result() if migrating is not None else None, mobility=mob
+        )
+        return path, time.perf_counter() - since
+
     if reports:
         from lifecircle.reports import render_reports
 
@@ -79,6 +89,11 @@ def demo_command(
             done_ids: list[str] = []
 
             def advance(circle_id: str) -> None:
+                nonlocal building
+                if database and building is None:
+                    # the workers are running (a circle is done): the database is built
+                    # here meanwhile, on a thread (a fork no longer follows)
+                    building = _start(build)
                 done_ids.append(circle_id)
                 progress("report", len(done_ids), n_circles)
 
@@ -89,30 +104,11 @@ def demo_command(
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
     if database:
-        from lifecircle.checkup.folder import CheckupFolder
-        from lifecircle.workflow.demo import build_demo_database
-
-        folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
-        db_path = build_demo_database(
-            out / "lifecircle.db",
-            folder.result,
-            today=DEMO_TODAY,
-            circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
-            maps_from=folder,  # the map by facility category
-            district=out / "district",  # the web's what-if runs it again
-            migrated=migrating.result() if migrating is not None else None,
-        )
-        if mob is not None:
-            from lifecircle.store.db import make_engine, session_scope
-            from lifecircle.workflow.mobility import import_mobility
-
-            engine = make_engine(db_path)
-            try:
-                with session_scope(engine, actor="demo") as s:
-                    import_mobility(s, mob, title="示例出行数据（合成）")
-            finally:
-                engine.dispose()
-        t = done("创建工作数据库", t)
+        if building is None:
+            building = _start(build)
+        db_path, db_seconds = building.result()
+        # with the reports it ran beside them: its seconds are not added to theirs
+        stages.append(("并行创建工作数据库" if reports else "创建工作数据库", db_seconds))
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
@@ -124,18 +120,62 @@ def demo_command(
         console.print(f"  • {line}")
 
 
-def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
-    """Generate the demo district, load it, run and write its checkup, print the summary."""
+def _build_database(out: Path, *, migrated: Path | None, mobility: Any) -> Path:
+    """The demo's programme database from the checkup folder (and the mobility, if made)."""
+    from lifecircle.checkup.folder import CheckupFolder
+    from lifecircle.workflow.demo import build_demo_database
+
+    checkup_dir = out / "checkup"
+    folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
+    db_path = build_demo_database(
+        out / "lifecircle.db",
+        folder.result,
+        today=DEMO_TODAY,
+        circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
+        maps_from=folder,  # the map by facility category
+        district=out / "district",  # the web's what-if runs it again
+        migrated=migrated,
+    )
+    if mobility is not None:
+        from lifecircle.store.db import make_engine, session_scope
+        from lifecircle.workflow.mobility import import_mobility
+
+        engine = make_engine(db_path)
+        try:
+            with session_scope(engine, actor="demo") as s:
+                import_mobility(s, mobility, title="示例出行数据（合成）")
+        finally:
+            engine.dispose()
+    return db_path
+
+
+def _generate(out: Path, seed: int, scale: float) -> float:
+    """Generate the demo district package (in a process of its own); returns its seconds."""
+    from lifecircle.demo import generate_demo
+
+    t0 = time.perf_counter()
+    package = generate_demo(out / "district", seed=seed, scale=scale)
+    Console().print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
+    return time.perf_counter() - t0
+
+
+def _warm() -> None:
+    """Ready the checking process while the district is made: imports, catalogue, kernels."""
     from lifecircle.network.warmup import compile_kernels_in_background
 
     compile_kernels_in_background()  # a first run compiles while the district is made
+    import lifecircle.checkup
+    import lifecircle.district
+    import lifecircle.standards  # noqa: F401
+
+
+def _check(out: Path) -> dict[str, Any]:
+    """Load the demo district, run and write its checkup, print the summary."""
     from lifecircle.checkup import run_checkup
-    from lifecircle.demo import generate_demo
     from lifecircle.district import load_district
     from lifecircle.standards import load_catalogue
 
     console = Console()
-    t0 = time.perf_counter()
     stages: list[tuple[str, float]] = []
 
     def done(stage: str, since: float) -> float:
@@ -143,10 +183,8 @@ def _prepare(out: Path, seed: int, scale: float) -> dict[str, Any]:
         stages.append((stage, now - since))
         return now
 
-    package = generate_demo(out / "district", seed=seed, scale=scale)
-    console.print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
-    t = done("生成示例区", t0)
-    district = load_district(package)
+    t = time.perf_counter()
+    district = load_district(out / "district")
     catalogue = load_catalogue("changsha-provisional")
     t = done("读取与校验", t)
     with progress_callback() as progress:
@@ -190,11 +228,18 @@ def _discard(migrating: Future[Any] | None) -> None:
     Path(path).unlink(missing_ok=True)
 
 
-def _in_child(fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` in a new (spawned) process; its errors are raised here."""
+def _generate_and_check(out: Path, seed: int, scale: float) -> dict[str, Any]:
+    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: a fresh interpreter, and numba's threads are not fork-safe
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
-        return pool.submit(fn, *args).result()
+    spawn = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checking:
+        warming = checking.submit(_warm)
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as making:
+            made = making.submit(_generate, out, seed, scale).result()
+        warming.result()
+        prepared: dict[str, Any] = checking.submit(_check, out).result()
+    prepared["stages"].insert(0, ("生成示例区", made))
+    return prepared
