@@ -107,3 +107,14 @@ def test_the_help_renderer_loads_only_for_help_and_is_in_chinese_then():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert r.stdout.split() == ["False", "选项", "[必填]"]
+
+
+def test_the_demo_checks_its_options_without_loading_the_generator(tmp_path):
+    # the demo's parent process checks the scale and then waits for its children: the
+    # generator's pandas and geopandas (160 MB, 2 s) load only where the district is made
+    loaded, _ = _loaded_after("from lifecircle.demo.limits import check_scale\ncheck_scale(1.0)")
+    assert loaded == []
+    loaded, _ = _loaded_after(_cli("demo", "--scale", "9", "--out", str(tmp_path / "d")))
+    assert loaded == []
+    loaded, _ = _loaded_after("from lifecircle.demo import generate_demo")
+    assert "geopandas" in loaded  # the lazy name still loads what it needs

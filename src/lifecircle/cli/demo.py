@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,17 +40,15 @@ def demo_command(
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
-    # meanwhile this process, idle until the checkup is done, loads the database code and
-    # migrates an empty database (independent of the checkup)
-    migrating = _start(_migrate_early, out / "lifecircle.db") if database else None
-    atexit.register(_discard, migrating)  # whatever stops the command before it is used
     # The district is made in one process and checked in another: when each ends, its
     # memory is the system's again (the generator's leftovers never meet the checkup's
     # peak, and the report workers started next do not add to either). The checking
-    # process imports and loads its kernels while the district is being made.
-    prepared = _generate_and_check(out, seed, scale)
-    if migrating is not None:  # done before any report worker starts (a fork must not copy
-        wait([migrating])  # a thread in the middle of an import)
+    # process imports and loads its kernels while the district is being made; the making
+    # one also migrates an empty database (independent of the checkup). This process only
+    # waits meanwhile, small.
+    migrated: list[Path] = []
+    atexit.register(_discard, migrated)  # whatever stops the command before it is used
+    prepared = _generate_and_check(out, seed, scale, database=database, migrated=migrated)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
@@ -74,9 +72,7 @@ def demo_command(
 
     def build() -> tuple[Path, float]:
         since = time.perf_counter()
-        path = _build_database(
-            out, migrated=migrating.result() if migrating is not None else None, mobility=mob
-        )
+        path = _build_database(out, migrated=migrated[0] if migrated else None, mobility=mob)
         return path, time.perf_counter() - since
 
     if reports:
@@ -149,14 +145,20 @@ def _build_database(out: Path, *, migrated: Path | None, mobility: Any) -> Path:
     return db_path
 
 
-def _generate(out: Path, seed: int, scale: float) -> float:
-    """Generate the demo district package (in a process of its own); returns its seconds."""
+def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float, list[Path]]:
+    """Generate the demo district package (in a process of its own) and, for the database,
+    migrate an empty one; returns the package's seconds and the migrated file, if any."""
     from lifecircle.demo import generate_demo
 
     t0 = time.perf_counter()
     package = generate_demo(out / "district", seed=seed, scale=scale)
     Console().print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    if not database:
+        return seconds, []
+    from lifecircle.workflow.demo_database import migrate_demo_database
+
+    return seconds, [migrate_demo_database(out / "lifecircle.db")]
 
 
 def _warm() -> None:
@@ -201,13 +203,6 @@ def _check(out: Path) -> dict[str, Any]:
     }
 
 
-def _migrate_early(path: Path) -> Path:
-    # a light module: this process stays small while the checkup child holds its peak
-    from lifecircle.workflow.demo_database import migrate_demo_database
-
-    return migrate_demo_database(path)
-
-
 def _start(fn: Any, *args: Any) -> Future[Any]:
     """``fn(*args)`` on a thread of its own, started now."""
     pool = ThreadPoolExecutor(1, thread_name_prefix="lifecircle-demo")
@@ -217,19 +212,17 @@ def _start(fn: Any, *args: Any) -> Future[Any]:
         pool.shutdown(wait=False)  # the thread ends with its one task
 
 
-def _discard(migrating: Future[Any] | None) -> None:
+def _discard(migrated: list[Path]) -> None:
     """Remove the early database if it was made and not used (moved into place)."""
-    if migrating is None:
-        return
-    try:
-        path = migrating.result()
-    except Exception:  # the build migrates by itself then, or failed for its own reason
-        return
-    Path(path).unlink(missing_ok=True)
+    for path in migrated:
+        Path(path).unlink(missing_ok=True)
 
 
-def _generate_and_check(out: Path, seed: int, scale: float) -> dict[str, Any]:
-    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here."""
+def _generate_and_check(
+    out: Path, seed: int, scale: float, *, database: bool, migrated: list[Path]
+) -> dict[str, Any]:
+    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here.
+    The early database, if made, is added to ``migrated`` at once (removed if unused)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -238,7 +231,8 @@ def _generate_and_check(out: Path, seed: int, scale: float) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checking:
         warming = checking.submit(_warm)
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as making:
-            made = making.submit(_generate, out, seed, scale).result()
+            made, early = making.submit(_generate, out, seed, scale, database).result()
+        migrated += early
         warming.result()
         prepared: dict[str, Any] = checking.submit(_check, out).result()
     prepared["stages"].insert(0, ("生成示例区", made))
