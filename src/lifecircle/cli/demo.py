@@ -7,7 +7,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.console import Console
 from lifecircle.cli import app
 from lifecircle.cli._progress import progress_callback
 from lifecircle.cli._summary import print_checkup_summary
+
+if TYPE_CHECKING:
+    from lifecircle.checkup.folder import CheckupFolder
 
 DEMO_TODAY = date(2024, 9, 30)  # the demo programme's "today" (its schedule and projects)
 
@@ -69,10 +72,17 @@ def demo_command(
             f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
         )
     building: Future[tuple[Path, float]] | None = None
+    from lifecircle.checkup.folder import CheckupFolder
+
+    # read once, for the reports and the database: the database is built while the report
+    # workers run, when this process no longer reads the folder itself
+    folder = CheckupFolder.read(checkup_dir)
 
     def build() -> tuple[Path, float]:
         since = time.perf_counter()
-        path = _build_database(out, migrated=migrated[0] if migrated else None, mobility=mob)
+        path = _build_database(
+            out, folder, migrated=migrated[0] if migrated else None, mobility=mob
+        )
         return path, time.perf_counter() - since
 
     if reports:
@@ -94,7 +104,7 @@ def demo_command(
                 progress("report", len(done_ids), n_circles)
 
             progress("report", 0, n_circles)
-            render_reports(checkup_dir, report_dir, progress=advance, mobility=mob)
+            render_reports(folder, report_dir, progress=advance, mobility=mob)
         t = done("体检报告", t)
         worst_id, worst_name = prepared["worst"]
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
@@ -116,13 +126,13 @@ def demo_command(
         console.print(f"  • {line}")
 
 
-def _build_database(out: Path, *, migrated: Path | None, mobility: Any) -> Path:
+def _build_database(
+    out: Path, folder: CheckupFolder, *, migrated: Path | None, mobility: Any
+) -> Path:
     """The demo's programme database from the checkup folder (and the mobility, if made)."""
-    from lifecircle.checkup.folder import CheckupFolder
     from lifecircle.workflow.demo import build_demo_database
 
     checkup_dir = out / "checkup"
-    folder = CheckupFolder.read(checkup_dir)  # read once: the programme and the maps
     db_path = build_demo_database(
         out / "lifecircle.db",
         folder.result,
