@@ -171,7 +171,7 @@ def _suggest(
     threshold = float(ind.threshold)
     sites: list[SuggestedSite] = []
     if ans.reachable and ans.count:
-        xy = shapely.get_coordinates(planner.points[ans.sites])
+        xy = planner.xy[ans.sites]
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
         sites = [
             SuggestedSite(id=planner.ids[k], lon=float(a), lat=float(b), residents_added=float(r))
