@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import operator
+import threading
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -20,6 +21,9 @@ from lifecircle.siting._coverage import BoolArray, FloatArray, IntArray, coverag
 from lifecircle.siting._solution import SolverChoice
 from lifecircle.siting.fewest import FewestToPass, TargetUnreachable
 from lifecircle.siting.network import NetworkSites, network_sites
+
+#: planners may answer from several threads; the pair searches take turns
+_PAIRS_LOCK = threading.Lock()
 
 #: candidates along the network: one every this many metres along each edge, and every node
 DEFAULT_SPACING_M = 100.0
@@ -268,10 +272,12 @@ class SitePlanner:
             src_ok, src.edge, src.offset, src.gap,
             ptr, order, dst.offset[dst_ok], dst.gap[dst_ok], float(radius),
         )  # fmt: skip
-        if len(src_ok) <= SERIAL_MAX_SEARCHES:
-            offsets, target, dist = _kernels.serial_pairs(*args)
-        else:
-            offsets, target, dist = _kernels.bounded_pairs(*args, net_kernels.default_chunks())
+        with _PAIRS_LOCK:  # numba's default thread pool takes one parallel caller at a time
+            if len(src_ok) <= SERIAL_MAX_SEARCHES:
+                offsets, target, dist = _kernels.serial_pairs(*args)
+            else:
+                chunks = net_kernels.default_chunks()
+                offsets, target, dist = _kernels.bounded_pairs(*args, chunks)
         s_idx = np.repeat(src_ok, np.diff(offsets))
         t_idx = dst_ok[np.asarray(target)]
         rows, cols = (s_idx, t_idx) if flip else (t_idx, s_idx)
