@@ -246,8 +246,8 @@ class SitePlanner:
         keep = within_of_any(self.xy, homes, float(radius))
         keep = keep[self.snaps.edge[keep] >= 0]
         if area is not None and not self.from_layer:
-            zone = shapely.buffer(area, near_m)
-            keep = keep[shapely.covers(zone, shapely.points(self.xy[keep]))]
+            zone = shapely.buffer(area, near_m)  # covers a point = intersects it
+            keep = keep[shapely.intersects_xy(zone, self.xy[keep, 0], self.xy[keep, 1])]
         return keep
 
     def _pairs(self, homes: Snaps, cand: IntArray, radius: float) -> sp.csr_matrix:
@@ -272,10 +272,10 @@ class SitePlanner:
             src_ok, src.edge, src.offset, src.gap,
             ptr, order, dst.offset[dst_ok], dst.gap[dst_ok], float(radius),
         )  # fmt: skip
-        with _PAIRS_LOCK:  # numba's default thread pool takes one parallel caller at a time
-            if len(src_ok) <= SERIAL_MAX_SEARCHES:
-                offsets, target, dist = _kernels.serial_pairs(*args)
-            else:
+        if len(src_ok) <= SERIAL_MAX_SEARCHES:  # nogil: beside another thread's
+            offsets, target, dist = _kernels.serial_pairs(*args)
+        else:
+            with _PAIRS_LOCK:  # numba's default thread pool takes one parallel caller at a time
                 chunks = net_kernels.default_chunks()
                 offsets, target, dist = _kernels.bounded_pairs(*args, chunks)
         s_idx = np.repeat(src_ok, np.diff(offsets))
