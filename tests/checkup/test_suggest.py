@@ -134,9 +134,11 @@ def test_suggestions_on_two_threads_are_those_worked_out_one_by_one(tmp_path, mo
     for workers in (1, 2):
         monkeypatch.setattr(suggest_module, "SUGGEST_WORKERS", workers)
         seen: list[tuple[int, int]] = []
-        result = suggest_module.suggest_for_result(
-            ck.result, ck.homes, district, progress=lambda _s, done, total: seen.append((done, total))
-        )
+
+        def note(_stage: str, done: int, total: int, seen: list = seen) -> None:
+            seen.append((done, total))
+
+        result = suggest_module.suggest_for_result(ck.result, ck.homes, district, progress=note)
         answers.append([c.to_dict() for c in result.circles])
         total = seen[-1][1]
         assert seen[0] == (0, total) and seen[-1] == (total, total)

@@ -252,12 +252,12 @@ def _give_back_free_memory() -> None:
     """
     if not sys.platform.startswith("linux"):
         return
+    import contextlib
     import ctypes
 
-    try:
+    # not glibc (musl): nothing to give back this way
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (musl): nothing to give back this way
-        pass
 
 
 def _all_homes(

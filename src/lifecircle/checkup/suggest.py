@@ -117,9 +117,7 @@ def suggest_for_result(
                 circles.append(c)
                 continue
             shortfalls = [
-                dataclasses.replace(s, suggestion=job.result())
-                if isinstance(job, Future)
-                else job
+                dataclasses.replace(s, suggestion=job.result()) if isinstance(job, Future) else job
                 for s, job in zip(c.shortfalls, jobs, strict=True)
             ]
             circles.append(dataclasses.replace(c, shortfalls=shortfalls))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import operator
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, overload
 
 import numpy as np
@@ -388,12 +388,13 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
     if len(box) == 0:
         return empty
     d, _ = cKDTree(np.column_stack([px, py])).query(xy[box], k=1, distance_upper_bound=reach)
-    sure = d < radius - hair
-    edge = np.flatnonzero(~sure & (d <= reach))
-    if len(edge):  # rounding may differ from GEOS's: it decides
-        near = shapely.dwithin(shapely.points(xy[box[edge]])[:, None], pts[None, :], radius)
-        sure[edge[near.any(axis=1)]] = True
-    return box[sure].astype(np.int64)
+    sure: BoolArray = np.asarray(d < radius - hair)
+    close = np.flatnonzero(~sure & (d <= reach))
+    if len(close):  # rounding may differ from GEOS's: it decides
+        near = shapely.dwithin(shapely.points(xy[box[close]])[:, None], pts[None, :], radius)
+        sure[close[near.any(axis=1)]] = True
+    out: IntArray = box[sure].astype(np.int64)
+    return out
 
 
 def _interpolate_xy(lines: Any, edge: IntArray, offset: FloatArray) -> FloatArray:
