@@ -118,3 +118,37 @@ def test_service_areas_drawn_during_the_suggestions_are_those_drawn_afresh(tmp_p
         shapely.to_wkb(fresh.geometry.values)
     )
     assert run_checkup(district, load_catalogue(package / "catalogue.yaml")).service_areas is None
+
+
+def test_suggestions_on_two_threads_are_those_worked_out_one_by_one(tmp_path, monkeypatch):
+    """The small demo district: every suggestion the same, in the same place of the result."""
+    from lifecircle.checkup import run_checkup
+    from lifecircle.checkup import suggest as suggest_module
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+    from lifecircle.standards import load_catalogue
+
+    district = load_district(generate_demo(tmp_path / "district", scale=0.05))
+    ck = run_checkup(district, load_catalogue("changsha-provisional"))
+    answers = []
+    for workers in (1, 2):
+        monkeypatch.setattr(suggest_module, "SUGGEST_WORKERS", workers)
+        seen: list[tuple[int, int]] = []
+
+        def note(_stage: str, done: int, total: int, seen: list = seen) -> None:
+            seen.append((done, total))
+
+        result = suggest_module.suggest_for_result(ck.result, ck.homes, district, progress=note)
+        answers.append([c.to_dict() for c in result.circles])
+        total = seen[-1][1]
+        assert seen[0] == (0, total) and seen[-1] == (total, total)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # never backwards
+    one, two = answers
+    assert one == two
+    n = sum(
+        1
+        for c in result.circles
+        for s in c.shortfalls
+        if s.suggestion is not None and s.suggestion.count
+    )
+    assert n >= 5  # enough suggestions for the two threads to interleave

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,9 @@ from lifecircle.checkup.result import CheckupResult, CircleResult, Shortfall
 from lifecircle.checkup.suggestion import SuggestedSite, Suggestion
 from lifecircle.siting.suggest import DEFAULT_NEAR_M, DEFAULT_SPACING_M, SitePlanner, Snaps
 from lifecircle.standards import load_taxonomy
+
+#: suggestions worked out at once (the demo's machine has two cores; HiGHS runs in C)
+SUGGEST_WORKERS = 2
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,28 +89,40 @@ def suggest_for_result(
     pts = points.to_numpy()
     snapped = planner.snap(pts)
     row_of = {k: i for i, k in enumerate(points.index)}
+
+    def one(s: Shortfall, c: CircleResult, h: pd.DataFrame) -> Suggestion:
+        rows = np.array([row_of[k] for k in h["id"].astype(str)], dtype=np.int64)
+        return _suggest(
+            s, c, h, pts[rows], snapped.take(rows), outline.get(c.id), planner, to_wgs,
+            names, near_m, time_limit,
+        )  # fmt: skip
+
+    # Each suggestion is a task of its own; HiGHS and GEOS let go of the GIL, so two run
+    # at once on two cores. The answers are put back in the circles' order: the same
+    # result as one by one.
     circles: list[CircleResult] = []
     done = 0
-    for c in result.circles:
-        if c.id not in todo:
-            circles.append(c)
-            continue
-        report("suggest", done, len(todo))
-        h = by_circle.get(c.id)
-        shortfalls = []
-        for s in c.shortfalls:
-            if h is None or not _wanted(s, c):
-                shortfalls.append(s)
+    with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-suggest") as pool:
+        pending: list[tuple[CircleResult, list[Shortfall | Future[Suggestion]]]] = []
+        for c in result.circles:
+            h = by_circle.get(c.id)
+            jobs: list[Shortfall | Future[Suggestion]] = []
+            for s in c.shortfalls:
+                wanted = c.id in todo and h is not None and _wanted(s, c)
+                jobs.append(pool.submit(one, s, c, h) if wanted and h is not None else s)
+            pending.append((c, jobs))
+        report("suggest", 0, len(todo))
+        for c, jobs in pending:
+            if c.id not in todo:
+                circles.append(c)
                 continue
-            area = outline.get(c.id)
-            rows = np.array([row_of[k] for k in h["id"].astype(str)], dtype=np.int64)
-            sug = _suggest(
-                s, c, h, pts[rows], snapped.take(rows), area, planner, to_wgs, names,
-                near_m, time_limit,
-            )  # fmt: skip
-            shortfalls.append(dataclasses.replace(s, suggestion=sug))
-        circles.append(dataclasses.replace(c, shortfalls=shortfalls))
-        done += 1
+            shortfalls = [
+                dataclasses.replace(s, suggestion=job.result()) if isinstance(job, Future) else job
+                for s, job in zip(c.shortfalls, jobs, strict=True)
+            ]
+            circles.append(dataclasses.replace(c, shortfalls=shortfalls))
+            done += 1
+            report("suggest", done, len(todo))
     report("suggest", len(todo), len(todo))
     options = {
         **result.run.options,
@@ -171,7 +187,7 @@ def _suggest(
     threshold = float(ind.threshold)
     sites: list[SuggestedSite] = []
     if ans.reachable and ans.count:
-        xy = shapely.get_coordinates(planner.points[ans.sites])
+        xy = planner.xy[ans.sites]
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
         sites = [
             SuggestedSite(id=planner.ids[k], lon=float(a), lat=float(b), residents_added=float(r))

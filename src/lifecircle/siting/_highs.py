@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +20,7 @@ Sense = Literal["max", "min"]
 MipStatus = Literal["optimal", "time_limit", "infeasible", "error"]
 
 _banner_done = False
+_BANNER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,13 @@ def _quiet_stdout() -> Iterator[None]:
 def new_highs() -> highspy.Highs:
     """A silent HiGHS instance."""
     global _banner_done
-    if _banner_done:
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-    else:
-        with _quiet_stdout():
+    with _BANNER_LOCK:  # threads: one silences stdout, the others wait for it
+        if _banner_done:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
-        _banner_done = True
+        else:
+            with _quiet_stdout():
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+            _banner_done = True
     h.setOptionValue("output_flag", False)
     return h
 

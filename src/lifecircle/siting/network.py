@@ -184,16 +184,72 @@ def candidates_from_network(
         ``edge`` and ``offset_m`` (where it sits; for nodes, an edge it ends), point
         geometry, in the graph's CRS.
     """
-    ids: list[np.ndarray] = []
-    kinds: list[np.ndarray] = []
+    sites = network_sites(graph, spacing_m=spacing_m, nodes=nodes)
+    edge, offset = sites.edge, sites.offset
+    n_nodes = len(sites.nodes)
+    ids = [f"N{n}" for n in sites.nodes]
+    ids += [f"E{a}@{b:g}" for a, b in zip(edge[n_nodes:], offset[n_nodes:], strict=True)]
+    geom = shapely.line_interpolate_point(graph.edge_geometry[edge], offset)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": np.array(ids, dtype=object),
+            "kind": np.array(["node"] * n_nodes + ["edge"] * (len(edge) - n_nodes), dtype=object),
+            "edge": edge,
+            "offset_m": offset,
+        },
+        geometry=geom,
+        crs=graph.crs,
+    )
+    if area is not None:
+        frame = frame[shapely.covers(area, np.asarray(frame.geometry.values))]
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class NetworkSites:
+    """Candidate places on the network, without geometry: nodes first, then edge points.
+
+    ``nodes`` are the node numbers of the first ``len(nodes)`` candidates; every
+    candidate sits on ``edge`` at ``offset`` metres from its ``u`` end.
+    """
+
+    nodes: IntArray
+    edge: IntArray
+    offset: FloatArray
+
+    def id(self, k: int) -> str:
+        """Candidate ``k``'s id: ``N{node}`` or ``E{edge}@{metres}``."""
+        n_nodes = len(self.nodes)
+        if k < n_nodes:
+            return f"N{self.nodes[k]}"
+        return f"E{self.edge[k]}@{self.offset[k]:g}"
+
+
+def network_sites(
+    graph: WalkGraph, *, spacing_m: float | None = 100.0, nodes: bool = True
+) -> NetworkSites:
+    """Where :func:`candidates_from_network` puts its candidates, as arrays (no points).
+
+    Parameters
+    ----------
+    graph
+        The walking network.
+    spacing_m
+        A point every ``spacing_m`` metres along each edge (ends excluded); None for none.
+    nodes
+        Whether every node with an edge is a candidate.
+
+    Returns
+    -------
+    NetworkSites
+    """
+    node_ids = np.zeros(0, dtype=np.int64)
     edges: list[np.ndarray] = []
     offs: list[np.ndarray] = []
     if nodes:
-        n_idx = np.flatnonzero(np.diff(graph.indptr) > 0)
-        first = graph.csr_edge[graph.indptr[n_idx]]
-        at_u = graph.edge_u[first] == n_idx
-        ids.append(np.array([f"N{n}" for n in n_idx], dtype=object))
-        kinds.append(np.full(len(n_idx), "node", dtype=object))
+        node_ids = np.flatnonzero(np.diff(graph.indptr) > 0).astype(np.int64)
+        first = graph.csr_edge[graph.indptr[node_ids]]
+        at_u = graph.edge_u[first] == node_ids
         edges.append(first)
         offs.append(np.where(at_u, 0.0, graph.edge_length[first]))
     if spacing_m is not None:
@@ -205,27 +261,11 @@ def candidates_from_network(
         e = np.repeat(np.arange(graph.n_edges), per)
         start = np.cumsum(per) - per
         k = np.arange(len(e)) - np.repeat(start, per) + 1
-        o = k * float(spacing_m)
-        ids.append(np.array([f"E{a}@{b:g}" for a, b in zip(e, o, strict=True)], dtype=object))
-        kinds.append(np.full(len(e), "edge", dtype=object))
         edges.append(e)
-        offs.append(o)
+        offs.append(k * float(spacing_m))
     edge = np.concatenate(edges) if edges else np.zeros(0, dtype=np.int64)
     offset = np.concatenate(offs) if offs else np.zeros(0)
-    geom = shapely.line_interpolate_point(graph.edge_geometry[edge], offset)
-    frame = gpd.GeoDataFrame(
-        {
-            "id": np.concatenate(ids) if ids else np.zeros(0, dtype=object),
-            "kind": np.concatenate(kinds) if kinds else np.zeros(0, dtype=object),
-            "edge": edge.astype(np.int64),
-            "offset_m": offset,
-        },
-        geometry=geom,
-        crs=graph.crs,
-    )
-    if area is not None:
-        frame = frame[shapely.covers(area, np.asarray(frame.geometry.values))]
-    return frame.reset_index(drop=True)
+    return NetworkSites(node_ids, edge.astype(np.int64), offset.astype(np.float64))
 
 
 def _check_layer(frame: Any, name: str, columns: list[str], graph: WalkGraph) -> None:

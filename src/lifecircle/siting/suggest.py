@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import operator
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,7 +20,10 @@ from lifecircle.siting import _kernels
 from lifecircle.siting._coverage import BoolArray, FloatArray, IntArray, coverage_pairs
 from lifecircle.siting._solution import SolverChoice
 from lifecircle.siting.fewest import FewestToPass, TargetUnreachable
-from lifecircle.siting.network import candidates_from_network
+from lifecircle.siting.network import NetworkSites, network_sites
+
+#: planners may answer from several threads; the pair searches take turns
+_PAIRS_LOCK = threading.Lock()
 
 #: candidates along the network: one every this many metres along each edge, and every node
 DEFAULT_SPACING_M = 100.0
@@ -31,7 +37,7 @@ SERIAL_MAX_SEARCHES = 256
 class SiteSuggestion:
     """The answer of :meth:`SitePlanner.fewest` (and :func:`fewest_sites`).
 
-    ``sites`` are indices into the planner's candidates (``points`` / ``ids``), largest
+    ``sites`` are indices into the planner's candidates (``xy`` / ``ids``), largest
     gain first, with ``residents_added`` per site: residents no existing facility
     reached, each counted at its nearest new site. ``share_after`` is the covered share
     (0–1) with them, or when ``reachable`` is false the most that every candidate
@@ -74,7 +80,9 @@ class SitePlanner:
     Candidates are the user's layer (``candidates``: points or polygons, the graph's
     CRS, optional ``id`` column), snapped once; or the network's own points (every node,
     and one every ``spacing_m`` metres along each edge), whose place on the network is
-    known exactly. :meth:`fewest` then answers one group of homes at a time.
+    known exactly. :meth:`fewest` then answers one group of homes at a time. They are
+    kept as coordinates (``xy``, shape (n, 2)) and ids made when read: the demo district
+    has ~137,000 network candidates, which as shapely points in a tree took ~20 MB.
 
     Parameters
     ----------
@@ -99,20 +107,21 @@ class SitePlanner:
         self.graph = graph
         self.max_snap_m = float(max_snap_m)
         self.from_layer = candidates is not None
+        self.ids: Sequence[str]
         if candidates is None:
-            frame = candidates_from_network(graph, spacing_m=spacing_m)
-            self.points: Any = np.asarray(frame.geometry.values)
-            self.ids: list[str] = [str(i) for i in frame["id"]]
-            n = len(frame)
-            self.snaps = Snaps(
-                frame["edge"].to_numpy(dtype=np.int64),
-                frame["offset_m"].to_numpy(dtype=np.float64),
-                np.zeros(n, dtype=np.float64),
-            )
+            sites = network_sites(graph, spacing_m=spacing_m)
+            self.xy = _interpolate_xy(graph.edge_geometry, sites.edge, sites.offset)
+            self.ids = _SiteIds(sites)
+            self.snaps = Snaps(sites.edge, sites.offset, np.zeros(len(sites.edge)))
         else:
-            self.points, self.ids = _layer_points(candidates)
-            self.snaps = self.snap(self.points)
-        self._tree = shapely.STRtree(self.points)
+            points, self.ids = _layer_points(candidates)
+            self.xy = np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+            self.snaps = self.snap(points)
+
+    @property
+    def points(self) -> Any:
+        """The candidates as shapely points (made on each call: the planner keeps arrays)."""
+        return shapely.points(self.xy)
 
     def snap(self, points: Any) -> Snaps:
         """Snap points (the graph's CRS) as the access engine does.
@@ -236,12 +245,11 @@ class SitePlanner:
         """Candidates (indices) in the zone and within a straight ``radius`` of a home."""
         if len(homes) == 0 or len(self.ids) == 0:
             return np.zeros(0, dtype=np.int64)
-        hit = self._tree.query(homes, predicate="dwithin", distance=float(radius))
-        keep = np.unique(hit[1]).astype(np.int64)
+        keep = within_of_any(self.xy, homes, float(radius))
         keep = keep[self.snaps.edge[keep] >= 0]
         if area is not None and not self.from_layer:
-            zone = shapely.buffer(area, near_m)
-            keep = keep[shapely.covers(zone, self.points[keep])]
+            zone = shapely.buffer(area, near_m)  # covers a point = intersects it
+            keep = keep[shapely.intersects_xy(zone, self.xy[keep, 0], self.xy[keep, 1])]
         return keep
 
     def _pairs(self, homes: Snaps, cand: IntArray, radius: float) -> sp.csr_matrix:
@@ -266,10 +274,12 @@ class SitePlanner:
             src_ok, src.edge, src.offset, src.gap,
             ptr, order, dst.offset[dst_ok], dst.gap[dst_ok], float(radius),
         )  # fmt: skip
-        if len(src_ok) <= SERIAL_MAX_SEARCHES:
+        if len(src_ok) <= SERIAL_MAX_SEARCHES:  # nogil: beside another thread's
             offsets, target, dist = _kernels.serial_pairs(*args)
         else:
-            offsets, target, dist = _kernels.bounded_pairs(*args, net_kernels.default_chunks())
+            with _PAIRS_LOCK:  # numba's default thread pool takes one parallel caller at a time
+                chunks = net_kernels.default_chunks()
+                offsets, target, dist = _kernels.bounded_pairs(*args, chunks)
         s_idx = np.repeat(src_ok, np.diff(offsets))
         t_idx = dst_ok[np.asarray(target)]
         rows, cols = (s_idx, t_idx) if flip else (t_idx, s_idx)
@@ -301,7 +311,7 @@ def fewest_sites(
     Returns
     -------
     (SiteSuggestion, SitePlanner)
-        The answer, and the planner whose ``points`` / ``ids`` its ``sites`` index.
+        The answer, and the planner whose ``xy`` / ``ids`` its ``sites`` index.
     """
     planner = SitePlanner(graph, candidates=candidates, spacing_m=spacing_m, max_snap_m=max_snap_m)
     pts = np.asarray(points)
@@ -333,6 +343,98 @@ def _with_covered(
     fixed = np.zeros(n_cand + 1, dtype=bool)
     fixed[n_cand] = True
     return cost, np.concatenate([weights, [base]]), fixed
+
+
+#: candidates within this share of the radius of its edge are checked by GEOS itself
+_EDGE_REL = 1e-9
+
+
+def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
+    """Rows of ``xy`` within a straight ``radius`` (boundary included) of any of ``points``.
+
+    What an STRtree of the ``xy`` points answers for ``query(points, "dwithin", radius)``
+    (its unique hits, ascending), without a tree or points of ``xy``: the candidates in
+    the points' box widened by ``radius`` meet a k-d tree of the points; those whose
+    nearest point lies within a hair of ``radius`` are decided by ``shapely.dwithin``.
+
+    Parameters
+    ----------
+    xy
+        Candidate coordinates, shape (n, 2) (NaN rows never match).
+    points
+        Shapely points (missing ones match nothing).
+    radius
+        Metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending int64 row numbers.
+    """
+    from scipy.spatial import cKDTree
+
+    empty = np.zeros(0, dtype=np.int64)
+    pts = np.asarray(points)
+    px, py = shapely.get_x(pts), shapely.get_y(pts)
+    ok = np.isfinite(px) & np.isfinite(py)
+    if not ok.any() or len(xy) == 0:
+        return empty
+    pts, px, py = pts[ok], px[ok], py[ok]
+    hair = _EDGE_REL * max(1.0, abs(radius))
+    reach = radius + hair
+    x, y = xy[:, 0], xy[:, 1]
+    box = np.flatnonzero(
+        (x >= px.min() - reach) & (x <= px.max() + reach)
+        & (y >= py.min() - reach) & (y <= py.max() + reach)
+    )  # fmt: skip
+    if len(box) == 0:
+        return empty
+    d, _ = cKDTree(np.column_stack([px, py])).query(xy[box], k=1, distance_upper_bound=reach)
+    sure: BoolArray = np.asarray(d < radius - hair)
+    close = np.flatnonzero(~sure & (d <= reach))
+    if len(close):  # rounding may differ from GEOS's: it decides
+        near = shapely.dwithin(shapely.points(xy[box[close]])[:, None], pts[None, :], radius)
+        sure[close[near.any(axis=1)]] = True
+    out: IntArray = box[sure].astype(np.int64)
+    return out
+
+
+def _interpolate_xy(lines: Any, edge: IntArray, offset: FloatArray) -> FloatArray:
+    """Coordinates of the points ``offset`` metres along ``lines[edge]``, a block at a time.
+
+    The same points as ``shapely.line_interpolate_point`` (it makes them), never all at once.
+    """
+    xy = np.empty((len(edge), 2), dtype=np.float64)
+    step = 1 << 14
+    for s in range(0, len(edge), step):
+        pts = shapely.line_interpolate_point(lines[edge[s : s + step]], offset[s : s + step])
+        xy[s : s + step, 0] = shapely.get_x(pts)
+        xy[s : s + step, 1] = shapely.get_y(pts)
+    return xy
+
+
+class _SiteIds(Sequence[str]):
+    """The ids of network candidates, each made when read (most are never read)."""
+
+    def __init__(self, sites: NetworkSites) -> None:
+        self._sites = sites
+
+    def __len__(self) -> int:
+        return len(self._sites.edge)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[str]: ...
+    def __getitem__(self, k: int | slice) -> str | list[str]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        i = operator.index(k)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(k)
+        return self._sites.id(i)
 
 
 def _layer_points(candidates: Any) -> tuple[Any, list[str]]:
