@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lifecircle import __version__
+from lifecircle._malloc import give_back_free_memory
 from lifecircle.access import AccessResult, compute_access
 from lifecircle.checkup.frames import circles_frame, compounds_frame
 from lifecircle.checkup.measure import Measured, measure, nearest_of_any
@@ -222,7 +222,7 @@ def run_checkup(
     )
     areas = None
     if suggest:
-        _give_back_free_memory()  # the peak comes next: start it from the pages in use
+        give_back_free_memory()  # the peak comes next: start it from the pages in use
         from concurrent.futures import ThreadPoolExecutor
 
         from lifecircle.checkup.suggest import suggest_for_result
@@ -238,26 +238,10 @@ def run_checkup(
                 result, homes, district, candidates=candidates, progress=progress
             )
             areas = drawing.result()
-        _give_back_free_memory()  # what the two threads freed, before the caller writes
+        give_back_free_memory()  # what the two threads freed, before the caller writes
     return Checkup(
         result=result, access=access, homes=homes, district=district, service_areas=areas
     )
-
-
-def _give_back_free_memory() -> None:
-    """Return the allocator's free pages to the system (glibc's ``malloc_trim``).
-
-    Freed memory otherwise stays in the process (the district's reading, the access
-    runs leave ~100 MB of it scattered), and counts in its peak. Elsewhere, nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import contextlib
-    import ctypes
-
-    # not glibc (musl): nothing to give back this way
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _all_homes(

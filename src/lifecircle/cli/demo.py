@@ -173,7 +173,11 @@ def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float
 
 def _warm() -> None:
     """Ready the checking process while the district is made: imports, catalogue, kernels."""
+    from lifecircle._malloc import return_large_blocks_at_once
     from lifecircle.network.warmup import compile_kernels_in_background
+
+    # its arrays of tens of MB come and go: each freed one is returned, not kept (peak)
+    return_large_blocks_at_once()
 
     compile_kernels_in_background()  # a first run compiles while the district is made
     import lifecircle.checkup
