@@ -330,7 +330,9 @@ def _traced_tiles(
         which.append(near[ok])
     key, idx = np.concatenate(keys), np.concatenate(which)
     # tile numbers are small: a stable sort of 16-bit keys is a radix sort
-    order = np.argsort(key.astype(np.uint16) if ntx * (-(-ny // tile)) <= 1 << 16 else key, kind="stable")
+    order = np.argsort(
+        key.astype(np.uint16) if ntx * (-(-ny // tile)) <= 1 << 16 else key, kind="stable"
+    )
     key, idx = key[order], idx[order]
     starts = np.flatnonzero(np.r_[True, np.diff(key) != 0])
     inner: list[Any] = []  # parts within a tile
