@@ -338,8 +338,8 @@ def _traced_tiles(
     inner: list[Any] = []  # parts within a tile
     seam: list[Any] = []  # parts reaching a tile's edge inside the grid
     for first, p in zip(starts, np.split(idx, starts[1:]), strict=True):
-        ty, tx = divmod(int(key[first]), ntx)
-        cx0, cy0 = tx * tile, ty * tile
+        row, col = divmod(int(key[first]), ntx)
+        cx0, cy0 = col * tile, row * tile
         cx1, cy1 = min(cx0 + tile, nx - 1), min(cy0 + tile, ny - 1)  # last cells, inclusive
         w, h = cx1 - cx0 + 1, cy1 - cy0 + 1
         mask = np.zeros((h + 2 * rad, w + 2 * rad), dtype=bool)
@@ -354,15 +354,17 @@ def _traced_tiles(
         )
         # fill_type "OuterOffset": a list of outline points and a list of ring offsets
         points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
-        edges = (gx[0] if cx0 > 0 else -np.inf, gx[-1] if cx1 < nx - 1 else np.inf)
-        edges_y = (gy[0] if cy0 > 0 else -np.inf, gy[-1] if cy1 < ny - 1 else np.inf)
+        # the tile's edges inside the grid (the grid's own edges are empty, never a seam)
+        edges = (float(gx[0]) if cx0 > 0 else -np.inf, float(gx[-1]) if cx1 < nx - 1 else np.inf)
+        edges_y = (float(gy[0]) if cy0 > 0 else -np.inf, float(gy[-1]) if cy1 < ny - 1 else np.inf)
         for pt, o in zip(points, offsets, strict=True):
             poly = shapely.Polygon(
                 pt[o[0] : o[1]], [pt[o[k] : o[k + 1]] for k in range(1, len(o) - 1)]
             )
             lo, hi = pt[o[0] : o[1]].min(axis=0), pt[o[0] : o[1]].max(axis=0)
-            at_edge = lo[0] <= edges[0] or hi[0] >= edges[1] or lo[1] <= edges_y[0]
-            (seam if at_edge or hi[1] >= edges_y[1] else inner).append(poly)
+            at_x = float(lo[0]) <= edges[0] or float(hi[0]) >= edges[1]
+            at_y = float(lo[1]) <= edges_y[0] or float(hi[1]) >= edges_y[1]
+            (seam if at_x or at_y else inner).append(poly)
     if seam:
         joined = shapely.coverage_union_all(np.array(seam, dtype=object))
         seam = list(shapely.get_parts(joined))
