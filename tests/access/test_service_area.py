@@ -215,3 +215,66 @@ def test_dilate_disk_is_binary_dilation_by_a_disk(rad: int) -> None:
         mask[0, 0] = mask[-1, -1] = True  # set cells on the border
         expected = ndimage.binary_dilation(mask, structure=disk) if rad else mask
         assert np.array_equal(dilate_disk(mask, rad), expected)
+
+
+def _whole_grid_band(lines: list[LineString], buffer_m: float) -> shapely.MultiPolygon:
+    """The band as one grid over the lines' bounding box (scipy's dilation), unsimplified."""
+    import contourpy
+    from scipy import ndimage
+
+    from lifecircle.access.service_area import _sample
+
+    res = buffer_m / 4.0
+    rad = round(buffer_m / res)
+    pad = rad + 2
+    xy = _sample(np.asarray(lines, dtype=object), res)
+    x0, y0 = xy.min(axis=0) - pad * res
+    ix = np.floor((xy[:, 0] - x0) / res).astype(np.int64)
+    iy = np.floor((xy[:, 1] - y0) / res).astype(np.int64)
+    nx, ny = int(ix.max()) + pad + 1, int(iy.max()) + pad + 1
+    mask = np.zeros((ny, nx), dtype=bool)
+    mask[iy, ix] = True
+    yy, xx = np.mgrid[-rad : rad + 1, -rad : rad + 1]
+    mask = ndimage.binary_dilation(mask, structure=(xx * xx + yy * yy) <= rad * rad)
+    gx, gy = x0 + (np.arange(nx) + 0.5) * res, y0 + (np.arange(ny) + 0.5) * res
+    gen = contourpy.contour_generator(gx, gy, mask.astype(np.float32), fill_type="OuterOffset")
+    points, offsets = gen.filled(0.5, 2.0)
+    return shapely.MultiPolygon(
+        [
+            shapely.Polygon(p[o[0] : o[1]], [p[o[k] : o[k + 1]] for k in range(1, len(o) - 1)])
+            for p, o in zip(points, offsets, strict=True)
+        ]
+    )
+
+
+@pytest.mark.parametrize("tile", [7, 16, 50])
+def test_band_traced_in_tiles_is_the_band_of_one_grid(tile: int) -> None:
+    """Tiles joined at their edges give the outline one grid over everything gives."""
+    rng = np.random.default_rng(tile)
+    # streets, crossings and rings (holes) over many tiles, some along a tile's edge
+    lines = [
+        LineString([(x, y), (x + rng.uniform(-300, 300), y + rng.uniform(-300, 300))])
+        for x, y in rng.uniform(0, 1500, (60, 2))
+    ]
+    lines += [LineString([(0, 10 * tile * k + 5), (1500, 10 * tile * k + 5)]) for k in range(3)]
+    lines += [shapely.Point(700, 700).buffer(200).exterior]
+    whole = _whole_grid_band(lines, 40.0)
+    raw = band_polygons(lines, 40.0, simplify_m=0.0, tile=tile)
+    assert raw.is_valid and len(raw.geoms) == len(whole.geoms)
+    assert sum(len(p.interiors) for p in raw.geoms) == sum(len(p.interiors) for p in whole.geoms)
+    assert raw.symmetric_difference(whole).area < 1e-6 * whole.area
+    # simplified (half a cell): rings start elsewhere, so vertices differ, within a cell
+    band, one = band_polygons(lines, 40.0, tile=tile), band_polygons(lines, 40.0, tile=10**6)
+    assert len(band.geoms) == len(one.geoms)
+    assert shapely.hausdorff_distance(band, one) <= 10.0
+    assert band.symmetric_difference(one).area < 0.03 * one.area
+
+
+def test_band_grid_covers_only_the_tiles_near_the_lines() -> None:
+    """Two streets 20 000 km apart: a grid over both would need terabytes, tiles do not."""
+    lines = [LineString([(0, 0), (300, 0)]), LineString([(2e7, 2e7), (2e7 + 300, 2e7)])]
+    band = band_polygons(lines, 40.0)
+    assert band.is_valid and len(band.geoms) == 2
+    exact = shapely.union_all(shapely.buffer(lines, 40.0))
+    assert 0.97 < band.area / exact.area < 1.10  # within a cell (10 m), as on one grid
+    assert shapely.buffer(exact, 12).contains(band) and band.buffer(12).contains(exact)
