@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import unicodedata
@@ -81,7 +82,14 @@ def _line_ems(line: str) -> float:
 
 def text_width_pt(text: str, font_pt: float) -> float:
     """Width of the longest line of ``text`` at ``font_pt`` (an estimate good to ~5 %)."""
-    return max((_line_ems(line) for line in text.split("\n")), default=0) * font_pt
+    return text_width_ems(text) * font_pt
+
+
+@functools.lru_cache(maxsize=65536)
+def text_width_ems(text: str) -> float:
+    """Width of the longest line of ``text`` in ems (cached: a table is laid out at several
+    font sizes and widths, and the same words recur in every circle's tables)."""
+    return max((_line_ems(line) for line in text.split("\n")), default=0)
 
 
 def _is_breakable(ch: str) -> bool:
@@ -91,6 +99,12 @@ def _is_breakable(ch: str) -> bool:
 
 def longest_unbreakable_pt(text: str, font_pt: float) -> float:
     """Width of the longest run that a line cannot break (a code, a number, a date)."""
+    return longest_unbreakable_ems(text) * font_pt
+
+
+@functools.lru_cache(maxsize=65536)
+def longest_unbreakable_ems(text: str) -> float:
+    """:func:`longest_unbreakable_pt` in ems (cached as :func:`text_width_ems`)."""
     best = run = 0.0
     for ch in text:
         w = char_width_em(ch)
@@ -98,7 +112,7 @@ def longest_unbreakable_pt(text: str, font_pt: float) -> float:
             best, run = max(best, run, w if not ch.isspace() else 0.0), 0.0
         else:
             run += w
-    return max(best, run) * font_pt
+    return max(best, run)
 
 
 def column_widths(
