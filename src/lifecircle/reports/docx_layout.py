@@ -195,17 +195,27 @@ def table_layout(
     def lines(w: np.ndarray) -> np.ndarray:
         return np.maximum(np.ceil(wide / np.maximum(w - pad_pt, 1.0)), 1.0)
 
+    def column_lines(j: int, w: float) -> np.ndarray:
+        # lines(...)[:, j] for a width w of column j: the same operations, one column
+        return np.maximum(np.ceil(wide[:, j] / np.maximum(w - pad_pt, 1.0)), 1.0)
+
     current = lines(width)
     cols = np.arange(n)
+    # lines(width + d), kept up to date column by column while d stays the same step: a
+    # step widens one column, so only that column's lines change
+    wider_d: float | None = None
+    wider = current
     while spare > 1e-6:
         d = min(step, spare)
+        if d != wider_d:
+            wider, wider_d = lines(width + d), d
         # the height with each column alone one step wider, all columns at once: a row's
         # lines are the most of that column's new lines and the other columns' lines
         top = np.sort(current, axis=1)
         first = top[:, -1:]
         second = top[:, -2:-1] if n > 1 else np.zeros_like(first)
         others = np.where(current.argmax(axis=1)[:, None] == cols, second, first)
-        heights = np.maximum(others, lines(width + d)).sum(axis=0)  # whole numbers: exact
+        heights = np.maximum(others, wider).sum(axis=0)  # whole numbers: exact
         heights = np.where(width < natural, heights, np.inf)
         best = int(np.argmin(heights))  # the first of equals, as a left-to-right search
         if not heights[best] < current.max(axis=1).sum():
@@ -219,7 +229,9 @@ def table_layout(
         d = min(d, natural[best] - width[best]) if width[best] < natural[best] else d
         width[best] += d
         spare -= d
-        current = lines(width)
+        current[:, best] = column_lines(best, width[best])
+        if wider_d is not None:
+            wider[:, best] = column_lines(best, width[best] + wider_d)
     return [float(w) for w in width], table_height(current)
 
 
