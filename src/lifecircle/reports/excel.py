@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -360,7 +359,7 @@ def _table(
     for i, row in enumerate(rows):
         out = []
         for j, v in enumerate(row, 1):
-            fmt = formats.get(j) if isinstance(v, (int, float)) else None  # noqa: UP038
+            fmt = formats.get(j) if isinstance(v, (int, float)) else None
             f = fill(i, j, v) if fill is not None else None
             out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
         ws.append(out)
