@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import unicodedata
@@ -81,7 +82,14 @@ def _line_ems(line: str) -> float:
 
 def text_width_pt(text: str, font_pt: float) -> float:
     """Width of the longest line of ``text`` at ``font_pt`` (an estimate good to ~5 %)."""
-    return max((_line_ems(line) for line in text.split("\n")), default=0) * font_pt
+    return text_width_ems(text) * font_pt
+
+
+@functools.lru_cache(maxsize=65536)
+def text_width_ems(text: str) -> float:
+    """Width of the longest line of ``text`` in ems (cached: a table is laid out at several
+    font sizes and widths, and the same words recur in every circle's tables)."""
+    return max((_line_ems(line) for line in text.split("\n")), default=0)
 
 
 def _is_breakable(ch: str) -> bool:
@@ -91,6 +99,12 @@ def _is_breakable(ch: str) -> bool:
 
 def longest_unbreakable_pt(text: str, font_pt: float) -> float:
     """Width of the longest run that a line cannot break (a code, a number, a date)."""
+    return longest_unbreakable_ems(text) * font_pt
+
+
+@functools.lru_cache(maxsize=65536)
+def longest_unbreakable_ems(text: str) -> float:
+    """:func:`longest_unbreakable_pt` in ems (cached as :func:`text_width_ems`)."""
     best = run = 0.0
     for ch in text:
         w = char_width_em(ch)
@@ -98,7 +112,7 @@ def longest_unbreakable_pt(text: str, font_pt: float) -> float:
             best, run = max(best, run, w if not ch.isspace() else 0.0), 0.0
         else:
             run += w
-    return max(best, run) * font_pt
+    return max(best, run)
 
 
 def column_widths(
@@ -181,17 +195,27 @@ def table_layout(
     def lines(w: np.ndarray) -> np.ndarray:
         return np.maximum(np.ceil(wide / np.maximum(w - pad_pt, 1.0)), 1.0)
 
+    def column_lines(j: int, w: float) -> np.ndarray:
+        # lines(...)[:, j] for a width w of column j: the same operations, one column
+        return np.maximum(np.ceil(wide[:, j] / np.maximum(w - pad_pt, 1.0)), 1.0)
+
     current = lines(width)
     cols = np.arange(n)
+    # lines(width + d), kept up to date column by column while d stays the same step: a
+    # step widens one column, so only that column's lines change
+    wider_d: float | None = None
+    wider = current
     while spare > 1e-6:
         d = min(step, spare)
+        if d != wider_d:
+            wider, wider_d = lines(width + d), d
         # the height with each column alone one step wider, all columns at once: a row's
         # lines are the most of that column's new lines and the other columns' lines
         top = np.sort(current, axis=1)
         first = top[:, -1:]
         second = top[:, -2:-1] if n > 1 else np.zeros_like(first)
         others = np.where(current.argmax(axis=1)[:, None] == cols, second, first)
-        heights = np.maximum(others, lines(width + d)).sum(axis=0)  # whole numbers: exact
+        heights = np.maximum(others, wider).sum(axis=0)  # whole numbers: exact
         heights = np.where(width < natural, heights, np.inf)
         best = int(np.argmin(heights))  # the first of equals, as a left-to-right search
         if not heights[best] < current.max(axis=1).sum():
@@ -205,7 +229,9 @@ def table_layout(
         d = min(d, natural[best] - width[best]) if width[best] < natural[best] else d
         width[best] += d
         spare -= d
-        current = lines(width)
+        current[:, best] = column_lines(best, width[best])
+        if wider_d is not None:
+            wider[:, best] = column_lines(best, width[best] + wider_d)
     return [float(w) for w in width], table_height(current)
 
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -185,6 +184,8 @@ def _fast_rows(ws) -> None:
         keep = ' xml:space="preserve"' if v != v.strip() else ""
         return f'{head} t="inlineStr"><is><t{keep}>{_escape(v)}</t></is></c>'
 
+    text_tails: dict[str, str | None] = {}
+
     def write_row(xf, values, row_idx: int) -> None:
         attrs = {"r": f"{row_idx}"}
         attrs.update(ws.row_dimensions.get(row_idx, {}))
@@ -201,6 +202,15 @@ def _fast_rows(ws) -> None:
             if t is int or (t is float and math.isfinite(value)):  # the commonest cell,
                 # as markup() writes it: safe_string's own formatting of a finite number
                 add(f'<c r="{letter}{row}" t="n"><v>{"%.16g" % value}</v></c>')  # noqa: UP031
+                continue
+            if t is str:  # the next commonest: as markup() writes it, the text part made
+                # once per distinct text (categories, 是/否, 不可达 recur on every row)
+                tail = text_tails.get(value, _UNSEEN)
+                if tail is _UNSEEN:
+                    tail = text_tails[value] = _text_tail(value)
+                if tail is None:
+                    break
+                add(f'<c r="{letter}{row}"{tail}')
                 continue
             c = markup(value, letter + row)
             if c is None:
@@ -237,6 +247,18 @@ def _fast_rows(ws) -> None:
 
     writer.write_row = write_row
     ws._values_to_row = lambda values, row_idx: values
+
+
+_UNSEEN = object()
+
+
+def _text_tail(value: str) -> str | None:
+    """What ``markup`` writes after ``<c r="…"`` for an unstyled text, or None when the text
+    is not a plain one (openpyxl's own cell writer takes it)."""
+    if _plain(value) is None:
+        return None
+    keep = ' xml:space="preserve"' if value != value.strip() else ""
+    return f' t="inlineStr"><is><t{keep}>{_escape(value)}</t></is></c>'
 
 
 _PLAIN_ATTR = re.compile(r"[0-9A-Za-z.:+-]*")  # a row attribute lxml writes as it is
@@ -318,7 +340,8 @@ def _table(
     ``i`` from 0, column ``j`` from 1) returns the fill of a data cell, or ``None``.
     """
     formats = formats or {}
-    rows = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r] for r in rows]
+    # math.isfinite: np.isfinite's answer for a float, without a numpy call per cell
+    rows = [[None if isinstance(v, float) and not math.isfinite(v) else v for v in r] for r in rows]
     widths = [_width(h) for h in header]
     for j, col in enumerate(itertools.zip_longest(*rows)):  # a short row: empty cells
         widths[j] = max(widths[j], _column_width(col))
@@ -336,7 +359,7 @@ def _table(
     for i, row in enumerate(rows):
         out = []
         for j, v in enumerate(row, 1):
-            fmt = formats.get(j) if isinstance(v, int | float) else None
+            fmt = formats.get(j) if isinstance(v, (int, float)) else None
             f = fill(i, j, v) if fill is not None else None
             out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
         ws.append(out)

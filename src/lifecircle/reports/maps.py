@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 
 import geopandas as gpd
 import matplotlib
@@ -106,12 +107,43 @@ def _png_tight(fig) -> bytes:
 
 def _encode(rgba: np.ndarray) -> bytes:
     """PNG of an RGBA pixel array (RGB when every pixel is opaque), at ``DPI``."""
-    from PIL import Image
+    rgba = np.asarray(rgba, dtype=np.uint8)
+    return png_bytes(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba, dpi=DPI)
 
-    img = Image.fromarray(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba)
-    buf = io.BytesIO()
-    img.save(buf, format="png", dpi=(DPI, DPI))
-    return buf.getvalue()
+
+#: zlib level of the maps' PNGs: with the "Up" filter about a third of PIL's time (which
+#: tries every filter on every row), the file ~15 % larger; the pixels are the same
+PNG_ZLIB_LEVEL = 1
+
+
+def png_bytes(pixels: np.ndarray, *, dpi: int) -> bytes:
+    """A PNG of an 8-bit RGB or RGBA array (height x width x 3 or 4), every row filtered
+    with PNG's "Up" filter (each byte less the one above, modulo 256), with ``dpi`` in its
+    pHYs chunk as PIL writes it."""
+    import struct
+
+    h, w, c = pixels.shape
+    if pixels.dtype != np.uint8 or c not in (3, 4):
+        raise ValueError(f"PNG: 8-bit RGB or RGBA expected, not {pixels.dtype} x {c}")
+    rows = pixels.reshape(h, w * c)
+    raw = np.empty((h, w * c + 1), dtype=np.uint8)
+    raw[:, 0] = 2  # filter type Up; the row above the first is zeros
+    raw[:1, 1:] = rows[:1]
+    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])  # uint8: wraps modulo 256
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    ppm = int(dpi / 0.0254 + 0.5)  # pixels per metre
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if c == 3 else 6, 0, 0, 0)),
+            chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            chunk(b"IDAT", zlib.compress(raw.tobytes(), PNG_ZLIB_LEVEL)),
+            chunk(b"IEND", b""),
+        )
+    )
 
 
 def _polys(ax, geoms, *, facecolor="none", edgecolor="black", linewidth=1.0, zorder=1) -> None:

@@ -78,7 +78,18 @@ def _remember_default_styles(doc: Any) -> None:
 
 
 def _shade(cell, hex_colour: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
+    _shade_tc(cell._tc, hex_colour)
+
+
+def _shade_column(t, column: int, colours: Sequence[str]) -> None:
+    """Shade cell ``column`` of each data row (row 1 on) in turn: the rows' ``<w:tc>``
+    reached once (``t.rows[k]`` builds every row of the table for each ``k``)."""
+    for tr, colour in zip(t._tbl.tr_lst[1:], colours, strict=False):
+        _shade_tc(tr.tc_lst[column], colour)
+
+
+def _shade_tc(tc, hex_colour: str) -> None:
+    tcpr = tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
@@ -120,23 +131,33 @@ def _table(doc, header: list[str], rows: list[list[str]], fit: TableFit):
     template.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in rows:
         texts = ["" if v is None else str(v) for v in row]
-        if any(ch in s for s in texts for ch in "\t\r\n"):
+        tr = _copy_row(template, texts)
+        if tr is None:
             _add_row(t, texts, font_pt)
-            continue
-        tr = copy.deepcopy(template)
-        for el, text in zip(tr.iter(_W_T), texts, strict=True):
-            if not text:
-                el.getparent().remove(el)
-            else:
-                el.text = text
-                if len(text.strip()) < len(text):
-                    el.set(_XML_SPACE, "preserve")
-        t._tbl.append(tr)
+        else:
+            t._tbl.append(tr)
     return t
 
 
 _W_T = qn("w:t")
 _XML_SPACE = qn("xml:space")
+
+
+def _copy_row(template: Any, texts: list[str]) -> Any | None:
+    """A copy of ``template`` (a ``<w:tr>`` with one run of text per cell) holding
+    ``texts``, as python-docx writes a run of each; None for a text with tabs or line
+    breaks (python-docx turns those into ``<w:tab/>`` and ``<w:br/>``)."""
+    if any(ch in s for s in texts for ch in "\t\r\n"):
+        return None
+    tr = copy.deepcopy(template)
+    for el, text in zip(tr.iter(_W_T), texts, strict=True):
+        if not text:
+            el.getparent().remove(el)
+        else:
+            el.text = text
+            if len(text.strip()) < len(text):
+                el.set(_XML_SPACE, "preserve")
+    return tr
 
 
 def _add_row(t, texts: list[str], font_pt: float) -> None:
@@ -155,14 +176,27 @@ def _kv(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
     t = doc.add_table(rows=0, cols=2)
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for k, v in rows:
+
+    def add(texts: list[str]) -> None:
         cells = t.add_row().cells
-        for cell, text, bold in ((cells[0], k, True), (cells[1], v, False)):
+        for cell, text, bold in ((cells[0], texts[0], True), (cells[1], texts[1], False)):
             cell.text = ""
-            run = cell.paragraphs[0].add_run("" if text is None else str(text))
+            run = cell.paragraphs[0].add_run(text)
             run.bold = bold
             run.font.size = Pt(font_pt)
         _shade(cells[0], "F0F3F7")
+
+    # rows are copies of one row built by add() (the same XML in a fraction of the time)
+    add(["x", "x"])
+    template = t._tbl.tr_lst[-1]
+    t._tbl.remove(template)
+    for k, v in rows:
+        texts = ["" if x is None else str(x) for x in (k, v)]
+        tr = _copy_row(template, texts)
+        if tr is None:
+            add(texts)
+        else:
+            t._tbl.append(tr)
     set_widths(t, [4.0 * 28.35, PAGE.text_width_pt - 4.0 * 28.35])
     return t
 
@@ -285,8 +319,7 @@ def _places(
     doc.add_heading(heading, level=level)
     t = _table(doc, header, rows, fit)
     if not district:
-        for k, p in enumerate(places, 1):
-            _shade(t.rows[k].cells[5], STATUS_SHADE.get(p["status"], "FFFFFF"))
+        _shade_column(t, 5, [STATUS_SHADE.get(p["status"], "FFFFFF") for p in places])
     note = T("place_note", where=T(f"place_where_{where}"))
     doc.add_paragraph(note).runs[0].font.size = Pt(8.5)
 
@@ -328,8 +361,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     orient.turn(fit.landscape)
     doc.add_heading(T("s_indicators"), level=1)
     t = _table(doc, header, rows, fit)
-    for k, i in enumerate(rep.indicators, 1):
-        _shade(t.rows[k].cells[4], STATUS_SHADE.get(i["status"], "FFFFFF"))
+    _shade_column(t, 4, [STATUS_SHADE.get(i["status"], "FFFFFF") for i in rep.indicators])
     if rep.places:
         _places(doc, rep.places, T, district=False, orient=orient, heading=T("s_places"), level=2)
 
@@ -364,8 +396,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
             doc.add_paragraph(T("n_missing", n=rep.n_missing))
         doc.paragraphs[-1].paragraph_format.keep_with_next = True
         t = _table(doc, header, rows, fit)
-        for k, s in enumerate(rep.shortfalls, 1):
-            _shade(t.rows[k].cells[1], STATUS_SHADE.get(s["status"], "FFFFFF"))
+        _shade_column(t, 1, [STATUS_SHADE.get(s["status"], "FFFFFF") for s in rep.shortfalls])
 
     orient.turn(False)
     doc.add_heading(T("s_suggestions"), level=1)
@@ -421,10 +452,10 @@ def district_docx(
     p.runs[0].font.size = Pt(8.5)
     p.paragraph_format.keep_with_next = True
     t = _table(doc, header, rows, fit)
-    for r, c in enumerate(rep.circles, 1):
-        _shade(t.rows[r].cells[2], GRADE_SHADE.get(c["grade"], "FFFFFF"))
+    for tr, c in zip(t._tbl.tr_lst[1:], rep.circles, strict=False):
+        _shade_tc(tr.tc_lst[2], GRADE_SHADE.get(c["grade"], "FFFFFF"))
         for j, k in enumerate(ids, 3):
-            _shade(t.rows[r].cells[j], STATUS_SHADE[c["cells"][k]])
+            _shade_tc(tr.tc_lst[j], STATUS_SHADE[c["cells"][k]])
 
     if rep.targets:
         header = [
@@ -442,8 +473,7 @@ def district_docx(
         orient.turn(fit.landscape)
         doc.add_heading(T("d_targets"), level=1)
         t = _table(doc, header, rows, fit)
-        for r, x in enumerate(rep.targets, 1):
-            _shade(t.rows[r].cells[4], TARGET_SHADE[x["status"]])
+        _shade_column(t, 4, [TARGET_SHADE[x["status"]] for x in rep.targets])
         for note in (T("target_plan_source"), T("target_year_note")):
             doc.add_paragraph(note).runs[0].font.size = Pt(8.5)
 
@@ -477,8 +507,9 @@ def district_docx(
         orient.turn(fit.landscape)
         doc.add_heading(T("d_district_indicators"), level=1)
         t = _table(doc, header, rows, fit)
-        for r, i in enumerate(rep.district_indicators, 1):
-            _shade(t.rows[r].cells[3], STATUS_SHADE.get(i["status"], "FFFFFF"))
+        _shade_column(
+            t, 3, [STATUS_SHADE.get(i["status"], "FFFFFF") for i in rep.district_indicators]
+        )
     if rep.places:
         _places(doc, rep.places, T, district=True, orient=orient, heading=T("d_places"), level=1)
     for chapter in chapters:  # further chapters (reports.mobility), each given doc and orient

@@ -1,0 +1,122 @@
+"""The report stage's shortcuts give what the plain ways give: cached text widths, the
+maps' PNG writer, and Word's key-value tables built from copies of one row."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+
+import numpy as np
+import pytest
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.shared import Pt
+from PIL import Image
+
+from lifecircle.reports import docx_layout as dl
+from lifecircle.reports import maps, word
+
+TEXTS = ["", " ", "小区", "幼儿园（托儿所） 12,345 人", "2026-01-01", "a b\nc 长文字", "MW%@ilj"]
+TEXTS += ["公共服务设施\n\n第二行 abc", "x" * 40, "  两边空格  "]
+
+
+def _plain_width_ems(text: str) -> float:
+    return max((dl._line_ems(line) for line in text.split("\n")), default=0)
+
+
+def _plain_unbreakable_ems(text: str) -> float:
+    best = run = 0.0
+    for ch in text:
+        w = dl.char_width_em(ch)
+        if dl._is_breakable(ch):
+            best, run = max(best, run, w if not ch.isspace() else 0.0), 0.0
+        else:
+            run += w
+    return max(best, run)
+
+
+def test_cached_text_widths_are_the_computed_ones() -> None:
+    rng = random.Random(3)
+    texts = TEXTS + ["".join(rng.choice(TEXTS)) * rng.randint(1, 3) for _ in range(50)]
+    for _round, text, font_pt in itertools.product(range(2), texts, (7.0, 8.5, 10.5)):
+        # the second round is served from the caches
+        assert dl.text_width_pt(text, font_pt) == _plain_width_ems(text) * font_pt
+        assert dl.longest_unbreakable_pt(text, font_pt) == _plain_unbreakable_ems(text) * font_pt
+    assert dl.text_width_ems.cache_info().hits > 0
+    assert dl.longest_unbreakable_ems.cache_info().hits > 0
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_writer_keeps_every_pixel(channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    # flat areas (as maps have), noise, and steps that wrap the Up filter around 0 and 255
+    px = np.full((61, 47, channels), 255, dtype=np.uint8)
+    px[10:30, 5:40] = rng.integers(0, 256, size=(20, 35, channels), dtype=np.uint8)
+    px[40:, :, 0] = np.where(np.arange(21)[:, None] % 2, 0, 255)
+    png = maps.png_bytes(px, dpi=maps.DPI)
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == ("RGB" if channels == 3 else "RGBA")
+    assert np.array_equal(np.asarray(img), px)
+    assert round(img.info["dpi"][0]) == maps.DPI
+    # the same pixels and resolution as PIL's own PNG of them
+    buf = io.BytesIO()
+    Image.fromarray(px).save(buf, format="png", dpi=(maps.DPI, maps.DPI))
+    pil = Image.open(io.BytesIO(buf.getvalue()))
+    assert np.array_equal(np.asarray(pil), np.asarray(img))
+    assert pil.info["dpi"] == img.info["dpi"]
+
+
+def test_png_writer_refuses_other_arrays() -> None:
+    with pytest.raises(ValueError):
+        maps.png_bytes(np.zeros((4, 4, 3), dtype=np.uint16), dpi=150)
+    with pytest.raises(ValueError):
+        maps.png_bytes(np.zeros((4, 4, 2), dtype=np.uint8), dpi=150)
+
+
+def test_encode_writes_opaque_maps_as_rgb() -> None:
+    px = np.full((9, 7, 4), 255, dtype=np.uint8)
+    px[2:5, 1:4, :3] = (10, 200, 30)
+    assert Image.open(io.BytesIO(maps._encode(px))).mode == "RGB"
+    px[0, 0, 3] = 0
+    img = Image.open(io.BytesIO(maps._encode(px)))
+    assert img.mode == "RGBA" and np.array_equal(np.asarray(img), px)
+
+
+def _kv_by_python_docx(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
+    """word._kv as it was: every row through python-docx."""
+    t = doc.add_table(rows=0, cols=2)
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for k, v in rows:
+        cells = t.add_row().cells
+        for cell, text, bold in ((cells[0], k, True), (cells[1], v, False)):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run("" if text is None else str(text))
+            run.bold = bold
+            run.font.size = Pt(font_pt)
+        word._shade(cells[0], "F0F3F7")
+    dl.set_widths(t, [4.0 * 28.35, word.PAGE.text_width_pt - 4.0 * 28.35])
+    return t
+
+
+def test_key_value_table_is_what_python_docx_builds() -> None:
+    from lxml import etree
+
+    rows = [
+        ("名称", "示例圈"),
+        ("人口", 12345),
+        ("空值", None),
+        ("", "左侧为空"),
+        ("  前后空格 ", "值 "),
+        ("多行", "第一行\n第二行"),
+        ("制表", "a\tb"),
+        ("回车", "a\rb"),
+    ]
+    fast, plain = Document(), Document()
+    word._kv(fast, rows)
+    _kv_by_python_docx(plain, rows)
+    got = etree.tostring(fast.tables[0]._tbl)
+    want = etree.tostring(plain.tables[0]._tbl)
+    assert got == want
+    assert b"w:br" in got and b"w:tab" in got  # the texts python-docx had to write
