@@ -1,6 +1,7 @@
 """Benchmark: a city's checkup and reports at several sizes: does the time grow linearly?
 
-    python benchmarks/city.py [--districts 2,4,9] [--scale 0.1] [--suggest] [--keep DIR]
+    python benchmarks/city.py [--districts 2,4,9] [--scale 0.1] [--suggest] [--no-reports]
+                              [--keep DIR]
 
 For each size, a generated city (`lifecircle.demo.generate_city`: K demo districts of 49
 circles side by side, one package) is written first, then the real commands run in fresh
@@ -66,7 +67,9 @@ def _checkup_cmd(city: Path, out: Path, *, suggest: bool) -> list[str]:
     return cmd + (["--suggest"] if suggest else [])
 
 
-def _size(k: int, *, scale: str, suggest: bool, warm: bool, work: Path) -> list[Row]:
+def _size(
+    k: int, *, scale: str, suggest: bool, warm: bool, work: Path, reports: bool = True
+) -> list[Row]:
     py = sys.executable
     n = k * CIRCLES_PER_DISTRICT
     city, ck, rep = work / f"city{k}", work / f"checkup{k}", work / f"reports{k}"
@@ -79,11 +82,12 @@ def _size(k: int, *, scale: str, suggest: bool, warm: bool, work: Path) -> list[
         _run(_checkup_cmd(city, work / "warm-up", suggest=suggest), cwd=work, log="warm-up")
     check = _checkup_cmd(city, ck, suggest=suggest)
     rows.append(Row("checkup", k, n, *_run(check, cwd=work, log=f"checkup{k}")))
-    report = [py, "-m", "lifecircle", "report", str(ck), "--out", str(rep)]
-    rows.append(Row("report", k, n, *_run(report, cwd=work, log=f"report{k}")))
-    files = sum(1 for p in rep.rglob("*") if p.is_file())
-    if files < 3 * n:  # html, docx and xlsx per circle at least
-        sys.exit(f"{rep}: {files} files for {n} circles")
+    if reports:
+        report = [py, "-m", "lifecircle", "report", str(ck), "--out", str(rep)]
+        rows.append(Row("report", k, n, *_run(report, cwd=work, log=f"report{k}")))
+        files = sum(1 for p in rep.rglob("*") if p.is_file())
+        if files < 3 * n:  # html, docx and xlsx per circle at least
+            sys.exit(f"{rep}: {files} files for {n} circles")
     for r in rows:
         print(
             f"  {r.stage:8s} {k:2d} districts {n:4d} circles: {r.run.seconds:7.1f} s wall "
@@ -100,6 +104,8 @@ def _table(rows: list[Row]) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for stage in ("generate", "checkup", "report"):
         mine = [r for r in rows if r.stage == stage]
+        if not mine:
+            continue
         base = mine[0].cpu_per_circle
         for prev, r in zip([None, *mine[:-1]], mine, strict=True):
             marginal = (
@@ -116,6 +122,8 @@ def _table(rows: list[Row]) -> None:
     print()
     for stage in ("checkup", "report"):
         mine = [r for r in rows if r.stage == stage]
+        if not mine:
+            continue
         small, big = mine[0], mine[-1]
         print(
             f"{stage}: {big.circles / small.circles:.1f}x the circles took "
@@ -130,6 +138,7 @@ def main() -> None:
     ap.add_argument("--districts", default="2,4,9", help="city sizes in districts of 49 circles")
     ap.add_argument("--scale", default="0.1", help="each district's area factor (1.0: 288 km²)")
     ap.add_argument("--suggest", action="store_true", help="checkup with --suggest (siting)")
+    ap.add_argument("--no-reports", action="store_true", help="time the checkup only")
     ap.add_argument("--no-warm-up", action="store_true", help="skip the untimed first checkup")
     ap.add_argument("--keep", help="work in this folder and keep it (default: a temporary one)")
     args = ap.parse_args()
@@ -147,7 +156,14 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         for i, k in enumerate(sizes):
             warm = i == 0 and not args.no_warm_up
-            rows += _size(k, scale=args.scale, suggest=args.suggest, warm=warm, work=work)
+            rows += _size(
+                k,
+                scale=args.scale,
+                suggest=args.suggest,
+                warm=warm,
+                work=work,
+                reports=not args.no_reports,
+            )
     _table(rows)
 
 
