@@ -178,8 +178,9 @@ def service_areas(
         Cell size of the band's outline and its simplification tolerance (default
         ``buffer_m / 5`` and ``resolution_m / 2``): see :func:`band_polygons`.
     workers
-        Categories drawn at once (default one per core). Each holds a grid of the area
-        it covers (about 100 MB for a district): 1 keeps the memory of one.
+        Categories drawn at once (default one per core). Each holds its band's sample
+        points and their cell and tile numbers (about 170 MB for the demo district's
+        1,000 m categories): 1 keeps the memory of one.
 
     Returns
     -------

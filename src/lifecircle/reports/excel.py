@@ -181,8 +181,7 @@ def _fast_rows(ws) -> None:
             v, head = value, f'<c r="{ref}"'
         if dt == "n":
             return f'{head} t="n"><v>{safe_string(v)}</v></c>'
-        keep = ' xml:space="preserve"' if v != v.strip() else ""
-        return f'{head} t="inlineStr"><is><t{keep}>{_escape(v)}</t></is></c>'
+        return head + _inline_text(v)
 
     text_tails: dict[str, str | None] = {}
 
@@ -255,8 +254,11 @@ _UNSEEN = object()
 def _text_tail(value: str) -> str | None:
     """What ``markup`` writes after ``<c r="…"`` for an unstyled text, or None when the text
     is not a plain one (openpyxl's own cell writer takes it)."""
-    if _plain(value) is None:
-        return None
+    return None if _plain(value) is None else _inline_text(value)
+
+
+def _inline_text(value: str) -> str:
+    """A text cell's markup after its ``<c r="…"`` (and style): the inline string."""
     keep = ' xml:space="preserve"' if value != value.strip() else ""
     return f' t="inlineStr"><is><t{keep}>{_escape(value)}</t></is></c>'
 

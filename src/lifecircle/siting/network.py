@@ -187,8 +187,7 @@ def candidates_from_network(
     sites = network_sites(graph, spacing_m=spacing_m, nodes=nodes)
     edge, offset = sites.edge, sites.offset
     n_nodes = len(sites.nodes)
-    ids = [f"N{n}" for n in sites.nodes]
-    ids += [f"E{a}@{b:g}" for a, b in zip(edge[n_nodes:], offset[n_nodes:], strict=True)]
+    ids = [sites.id(k) for k in range(len(edge))]  # one spelling of the ids: NetworkSites.id
     geom = shapely.line_interpolate_point(graph.edge_geometry[edge], offset)
     frame = gpd.GeoDataFrame(
         {
