@@ -217,17 +217,46 @@ def test_dilate_disk_is_binary_dilation_by_a_disk(rad: int) -> None:
         assert np.array_equal(dilate_disk(mask, rad), expected)
 
 
+def _points_along(lines: list[LineString], step: float) -> np.ndarray:
+    """Points at most ``step`` apart along every segment, ends included (one by one)."""
+    out = []
+    for line in lines:
+        c = shapely.get_coordinates(line)
+        for a, b in itertools.pairwise(c):
+            n = int(np.floor(np.hypot(*(b - a)) / step)) + 1
+            out.append(a + np.arange(n + 1)[:, None] / n * (b - a))
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("chunk", [5, 1 << 18])
+def test_sampled_cells_are_the_cells_of_the_points_along_the_lines(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made a chunk of segments at a time: the cells of every point, runs given once."""
+    from lifecircle.access import service_area
+
+    monkeypatch.setattr(service_area, "SAMPLE_CHUNK", chunk)
+    rng = np.random.default_rng(7)
+    lines = [LineString(rng.uniform(0, 800, (int(rng.integers(2, 6)), 2))) for _ in range(40)]
+    p0, p1 = service_area._segments(np.asarray(lines, dtype=object))
+    res, nx = 10.0, 200
+    cells = service_area._sampled_cells(p0, p1, step=res, x0=-30.0, y0=-30.0, res=res, nx=nx)
+    xy = _points_along(lines, res)
+    ix, iy = np.floor((xy[:, 0] + 30.0) / res), np.floor((xy[:, 1] + 30.0) / res)
+    expected = np.unique((iy * nx + ix).astype(np.int64))
+    assert np.array_equal(np.unique(cells), expected)
+    assert len(cells) < len(xy)  # runs of points in one cell kept once
+
+
 def _whole_grid_band(lines: list[LineString], buffer_m: float) -> shapely.MultiPolygon:
     """The band as one grid over the lines' bounding box (scipy's dilation), unsimplified."""
     import contourpy
     from scipy import ndimage
 
-    from lifecircle.access.service_area import _sample
-
     res = buffer_m / 4.0
     rad = round(buffer_m / res)
     pad = rad + 2
-    xy = _sample(np.asarray(lines, dtype=object), res)
+    xy = _points_along(lines, res)
     x0, y0 = xy.min(axis=0) - pad * res
     ix = np.floor((xy[:, 0] - x0) / res).astype(np.int64)
     iy = np.floor((xy[:, 1] - y0) / res).astype(np.int64)

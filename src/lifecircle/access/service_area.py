@@ -271,14 +271,21 @@ def band_polygons(
         return shapely.MultiPolygon()
     res = float(resolution_m or buffer_m / 4.0)
     tol = res / 2.0 if simplify_m is None else float(simplify_m)
-    xy = _sample(arr, res)
     rad = max(1, round(buffer_m / res))
     pad = rad + 2
-    corner = xy.min(axis=0) - pad * res
+    p0, p1 = _segments(arr)
+    if len(p0) == 0:
+        return shapely.MultiPolygon()
+    corner = np.minimum(p0.min(axis=0), p1.min(axis=0)) - pad * res
+    far = np.maximum(p0.max(axis=0), p1.max(axis=0))
     x0, y0 = float(corner[0]), float(corner[1])
-    ix = np.floor((xy[:, 0] - x0) / res).astype(np.int64)
-    iy = np.floor((xy[:, 1] - y0) / res).astype(np.int64)
-    nx, ny = int(ix.max()) + pad + 1, int(iy.max()) + pad + 1
+    nx = int(np.floor((far[0] - x0) / res)) + pad + 1
+    ny = int(np.floor((far[1] - y0) / res)) + pad + 1
+    cell = _sampled_cells(p0, p1, step=res, x0=x0, y0=y0, res=res, nx=nx)
+    del p0, p1
+    iy, ix = np.divmod(cell, nx)
+    del cell
+    ix, iy = ix.astype(np.int32), iy.astype(np.int32)
     polys = _traced_tiles(ix, iy, nx=nx, ny=ny, rad=rad, x0=x0, y0=y0, res=res, tile=tile)
     if tol > 0:
         # part by part: GEOS simplifies a whole MultiPolygon in time growing faster than its
@@ -314,27 +321,32 @@ def _traced_tiles(
     import contourpy
 
     ntx = -(-nx // tile)
+    # 32-bit numbers and each array dropped once used: a band holds millions of cells
     tx, ty = ix // tile, iy // tile
-    keys, which = [ty * ntx + tx], [np.arange(len(ix))]
+    keys, which = [ty * ntx + tx], [np.arange(len(ix), dtype=np.int32)]
     # points within rad of a tile's edge also go to the tiles beside it
     rx, ry = ix - tx * tile, iy - ty * tile
     near = np.flatnonzero((rx <= rad) | (rx >= tile - rad) | (ry <= rad) | (ry >= tile - rad))
-    nix, niy = ix[near], iy[near]
+    del rx, ry
+    nix, niy, ntx0, nty0 = ix[near], iy[near], tx[near], ty[near]
+    del tx, ty
     for dty, dtx in itertools.product((-1, 0, 1), repeat=2):
         if dty == dtx == 0:
             continue
-        ntx_, nty_ = tx[near] + dtx, ty[near] + dty
+        ntx_, nty_ = ntx0 + dtx, nty0 + dty
         ok = (ntx_ >= 0) & (nty_ >= 0) & (ntx_ * tile < nx) & (nty_ * tile < ny)
         ok &= (nix + rad >= ntx_ * tile) & (nix - rad <= (ntx_ + 1) * tile)
         ok &= (niy + rad >= nty_ * tile) & (niy - rad <= (nty_ + 1) * tile)
         keys.append(nty_[ok] * ntx + ntx_[ok])
-        which.append(near[ok])
+        which.append(near[ok].astype(np.int32))
     key, idx = np.concatenate(keys), np.concatenate(which)
+    del keys, which
     # tile numbers are small: a stable sort of 16-bit keys is a radix sort
     order = np.argsort(
         key.astype(np.uint16) if ntx * (-(-ny // tile)) <= 1 << 16 else key, kind="stable"
     )
     key, idx = key[order], idx[order]
+    del order
     starts = np.flatnonzero(np.r_[True, np.diff(key) != 0])
     inner: list[Any] = []  # parts within a tile
     seam: list[Any] = []  # parts reaching a tile's edge inside the grid
@@ -406,18 +418,48 @@ def dilate_disk(mask: np.ndarray, rad: int) -> np.ndarray:
     return out
 
 
-def _sample(lines: np.ndarray, step: float) -> np.ndarray:
-    """Points along every segment of ``lines``, at most ``step`` apart, ends included."""
+def _segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end points of every segment of ``lines``."""
     coords, idx = shapely.get_coordinates(lines, return_index=True)
     same = idx[1:] == idx[:-1]
-    p0, p1 = coords[:-1][same], coords[1:][same]
+    return coords[:-1][same], coords[1:][same]
+
+
+#: sample points made at once by `_sampled_cells`: bounds the band's memory (about 80 bytes
+#: a point while a chunk is made, 8 a cell kept)
+SAMPLE_CHUNK = 1 << 18
+
+
+def _sampled_cells(
+    p0: np.ndarray, p1: np.ndarray, *, step: float, x0: float, y0: float, res: float, nx: int
+) -> np.ndarray:
+    """Numbers (``iy * nx + ix``) of the cells holding points along the segments ``p0``-``p1``.
+
+    Points are at most ``step`` apart, ends included; a cell is given once for a run of
+    points in it. The points are made a chunk of segments at a time and kept only as cell
+    numbers: a band of a district holds millions of points.
+    """
     seg = np.hypot(*(p1 - p0).T)
     n = np.floor(seg / step).astype(np.int64) + 1  # intervals per segment
-    first = np.concatenate([[0], np.cumsum(n + 1)[:-1]])
-    k = np.arange(int((n + 1).sum())) - np.repeat(first, n + 1)
-    t = (k / np.repeat(n, n + 1))[:, None]
-    points: np.ndarray = np.repeat(p0, n + 1, axis=0) + t * np.repeat(p1 - p0, n + 1, axis=0)
-    return points
+    ends = np.cumsum(n + 1)
+    bounds = np.searchsorted(ends, np.arange(SAMPLE_CHUNK, int(ends[-1]), SAMPLE_CHUNK))
+    cells = []
+    for a, b in itertools.pairwise([0, *np.unique(bounds).tolist(), len(n)]):
+        if a == b:
+            continue
+        nk = n[a:b]
+        first = np.concatenate([[0], np.cumsum(nk + 1)[:-1]])
+        k = np.arange(int((nk + 1).sum())) - np.repeat(first, nk + 1)
+        t = (k / np.repeat(nk, nk + 1))[:, None]
+        pts = np.repeat(p0[a:b], nk + 1, axis=0)
+        pts += t * np.repeat(p1[a:b] - p0[a:b], nk + 1, axis=0)
+        ix = np.floor((pts[:, 0] - x0) / res).astype(np.int64)
+        iy = np.floor((pts[:, 1] - y0) / res).astype(np.int64)
+        c = iy * nx + ix
+        # neighbours along a segment share a cell (a demo band: 1.12 M points, 0.95 M kept);
+        # sorting out every repeat (0.76 M cells) took four times the whole band
+        cells.append(c[np.r_[True, c[1:] != c[:-1]]])
+    return np.concatenate(cells)
 
 
 __all__ = ["band_polygons", "dilate_disk", "reached_intervals", "reached_lines", "service_areas"]
