@@ -176,11 +176,11 @@ def service_areas(
         Half-width of the band drawn around the reached streets.
     resolution_m, simplify_m
         Cell size of the band's outline and its simplification tolerance (default
-        ``buffer_m / 5`` and ``resolution_m / 2``): see :func:`band_polygons`.
+        ``buffer_m / 4`` and ``resolution_m / 2``): see :func:`band_polygons`.
     workers
-        Categories drawn at once (default one per core). Each holds its band's sample
-        points and their cell and tile numbers (about 170 MB for the demo district's
-        1,000 m categories): 1 keeps the memory of one.
+        Categories drawn at once (default one per core). Each holds its band's cell and
+        tile numbers (at most 55 MB for the demo district's 1,000 m categories): 1 keeps
+        the memory of one.
 
     Returns
     -------

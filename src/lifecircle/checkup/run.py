@@ -231,7 +231,7 @@ def run_checkup(
         # The service areas the write draws depend on the statuses only, not on the
         # suggestions: drawn meanwhile on a thread (both spend most of their time in C
         # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run. One
-        # category at a time: each holds its band's sample points (about 170 MB).
+        # category at a time: each holds its band's cells (at most 55 MB).
         with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
             drawing = pool.submit(service_areas_layer, result, district, workers=1)
             result = suggest_for_result(
