@@ -40,6 +40,11 @@ def demo_command(
     from lifecircle.io._paths import make_folder
 
     check_scale(scale)
+    from lifecircle._malloc import return_large_blocks_at_once
+
+    # the report workers are forked from here and inherit it: their maps' and workbooks'
+    # buffers come and go, and each freed one is returned rather than kept (peak)
+    return_large_blocks_at_once()
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
