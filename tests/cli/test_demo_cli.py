@@ -38,3 +38,16 @@ def test_demo_small_writes_everything_and_says_geometry_is_generated(tmp_path):
     for path in out.rglob("*"):
         if path.suffix in {".json", ".html", ".csv", ".yaml"}:
             assert "\u548c\u8bb0AG" not in path.read_text(encoding="utf-8", errors="ignore"), path
+
+
+def test_demo_without_reports_or_database_writes_the_checkup_only(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "lifecircle", "demo", "--scale", "0.05", "--out", str(tmp_path / "d"),
+         "--no-reports", "--no-db"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "d"
+    assert (out / "checkup" / "checkup.json").is_file()
+    assert not (out / "reports").exists() and not (out / "lifecircle.db").exists()
+    assert "专项体检" in r.stdout and "体检报告" not in r.stdout and "数据库" not in r.stdout

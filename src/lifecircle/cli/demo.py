@@ -79,18 +79,18 @@ def demo_command(
     building: Future[tuple[Path, float]] | None = None
     from lifecircle.checkup.folder import CheckupFolder
 
-    # read once, for the reports and the database: the database is built while the report
-    # workers run, when this process no longer reads the folder itself
-    folder = CheckupFolder.read(checkup_dir)
+    # read once, for the reports and the database (not at all for neither): the database
+    # is built while the report workers run, when this process no longer reads the folder
+    folder = CheckupFolder.read(checkup_dir) if reports or database else None
 
-    def build() -> tuple[Path, float]:
+    def build(folder: CheckupFolder) -> tuple[Path, float]:
         since = time.perf_counter()
         path = _build_database(
             out, folder, migrated=migrated[0] if migrated else None, mobility=mob
         )
         return path, time.perf_counter() - since
 
-    if reports:
+    if reports and folder is not None:
         from lifecircle.reports import render_reports
 
         report_dir = out / "reports"
@@ -104,7 +104,7 @@ def demo_command(
                 if database and building is None:
                     # the workers are running (a circle is done): the database is built
                     # here meanwhile, on a thread (a fork no longer follows)
-                    building = _start(build)
+                    building = _start(build, folder)
                 done_ids.append(circle_id)
                 progress("report", len(done_ids), n_circles)
 
@@ -114,9 +114,9 @@ def demo_command(
         worst_id, worst_name = prepared["worst"]
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
-    if database:
+    if database and folder is not None:
         if building is None:
-            building = _start(build)
+            building = _start(build, folder)
         db_path, db_seconds = building.result()
         # with the reports it ran beside them: its seconds are not added to theirs
         stages.append(("并行创建工作数据库" if reports else "创建工作数据库", db_seconds))
