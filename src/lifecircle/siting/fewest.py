@@ -310,7 +310,7 @@ class FewestToPass(SolvedModel):
                     opened = mip_open
                 bound = max(bound, math.ceil(res.bound - 1e-6))
                 status = "optimal" if res.status == "optimal" else "time_limit"
-            else:
+            elif bound < opened.sum():  # else proven already: no relaxation can say more
                 bound = max(
                     bound, _count_bound(cover, w, deficit - tol, int(opened.sum()), t0, limit)
                 )
