@@ -134,3 +134,24 @@ def serial_pairs(
         n += nt
         offsets[j + 1] = n
     return offsets, out_home[:n].copy(), out_dist[:n].copy()
+
+
+@njit(cache=True, nogil=True)
+def nearest_straight(qx, qy, px, py, reach):  # fmt: skip
+    """Per query point ``(qx, qy)``: the straight distance to the nearest of the points
+    ``(px, py)``, or inf when that is beyond ``reach`` (what a k-d tree's query with a
+    ``distance_upper_bound`` answers, for the few hundred homes of one circle)."""
+    n = qx.shape[0]
+    out = np.full(n, INF)
+    for i in range(n):
+        best = INF
+        for k in range(px.shape[0]):
+            dx = qx[i] - px[k]
+            dy = qy[i] - py[k]
+            d2 = dx * dx + dy * dy
+            if d2 < best:
+                best = d2
+        d = np.sqrt(best)
+        if d <= reach:
+            out[i] = d
+    return out

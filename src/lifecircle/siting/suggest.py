@@ -354,8 +354,10 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
 
     What an STRtree of the ``xy`` points answers for ``query(points, "dwithin", radius)``
     (its unique hits, ascending), without a tree or points of ``xy``: the candidates in
-    the points' box widened by ``radius`` meet a k-d tree of the points; those whose
-    nearest point lies within a hair of ``radius`` are decided by ``shapely.dwithin``.
+    the points' box widened by ``radius`` get their straight distance to the nearest
+    point (a compiled loop over the points: a circle's homes are few, and scipy's k-d
+    tree took longer to import than all the suggestions' queries); those whose nearest
+    point lies within a hair of ``radius`` are decided by ``shapely.dwithin``.
 
     Parameters
     ----------
@@ -371,8 +373,6 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
     numpy.ndarray
         Ascending int64 row numbers.
     """
-    from scipy.spatial import cKDTree
-
     empty = np.zeros(0, dtype=np.int64)
     pts = np.asarray(points)
     px, py = shapely.get_x(pts), shapely.get_y(pts)
@@ -389,7 +389,10 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
     )  # fmt: skip
     if len(box) == 0:
         return empty
-    d, _ = cKDTree(np.column_stack([px, py])).query(xy[box], k=1, distance_upper_bound=reach)
+    d = _kernels.nearest_straight(
+        np.ascontiguousarray(x[box]), np.ascontiguousarray(y[box]),
+        px.astype(np.float64), py.astype(np.float64), float(reach),
+    )  # fmt: skip
     sure: BoolArray = np.asarray(d < radius - hair)
     close = np.flatnonzero(~sure & (d <= reach))
     if len(close):  # rounding may differ from GEOS's: it decides
