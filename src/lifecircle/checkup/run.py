@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -383,13 +384,13 @@ def _shortfall_of(
             id=str(i),
             name=str(nm),
             population=float(p),
-            nearest_m=float(d) if np.isfinite(d) else None,
+            nearest_m=d if math.isfinite(d) else None,
         )
         for i, nm, p, d in zip(
             groups.values("id")[rows][mask].tolist(),
             names.tolist(),
             population.tolist(),
-            dist,
+            dist.tolist(),  # Python floats: the test per element costs less than numpy's
             strict=True,
         )
     ]
