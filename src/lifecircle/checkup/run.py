@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from lifecircle import __version__
 from lifecircle._malloc import give_back_free_memory
 from lifecircle.access import AccessResult, compute_access
 from lifecircle.checkup.frames import circles_frame, compounds_frame
-from lifecircle.checkup.measure import Measured, measure, nearest_of_any
+from lifecircle.checkup.measure import HomeGroups, Measured, measure_groups
 from lifecircle.checkup.result import (
     AffectedCompound,
     CheckupResult,
@@ -169,45 +170,8 @@ def run_checkup(
     label = dict(zip(access.radii_m, access.radius_labels, strict=True))
     manual = _manual_lookup(district.manual_values, catalogue, warnings)
 
-    circle_inds = [i for i in indicators if i.scope == "circle"]
-    circles: list[CircleResult] = []
     fac = pd.DataFrame(district.facilities.drop(columns="geometry"))
-    homes_of = dict(tuple(homes.groupby("circle_id", sort=False)))
-    fac_of = dict(tuple(fac.groupby(fac["circle_id"].astype(str), sort=False)))
-    no_homes, no_fac = homes.iloc[:0], fac.iloc[:0]
-    n = len(district.circles)
-    for k, row in enumerate(district.circles.itertuples(index=False)):
-        report("checkup", k, n)
-        cid = str(row.circle_id)
-        h = homes_of.get(cid, no_homes)
-        f = fac_of.get(cid, no_fac)
-        results: list[IndicatorResult] = []
-        shortfalls: list[Shortfall] = []
-        for ind in circle_inds:
-            res, m = _evaluate(ind, h, f, label, manual.get((cid, ind.id)))
-            results.append(res)
-            if res.status != "pass":
-                shortfalls.append(_shortfall(ind, res, h, m))
-        g, reason = grade(catalogue, {r.id: r.status for r in results})
-        circles.append(
-            CircleResult(
-                id=cid,
-                name=str(row.name),
-                street=str(row.street),
-                communities=[str(c) for c in row.communities],
-                population=float(h["population"].sum()),
-                households=float(pd.to_numeric(h.get("households"), errors="coerce").sum())
-                if "households" in h
-                else 0.0,
-                area_km2=float(row.geometry.area / 1e6) if row.geometry is not None else 0.0,
-                compound_count=len(h),
-                grade=str(g.value),
-                grade_reason=reason,
-                indicators=results,
-                shortfalls=shortfalls,
-            )
-        )
-    report("checkup", n, n)
+    circles = _circle_results(district, catalogue, homes, fac, label, manual, report)
     district_results = [
         _evaluate(i, homes, fac, label, manual.get(("district", i.id)))[0]
         for i in indicators
@@ -301,6 +265,63 @@ def _manual_lookup(
     return out
 
 
+def _circle_results(
+    district: District,
+    catalogue: Catalogue,
+    homes: pd.DataFrame,
+    fac: pd.DataFrame,
+    label: dict[float, str],
+    manual: dict[tuple[str, str], dict[str, Any]],
+    report: Callable[[str, int, int], None],
+) -> list[CircleResult]:
+    """Every circle's indicators, grade and shortfalls: each indicator once over all circles."""
+    ids = [str(c) for c in district.circles["circle_id"]]
+    keys = list(dict.fromkeys(ids))  # a circle listed twice is the same group
+    group_of = [keys.index(cid) for cid in ids] if len(keys) < len(ids) else range(len(ids))
+    groups = HomeGroups.by_key(
+        homes, fac, keys, home_key=homes["circle_id"], fac_key=fac["circle_id"].astype(str)
+    )
+    circle_inds = [i for i in catalogue.indicators if i.scope == "circle"]
+    evaluated = [
+        _evaluate_groups(ind, groups, label, [manual.get((cid, ind.id)) for cid in keys])
+        for ind in circle_inds
+    ]
+    pop = groups.values("population")
+    households = groups.numbers("households") if "households" in homes else None
+    circles: list[CircleResult] = []
+    n = len(ids)
+    for k, row in enumerate(district.circles.itertuples(index=False)):
+        report("checkup", k, n)
+        at = group_of[k]
+        rows = groups.rows(at)
+        results: list[IndicatorResult] = []
+        shortfalls: list[Shortfall] = []
+        for ind, per_circle in zip(circle_inds, evaluated, strict=True):
+            res, m = per_circle[at]
+            results.append(res)
+            if res.status != "pass":
+                shortfalls.append(_shortfall_of(ind, res, groups, at, m))
+        g, reason = grade(catalogue, {r.id: r.status for r in results})
+        circles.append(
+            CircleResult(
+                id=ids[k],
+                name=str(row.name),
+                street=str(row.street),
+                communities=[str(c) for c in row.communities],
+                population=float(np.nansum(pop[rows])),
+                households=0.0 if households is None else float(np.nansum(households[rows])),
+                area_km2=float(row.geometry.area / 1e6) if row.geometry is not None else 0.0,
+                compound_count=groups.size(at),
+                grade=str(g.value),
+                grade_reason=reason,
+                indicators=results,
+                shortfalls=shortfalls,
+            )
+        )
+    report("checkup", n, n)
+    return circles
+
+
 def _evaluate(
     ind: Indicator,
     homes: pd.DataFrame,
@@ -309,52 +330,73 @@ def _evaluate(
     manual_row: dict[str, Any] | None,
 ) -> tuple[IndicatorResult, Measured]:
     """IndicatorResult for one indicator over a group of homes, and the measurement."""
-    evidence = note = None
+    return _evaluate_groups(ind, HomeGroups.whole(homes, facilities), label, [manual_row])[0]
+
+
+def _evaluate_groups(
+    ind: Indicator,
+    groups: HomeGroups,
+    label: dict[float, str],
+    manual_rows: list[dict[str, Any] | None],
+) -> list[tuple[IndicatorResult, Measured]]:
+    """`_evaluate` for every group (``manual_rows``: each group's manual value row)."""
     if ind.computed:
-        m = measure(ind, homes, facilities, radius_label=label)
-        note = m.note
+        measured = measure_groups(ind, groups, radius_label=label)
     else:
-        value = None if manual_row is None else float(manual_row["value"])
-        m = Measured(value)
-        if manual_row is not None:
+        measured = [Measured(None if r is None else float(r["value"])) for r in manual_rows]
+    out: list[tuple[IndicatorResult, Measured]] = []
+    for m, manual_row in zip(measured, manual_rows, strict=True):
+        evidence = note = None
+        if ind.computed:
+            note = m.note
+        elif manual_row is not None:
             evidence = f"{manual_row.get('evidence') or ''}（{manual_row.get('date') or ''}）"
         else:
             note = "缺少人工填报值（manual_values.csv）"
-    status, margin = evaluate(ind, m.value)
-    res = IndicatorResult.of(
-        ind, value=m.value, status=str(status.value), margin=margin, evidence=evidence, note=note
-    )
-    return res, m
+        status, margin = evaluate(ind, m.value)
+        res = IndicatorResult.of(
+            ind, value=m.value, status=str(status.value), margin=margin, evidence=evidence,
+            note=note,
+        )  # fmt: skip
+        out.append((res, m))
+    return out
 
 
 def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured) -> Shortfall:
     """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
-    mask = np.ones(len(homes), dtype=bool) if m.short is None else np.asarray(m.short)
-    # column by column: selecting the short rows of the whole (wide) table costs more
+    return _shortfall_of(ind, res, HomeGroups.whole(homes, homes.iloc[:0]), 0, m)
+
+
+def _shortfall_of(
+    ind: Indicator, res: IndicatorResult, groups: HomeGroups, g: int, m: Measured
+) -> Shortfall:
+    """`_shortfall` of group ``g``'s homes."""
+    rows = groups.rows(g)
+    mask = np.ones(groups.size(g), dtype=bool) if m.short is None else np.asarray(m.short)
     if ind.facility_categories:
-        dist = nearest_of_any(homes, ind.facility_categories)[mask]
+        dist = groups.nearest(tuple(ind.facility_categories))[rows][mask]
     else:
         dist = np.full(int(mask.sum()), np.nan)
-    population = homes["population"][mask]
-    names = homes["name"] if "name" in homes.columns else homes["id"]
+    population = groups.values("population")[rows][mask]
+    names = groups.values("name" if "name" in groups.homes.columns else "id")[rows][mask]
     affected = [
         AffectedCompound(
             id=str(i),
             name=str(nm),
             population=float(p),
-            nearest_m=float(d) if np.isfinite(d) else None,
+            nearest_m=d if math.isfinite(d) else None,
         )
         for i, nm, p, d in zip(
-            homes["id"][mask].tolist(),
-            names[mask].tolist(),
+            groups.values("id")[rows][mask].tolist(),
+            names.tolist(),
             population.tolist(),
-            dist,
+            dist.tolist(),  # Python floats: the test per element costs less than numpy's
             strict=True,
         )
     ]
     affected.sort(key=lambda a: (-a.population, a.id))
     return Shortfall.of(
-        res, affected_population=float(population.sum()), affected_compounds=affected
+        res, affected_population=float(np.nansum(population)), affected_compounds=affected
     )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from lifecircle.checkup.measure import nearest_of_any
+from lifecircle.checkup.measure import HomeGroups
 from lifecircle.checkup.result import CheckupResult, CircleResult, Shortfall
 from lifecircle.checkup.suggestion import SuggestedSite, Suggestion
 from lifecircle.siting.suggest import DEFAULT_NEAR_M, DEFAULT_SPACING_M, SitePlanner, Snaps
@@ -77,7 +77,11 @@ def suggest_for_result(
     outline = district.circles.set_index(district.circles["circle_id"].astype(str)).geometry
     to_wgs = pyproj.Transformer.from_crs(district.crs, "EPSG:4326", always_xy=True)
     names = load_taxonomy()
-    by_circle = dict(tuple(homes.groupby("circle_id", sort=False)))
+    keys = list(dict.fromkeys(c.id for c in result.circles))
+    groups = HomeGroups.by_key(
+        homes, homes.iloc[:0], keys, home_key=homes["circle_id"], fac_key=homes["circle_id"][:0]
+    )
+    group_of = {k: g for g, k in enumerate(keys)}
     if candidates is not None and district.crs is not None and candidates.crs is not None:
         candidates = candidates.to_crs(district.crs)
     todo = {c.id for c in result.circles if any(_wanted(s, c) for s in c.shortfalls)}
@@ -88,13 +92,13 @@ def suggest_for_result(
     )
     pts = points.to_numpy()
     snapped = planner.snap(pts)
-    row_of = {k: i for i, k in enumerate(points.index)}
+    point_of = points.index.get_indexer(groups.values("id").astype(str)).astype(np.int64)
 
-    def one(s: Shortfall, c: CircleResult, h: pd.DataFrame) -> Suggestion:
-        rows = np.array([row_of[k] for k in h["id"].astype(str)], dtype=np.int64)
+    def one(s: Shortfall, c: CircleResult, g: int) -> Suggestion:
+        rows = point_of[groups.rows(g)]
         return _suggest(
-            s, c, h, pts[rows], snapped.take(rows), outline.get(c.id), planner, to_wgs,
-            names, near_m, time_limit,
+            s, c, groups, g, pts[rows], snapped.take(rows), outline.get(c.id), planner,
+            to_wgs, names, near_m, time_limit,
         )  # fmt: skip
 
     # Each suggestion is a task of its own; HiGHS and GEOS let go of the GIL, so two run
@@ -105,11 +109,11 @@ def suggest_for_result(
     with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-suggest") as pool:
         pending: list[tuple[CircleResult, list[Shortfall | Future[Suggestion]]]] = []
         for c in result.circles:
-            h = by_circle.get(c.id)
+            g = group_of[c.id]
             jobs: list[Shortfall | Future[Suggestion]] = []
             for s in c.shortfalls:
-                wanted = c.id in todo and h is not None and _wanted(s, c)
-                jobs.append(pool.submit(one, s, c, h) if wanted and h is not None else s)
+                wanted = c.id in todo and groups.size(g) > 0 and _wanted(s, c)
+                jobs.append(pool.submit(one, s, c, g) if wanted else s)
             pending.append((c, jobs))
         report("suggest", 0, len(todo))
         for c, jobs in pending:
@@ -150,7 +154,8 @@ def _wanted(s: Shortfall, c: CircleResult) -> bool:
 def _suggest(
     s: Shortfall,
     c: CircleResult,
-    h: pd.DataFrame,
+    groups: HomeGroups,
+    g: int,
     pts: Any,
     snaps: Snaps,
     area: Any,
@@ -163,8 +168,9 @@ def _suggest(
     ind = c.indicator(s.indicator_id)
     radius = float(ind.radius_m or 0.0)
     cats = tuple(ind.facility_categories)
-    pop = h["population"].to_numpy(dtype=float)
-    covered = nearest_of_any(h, cats) <= radius
+    rows = groups.rows(g)
+    pop = groups.floats("population")[rows]
+    covered = groups.nearest(cats)[rows] <= radius
     ans = planner.fewest(
         pts,
         snaps,

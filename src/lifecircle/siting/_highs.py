@@ -94,27 +94,22 @@ def solve(
     mat = sp.csc_matrix(matrix, dtype=np.float64)
     mat.sort_indices()
     inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower).astype(np.float64)
-    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper).astype(np.float64)
-    lp.row_lower_ = np.where(np.isneginf(row_lower), -inf, row_lower).astype(np.float64)
-    lp.row_upper_ = np.where(np.isposinf(row_upper), inf, row_upper).astype(np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = n_rows
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data
     is_mip = integer is not None and bool(integer.any())
+    kinds = np.zeros(n_cols, dtype=np.int32)  # kContinuous
     if is_mip and integer is not None:
-        kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
-        lp.integrality_ = [kinds[int(k)] for k in integer]
-    lp.sense_ = highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize
+        kinds[np.asarray(integer, dtype=bool)] = int(highspy.HighsVarType.kInteger)
+    sense_code = highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize
     h = new_highs()
-    h.passModel(lp)
+    # the arrays in one call: HighsLp's attributes copy element by element (~40 ns each)
+    h.passModel(
+        n_cols, n_rows, mat.nnz, int(highspy.MatrixFormat.kColwise), int(sense_code), 0.0,
+        np.asarray(cost, dtype=np.float64),
+        np.where(np.isinf(col_lower), -inf, col_lower).astype(np.float64),
+        np.where(np.isinf(col_upper), inf, col_upper).astype(np.float64),
+        np.where(np.isneginf(row_lower), -inf, row_lower).astype(np.float64),
+        np.where(np.isposinf(row_upper), inf, row_upper).astype(np.float64),
+        mat.indptr.astype(np.int32), mat.indices.astype(np.int32), mat.data, kinds,
+    )  # fmt: skip
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     for key, value in (options or {}).items():

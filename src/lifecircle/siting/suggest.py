@@ -347,6 +347,8 @@ def _with_covered(
 
 #: candidates within this share of the radius of its edge are checked by GEOS itself
 _EDGE_REL = 1e-9
+#: above this many candidate × point distances, `within_of_any` uses a k-d tree
+_LOOP_MAX_PAIRS = 50_000_000
 
 
 def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
@@ -354,8 +356,11 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
 
     What an STRtree of the ``xy`` points answers for ``query(points, "dwithin", radius)``
     (its unique hits, ascending), without a tree or points of ``xy``: the candidates in
-    the points' box widened by ``radius`` meet a k-d tree of the points; those whose
-    nearest point lies within a hair of ``radius`` are decided by ``shapely.dwithin``.
+    the points' box widened by ``radius`` get their straight distance to the nearest
+    point (a compiled loop over the points: a circle's homes are few, and scipy's k-d
+    tree took longer to import than all the suggestions' queries; a k-d tree beyond
+    ``_LOOP_MAX_PAIRS`` distances, with the same decisions); those whose nearest
+    point lies within a hair of ``radius`` are decided by ``shapely.dwithin``.
 
     Parameters
     ----------
@@ -371,8 +376,6 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
     numpy.ndarray
         Ascending int64 row numbers.
     """
-    from scipy.spatial import cKDTree
-
     empty = np.zeros(0, dtype=np.int64)
     pts = np.asarray(points)
     px, py = shapely.get_x(pts), shapely.get_y(pts)
@@ -389,7 +392,15 @@ def within_of_any(xy: FloatArray, points: Any, radius: float) -> IntArray:
     )  # fmt: skip
     if len(box) == 0:
         return empty
-    d, _ = cKDTree(np.column_stack([px, py])).query(xy[box], k=1, distance_upper_bound=reach)
+    if len(box) * len(px) <= _LOOP_MAX_PAIRS:
+        d = _kernels.nearest_straight(
+            np.ascontiguousarray(x[box]), np.ascontiguousarray(y[box]),
+            px.astype(np.float64), py.astype(np.float64), float(reach),
+        )  # fmt: skip
+    else:  # many homes at once (not a circle's): a k-d tree pays for its import
+        from scipy.spatial import cKDTree
+
+        d, _ = cKDTree(np.column_stack([px, py])).query(xy[box], k=1, distance_upper_bound=reach)
     sure: BoolArray = np.asarray(d < radius - hair)
     close = np.flatnonzero(~sure & (d <= reach))
     if len(close):  # rounding may differ from GEOS's: it decides
