@@ -117,8 +117,7 @@ def compute_access(
     from lifecircle.network.warmup import wait_for_kernels
 
     wait_for_kernels()  # a background start may still be compiling them
-    from lifecircle.access._counts import counts_and_supply  # numba: imported when needed
-    from lifecircle.network import kernels
+    from lifecircle.network import kernels  # numba: imported when needed
 
     t1 = time.perf_counter()
     members_of = [np.flatnonzero((fac_cat == cat) & fs.ok) for cat in cats]
@@ -152,7 +151,7 @@ def compute_access(
             n_missing = int((~np.isfinite(cap[members])).sum())
             warnings.append(missing_capacity_warning(cat, n_missing))
         capacity = np.nan_to_num(cap, nan=0.0)
-        counts, supply = counts_and_supply(  # bounded_counts' figures, one search each
+        counts, supply = kernels.bounded_counts(
             graph.indptr, graph.indices, graph.weights, graph.csr_edge,
             graph.edge_u, graph.edge_v, graph.edge_length,
             members.astype(np.int64), f_edge, f_off, f_snap, capacity,

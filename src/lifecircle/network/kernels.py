@@ -35,7 +35,7 @@ SIG_SEARCH = (_I, _I, _F, _I, _F, _I, types.int64)
 #: the search's arguments and (bucket width, bucket count)
 SIG_BUCKETS = (*SIG_SEARCH, types.float64, types.int64)
 SIG_COUNTS_CHUNK = (
-    _I, types.int64, types.int64, types.int64,  # fac_idx, lo, hi, pass
+    _I, types.int64, types.int64,  # fac_idx, lo, hi
     _I, _I, _F, _I, _I, _I, _F,  # graph: indptr, indices, weights, csr_edge, u, v, length
     _I, _F, _F, _F,  # facilities: edge, offset, snap, capacity
     _I, _I, _F, _F, _F,  # homes: edge pointer, sorted, offset, snap, population
@@ -447,11 +447,15 @@ def _bounded_from_facility(
 
 @njit(cache=True, nogil=True)
 def _counts_chunk(
-    fac_idx, lo, hi, p, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
+    fac_idx, lo, hi, indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
     fac_edge, fac_off, fac_snap, fac_capacity, home_edge_ptr, home_sorted, home_off,
     home_snap, home_pop, radii, with_supply, counts, supply, demand,
 ):  # fmt: skip
-    """Facilities ``fac_idx[lo:hi]`` of pass ``p``, with scratch arrays of their own."""
+    """Facilities ``fac_idx[lo:hi]``, with scratch arrays of their own.
+
+    A facility's demand comes from its own search only, so its supply is spread right
+    after that search, from the distances it just found: one search per facility.
+    """
     n_nodes = indptr.shape[0] - 1
     n_homes = home_off.shape[0]
     n_r = radii.shape[0]
@@ -460,6 +464,7 @@ def _counts_chunk(
     touched_nodes = np.empty(n_nodes, dtype=np.int64)
     home_best = np.full(n_homes, INF)
     touched_homes = np.empty(n_homes, dtype=np.int64)
+    found = np.empty(n_homes, dtype=np.float64)
     hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
     hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
     for j in range(lo, hi):
@@ -473,14 +478,20 @@ def _counts_chunk(
             h = touched_homes[t]
             d = home_best[h]
             home_best[h] = INF
+            found[t] = d
             for r in range(n_r):
                 if d <= radii[r]:
-                    if p == 0:
-                        counts[h, r] += 1
-                        if with_supply:
-                            demand[j, r] += home_pop[h]
-                    elif demand[j, r] > 0.0:
-                        supply[h, r] += fac_capacity[f] / demand[j, r]
+                    counts[h, r] += 1
+                    if with_supply:
+                        demand[j, r] += home_pop[h]
+        if not with_supply:
+            continue
+        for t in range(nt):
+            h = touched_homes[t]
+            d = found[t]
+            for r in range(n_r):
+                if d <= radii[r] and demand[j, r] > 0.0:
+                    supply[h, r] += fac_capacity[f] / demand[j, r]
 
 
 def bounded_counts(
@@ -492,9 +503,9 @@ def bounded_counts(
     """Per home and radius: facilities within the radius, and 2SFCA supply per resident.
 
     ``radii`` must be sorted ascending; one bounded search per facility reaches the
-    largest. A facility at exactly the radius counts (d <= r). With ``with_supply``, a
-    second pass of the same searches spreads each facility's capacity over the demand in
-    its catchment (two-step floating catchment): R_j = S_j / sum(P_h, d_hj <= r) and
+    largest. A facility at exactly the radius counts (d <= r). With ``with_supply``, each
+    facility's capacity is spread over the demand in its catchment, from the same search
+    (two-step floating catchment): R_j = S_j / sum(P_h, d_hj <= r) and
     A_h = sum(R_j, d_hj <= r).
 
     Facilities are split into ``n_chunks`` run on :func:`thread_count` threads, each chunk
@@ -516,7 +527,7 @@ def bounded_counts(
     radii : array_like
         Radii in metres, ascending.
     with_supply : bool
-        Also compute the 2SFCA supply (a second pass).
+        Also compute the 2SFCA supply.
     n_chunks : int
         Pieces of work (see :func:`default_chunks`).
 
@@ -541,18 +552,17 @@ def bounded_counts(
         _f64(home_snap), _f64(home_pop), radii, bool(with_supply),
     )  # fmt: skip
 
-    def run(c: int, p: int) -> None:
+    def run(c: int) -> None:
         lo, hi = c * n_fac // n_chunks, (c + 1) * n_fac // n_chunks
-        _counts_chunk(fac_idx, lo, hi, p, *shared, counts[c], supply[c], demand)
+        _counts_chunk(fac_idx, lo, hi, *shared, counts[c], supply[c], demand)
 
     workers = min(thread_count(), n_chunks)
-    for p in range(2 if with_supply else 1):  # pass 1 needs every facility's demand
-        if workers == 1:
-            for c in range(n_chunks):
-                run(c, p)
-        else:
-            with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-search") as pool:
-                list(pool.map(run, range(n_chunks), [p] * n_chunks))
+    if workers == 1:
+        for c in range(n_chunks):
+            run(c)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lifecircle-search") as pool:
+            list(pool.map(run, range(n_chunks)))
     return counts.sum(axis=0), supply.sum(axis=0)
 
 
