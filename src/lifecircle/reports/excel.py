@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -185,9 +186,22 @@ def _fast_rows(ws) -> None:
 
     text_tails: dict[str, str | None] = {}
 
+    def text_tail(value: str) -> str | None:
+        """:func:`_text_tail` of ``value``, made once per distinct text of the sheet."""
+        tail = text_tails.get(value, _UNSEEN)
+        if tail is _UNSEEN:
+            tail = text_tails[value] = _text_tail(value)
+        return tail  # type: ignore[return-value]
+
     def write_row(xf, values, row_idx: int) -> None:
         attrs = {"r": f"{row_idx}"}
         attrs.update(ws.row_dimensions.get(row_idx, {}))
+        if type(values) is _RowMarkup:
+            if values.row == row_idx and all(map(_PLAIN_ATTR.fullmatch, attrs.values())):
+                head = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+                writer.write_text(xf, f"<row {head}>{values.cells}</row>")
+                return
+            values = values.values()  # written below, cell by cell
         row = str(row_idx)
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
@@ -245,10 +259,23 @@ def _fast_rows(ws) -> None:
                     write_cell(xf, ws, cell, cell.has_style)
 
     writer.write_row = write_row
+    writer.style_index = style_index
+    writer.text_tail = text_tail
     ws._values_to_row = lambda values, row_idx: values
 
 
 _UNSEEN = object()
+
+
+class _RowMarkup(list):
+    """A row of :func:`_table` whose cells are already markup (``cells``) for the sheet row
+    ``row``. Given to ``ws.append`` (a list, empty); the row writer of ``_fast_rows`` writes
+    the markup, or, should the row land elsewhere or need attributes lxml would escape,
+    the row's styled values (``values()``) as it writes any row."""
+
+    def __init__(self, values: Callable[[], list[Any]], cells: str, row: int) -> None:
+        super().__init__()
+        self.values, self.cells, self.row = values, cells, row
 
 
 def _text_tail(value: str) -> str | None:
@@ -358,13 +385,91 @@ def _table(
     if fast:
         _fast_rows(ws)
     ws.append([st.cell(h, font=HEAD_FONT, fill=HEAD_FILL, align=HEAD_ALIGN) for h in header])
+    if fast:
+        _data_rows(ws, st, rows, formats, fill)
+        return
     for i, row in enumerate(rows):
-        out = []
-        for j, v in enumerate(row, 1):
-            fmt = formats.get(j) if isinstance(v, (int, float)) else None
-            f = fill(i, j, v) if fill is not None else None
-            out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
-        ws.append(out)
+        ws.append(_styled_row(st, row, i, formats, fill))
+
+
+def _data_rows(
+    ws: Any,
+    st: _Styles,
+    rows: list[list[Any]],
+    formats: dict[int, str],
+    fill: Callable[[int, int, Any], Any] | None,
+) -> None:
+    """The data rows of :func:`_table` (below its header, row 2 on) on a ``_fast_rows``
+    sheet: each row of numbers and plain texts written here as the markup the row writer
+    would make of its styled cells (the style of each fill and format looked up once),
+    any other row as :func:`_table` gives it to the row writer."""
+    writer = ws._writer
+    sids: dict[tuple[int, str | None], str | None] = {}
+    letters = [get_column_letter(j) for j in range(1, max(map(len, rows), default=0) + 1)]
+
+    def sid(f: Any, fmt: str | None) -> str | None:
+        """The style index of a cell with fill ``f`` and number format ``fmt`` (None: the
+        styled cell is not a ``_Styled`` one, and its row is left to the row writer)."""
+        key = (id(f), fmt)
+        if key not in sids:
+            styled = st.cell(0, fill=f, fmt=fmt)  # only the style array is used
+            sids[key] = writer.style_index(styled.style) if type(styled) is _Styled else None
+        return sids[key]
+
+    for i, row in enumerate(rows):
+        r = str(i + 2)
+        cells: list[str] = []
+        for letter, j, v in zip(letters, itertools.count(1), row, strict=False):
+            t = type(v)
+            if t is int or t is float:  # finite: _table wrote non-finite floats as None
+                fmt = formats.get(j)
+                f = fill(i, j, v) if fill is not None else None
+                if fmt is None and f is None:
+                    cells.append(f'<c r="{letter}{r}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
+                    continue
+                s = sid(f, fmt)
+                if s is None:
+                    break
+                cells.append(f'<c r="{letter}{r}" s="{s}" t="n"><v>{safe_string(v)}</v></c>')
+            elif t is str:
+                tail = writer.text_tail(v)
+                f = fill(i, j, v) if fill is not None else None
+                if tail is None:
+                    break
+                if f is None:
+                    cells.append(f'<c r="{letter}{r}"{tail}')
+                    continue
+                s = sid(f, None)
+                if s is None:
+                    break
+                cells.append(f'<c r="{letter}{r}" s="{s}"{tail}')
+            elif v is None and (fill is None or fill(i, j, v) is None):
+                continue
+            else:  # a styled empty cell, a date, a boolean...: the row writer's
+                break
+        else:
+            if cells:
+                styled = functools.partial(_styled_row, st, row, i, formats, fill)
+                ws.append(_RowMarkup(styled, "".join(cells), i + 2))
+                continue
+        ws.append(_styled_row(st, row, i, formats, fill))
+
+
+def _styled_row(
+    st: _Styles,
+    row: list[Any],
+    i: int,
+    formats: dict[int, str],
+    fill: Callable[[int, int, Any], Any] | None,
+) -> list[Any]:
+    """Data row ``i`` of :func:`_table` as the row writer takes it: styled values as
+    :meth:`_Styles.cell` gives them."""
+    out = []
+    for j, v in enumerate(row, 1):
+        fmt = formats.get(j) if isinstance(v, (int, float)) else None
+        f = fill(i, j, v) if fill is not None else None
+        out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
+    return out
 
 
 def _meta_sheet(ws, meta: Meta, T: Text, extra: Sequence[tuple[str, object]]) -> None:
