@@ -584,6 +584,16 @@ def _suggestions_sheet(ws, suggestions: list[dict], T: Text) -> None:
     _table(ws, header, rows, {5: INT, 6: DEC2, 9: "0.000000", 10: "0.000000", 11: INT})
 
 
+def _records(df: pd.DataFrame, names: set[str]) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` with only the columns in ``names`` (the same Python values:
+    each column's ``tolist``), without boxing the ~120 columns a sheet does not show."""
+    cols = [c for c in df.columns if c in names]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    lists = [df[c].tolist() for c in cols]
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
+
+
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
@@ -690,7 +700,8 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     ]
     rows = []
     unreachable = T("unreachable")
-    for r in comp.sort_values("id").to_dict("records"):
+    wanted = {"id", "name", "community", "population", *(f"nearest_m__{x}" for x in cats)}
+    for r in _records(comp.sort_values("id"), wanted):
         row = [r["id"], r.get("name", ""), r.get("community", ""), finite(r["population"])]
         for x in cats:
             v = finite(r[f"nearest_m__{x}"])
@@ -731,7 +742,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                 round(y, 6),
             ]
             for r, x, y in zip(
-                pd.DataFrame(fac).to_dict("records"),
+                _records(fac, {"id", "name", "category", "capacity", "in_circle"}),
                 fac.geometry.x.tolist(),
                 fac.geometry.y.tolist(),
                 strict=True,
