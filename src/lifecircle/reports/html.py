@@ -133,13 +133,20 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
 def circle_html(ck: CheckupFolder, rep: CircleReport, T: Text, tiles: dict | None = None) -> str:
     cid = rep.circle.id
     circles = ck.circles
-    me = circles[circles["circle_id"] == cid]
+    # only the columns the page shows are taken along (the layers have 100-200 columns)
+    shown = circles[["circle_id", "name", circles.geometry.name]]
+    me = shown[circles["circle_id"] == cid]
     # neighbours: circles touching a 1 km margin around this one
     cm = ck.metric("circles")
-    zone_m = cm[cm["circle_id"] == cid].buffer(1000)
+    zone_m = cm.geometry[cm["circle_id"] == cid].buffer(1000)
     zone = zone_m.to_crs(circles.crs).iloc[0]
-    nb = circles[(circles["circle_id"] != cid) & circles.intersects(zone)]
-    comp = ck.compounds[ck.compounds["circle_id"] == cid]
+    nb = shown[(circles["circle_id"] != cid) & circles.intersects(zone)]
+    every = ck.compounds
+    used = {"id", "name", "population", every.geometry.name}
+    comp = every.loc[
+        every["circle_id"] == cid,
+        [c for c in every.columns if c in used or c.startswith("nearest_m__")],
+    ]
     dist_cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in comp.columns]
     dist_cats += [
         c.split("__", 1)[1]
