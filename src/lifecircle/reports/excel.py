@@ -406,6 +406,7 @@ def _data_rows(
     writer = ws._writer
     sids: dict[tuple[int, str | None], str | None] = {}
     letters = [get_column_letter(j) for j in range(1, max(map(len, rows), default=0) + 1)]
+    text_tail = writer.text_tail
 
     def sid(f: Any, fmt: str | None) -> str | None:
         """The style index of a cell with fill ``f`` and number format ``fmt`` (None: the
@@ -416,34 +417,38 @@ def _data_rows(
             sids[key] = writer.style_index(styled.style) if type(styled) is _Styled else None
         return sids[key]
 
+    no_fill = lambda i, j, v: None  # noqa: E731
+    fill_of = no_fill if fill is None else fill
+    fmts = [formats.get(j) for j in range(1, len(letters) + 1)]
     for i, row in enumerate(rows):
         r = str(i + 2)
         cells: list[str] = []
-        for letter, j, v in zip(letters, itertools.count(1), row, strict=False):
+        add = cells.append
+        for letter, j, fmt, v in zip(letters, itertools.count(1), fmts, row, strict=False):
             t = type(v)
             if t is int or t is float:  # finite: _table wrote non-finite floats as None
-                fmt = formats.get(j)
-                f = fill(i, j, v) if fill is not None else None
+                f = fill_of(i, j, v)
+                # "%.16g": openpyxl's safe_string of a finite number
                 if fmt is None and f is None:
-                    cells.append(f'<c r="{letter}{r}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
+                    add(f'<c r="{letter}{r}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
                     continue
-                s = sid(f, fmt)
+                s = sids.get((id(f), fmt)) or sid(f, fmt)
                 if s is None:
                     break
-                cells.append(f'<c r="{letter}{r}" s="{s}" t="n"><v>{safe_string(v)}</v></c>')
+                add(f'<c r="{letter}{r}" s="{s}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
             elif t is str:
-                tail = writer.text_tail(v)
-                f = fill(i, j, v) if fill is not None else None
+                tail = text_tail(v)
                 if tail is None:
                     break
+                f = fill_of(i, j, v)
                 if f is None:
-                    cells.append(f'<c r="{letter}{r}"{tail}')
+                    add(f'<c r="{letter}{r}"{tail}')
                     continue
-                s = sid(f, None)
+                s = sids.get((id(f), None)) or sid(f, None)
                 if s is None:
                     break
-                cells.append(f'<c r="{letter}{r}" s="{s}"{tail}')
-            elif v is None and (fill is None or fill(i, j, v) is None):
+                add(f'<c r="{letter}{r}" s="{s}"{tail}')
+            elif v is None and fill_of(i, j, v) is None:
                 continue
             else:  # a styled empty cell, a date, a boolean...: the row writer's
                 break
