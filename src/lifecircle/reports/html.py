@@ -109,6 +109,22 @@ def _common(meta, T: Text, tiles: dict | None) -> dict:
     }
 
 
+_SCRIPTS = {
+    "leaflet_js": "leaflet/leaflet.js",
+    "echarts_js": "echarts/echarts.common.min.js",
+    "app_js": "report.js",
+}
+
+
+def prepare_circle_page() -> None:
+    """Compile the circle page's template and read the assets every page inlines (both
+    kept for the process): done once before the report workers are forked, not in each."""
+    _env().get_template("circle.html")
+    _leaflet_css()
+    for name in _SCRIPTS.values():
+        _static(name)
+
+
 def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
     return (
         _env()
@@ -120,9 +136,7 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
             lang=T.lang,
             data_json=_json(data),
             leaflet_css=_leaflet_css(),
-            leaflet_js=_static("leaflet/leaflet.js"),
-            echarts_js=_static("echarts/echarts.common.min.js"),
-            app_js=_static("report.js"),
+            **{key: _static(name) for key, name in _SCRIPTS.items()},
             font_family=WEB_FONT_FAMILY,
             font_url=web_font_url(),
             **ctx,
