@@ -83,3 +83,31 @@ def test_another_openpyxl_gets_the_plain_writer(tmp_path: Path, monkeypatch) -> 
     wb.save(tmp_path / "plain.xlsx")
     back = openpyxl.load_workbook(tmp_path / "plain.xlsx")["t"]
     assert back["A1"].value == "列0" and back["C2"].value == "小区" and back.max_row == 5
+
+
+def _table_xml(path: Path, monkeypatch, *, fast: bool) -> bytes:
+    """A table of every kind of value, with fills and number formats, as ``_table`` writes it
+    with the markup rows (``fast``) and with openpyxl's own writer."""
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(excel, "fast_rows_available", lambda ws: False)
+        wb = Workbook(write_only=True)
+        fail = excel.STATUS_FILL["fail"]
+
+        def fill(i: int, j: int, v: object) -> object:
+            return fail if (i + j) % 3 == 0 or v == "小区" else None
+
+        rows = [*ROWS, [1, "a", None, 2.5], ["小区", 3, 4.25, "是"]]
+        excel._table(wb.create_sheet("t"), HEADER, rows, {1: excel.INT, 2: excel.DEC2}, fill)
+        excel._table(wb.create_sheet("u"), HEADER[:3], [[1, "x", 2.0]] * 3, header_height=30)
+        wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        names = ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/styles.xml")
+        return b"".join(z.read(n) for n in names)
+
+
+def test_table_rows_as_markup_are_what_openpyxl_writes(tmp_path: Path, monkeypatch) -> None:
+    fast = _table_xml(tmp_path / "fast.xlsx", monkeypatch, fast=True)
+    slow = _table_xml(tmp_path / "slow.xlsx", monkeypatch, fast=False)
+    assert b'<c r="A8" s="' in fast  # a filled text
+    assert fast == slow

@@ -1,11 +1,13 @@
 """The report stage's shortcuts give what the plain ways give: cached text widths, the
-maps' PNG writer, and Word's key-value tables built from copies of one row."""
+maps' PNG writer, Word's key-value tables built from copies of one row, and the web font's
+characters read from a page's bytes."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from docx.shared import Pt
 from PIL import Image
 
 from lifecircle.reports import docx_layout as dl
-from lifecircle.reports import maps, word
+from lifecircle.reports import fonts, maps, word
 
 TEXTS = ["", " ", "小区", "幼儿园（托儿所） 12,345 人", "2026-01-01", "a b\nc 长文字", "MW%@ilj"]
 TEXTS += ["公共服务设施\n\n第二行 abc", "x" * 40, "  两边空格  "]
@@ -120,3 +122,14 @@ def test_key_value_table_is_what_python_docx_builds() -> None:
     want = etree.tostring(plain.tables[0]._tbl)
     assert got == want
     assert b"w:br" in got and b"w:tab" in got  # the texts python-docx had to write
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\r\nb", "x\ry\n", "\ufeff中文\t\x00\x7f", "abc", "", "é—…✓\x1b", "<p>体检 ≥ 1,000</p>"],
+)
+def test_page_characters_are_those_of_the_page_read_as_text(tmp_path: Path, text: str) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(text.encode("utf-8"))
+    always = set(fonts._ALWAYS)
+    assert fonts._page_characters(page) | always == set(page.read_text("utf-8")) | always

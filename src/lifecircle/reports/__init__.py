@@ -353,7 +353,9 @@ def _render_into(
 
     method = _start_method()
     if method == "fork":
-        _preload()  # the workers inherit the imported renderers instead of importing them
+        # the workers inherit the imported renderers instead of importing them, and the
+        # checkup's metric layers instead of each projecting its own
+        _preload(ck)
         gc.freeze()  # the parent's objects stay out of the workers' collections: shared pages
     # fork (one thread here): the workers share the parent's memory, checkup included, until
     # they write to it. spawn otherwise (e.g. numba's thread pool, not fork-safe): each
@@ -407,11 +409,20 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _preload() -> None:
-    """Import what a circle report needs and register the CJK font with matplotlib."""
+def _preload(ck: CheckupFolder | None = None) -> None:
+    """Import what a circle report needs and register the CJK font with matplotlib; with
+    ``ck``, make what every circle's report would otherwise make in each worker: the
+    checkup's layers in the metric CRS (``CheckupFolder.metric``, for the maps) and the
+    circle page's compiled template."""
     from lifecircle.reports import context, excel, fonts, html, maps, strings, word  # noqa: F401
 
     fonts.cjk_font_family()
+    if ck is None:
+        return
+    for name in ("circles", "compounds", "facilities", "service_areas"):
+        if ck.layer(name) is not None:
+            ck.metric(name)
+    html.prepare_circle_page()
 
 
 def _worker_init(ck: CheckupFolder, out_dir: str, opts: _Options) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -185,9 +186,22 @@ def _fast_rows(ws) -> None:
 
     text_tails: dict[str, str | None] = {}
 
+    def text_tail(value: str) -> str | None:
+        """:func:`_text_tail` of ``value``, made once per distinct text of the sheet."""
+        tail = text_tails.get(value, _UNSEEN)
+        if tail is _UNSEEN:
+            tail = text_tails[value] = _text_tail(value)
+        return tail  # type: ignore[return-value]
+
     def write_row(xf, values, row_idx: int) -> None:
         attrs = {"r": f"{row_idx}"}
         attrs.update(ws.row_dimensions.get(row_idx, {}))
+        if type(values) is _RowMarkup:
+            if values.row == row_idx and all(map(_PLAIN_ATTR.fullmatch, attrs.values())):
+                head = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+                writer.write_text(xf, f"<row {head}>{values.cells}</row>")
+                return
+            values = values.values()  # written below, cell by cell
         row = str(row_idx)
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
@@ -245,10 +259,23 @@ def _fast_rows(ws) -> None:
                     write_cell(xf, ws, cell, cell.has_style)
 
     writer.write_row = write_row
+    writer.style_index = style_index
+    writer.text_tail = text_tail
     ws._values_to_row = lambda values, row_idx: values
 
 
 _UNSEEN = object()
+
+
+class _RowMarkup(list):
+    """A row of :func:`_table` whose cells are already markup (``cells``) for the sheet row
+    ``row``. Given to ``ws.append`` (a list, empty); the row writer of ``_fast_rows`` writes
+    the markup, or, should the row land elsewhere or need attributes lxml would escape,
+    the row's styled values (``values()``) as it writes any row."""
+
+    def __init__(self, values: Callable[[], list[Any]], cells: str, row: int) -> None:
+        super().__init__()
+        self.values, self.cells, self.row = values, cells, row
 
 
 def _text_tail(value: str) -> str | None:
@@ -358,13 +385,96 @@ def _table(
     if fast:
         _fast_rows(ws)
     ws.append([st.cell(h, font=HEAD_FONT, fill=HEAD_FILL, align=HEAD_ALIGN) for h in header])
+    if fast:
+        _data_rows(ws, st, rows, formats, fill)
+        return
     for i, row in enumerate(rows):
-        out = []
-        for j, v in enumerate(row, 1):
-            fmt = formats.get(j) if isinstance(v, (int, float)) else None
-            f = fill(i, j, v) if fill is not None else None
-            out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
-        ws.append(out)
+        ws.append(_styled_row(st, row, i, formats, fill))
+
+
+def _data_rows(
+    ws: Any,
+    st: _Styles,
+    rows: list[list[Any]],
+    formats: dict[int, str],
+    fill: Callable[[int, int, Any], Any] | None,
+) -> None:
+    """The data rows of :func:`_table` (below its header, row 2 on) on a ``_fast_rows``
+    sheet: each row of numbers and plain texts written here as the markup the row writer
+    would make of its styled cells (the style of each fill and format looked up once),
+    any other row as :func:`_table` gives it to the row writer."""
+    writer = ws._writer
+    sids: dict[tuple[int, str | None], str | None] = {}
+    letters = [get_column_letter(j) for j in range(1, max(map(len, rows), default=0) + 1)]
+    text_tail = writer.text_tail
+
+    def sid(f: Any, fmt: str | None) -> str | None:
+        """The style index of a cell with fill ``f`` and number format ``fmt`` (None: the
+        styled cell is not a ``_Styled`` one, and its row is left to the row writer)."""
+        key = (id(f), fmt)
+        if key not in sids:
+            styled = st.cell(0, fill=f, fmt=fmt)  # only the style array is used
+            sids[key] = writer.style_index(styled.style) if type(styled) is _Styled else None
+        return sids[key]
+
+    no_fill = lambda i, j, v: None  # noqa: E731
+    fill_of = no_fill if fill is None else fill
+    fmts = [formats.get(j) for j in range(1, len(letters) + 1)]
+    for i, row in enumerate(rows):
+        r = str(i + 2)
+        cells: list[str] = []
+        add = cells.append
+        for letter, j, fmt, v in zip(letters, itertools.count(1), fmts, row, strict=False):
+            t = type(v)
+            if t is int or t is float:  # finite: _table wrote non-finite floats as None
+                f = fill_of(i, j, v)
+                # "%.16g": openpyxl's safe_string of a finite number
+                if fmt is None and f is None:
+                    add(f'<c r="{letter}{r}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
+                    continue
+                s = sids.get((id(f), fmt)) or sid(f, fmt)
+                if s is None:
+                    break
+                add(f'<c r="{letter}{r}" s="{s}" t="n"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
+            elif t is str:
+                tail = text_tail(v)
+                if tail is None:
+                    break
+                f = fill_of(i, j, v)
+                if f is None:
+                    add(f'<c r="{letter}{r}"{tail}')
+                    continue
+                s = sids.get((id(f), None)) or sid(f, None)
+                if s is None:
+                    break
+                add(f'<c r="{letter}{r}" s="{s}"{tail}')
+            elif v is None and fill_of(i, j, v) is None:
+                continue
+            else:  # a styled empty cell, a date, a boolean...: the row writer's
+                break
+        else:
+            if cells:
+                styled = functools.partial(_styled_row, st, row, i, formats, fill)
+                ws.append(_RowMarkup(styled, "".join(cells), i + 2))
+                continue
+        ws.append(_styled_row(st, row, i, formats, fill))
+
+
+def _styled_row(
+    st: _Styles,
+    row: list[Any],
+    i: int,
+    formats: dict[int, str],
+    fill: Callable[[int, int, Any], Any] | None,
+) -> list[Any]:
+    """Data row ``i`` of :func:`_table` as the row writer takes it: styled values as
+    :meth:`_Styles.cell` gives them."""
+    out = []
+    for j, v in enumerate(row, 1):
+        fmt = formats.get(j) if isinstance(v, (int, float)) else None
+        f = fill(i, j, v) if fill is not None else None
+        out.append(v if fmt is None and f is None else st.cell(v, fill=f, fmt=fmt))
+    return out
 
 
 def _meta_sheet(ws, meta: Meta, T: Text, extra: Sequence[tuple[str, object]]) -> None:
@@ -479,6 +589,16 @@ def _suggestions_sheet(ws, suggestions: list[dict], T: Text) -> None:
     _table(ws, header, rows, {5: INT, 6: DEC2, 9: "0.000000", 10: "0.000000", 11: INT})
 
 
+def _records(df: pd.DataFrame, names: set[str]) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` with only the columns in ``names`` (the same Python values:
+    each column's ``tolist``), without boxing the ~120 columns a sheet does not show."""
+    cols = [c for c in df.columns if c in names]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    lists = [df[c].tolist() for c in cols]
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
+
+
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
@@ -585,7 +705,8 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     ]
     rows = []
     unreachable = T("unreachable")
-    for r in comp.sort_values("id").to_dict("records"):
+    wanted = {"id", "name", "community", "population", *(f"nearest_m__{x}" for x in cats)}
+    for r in _records(comp.sort_values("id"), wanted):
         row = [r["id"], r.get("name", ""), r.get("community", ""), finite(r["population"])]
         for x in cats:
             v = finite(r[f"nearest_m__{x}"])
@@ -626,7 +747,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
                 round(y, 6),
             ]
             for r, x, y in zip(
-                pd.DataFrame(fac).to_dict("records"),
+                _records(fac, {"id", "name", "category", "capacity", "in_circle"}),
                 fac.geometry.x.tolist(),
                 fac.geometry.y.tolist(),
                 strict=True,

@@ -94,7 +94,7 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
         return []
     wanted = set(_ALWAYS)
     for page in pages:
-        wanted |= set(page.read_text("utf-8"))
+        wanted |= _page_characters(page)
     source = _source_cmap()
     codes = {ord(c) for c in wanted} & source
     target = folder / WEB_FONT_DIR / WEB_FONT_FILE
@@ -123,6 +123,24 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
         sub.subset(font)
         written = write_atomic(target, lambda tmp: subset.save_font(font, str(tmp), opts))
     return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
+
+
+_ASCII = bytes(range(0x80))
+_ASCII_CONTROLS = [bytes([c]) for c in (*range(0x20), 0x7F) if c != 0x0D]
+
+
+def _page_characters(page: Path) -> set[str]:
+    """The characters of ``page`` (UTF-8) beyond printable ASCII (which ``_ALWAYS`` has),
+    as ``set(page.read_text("utf-8"))`` gives them, without a set of every character of
+    the ~1 MB page (its scripts): the bytes of non-ASCII characters are the bytes >= 0x80,
+    so they are decoded alone; an ASCII control character is looked for by itself
+    (read as text, a carriage return is a line feed)."""
+    data = page.read_bytes()
+    out = set(data.translate(None, delete=_ASCII).decode("utf-8"))
+    out.update(c.decode() for c in _ASCII_CONTROLS if c in data)
+    if b"\r" in data:
+        out.add("\n")
+    return out
 
 
 @cache

@@ -109,6 +109,22 @@ def _common(meta, T: Text, tiles: dict | None) -> dict:
     }
 
 
+_SCRIPTS = {
+    "leaflet_js": "leaflet/leaflet.js",
+    "echarts_js": "echarts/echarts.common.min.js",
+    "app_js": "report.js",
+}
+
+
+def prepare_circle_page() -> None:
+    """Compile the circle page's template and read the assets every page inlines (both
+    kept for the process): done once before the report workers are forked, not in each."""
+    _env().get_template("circle.html")
+    _leaflet_css()
+    for name in _SCRIPTS.values():
+        _static(name)
+
+
 def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
     return (
         _env()
@@ -120,9 +136,7 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
             lang=T.lang,
             data_json=_json(data),
             leaflet_css=_leaflet_css(),
-            leaflet_js=_static("leaflet/leaflet.js"),
-            echarts_js=_static("echarts/echarts.common.min.js"),
-            app_js=_static("report.js"),
+            **{key: _static(name) for key, name in _SCRIPTS.items()},
             font_family=WEB_FONT_FAMILY,
             font_url=web_font_url(),
             **ctx,
@@ -133,13 +147,20 @@ def _page(template: str, meta, T: Text, data: dict, **ctx) -> str:
 def circle_html(ck: CheckupFolder, rep: CircleReport, T: Text, tiles: dict | None = None) -> str:
     cid = rep.circle.id
     circles = ck.circles
-    me = circles[circles["circle_id"] == cid]
+    # only the columns the page shows are taken along (the layers have 100-200 columns)
+    shown = circles[["circle_id", "name", circles.geometry.name]]
+    me = shown[circles["circle_id"] == cid]
     # neighbours: circles touching a 1 km margin around this one
     cm = ck.metric("circles")
-    zone_m = cm[cm["circle_id"] == cid].buffer(1000)
+    zone_m = cm.geometry[cm["circle_id"] == cid].buffer(1000)
     zone = zone_m.to_crs(circles.crs).iloc[0]
-    nb = circles[(circles["circle_id"] != cid) & circles.intersects(zone)]
-    comp = ck.compounds[ck.compounds["circle_id"] == cid]
+    nb = shown[(circles["circle_id"] != cid) & circles.intersects(zone)]
+    every = ck.compounds
+    used = {"id", "name", "population", every.geometry.name}
+    comp = every.loc[
+        every["circle_id"] == cid,
+        [c for c in every.columns if c in used or c.startswith("nearest_m__")],
+    ]
     dist_cats = [c for c in rep.focus_categories if f"nearest_m__{c}" in comp.columns]
     dist_cats += [
         c.split("__", 1)[1]

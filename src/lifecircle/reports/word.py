@@ -64,7 +64,9 @@ def _new_document(meta: Meta, T: Text, kind: str) -> Any:
 def _remember_default_styles(doc: Any) -> None:
     """python-docx looks up the default style of a type (by scanning all ~160 styles of its
     template) for every paragraph given a style: a fifth of a circle document's time. The
-    defaults never change while a report is written, so each is looked up once here."""
+    defaults never change while a report is written, so each is looked up once here; so is
+    each style found by name (a style given by name is found by the same scan; styles are
+    only ever added, after those of the template, so the first of a name stays the first)."""
     styles = doc.styles.element  # the one element of the styles part, for the document's life
     scan = styles.default_for
     found: dict[Any, Any] = {}
@@ -74,7 +76,19 @@ def _remember_default_styles(doc: Any) -> None:
             found[style_type] = scan(style_type)
         return found[style_type]
 
+    by_name = styles.get_by_name
+    named: dict[str, Any] = {}
+
+    def get_by_name(name: str) -> Any:
+        style = named.get(name)
+        if style is None:
+            style = by_name(name)
+            if style is not None:  # a name not found now may be added later
+                named[name] = style
+        return style
+
     styles.default_for = default_for
+    styles.get_by_name = get_by_name
 
 
 def _shade(cell, hex_colour: str) -> None:
