@@ -29,7 +29,13 @@ def get_actor(session: Session) -> str:
     return session.info.get(ACTOR_KEY, "system")
 
 
+#: values written to the audit log as they are (most of them): checked before the others
+_AS_IS = frozenset({str, int, float, bool, type(None), dict, list})
+
+
 def _plain(value):
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, bytes):
         return f"<{len(value)} bytes sha256:{hashlib.sha256(value).hexdigest()}>"
     if isinstance(value, datetime | date):
@@ -93,7 +99,10 @@ def _after_flush(session: Session, _ctx) -> None:
             continue
         state = inspect(obj)
         before, after = {}, {}
+        committed = state.committed_state  # an attribute without an entry has no changes
         for attr in state.mapper.column_attrs:
+            if attr.key not in committed:
+                continue
             hist = state.attrs[attr.key].history
             if hist.has_changes():
                 before[attr.key] = _plain(hist.deleted[0]) if hist.deleted else None
@@ -210,8 +219,7 @@ def _write_audit(conn: Connection, entries: list[dict[str, Any]]) -> None:
         return
     sql, binds = _audit_statement(conn)
     params = [
-        tuple(e[k] if process is None else process(e[k]) for k, process in binds)
-        for e in entries
+        tuple(e[k] if process is None else process(e[k]) for k, process in binds) for e in entries
     ]
     conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
 

@@ -49,12 +49,10 @@ class MapCategory:
         return f"{self.name_zh}{tail}"
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(v, 1) if math.isfinite(v) else None
+def _finite_list(values: Any) -> list[float | None]:
+    """Each value of a float array rounded to 0.1, or None when not finite (no way)."""
+    isfinite = math.isfinite
+    return [round(v, 1) if isfinite(v) else None for v in values.tolist()]
 
 
 def import_checkup_maps(
@@ -108,7 +106,10 @@ def import_checkup_maps(
     comp = f.compounds
     categories = sorted(c[len(NEAREST) :] for c in comp.columns if c.startswith(NEAREST))
     names = comp["name"].astype(str) if "name" in comp.columns else comp["id"]
-    dist = {c: comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf) for c in categories}
+    dist = {
+        c: _finite_list(comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf))
+        for c in categories
+    }
     # one statement per layer (audited as the ORM would): tens of thousands of points
     insert_audited(
         session,
@@ -122,7 +123,7 @@ def import_checkup_maps(
                 "population": float(pop or 0.0),
                 "lon": round(float(g.x), 6),
                 "lat": round(float(g.y), 6),
-                "nearest_m": {c: _finite(dist[c][i]) for c in categories},
+                "nearest_m": {c: dist[c][i] for c in categories},
             }
             for i, (code, name, cid, pop, g) in enumerate(
                 zip(
