@@ -201,32 +201,40 @@ _AUDIT = cast(Table, AuditLog.__table__)  # a declarative class's table
 _AUDIT_KEYS = ("at", "actor", "action", "table_name", "row_key", "before", "after")
 _AUDIT_INSERT = insert(_AUDIT)
 _UNSET = object()
-#: per dialect (its JSON serializer is the engine's): the SQL and each bind's processor
-_AUDIT_SQL: weakref.WeakKeyDictionary[Dialect, tuple[str, list[tuple[str, Any]]]] = (
-    weakref.WeakKeyDictionary()
-)
+_Binds = list[tuple[str, Any]]
+#: per dialect (its JSON serializer is the engine's): per table and keys, the INSERT's SQL
+#: and each bind's processor
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, tuple[str, ...]], tuple[str, _Binds]]]
+_COMPILED = weakref.WeakKeyDictionary()
 
 
 def _write_audit(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    """Insert audit entries (keys ``_AUDIT_KEYS``).
-
-    On SQLite the statement is compiled once and each value goes through its column's own
-    bind processor (the JSON text and timestamps SQLAlchemy would send) straight to the
-    driver: a programme seed flushes two thousand times, and SQLAlchemy's work per
-    statement and per row cost more than the insert. Other databases take the statement.
-    """
-    if conn.dialect.name != "sqlite":
+    """Insert audit entries (keys ``_AUDIT_KEYS``): `_insert_plain` on SQLite (a programme
+    seed flushes two thousand times), the statement elsewhere."""
+    if conn.dialect.name == "sqlite":
+        _insert_plain(conn, _AUDIT, _AUDIT_KEYS, entries)
+    else:
         conn.execute(_AUDIT_INSERT, entries)
-        return
-    sql, binds = _audit_statement(conn)
-    # a value the entry before had too (the time, None) is not processed again: 8 µs a row
+
+
+def _insert_plain(
+    conn: Connection, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ``rows`` (dicts holding ``keys``) in one driver call, SQLite only.
+
+    The statement is compiled once and each value goes through its column's own bind
+    processor (the JSON text and timestamps SQLAlchemy would send) straight to the
+    driver: SQLAlchemy's work per statement and per row cost more than the insert.
+    """
+    sql, binds = _compiled_insert(conn, table, keys)
+    # a value the row before had too (a flush's time, None) is not processed again: 4 µs
     last: list[Any] = [_UNSET] * len(binds)
     done: list[Any] = [None] * len(binds)
     params = []
-    for e in entries:
+    for r in rows:
         row = []
         for i, (k, process) in enumerate(binds):
-            value = e[k]
+            value = r[k]
             if process is not None:
                 if value is not last[i]:
                     last[i], done[i] = value, process(value)
@@ -236,19 +244,21 @@ def _write_audit(conn: Connection, entries: list[dict[str, Any]]) -> None:
     conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
 
 
-def _audit_statement(conn: Connection) -> tuple[str, list[tuple[str, Any]]]:
-    """The compiled audit INSERT of ``conn``'s dialect with its binds' processors."""
-    found = _AUDIT_SQL.get(conn.dialect)
+def _compiled_insert(conn: Connection, table: Table, keys: tuple[str, ...]) -> tuple[str, _Binds]:
+    """The INSERT of ``keys`` into ``table`` compiled for ``conn``'s dialect, with its
+    binds in order and their processors."""
+    per_dialect = _COMPILED.setdefault(conn.dialect, {})
+    found = per_dialect.get((table.name, keys))
     if found is None:
-        compiled = _AUDIT_INSERT.compile(dialect=conn.dialect, column_keys=list(_AUDIT_KEYS))
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(keys))
         names = list(compiled.positiontup or ())
-        if sorted(names) != sorted(_AUDIT_KEYS):  # a dialect that names its binds otherwise
-            raise RuntimeError(f"audit_log INSERT binds {names}")
+        if sorted(names) != sorted(keys):  # binds named otherwise than their columns
+            raise RuntimeError(f"{table.name} INSERT binds {names}")
         binds = [
-            (k, _AUDIT.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+            (k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
             for k in names
         ]
-        found = _AUDIT_SQL[conn.dialect] = (compiled.string, binds)
+        found = per_dialect[(table.name, keys)] = (compiled.string, binds)
     return found
 
 
@@ -266,7 +276,7 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
         return [int(i) for i in conn.execute(stmt, rows).scalars()]
     largest = select(func.coalesce(func.max(table.c.id), 0))
     before = int(conn.execute(largest).scalar_one())
-    conn.execute(insert(table), rows)
+    _insert_plain(conn, table, tuple(c.key for c in table.columns if c.key != "id"), rows)
     after = int(conn.execute(largest).scalar_one())
     if after != before + len(rows):  # ids past the largest integer are drawn at random
         raise RuntimeError(f"{table.name}: {len(rows)} rows took ids {before + 1}..{after}")
