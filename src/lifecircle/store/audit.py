@@ -226,6 +226,8 @@ def _insert_plain(
     processor (the JSON text and timestamps SQLAlchemy would send) straight to the
     driver: SQLAlchemy's work per statement and per row cost more than the insert.
     """
+    if not rows:
+        return
     sql, binds = _compiled_insert(conn, table, keys)
     # a value the row before had too (a flush's time, None) is not processed again: 4 µs
     last: list[Any] = [_UNSET] * len(binds)
