@@ -7,6 +7,8 @@ and every step goes through the same services (and rules) as real use.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -385,4 +387,22 @@ def build_demo_database(
         finally:
             engine.dispose()
 
-    return write_atomic(path, build)
+    with _older_objects_set_aside():
+        return write_atomic(path, build)
+
+
+@contextmanager
+def _older_objects_set_aside() -> Iterator[None]:
+    """The objects alive before (the checkup and its layers, in the demo) are left out of
+    the collections the build's ORM objects set off (``gc.freeze``): 0.2 CPU s of a 5 s
+    build spent scanning them. Nothing is changed when something else froze them already."""
+    import gc
+
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -49,12 +49,29 @@ class MapCategory:
         return f"{self.name_zh}{tail}"
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(v, 1) if math.isfinite(v) else None
+def _finite_list(values: Any) -> list[float | None]:
+    """Each value of a float array rounded to 0.1, or None when not finite (no way)."""
+    isfinite = math.isfinite
+    return [round(v, 1) if isfinite(v) else None for v in values.tolist()]
+
+
+def _points(geoms: Any) -> tuple[list[bool], list[float], list[float]]:
+    """Which points are there (not missing, not empty) and their lon/lat rounded to 6
+    decimals, as ``round(g.x, 6)`` gives them (a layer of other shapes is refused)."""
+    import numpy as np
+    import shapely
+
+    arr = np.asarray(geoms, dtype=object)
+    keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if (shapely.get_type_id(arr[keep]) != 0).any():
+        raise InputError(
+            "体检输出的小区或设施图层中有不是点的几何",
+            field="geometry",
+            fix="用 lifecircle checkup 重新生成体检输出文件夹",
+        )
+    lon = [round(v, 6) for v in shapely.get_x(arr).tolist()]
+    lat = [round(v, 6) for v in shapely.get_y(arr).tolist()]
+    return keep.tolist(), lon, lat
 
 
 def import_checkup_maps(
@@ -108,8 +125,14 @@ def import_checkup_maps(
     comp = f.compounds
     categories = sorted(c[len(NEAREST) :] for c in comp.columns if c.startswith(NEAREST))
     names = comp["name"].astype(str) if "name" in comp.columns else comp["id"]
-    dist = {c: comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf) for c in categories}
-    # one statement per layer (audited as the ORM would): tens of thousands of points
+    dist = {
+        c: _finite_list(comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf))
+        for c in categories
+    }
+    # one statement per layer (audited as the ORM would): tens of thousands of points;
+    # columns as lists and coordinates in one pass (a pandas or shapely call per value
+    # cost more than the insert)
+    keep, lon, lat = _points(comp.geometry)
     insert_audited(
         session,
         MapCompound,
@@ -120,26 +143,26 @@ def import_checkup_maps(
                 "name": str(name),
                 "circle_code": str(cid),
                 "population": float(pop or 0.0),
-                "lon": round(float(g.x), 6),
-                "lat": round(float(g.y), 6),
-                "nearest_m": {c: _finite(dist[c][i]) for c in categories},
+                "lon": lon[i],
+                "lat": lat[i],
+                "nearest_m": {c: dist[c][i] for c in categories},
             }
-            for i, (code, name, cid, pop, g) in enumerate(
+            for i, (code, name, cid, pop) in enumerate(
                 zip(
-                    comp["id"],
-                    names,
-                    comp["circle_id"],
-                    comp["population"],
-                    comp.geometry,
+                    comp["id"].tolist(),
+                    names.tolist(),
+                    comp["circle_id"].tolist(),
+                    comp["population"].tolist(),
                     strict=True,
                 )
             )
-            if g is not None and not g.is_empty
+            if keep[i]
         ],
     )
     if f.facilities is not None:
         fac = f.facilities
-        cids = fac["circle_id"] if "circle_id" in fac.columns else [None] * len(fac)
+        cids = fac["circle_id"].tolist() if "circle_id" in fac.columns else [None] * len(fac)
+        keep, lon, lat = _points(fac.geometry)
         insert_audited(
             session,
             MapFacility,
@@ -150,13 +173,19 @@ def import_checkup_maps(
                     "name": None if name is None else str(name),
                     "category": str(cat),
                     "circle_code": None if cid is None else str(cid),
-                    "lon": round(float(g.x), 6),
-                    "lat": round(float(g.y), 6),
+                    "lon": lon[i],
+                    "lat": lat[i],
                 }
-                for code, name, cat, cid, g in zip(
-                    fac["id"], fac["name"], fac["category"], cids, fac.geometry, strict=True
+                for i, (code, name, cat, cid) in enumerate(
+                    zip(
+                        fac["id"].tolist(),
+                        fac["name"].tolist(),
+                        fac["category"].tolist(),
+                        cids,
+                        strict=True,
+                    )
                 )
-                if g is not None and not g.is_empty
+                if keep[i]
             ],
         )
     if f.service_areas is not None:

@@ -63,17 +63,6 @@ def ensure_street(session: Session, name: str) -> Street:
     return street
 
 
-def _ensure_community(session: Session, street: Street, name: str) -> Community:
-    com = session.scalar(
-        select(Community).where(Community.street_id == street.id, Community.name == name)
-    )
-    if com is None:
-        com = Community(street_id=street.id, name=name)
-        session.add(com)
-        session.flush()
-    return com
-
-
 def upsert_circle(
     session: Session,
     code: str,
@@ -93,10 +82,29 @@ def upsert_circle(
     for k, v in attrs.items():
         if v is not None:
             setattr(circle, k, v)
-    coms = [_ensure_community(session, street, c) for c in communities]
-    circle.communities = coms
+    circle.communities = _communities(session, street, communities)
     session.flush()
     return circle
+
+
+def _communities(session: Session, street: Street, names: list[str]) -> list[Community]:
+    """The street's communities of those names, the new ones added (and written with the
+    circle's flush, in this order): one query for the street instead of a query and a flush
+    per community."""
+    if not names:
+        return []
+    known = {
+        c.name: c
+        for c in session.scalars(select(Community).where(Community.street_id == street.id))
+    }
+    out = []
+    for name in names:
+        com = known.get(name)
+        if com is None:
+            com = known[name] = Community(street_id=street.id, name=name)
+            session.add(com)
+        out.append(com)
+    return out
 
 
 def add_person(

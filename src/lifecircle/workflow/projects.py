@@ -141,19 +141,21 @@ def create_project(
         status="planned",
         progress=0,
         note=note,
+        # given with the project: one flush writes both (the project's audit entry first,
+        # as when they were flushed one after the other), and the new project's empty
+        # history is not read back from the database
+        history=[
+            ProjectStatusChange(
+                from_status=None,
+                to_status="planned",
+                on=on,
+                actor=get_actor(session),
+                note="新建项目",
+            )
+        ],
     )
     p.co_units = co
     session.add(p)
-    flush(session)
-    p.history.append(
-        ProjectStatusChange(
-            from_status=None,
-            to_status="planned",
-            on=on,
-            actor=get_actor(session),
-            note="新建项目",
-        )
-    )
     flush(session)
     return p
 
