@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lifecircle.checkup import CheckupResult
+from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.errors import InputError
 from lifecircle.store import session_scope
 from lifecircle.store.map_models import MapCompound, MapFacility, MapServiceArea
@@ -65,6 +66,16 @@ def test_map_layers_are_stored_as_the_checkup_wrote_them(engine, demo, doc):
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(MapCompound)) == len(comp)
         assert s.scalar(select(func.count()).select_from(MapFacility)) > 0
+        # a facility outside every circle has no circle code (not the text "nan")
+        outside = CheckupFolder.read(demo / "checkup").facilities["circle_id"].isna().sum()
+        no_code = (
+            select(func.count()).select_from(MapFacility).where(MapFacility.circle_code.is_(None))
+        )
+        assert outside > 0 and s.scalar(no_code) == outside
+        nan_code = (
+            select(func.count()).select_from(MapFacility).where(MapFacility.circle_code == "nan")
+        )
+        assert s.scalar(nan_code) == 0
         assert s.scalar(select(func.count()).select_from(MapServiceArea)) > 0
         stored = {c.code: c for c in s.scalars(select(MapCompound))}
         for cid, m in zip(comp["id"].astype(str), comp["nearest_m__kindergarten"], strict=True):

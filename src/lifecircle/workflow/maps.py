@@ -170,9 +170,9 @@ def import_checkup_maps(
                 {
                     "run_id": run.id,
                     "code": str(code),
-                    "name": None if name is None else str(name),
+                    "name": _text_or_none(name),
                     "category": str(cat),
-                    "circle_code": None if cid is None else str(cid),
+                    "circle_code": _text_or_none(cid),
                     "lon": lon[i],
                     "lat": lat[i],
                 }
@@ -217,6 +217,13 @@ def import_checkup_maps(
     session.add(rec)
     session.flush()
     return rec
+
+
+def _text_or_none(value: object) -> str | None:
+    """A text cell of a layer: None when missing (None, or NaN as pandas reads a gap)."""
+    import pandas as pd
+
+    return None if value is None or bool(pd.isna(value)) else str(value)
 
 
 def latest_map(session: Session) -> tuple[CheckupMap, CheckupRun] | None:
