@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely import ops
 
 from lifecircle.access.engine import _points
 from lifecircle.network.graph import WalkGraph
@@ -133,16 +132,63 @@ def reached_lines(
         geoms = graph.edge_geometry[edge[part]]
         glen = shapely.length(geoms)
         scale = np.divide(glen, length[part], out=np.ones(len(part)), where=length[part] > 0)
-        lo_g, hi_g = lo[part] * scale, hi[part] * scale
-        n_coords = shapely.get_num_coordinates(geoms)
-        straight = n_coords == 2
-        if straight.any():  # two-point edges: interpolate both ends at once
-            s = np.flatnonzero(straight)
-            p0 = shapely.get_coordinates(shapely.line_interpolate_point(geoms[s], lo_g[s]))
-            p1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms[s], hi_g[s]))
-            out[part[s]] = shapely.linestrings(np.stack([p0, p1], axis=1))
-        for k in np.flatnonzero(~straight):
-            out[part[k]] = ops.substring(geoms[k], lo_g[k], hi_g[k])
+        out[part] = _substrings(geoms, lo[part] * scale, hi[part] * scale)
+    return out
+
+
+def _substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Each line between ``start <= end`` metres along it, all lines at once.
+
+    As ``shapely.ops.substring`` draws it (the vertices strictly between the two
+    distances, and the two interpolated end points), without its Python loop over the
+    vertices of every line: per line, it cost more per circle the larger the city. Where
+    ``start == end`` the line has two equal points (``substring`` gives a Point).
+    """
+    n = len(geoms)
+    p0 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, start))
+    p1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, end))
+    xy, idx = shapely.get_coordinates(geoms, return_index=True)
+    n_xy = shapely.get_num_coordinates(geoms)
+    first = np.concatenate([[0], np.cumsum(n_xy)[:-1]])
+    d = np.diff(xy, axis=0)[idx[1:] == idx[:-1]]  # no segment between one line and the next
+    along = _along(np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), n_xy - 1)
+    inner = np.ones(len(xy), dtype=bool)  # neither a line's first vertex nor its last
+    inner[first] = False
+    inner[np.append(first[1:], len(xy)) - 1] = False
+    keep = np.flatnonzero(inner & (along > start[idx]) & (along < end[idx]))
+    kept = np.bincount(idx[keep], minlength=n)
+    # line i's points: its start, its kept vertices, its end
+    at = 2 * np.arange(n) + np.concatenate([[0], np.cumsum(kept)[:-1]])
+    coords = np.empty((2 * n + len(keep), 2))
+    coords[at] = p0
+    coords[at + kept + 1] = p1
+    line = idx[keep]
+    rank = np.arange(len(keep)) - (np.cumsum(kept) - kept)[line]
+    coords[at[line] + 1 + rank] = xy[keep]
+    lines: np.ndarray = shapely.linestrings(coords, indices=np.repeat(np.arange(n), kept + 2))
+    return lines
+
+
+def _along(seg: np.ndarray, n_seg: np.ndarray) -> np.ndarray:
+    """Distance of every vertex along its own line, from its segments' lengths.
+
+    Summed segment by segment from each line's start, as ``ops.substring`` sums them: a
+    cumulative sum over all lines less each line's start is off by a rounding error and
+    keeps a vertex lying exactly at a cut. Lines are padded to rows of a power of two
+    segments, one ``numpy.cumsum`` a row width.
+    """
+    n = len(n_seg)
+    out = np.zeros(len(seg) + n)
+    first_seg = np.concatenate([[0], np.cumsum(n_seg)[:-1]]).astype(np.int64)
+    first_xy = first_seg + np.arange(n)
+    width = 1 << np.ceil(np.log2(np.maximum(n_seg, 1))).astype(np.int64)
+    for w in np.unique(width):
+        rows = np.flatnonzero(width == w)
+        col = np.arange(w)
+        valid = col[None, :] < n_seg[rows, None]
+        grid = np.zeros((len(rows), int(w)))
+        grid[valid] = seg[(first_seg[rows, None] + col)[valid]]
+        out[(first_xy[rows, None] + 1 + col)[valid]] = np.cumsum(grid, axis=1)[valid]
     return out
 
 
