@@ -321,6 +321,11 @@ def test_reached_lines_cut_as_shapely_substring():
             np.testing.assert_allclose(line.coords, [want.coords[0]] * 2, atol=1e-9)
         else:
             np.testing.assert_allclose(line.coords, want.coords, atol=1e-9)
+    # straight lines only: the short way, the same lines
+    two = np.flatnonzero(shapely.get_num_coordinates(geoms) == 2)
+    assert len(two) > 10
+    for k, line in zip(two, _substrings(geoms[two], lo[two], hi[two]), strict=True):
+        assert line.equals_exact(got[k], 0.0)
     # the whole service area's lines: partial edges through _substrings, whole ones kept
     g = _graph(list(geoms[:50]))
     e = np.arange(g.n_edges)

@@ -147,8 +147,11 @@ def _substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.nda
     n = len(geoms)
     p0 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, start))
     p1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, end))
-    xy, idx = shapely.get_coordinates(geoms, return_index=True)
     n_xy = shapely.get_num_coordinates(geoms)
+    if (n_xy == 2).all():  # straight edges only (a generated city's): no vertex between
+        straight: np.ndarray = shapely.linestrings(np.stack([p0, p1], axis=1))
+        return straight
+    xy, idx = shapely.get_coordinates(geoms, return_index=True)
     first = np.concatenate([[0], np.cumsum(n_xy)[:-1]])
     d = np.diff(xy, axis=0)[idx[1:] == idx[:-1]]  # no segment between one line and the next
     along = _along(np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), n_xy - 1)
