@@ -107,12 +107,11 @@ def _size(
         files = sum(1 for p in rep.rglob("*") if p.is_file())
         if files < 3 * n:  # html, docx and xlsx per circle at least
             sys.exit(f"{rep}: {files} files for {n} circles")
-    if round_no > 1:
-        print(f"  round {round_no}:")
     for r in rows:
         print(
             f"  {r.stage:8s} {k:2d} districts {n:4d} circles: {r.run.seconds:7.1f} s wall "
-            f"{r.run.cpu_seconds:7.1f} s CPU  {r.run.peak_pss_mb:6.0f} MB PSS  load {r.load:.1f}",
+            f"{r.run.cpu_seconds:7.1f} s CPU  {r.run.peak_pss_mb:6.0f} MB PSS  load {r.load:.1f}"
+            + (f"  (round {round_no})" if round_no > 1 else ""),
             flush=True,
         )
     return rows
