@@ -140,24 +140,40 @@ def _substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.nda
     """Each line between ``start <= end`` metres along it, all lines at once.
 
     As ``shapely.ops.substring`` draws it (the vertices strictly between the two
-    distances, and the two interpolated end points), without its Python loop over the
-    vertices of every line: per line, it cost more per circle the larger the city. Where
+    distances, and the two end points where ``line_interpolate_point`` puts them),
+    without its Python loop over the vertices of every line, and without a shapely
+    Point per end: every tracked object made here costs garbage-collector passes over a
+    city's millions, and the two cost 12x the CPU for a city 4.5x larger. Where
     ``start == end`` the line has two equal points (``substring`` gives a Point).
     """
     n = len(geoms)
-    p0 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, start))
-    p1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, end))
     n_xy = shapely.get_num_coordinates(geoms)
-    if (n_xy == 2).all():  # straight edges only (a generated city's): no vertex between
-        straight: np.ndarray = shapely.linestrings(np.stack([p0, p1], axis=1))
-        return straight
     xy, idx = shapely.get_coordinates(geoms, return_index=True)
+    if (n_xy == 2).all():  # straight edges only (a generated city's): no vertex between
+        a, b = xy[0::2], xy[1::2]
+        d = b - a
+        seg = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+        ends = np.stack([_on_segment(a, b, seg, start), _on_segment(a, b, seg, end)], axis=1)
+        straight: np.ndarray = shapely.linestrings(ends)
+        return straight
     first = np.concatenate([[0], np.cumsum(n_xy)[:-1]])
-    d = np.diff(xy, axis=0)[idx[1:] == idx[:-1]]  # no segment between one line and the next
-    along = _along(np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), n_xy - 1)
+    d_xy = np.diff(xy, axis=0)
+    seg_xy = np.sqrt(d_xy[:, 0] * d_xy[:, 0] + d_xy[:, 1] * d_xy[:, 1])
+    along = _along(seg_xy[idx[1:] == idx[:-1]], n_xy - 1)  # no segment between two lines
+    last = first + n_xy - 1
+
+    def point_at(dist: np.ndarray) -> np.ndarray:
+        # the segment from the line's last vertex at or before ``dist``, as GEOS takes it
+        j = first + np.bincount(idx[along <= dist[idx]], minlength=n) - 1
+        past = j >= last  # at or past the line's length: its last point
+        j = np.clip(j, first, last - 1)
+        rest = np.where(past, np.inf, dist - along[j])
+        return _on_segment(xy[j], xy[j + 1], seg_xy[j], rest)
+
+    p0, p1 = point_at(start), point_at(end)
     inner = np.ones(len(xy), dtype=bool)  # neither a line's first vertex nor its last
     inner[first] = False
-    inner[np.append(first[1:], len(xy)) - 1] = False
+    inner[last] = False
     keep = np.flatnonzero(inner & (along > start[idx]) & (along < end[idx]))
     kept = np.bincount(idx[keep], minlength=n)
     # line i's points: its start, its kept vertices, its end
@@ -170,6 +186,17 @@ def _substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.nda
     coords[at[line] + 1 + rank] = xy[keep]
     lines: np.ndarray = shapely.linestrings(coords, indices=np.repeat(np.arange(n), kept + 2))
     return lines
+
+
+def _on_segment(a: np.ndarray, b: np.ndarray, seg: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """The point ``dist`` metres along each segment from ``a`` to ``b`` (``seg`` long).
+
+    GEOS's arithmetic (``LinearLocation::pointAlongSegmentByFraction``): the fraction of
+    the segment, an end itself when the fraction reaches it.
+    """
+    frac = np.divide(dist, seg, out=np.ones(len(seg)), where=seg > 0)[:, None]
+    out: np.ndarray = np.where(frac <= 0.0, a, np.where(frac >= 1.0, b, (b - a) * frac + a))
+    return out
 
 
 def _along(seg: np.ndarray, n_seg: np.ndarray) -> np.ndarray:
