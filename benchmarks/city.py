@@ -153,26 +153,36 @@ def _table(rows: list[Row]) -> None:
         )
 
 
-def _rounds(rounds: list[list[Row]]) -> None:
-    """Each round's CPU s per circle at every size over the smallest's, and their median."""
+def _round_ratios(rows: list[Row], round_no: int) -> None:
+    """One round's CPU s per circle at every size over the smallest's (printed as it ends)."""
+    for stage in ("checkup", "report"):
+        mine = [r for r in rows if r.stage == stage]
+        if len(mine) < 2:
+            continue
+        small = mine[0]
+        ratios = "  ".join(
+            f"{r.circles}/{small.circles} circles: {r.cpu_per_circle / small.cpu_per_circle:.2f}x"
+            for r in mine[1:]
+        )
+        cpu = " ".join(f"{r.run.cpu_seconds:.1f}" for r in mine)
+        load = " ".join(f"{r.load:.1f}" for r in mine)
+        print(
+            f"  {stage} round {round_no}: CPU s per circle ÷ smallest {ratios} "
+            f"(CPU s {cpu}; load {load})",
+            flush=True,
+        )
+
+
+def _medians(rounds: list[list[Row]]) -> None:
+    """The median over the rounds of each size's CPU s per circle over the smallest's."""
     print()
     print(f"{len(rounds)} rounds, the sizes alternated, each command a fresh process:")
+    for i, rows in enumerate(rounds, start=1):
+        _round_ratios(rows, i)
     for stage in ("checkup", "report"):
         per_round = [[r for r in rows if r.stage == stage] for rows in rounds]
-        if not per_round[0]:
+        if len(per_round[0]) < 2:
             continue
-        for i, mine in enumerate(per_round):
-            small = mine[0]
-            ratios = "  ".join(
-                f"{r.circles}/{small.circles} circles: {r.cpu_per_circle / small.cpu_per_circle:.2f}x"
-                for r in mine[1:]
-            )
-            cpu = " ".join(f"{r.run.cpu_seconds:.1f}" for r in mine)
-            load = " ".join(f"{r.load:.1f}" for r in mine)
-            print(
-                f"  {stage} round {i + 1}: CPU s per circle ÷ smallest {ratios} "
-                f"(CPU s {cpu}; load {load})"
-            )
         for j, r in enumerate(per_round[0][1:], start=1):
             each = [m[j].cpu_per_circle / m[0].cpu_per_circle for m in per_round]
             print(
@@ -224,8 +234,10 @@ def main() -> None:
             rounds.append(rows)
             if round_no == 1:
                 _table(rows)
+            if args.rounds > 1:  # each round as it ends: a long run stopped early keeps them
+                _round_ratios(rows, round_no)
     if args.rounds > 1:
-        _rounds(rounds)
+        _medians(rounds)
 
 
 if __name__ == "__main__":
