@@ -89,19 +89,19 @@ def reached_intervals(
     if len(edge) == 0:
         return empty
     # merge overlapping intervals of an edge: shift each edge onto its own stretch of one
-    # line, then a running maximum finds where a new interval starts
+    # line, then a running maximum finds where a new interval starts. The ends returned
+    # are the unshifted ones: less the shift, a city's 10⁸ m put rounding errors of 10⁻⁸ m
+    # on them, and whole edges became partial ones (twice as many in 441 circles).
     shift = np.concatenate([[0.0], np.cumsum(length + 1.0)])[edge]
-    s_lo, s_hi = lo + shift, hi + shift
-    order = np.lexsort((s_lo, edge))
-    edge, s_lo, s_hi, shift = edge[order], s_lo[order], s_hi[order], shift[order]
-    run_max = np.maximum.accumulate(s_hi)
+    order = np.lexsort((lo, edge))
+    edge, lo, hi, shift = edge[order], lo[order], hi[order], shift[order]
+    run_max = np.maximum.accumulate(hi + shift)
     start = np.ones(len(edge), dtype=bool)
-    start[1:] = s_lo[1:] > run_max[:-1]
+    start[1:] = lo[1:] + shift[1:] > run_max[:-1]
     g_first = np.flatnonzero(start)
-    g_hi = np.maximum.reduceat(s_hi, g_first)
     e = edge[g_first]
-    out_lo = s_lo[g_first] - shift[g_first]
-    out_hi = g_hi - shift[g_first]
+    out_lo = lo[g_first]
+    out_hi = np.maximum.reduceat(hi, g_first)
     return e, np.clip(out_lo, 0.0, length[e]), np.clip(out_hi, 0.0, length[e])
 
 
