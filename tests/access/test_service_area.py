@@ -307,3 +307,59 @@ def test_band_grid_covers_only_the_tiles_near_the_lines() -> None:
     exact = shapely.union_all(shapely.buffer(lines, 40.0))
     assert 0.97 < band.area / exact.area < 1.10  # within a cell (10 m), as on one grid
     assert shapely.buffer(exact, 12).contains(band) and band.buffer(12).contains(exact)
+
+
+def _random_lines(rng, n):
+    """Random polylines, some with repeated vertices and some straight."""
+    lines = []
+    for _ in range(n):
+        k = int(rng.integers(2, 9))
+        xy = np.cumsum(rng.normal(0, 30, (k, 2)), axis=0) + rng.uniform(-1e3, 1e3, 2)
+        if k > 2 and rng.random() < 0.3:  # a repeated vertex
+            j = int(rng.integers(1, k))
+            xy = np.insert(xy, j, xy[j - 1], axis=0)
+        lines.append(LineString(xy))
+    return np.array(lines, dtype=object)
+
+
+def test_reached_lines_cut_as_shapely_substring():
+    from shapely import ops
+
+    from lifecircle.access.service_area import _substrings
+
+    rng = np.random.default_rng(5)
+    geoms = _random_lines(rng, 400)
+    length = shapely.length(geoms)
+    a, b = rng.uniform(0, 1, (2, len(geoms))) * length
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    kind = rng.integers(0, 5, len(geoms))  # degenerate ends on a fifth each
+    lo[kind == 1] = 0.0
+    hi[kind == 2] = length[kind == 2]
+    hi[kind == 3] = lo[kind == 3]
+    lo[kind == 4], hi[kind == 4] = 0.0, length[kind == 4]
+    # an end on a vertex
+    on_vertex = np.array([shapely.line_locate_point(g, shapely.points(g.coords[1])) for g in geoms])
+    lo[::7] = on_vertex[::7]
+    hi[::7] = np.maximum(hi[::7], lo[::7])
+    got = _substrings(geoms, lo, hi)
+    for g, s, e, line in zip(geoms, lo, hi, got, strict=True):
+        want = ops.substring(g, s, e)
+        assert line.geom_type == "LineString"
+        if want.geom_type == "Point":  # start == end: two equal points
+            assert s == e
+            assert line.coords[:] == [want.coords[0]] * 2
+        else:  # the same floating-point numbers
+            assert line.equals_exact(want, 0.0), (line.wkt, want.wkt, s, e, g.wkt)
+    # straight lines only: the short way, the same lines
+    two = np.flatnonzero(shapely.get_num_coordinates(geoms) == 2)
+    assert len(two) > 10
+    for k, line in zip(two, _substrings(geoms[two], lo[two], hi[two]), strict=True):
+        assert line.equals_exact(got[k], 0.0)
+    # the whole service area's lines: partial edges through _substrings, whole ones kept
+    g = _graph(list(geoms[:50]))
+    e = np.arange(g.n_edges)
+    lo_e = np.where(e % 3 == 0, 0.0, g.edge_length * 0.25)
+    hi_e = np.where(e % 3 == 1, g.edge_length * 0.6, g.edge_length)
+    lines = reached_lines(g, e, lo_e, hi_e)
+    assert np.allclose(shapely.length(lines), hi_e - lo_e, atol=1e-6)
+    assert all(lines[i] is g.edge_geometry[i] for i in e[e % 3 == 0])
