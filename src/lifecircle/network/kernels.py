@@ -352,6 +352,18 @@ def nearest_on_edges(
     return out_d, out_l
 
 
+@njit(cache=True, nogil=True)
+def _search_scratch(n_nodes, n_homes, n_csr):  # fmt: skip
+    """One thread's scratch arrays for :func:`_bounded_from_facility`: node distances
+    (unset: inf), touched nodes, best walk per home (inf), touched homes, and the heap's
+    keys and values."""
+    return (
+        np.full(n_nodes, INF), np.empty(n_nodes, dtype=np.int64),
+        np.full(n_homes, INF), np.empty(n_homes, dtype=np.int64),
+        np.empty(n_csr + 3, dtype=np.float64), np.empty(n_csr + 3, dtype=np.int64),
+    )  # fmt: skip
+
+
 @njit(cache=True)
 def _bounded_from_facility(
     f,
@@ -460,13 +472,10 @@ def _counts_chunk(
     n_homes = home_off.shape[0]
     n_r = radii.shape[0]
     limit = radii[n_r - 1]
-    node_dist = np.full(n_nodes, INF)
-    touched_nodes = np.empty(n_nodes, dtype=np.int64)
-    home_best = np.full(n_homes, INF)
-    touched_homes = np.empty(n_homes, dtype=np.int64)
+    node_dist, touched_nodes, home_best, touched_homes, hk, hv = _search_scratch(
+        n_nodes, n_homes, indices.shape[0]
+    )
     found = np.empty(n_homes, dtype=np.float64)
-    hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
-    hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
     for j in range(lo, hi):
         f = fac_idx[j]
         nt = _bounded_from_facility(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from lifecircle.network.kernels import _bounded_from_facility
+from lifecircle.network.kernels import _bounded_from_facility, _search_scratch
 
 INF = np.inf
 
@@ -26,12 +26,9 @@ def _chunk(
 ):  # fmt: skip
     n_nodes = indptr.shape[0] - 1
     n_homes = home_off.shape[0]
-    node_dist = np.full(n_nodes, INF)
-    touched_nodes = np.empty(n_nodes, dtype=np.int64)
-    home_best = np.full(n_homes, INF)
-    touched_homes = np.empty(n_homes, dtype=np.int64)
-    hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
-    hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
+    node_dist, touched_nodes, home_best, touched_homes, hk, hv = _search_scratch(
+        n_nodes, n_homes, indices.shape[0]
+    )
     for j in range(lo, hi):
         nt = _bounded_from_facility(
             fac_idx[j], indptr, indices, weights, csr_edge, edge_u, edge_v, edge_len,
@@ -102,12 +99,9 @@ def serial_pairs(
     n_fac = fac_idx.shape[0]
     n_nodes = indptr.shape[0] - 1
     n_homes = home_off.shape[0]
-    node_dist = np.full(n_nodes, INF)
-    touched_nodes = np.empty(n_nodes, dtype=np.int64)
-    home_best = np.full(n_homes, INF)
-    touched_homes = np.empty(n_homes, dtype=np.int64)
-    hk = np.empty(indices.shape[0] + 3, dtype=np.float64)
-    hv = np.empty(indices.shape[0] + 3, dtype=np.int64)
+    node_dist, touched_nodes, home_best, touched_homes, hk, hv = _search_scratch(
+        n_nodes, n_homes, indices.shape[0]
+    )
     offsets = np.zeros(n_fac + 1, dtype=np.int64)
     size = max(64, 16 * n_fac)
     out_home = np.empty(size, dtype=np.int64)
