@@ -49,3 +49,18 @@ def return_large_blocks_at_once(*, mmap_bytes: int = 256 * 1024) -> bool:
     mmap_ok = libc.mallopt(_M_MMAP_THRESHOLD, int(mmap_bytes)) == 1
     trim_ok = libc.mallopt(_M_TRIM_THRESHOLD, 1024 * 1024) == 1
     return bool(mmap_ok and trim_ok)
+
+
+def arrow_on_the_system_allocator() -> None:
+    """Arrow's buffers (GeoPackages read through pyogrio) from glibc, not mimalloc.
+
+    mimalloc keeps the segments of freed buffers: the demo's district read that way held
+    187 MB, 145 MB through glibc. Applies to this process and, when pyarrow is not yet
+    imported here, to the processes it starts (Arrow reads the setting when it loads).
+    """
+    import os
+
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.set_memory_pool(arrow.system_memory_pool())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -42,3 +43,26 @@ def test_freed_large_blocks_are_returned_when_tuned():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 def test_trimming_returns_free_pages_inside_the_heap():
     assert _kept_mb("plain", "trim") < 20
+
+
+ARROW_PROBE = """
+import sys
+if sys.argv[1] == 'after':
+    import pyarrow
+from lifecircle._malloc import arrow_on_the_system_allocator
+arrow_on_the_system_allocator()
+import pyarrow
+print(pyarrow.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_arrow_buffers_come_from_the_system_allocator(when: str) -> None:
+    """Whether pyarrow is imported before or after: its default pool is glibc's."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    r = subprocess.run(
+        [sys.executable, "-c", ARROW_PROBE, when],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "system"

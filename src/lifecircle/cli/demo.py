@@ -40,11 +40,12 @@ def demo_command(
     from lifecircle.io._paths import make_folder
 
     check_scale(scale)
-    from lifecircle._malloc import return_large_blocks_at_once
+    from lifecircle._malloc import arrow_on_the_system_allocator, return_large_blocks_at_once
 
     # the report workers are forked from here and inherit it: their maps' and workbooks'
     # buffers come and go, and each freed one is returned rather than kept (peak)
     return_large_blocks_at_once()
+    arrow_on_the_system_allocator()  # and the processes started here
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
@@ -178,11 +179,12 @@ def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float
 
 def _warm() -> None:
     """Ready the checking process while the district is made: imports, catalogue, kernels."""
-    from lifecircle._malloc import return_large_blocks_at_once
+    from lifecircle._malloc import arrow_on_the_system_allocator, return_large_blocks_at_once
     from lifecircle.network.warmup import compile_kernels_in_background
 
     # its arrays of tens of MB come and go: each freed one is returned, not kept (peak)
     return_large_blocks_at_once()
+    arrow_on_the_system_allocator()
 
     compile_kernels_in_background()  # a first run compiles while the district is made
     import lifecircle.checkup
