@@ -82,3 +82,23 @@ def test_node_crossings_joins_lines_that_cross():
     )
     assert g.n_nodes == 5 and g.n_edges == 4
     assert len(g.component_sizes) == 1
+
+
+def test_text_attributes_hold_one_object_per_value():
+    """A text column read from a file holds a string per row: the graph keeps one per value."""
+    n = 300
+    lines = gpd.GeoDataFrame(
+        {
+            # made per row, as a file reader makes them: equal, not the same objects
+            "highway": ["".join(["resi", "dential"]) if i % 3 else "".join(["prim", "ary"])
+                        for i in range(n)],
+            "name": [None if i % 5 == 0 else f"路{i % 7}" for i in range(n)],
+        },
+        geometry=[shapely.LineString([(10.0 * i, 0), (10.0 * i + 10, 0)]) for i in range(n)],
+        crs="EPSG:32649",
+    )  # fmt: skip
+    g = graph_from_lines(lines)
+    highway, name = g.edge_attrs["highway"], g.edge_attrs["name"]
+    assert list(highway) == list(lines["highway"]) and list(name) == list(lines["name"])
+    assert len({id(v) for v in highway}) == 2
+    assert len({id(v) for v in name if isinstance(v, str)}) == 7  # gaps kept as read

@@ -122,7 +122,7 @@ def graph_from_lines(
     node_xy = coords[first_seen[node_vids]]
     length = np.asarray(shapely.length(edge_geom))
     keep = ~((u == v) & (length <= 0.0))  # zero-length loops carry no walk
-    edge_attrs = {c: a[eline][keep] for c, a in attrs.items()}
+    edge_attrs = {c: _one_object_per_value(a[eline][keep]) for c, a in attrs.items()}
     return WalkGraph(
         node_x=node_xy[:, 0].copy(),
         node_y=node_xy[:, 1].copy(),
@@ -172,3 +172,20 @@ def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
         return key[:, 0] * span + key[:, 1]
     # an extent too large for one integer at this tolerance: number the rows instead
     return np.unique(key, axis=0, return_inverse=True)[1].ravel()
+
+
+def _one_object_per_value(values: np.ndarray) -> np.ndarray:
+    """``values`` with one Python object per distinct value: a text column read from a
+    file holds a new string per row (the demo's 229,211 ``highway`` strings, 13 MB, are
+    a handful of values). Missing values are kept as they are."""
+    if values.dtype != object or len(values) == 0:
+        return values
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return values
+    out: np.ndarray = np.asarray(uniques, dtype=object)[codes]
+    missing = codes < 0
+    out[missing] = values[missing]
+    return out
