@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,19 +76,10 @@ def demo_command(
         where.append(
             f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
         )
-    building: Future[tuple[Path, float]] | None = None
     from lifecircle.checkup.folder import CheckupFolder
 
-    # read once, for the reports and the database (not at all for neither): the database
-    # is built while the report workers run, when this process no longer reads the folder
+    # read once, for the reports and the database (not at all for neither)
     folder = CheckupFolder.read(checkup_dir) if reports or database else None
-
-    def build(folder: CheckupFolder) -> tuple[Path, float]:
-        since = time.perf_counter()
-        path = _build_database(
-            out, folder, migrated=migrated[0] if migrated else None, mobility=mob
-        )
-        return path, time.perf_counter() - since
 
     if reports and folder is not None:
         from lifecircle.reports import render_reports
@@ -101,11 +91,6 @@ def demo_command(
             done_ids: list[str] = []
 
             def advance(circle_id: str) -> None:
-                nonlocal building
-                if database and building is None:
-                    # the workers are running (a circle is done): the database is built
-                    # here meanwhile, on a thread (a fork no longer follows)
-                    building = _start(build, folder)
                 done_ids.append(circle_id)
                 progress("report", len(done_ids), n_circles)
 
@@ -116,11 +101,12 @@ def demo_command(
         where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
         where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
     if database and folder is not None:
-        if building is None:
-            building = _start(build, folder)
-        db_path, db_seconds = building.result()
-        # with the reports it ran beside them: its seconds are not added to theirs
-        stages.append(("并行创建工作数据库" if reports else "创建工作数据库", db_seconds))
+        # after the reports, not beside them: beside them it added its 90-110 MB to the
+        # report workers' peak, and gained little time (the workers fill both cores)
+        db_path = _build_database(
+            out, folder, migrated=migrated[0] if migrated else None, mobility=mob
+        )
+        t = done("创建工作数据库", t)
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
@@ -222,15 +208,6 @@ def _check(out: Path) -> dict[str, Any]:
         "circles": len(checkup.result.circles),
         "worst": (worst.id, worst.name),
     }
-
-
-def _start(fn: Any, *args: Any) -> Future[Any]:
-    """``fn(*args)`` on a thread of its own, started now."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="lifecircle-demo")
-    try:
-        return pool.submit(fn, *args)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def _discard(migrated: list[Path]) -> None:
