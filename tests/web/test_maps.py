@@ -128,6 +128,21 @@ def test_distance_bands_and_bad_category(engine, demo):
         assert "--district" in (e.value.fix or "")
 
 
+def test_a_layer_of_other_shapes_is_refused_naming_file_and_row(engine, demo):
+    import dataclasses
+
+    import shapely
+
+    f = CheckupFolder.read(demo / "checkup")
+    comp = f.compounds.copy()
+    comp.loc[comp.index[2], "geometry"] = shapely.box(0, 0, 1, 1)
+    bad = dataclasses.replace(f, compounds=comp)
+    with session_scope(engine, actor="t") as s, pytest.raises(InputError, match="不是点") as e:
+        maps.import_checkup_maps(s, bad)
+    assert e.value.file.endswith("compounds.gpkg") and e.value.row == 3
+    assert e.value.field == "geometry"
+
+
 def test_suggestion_rows_come_from_the_stored_shortfalls(doc):
     circle, indicator, sg = _failing_with_one_site(doc)
     rows = suggestions.suggestion_rows([s.to_dict() for s in doc.circle(circle).shortfalls])

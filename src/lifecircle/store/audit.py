@@ -255,7 +255,7 @@ def _compiled_insert(conn: Connection, table: Table, keys: tuple[str, ...]) -> t
         compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(keys))
         names = list(compiled.positiontup or ())
         if sorted(names) != sorted(keys):  # binds named otherwise than their columns
-            raise RuntimeError(f"{table.name} INSERT binds {names}")
+            raise RuntimeError(f"数据表 {table.name} 的插入语句参数与列名不符：{names}")
         binds = [
             (k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
             for k in names
@@ -281,7 +281,9 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     _insert_plain(conn, table, tuple(c.key for c in table.columns if c.key != "id"), rows)
     after = int(conn.execute(largest).scalar_one())
     if after != before + len(rows):  # ids past the largest integer are drawn at random
-        raise RuntimeError(f"{table.name}: {len(rows)} rows took ids {before + 1}..{after}")
+        raise RuntimeError(
+            f"数据表 {table.name} 写入 {len(rows)} 行后编号为 {before + 1}…{after}，与行数不符"
+        )
     return list(range(before + 1, after + 1))
 
 

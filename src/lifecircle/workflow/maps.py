@@ -55,7 +55,7 @@ def _finite_list(values: Any) -> list[float | None]:
     return [round(v, 1) if isfinite(v) else None for v in values.tolist()]
 
 
-def _points(geoms: Any) -> tuple[list[bool], list[float], list[float]]:
+def _points(geoms: Any, *, file: str) -> tuple[list[bool], list[float], list[float]]:
     """Which points are there (not missing, not empty) and their lon/lat rounded to 6
     decimals, as ``round(g.x, 6)`` gives them (a layer of other shapes is refused)."""
     import numpy as np
@@ -63,9 +63,12 @@ def _points(geoms: Any) -> tuple[list[bool], list[float], list[float]]:
 
     arr = np.asarray(geoms, dtype=object)
     keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    if (shapely.get_type_id(arr[keep]) != 0).any():
+    not_point = keep & (shapely.get_type_id(arr) != 0)
+    if not_point.any():
         raise InputError(
-            "体检输出的小区或设施图层中有不是点的几何",
+            f"图层中有 {int(not_point.sum())} 个几何不是点",
+            file=file,
+            row=int(np.flatnonzero(not_point)[0]) + 1,
             field="geometry",
             fix="用 lifecircle checkup 重新生成体检输出文件夹",
         )
@@ -132,7 +135,7 @@ def import_checkup_maps(
     # one statement per layer (audited as the ORM would): tens of thousands of points;
     # columns as lists and coordinates in one pass (a pandas or shapely call per value
     # cost more than the insert)
-    keep, lon, lat = _points(comp.geometry)
+    keep, lon, lat = _points(comp.geometry, file=_layer_file(f, "compounds.gpkg"))
     insert_audited(
         session,
         MapCompound,
@@ -162,7 +165,7 @@ def import_checkup_maps(
     if f.facilities is not None:
         fac = f.facilities
         cids = fac["circle_id"].tolist() if "circle_id" in fac.columns else [None] * len(fac)
-        keep, lon, lat = _points(fac.geometry)
+        keep, lon, lat = _points(fac.geometry, file=_layer_file(f, "facilities.gpkg"))
         insert_audited(
             session,
             MapFacility,
@@ -217,6 +220,11 @@ def import_checkup_maps(
     session.add(rec)
     session.flush()
     return rec
+
+
+def _layer_file(f: CheckupFolder, name: str) -> str:
+    """Where a layer of the checkup folder was read from (for messages)."""
+    return str(Path(f.path).parent / name) if f.path is not None else name
 
 
 def _text_or_none(value: object) -> str | None:
