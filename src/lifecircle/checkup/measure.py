@@ -56,22 +56,28 @@ class HomeGroups:
     _cache: dict[Any, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def whole(cls, homes: pd.DataFrame, facilities: pd.DataFrame) -> HomeGroups:
-        """One group: every home and facility (the district, or one circle's)."""
-        return cls(homes, facilities, np.array([0, len(homes)]), np.array([0, len(facilities)]))
+    def whole(cls, homes: pd.DataFrame, facilities: pd.DataFrame | None = None) -> HomeGroups:
+        """One group: every home and facility (the district, or one circle's); without
+        ``facilities``, none (for what is measured from the homes alone)."""
+        fac = _no_facilities() if facilities is None else facilities
+        return cls(homes, fac, np.array([0, len(homes)]), np.array([0, len(fac)]))
 
     @classmethod
     def by_key(
         cls,
         homes: pd.DataFrame,
-        facilities: pd.DataFrame,
+        facilities: pd.DataFrame | None,
         keys: Sequence[str],
         *,
         home_key: pd.Series,
-        fac_key: pd.Series,
+        fac_key: pd.Series | None = None,
     ) -> HomeGroups:
-        """One group per key, in ``keys``' order; rows with other keys are left out."""
+        """One group per key, in ``keys``' order; rows with other keys are left out.
+        Without ``facilities`` (and ``fac_key``) the groups hold none."""
         h_order, bounds = _grouped(home_key, keys)
+        if facilities is None or fac_key is None:
+            fac = _no_facilities()
+            return cls(homes.iloc[h_order], fac, bounds, np.zeros(len(keys) + 1, dtype=np.int64))
         f_order, fac_bounds = _grouped(fac_key, keys)
         return cls(homes.iloc[h_order], facilities.iloc[f_order], bounds, fac_bounds)
 
@@ -131,6 +137,11 @@ class HomeGroups:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+
+def _no_facilities() -> pd.DataFrame:
+    """An empty facilities table (groups measured from their homes alone)."""
+    return pd.DataFrame({"category": pd.Series(dtype=object)})
 
 
 def _grouped(key: pd.Series, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

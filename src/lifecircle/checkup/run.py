@@ -364,7 +364,7 @@ def _evaluate_groups(
 
 def _shortfall(ind: Indicator, res: IndicatorResult, homes: pd.DataFrame, m: Measured) -> Shortfall:
     """The residents a failing indicator leaves short: uncovered homes, or the whole circle."""
-    return _shortfall_of(ind, res, HomeGroups.whole(homes, homes.iloc[:0]), 0, m)
+    return _shortfall_of(ind, res, HomeGroups.whole(homes), 0, m)
 
 
 def _shortfall_of(

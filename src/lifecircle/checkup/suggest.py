@@ -78,9 +78,7 @@ def suggest_for_result(
     to_wgs = pyproj.Transformer.from_crs(district.crs, "EPSG:4326", always_xy=True)
     names = load_taxonomy()
     keys = list(dict.fromkeys(c.id for c in result.circles))
-    groups = HomeGroups.by_key(
-        homes, homes.iloc[:0], keys, home_key=homes["circle_id"], fac_key=homes["circle_id"][:0]
-    )
+    groups = HomeGroups.by_key(homes, None, keys, home_key=homes["circle_id"])
     group_of = {k: g for g, k in enumerate(keys)}
     if candidates is not None and district.crs is not None and candidates.crs is not None:
         candidates = candidates.to_crs(district.crs)
