@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,14 @@ def demo_command(
     # waits meanwhile, small.
     migrated: list[Path] = []
     atexit.register(_discard, migrated)  # whatever stops the command before it is used
-    prepared = _generate_and_check(out, seed, scale, database=database, migrated=migrated)
+    prepared = _generate_and_check(
+        out,
+        seed,
+        scale,
+        database=database,
+        migrated=migrated,
+        meanwhile=lambda: _import_next_stages(reports=reports, database=database),
+    )
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
@@ -81,32 +89,47 @@ def demo_command(
     # read once, for the reports and the database (not at all for neither)
     folder = CheckupFolder.read(checkup_dir) if reports or database else None
 
-    if reports and folder is not None:
-        from lifecircle.reports import render_reports
-
-        report_dir = out / "reports"
-        n_circles = prepared["circles"]
-        # no refresh thread: render_reports forks its workers only from a one-thread process
-        with progress_callback(ticking=False) as progress:
-            done_ids: list[str] = []
-
-            def advance(circle_id: str) -> None:
-                done_ids.append(circle_id)
-                progress("report", len(done_ids), n_circles)
-
-            progress("report", 0, n_circles)
-            render_reports(folder, report_dir, progress=advance, mobility=mob)
-        t = done("体检报告", t)
-        worst_id, worst_name = prepared["worst"]
-        where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
-        where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
+    building = None
     if database and folder is not None:
-        # after the reports, not beside them: beside them it added its 90-110 MB to the
-        # report workers' peak, and gained little time (the workers fill both cores)
-        db_path = _build_database(
-            out, folder, migrated=migrated[0] if migrated else None, mobility=mob
+        from lifecircle._forked import ForkedCall
+
+        # beside the reports, in a forked child: it shares the checkup read here, and its
+        # imports and SQLite pages are freed when it ends (in this process they stayed
+        # and added to the report workers' peak)
+        building = ForkedCall(
+            _build_database,
+            out,
+            folder,
+            migrated[0] if migrated else None,
+            mob,
         )
-        t = done("创建工作数据库", t)
+    try:
+        if reports and folder is not None:
+            from lifecircle.reports import render_reports
+
+            report_dir = out / "reports"
+            n_circles = prepared["circles"]
+            # no refresh thread: render_reports forks its workers only from a one-thread process
+            with progress_callback(ticking=False) as progress:
+                done_ids: list[str] = []
+
+                def advance(circle_id: str) -> None:
+                    done_ids.append(circle_id)
+                    progress("report", len(done_ids), n_circles)
+
+                progress("report", 0, n_circles)
+                render_reports(folder, report_dir, progress=advance, mobility=mob)
+            t = done("体检报告", t)
+            worst_id, worst_name = prepared["worst"]
+            where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
+            where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
+        if building is not None:
+            db_path, db_seconds = building.result()
+            stages.append(("创建工作数据库" + ("（与报告同时）" if reports else ""), db_seconds))
+    finally:
+        if building is not None:
+            building.cancel()  # reports failed or were interrupted: the database is dropped
+    if building is not None:
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
@@ -119,11 +142,13 @@ def demo_command(
 
 
 def _build_database(
-    out: Path, folder: CheckupFolder, *, migrated: Path | None, mobility: Any
-) -> Path:
-    """The demo's programme database from the checkup folder (and the mobility, if made)."""
+    out: Path, folder: CheckupFolder, migrated: Path | None, mobility: Any
+) -> tuple[Path, float]:
+    """The demo's programme database from the checkup folder (and the mobility, if made),
+    and the seconds it took."""
     from lifecircle.workflow.demo import build_demo_database
 
+    t0 = time.perf_counter()
     checkup_dir = out / "checkup"
     db_path = build_demo_database(
         out / "lifecircle.db",
@@ -144,7 +169,7 @@ def _build_database(
                 import_mobility(s, mobility, title="示例出行数据（合成）")
         finally:
             engine.dispose()
-    return db_path
+    return db_path, time.perf_counter() - t0
 
 
 def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float, list[Path]]:
@@ -216,11 +241,31 @@ def _discard(migrated: list[Path]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
+def _import_next_stages(*, reports: bool, database: bool) -> None:
+    """Import what the reports and the database will need (the report workers forked
+    later inherit it), while the checkup runs in its own process."""
+    import lifecircle.checkup.folder
+
+    if reports:
+        from lifecircle.reports import _preload
+
+        _preload()
+    if database:
+        import lifecircle.workflow.demo  # noqa: F401
+
+
 def _generate_and_check(
-    out: Path, seed: int, scale: float, *, database: bool, migrated: list[Path]
+    out: Path,
+    seed: int,
+    scale: float,
+    *,
+    database: bool,
+    migrated: list[Path],
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """`_generate` and then `_check`, each in a new (spawned) process; errors raised here.
-    The early database, if made, is added to ``migrated`` at once (removed if unused)."""
+    The early database, if made, is added to ``migrated`` at once (removed if unused).
+    ``meanwhile`` runs here while the checkup runs."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -232,6 +277,8 @@ def _generate_and_check(
             made, early = making.submit(_generate, out, seed, scale, database).result()
         migrated += early
         warming.result()
-        prepared: dict[str, Any] = checking.submit(_check, out).result()
+        checked = checking.submit(_check, out)
+        meanwhile()
+        prepared: dict[str, Any] = checked.result()
     prepared["stages"].insert(0, ("生成示例区", made))
     return prepared
