@@ -56,7 +56,7 @@ class ForkedCall(Generic[T]):
             self._answer.close()
         self._child.join()
         if ok:
-            return value  # type: ignore[no-any-return]
+            return value
         raise value
 
     def cancel(self) -> None:
