@@ -51,3 +51,28 @@ def test_cold_start_compiles_in_a_child_and_the_next_start_loads(tmp_path):
         f.unlink()
     assert _start(tmp_path) == "loaded on first use"
     assert list(tmp_path.rglob("kernels._counts_chunk-*.nbi"))
+
+
+LOAD_NOW = (
+    "from lifecircle.network import warmup\n"
+    "print(warmup.load_cached_kernels())\n"
+    "from lifecircle.network import kernels\n"
+    "print(bool(kernels._counts_chunk.signatures) and bool(kernels.multi_source_buckets.signatures))\n"
+)
+
+
+def _load_now(cache_dir) -> list[str]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
+    r = subprocess.run(
+        [sys.executable, "-c", LOAD_NOW], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout.splitlines()
+
+
+def test_load_cached_kernels_loads_on_a_warm_start_and_leaves_a_cold_one_to_the_child(tmp_path):
+    # cold: nothing loaded here (the background child compiles), so no kernel is ready yet
+    assert _load_now(tmp_path) == ["False", "False"]
+    warmup_done = _start(tmp_path)  # the child compiled, or this start compiles and marks
+    assert warmup_done in ("compiled in a child", "loaded on first use")
+    assert _load_now(tmp_path) == ["True", "True"]

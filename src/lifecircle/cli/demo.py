@@ -191,7 +191,7 @@ def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float
 def _warm() -> None:
     """Ready the checking process while the district is made: imports, catalogue, kernels."""
     from lifecircle._malloc import arrow_on_the_system_allocator, return_large_blocks_at_once
-    from lifecircle.network.warmup import compile_kernels_in_background
+    from lifecircle.network.warmup import compile_kernels_in_background, load_cached_kernels
 
     # its arrays of tens of MB come and go: each freed one is returned, not kept (peak)
     return_large_blocks_at_once()
@@ -200,7 +200,15 @@ def _warm() -> None:
     compile_kernels_in_background()  # a first run compiles while the district is made
     import lifecircle.checkup
     import lifecircle.district
-    import lifecircle.standards  # noqa: F401
+    import lifecircle.standards
+
+    # what the checkup would load on its way (numba's cached kernels, the solver, the
+    # service areas' tracer), loaded now while this process waits for the district
+    load_cached_kernels()
+    import highspy  # noqa: F401
+
+    import lifecircle.checkup.suggest
+    import lifecircle.checkup.write  # noqa: F401
 
 
 def _check(out: Path) -> dict[str, Any]:

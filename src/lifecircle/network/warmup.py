@@ -136,6 +136,25 @@ def compile_kernels_in_background() -> threading.Thread:
         return _THREAD
 
 
+def load_cached_kernels() -> bool:
+    """Load the kernels now if they are cached (a warm start), for a process that waits
+    now and would load them later on its critical path; on a cold start, nothing (the
+    background start compiles them).
+
+    Returns
+    -------
+    bool
+        Whether they were loaded.
+    """
+    compile_kernels_in_background()
+    if LAST_START.get("kernels") != "loaded on first use":
+        return False
+    from lifecircle.network import kernels
+
+    kernels.compile_all()
+    return True
+
+
 def wait_for_kernels() -> None:
     """Block until a background start (if one was made) has the kernels ready.
 
