@@ -209,7 +209,7 @@ def make_facilities(
     }
     far_kept = {c: rng.random(N_GAPS) < 0.5 for c in gaps}  # which gaps keep one far facility
 
-    rows = []  # (category, x, y, compound index, circle)
+    rows: list[_Rows] = []  # (category, x, y, compound index, big park)
     seed_seq = rng.bit_generator.seed_seq
     assert isinstance(seed_seq, np.random.SeedSequence)  # what default_rng(seed) makes
     late_rng = np.random.default_rng(seed_seq.spawn(1)[0])
@@ -234,14 +234,14 @@ def make_facilities(
                 picked.append(np.array([_far_one(idx, cx, cy, pop, east)]))
         pick = np.sort(np.concatenate(picked)) if picked else np.empty(0, int)
         fx, fy = _offset(cx[pick], cy[pick], rng, layout, network, cells=cell_of[pick])
-        rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
+        rows.append((cat, fx, fy, pick, False))
     # One bigger park per good or middling circle, near its population centre.
     for circle in np.flatnonzero(levels < 2):
         idx = np.flatnonzero(compound_circle == circle)
         mx, my = np.average(cx[idx], weights=pop[idx]), np.average(cy[idx], weights=pop[idx])
         i = int(idx[np.argmin(np.hypot(cx[idx] - mx, cy[idx] - my))])
         fx, fy = _offset(cx[[i]], cy[[i]], rng, layout, network, (60.0, 90.0), cell_of[[i]])
-        rows.append(pd.DataFrame({"category": "park", "x": fx, "y": fy, "ci": [i], "big": True}))
+        rows.append(("park", fx, fy, np.array([i]), True))
     # Bus stops and metro stations sit on the network.
     tree = cKDTree(np.column_stack([cx, cy]))
     for cat, nodes in (("bus_stop", network.bus_nodes), ("metro_station", network.metro_nodes)):
@@ -249,7 +249,7 @@ def make_facilities(
             network.node_x[nodes], network.node_y[nodes], rng, layout, network, (8.0, 12.0)
         )
         _, near = tree.query(np.column_stack([fx, fy]))
-        rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": near, "big": False}))
+        rows.append((cat, fx, fy, near, False))
     for cat in LATE:  # like a basic service: every level within a short walk
         radius = CATEGORIES[cat][1]
         factor = np.array([CELL_FACTOR[lv]["basic"] for lv in LEVELS])[comp_level]
@@ -260,10 +260,9 @@ def make_facilities(
             picked.append(s[cover])
         pick = np.sort(np.concatenate(picked))
         fx, fy = _offset(cx[pick], cy[pick], late_rng, layout, network, cells=cell_of[pick])
-        rows.append(pd.DataFrame({"category": cat, "x": fx, "y": fy, "ci": pick, "big": False}))
+        rows.append((cat, fx, fy, pick, False))
 
-    fac = pd.concat(rows, ignore_index=True)
-    fac["big"] = fac["big"].astype(bool)
+    fac = _frame(rows)
     fac["circle"] = compound_circle[fac["ci"].to_numpy()]
     fac["level"] = levels[fac["circle"].to_numpy()]
     order = {c: i for i, c in enumerate(CATEGORIES)}
@@ -279,6 +278,26 @@ def make_facilities(
         fac[["id", "name", "category", "capacity", "floor_area_m2"]], geometry=geom, crs=CRS
     )
     return out, gaps
+
+
+_Rows = tuple[str, np.ndarray, np.ndarray, np.ndarray, bool]
+
+
+def _frame(rows: list[_Rows]) -> pd.DataFrame:
+    """The facilities placed so far as one frame (category, x, y, ci, big), in order.
+
+    Framed once: a frame per category and park cost more than placing them.
+    """
+    size = [len(r[1]) for r in rows]
+    return pd.DataFrame(
+        {
+            "category": np.repeat(np.array([r[0] for r in rows], dtype=object), size),
+            "x": np.concatenate([r[1] for r in rows]),
+            "y": np.concatenate([r[2] for r in rows]),
+            "ci": np.concatenate([np.asarray(r[3], np.int64) for r in rows]),
+            "big": np.repeat(np.array([r[4] for r in rows], dtype=bool), size),
+        }
+    )
 
 
 def _capacities(fac: pd.DataFrame, circle_pop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -323,9 +342,12 @@ def _areas(fac: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
 
 def _names(fac: pd.DataFrame, comm: np.ndarray) -> list[str]:
     """ "<community stem><kind>", numbered when a community has several of a kind."""
+    cats = fac["category"].to_numpy().tolist()
+    cis = fac["ci"].to_numpy().tolist()
+    bigs = fac["big"].to_numpy().tolist()
     base = [
         stem(comm[ci]) + ("公园" if big else CATEGORIES[c][0])
-        for c, ci, big in zip(fac["category"], fac["ci"], fac["big"], strict=True)
+        for c, ci, big in zip(cats, cis, bigs, strict=True)
     ]
     seen: dict[str, int] = {}
     counts = pd.Series(base).value_counts().to_dict()
