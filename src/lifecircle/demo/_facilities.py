@@ -12,6 +12,8 @@ three basic services missing: absent, or present only once at the far edge of th
 
 from __future__ import annotations
 
+from collections import Counter
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -152,9 +154,7 @@ def _cover(
     """Index of one compound per occupied (circle, cell): nearest the cell's population centre."""
     gx = np.floor((cx - origin[circle, 0]) / cell).astype(np.int64)
     gy = np.floor((cy - origin[circle, 1]) / cell).astype(np.int64)
-    keys = np.column_stack([circle, gx, gy])
-    _, group = np.unique(keys, axis=0, return_inverse=True)
-    group = group.ravel()
+    group = _group_of(circle, gx, gy)
     w = pop + 1e-9
     tot = np.bincount(group, weights=w)
     mx = np.bincount(group, weights=w * cx) / tot
@@ -165,6 +165,23 @@ def _cover(
     first[1:] = group[order][1:] != group[order][:-1]
     covering: np.ndarray = order[first]
     return covering
+
+
+def _group_of(circle: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Number of each (circle, gx, gy) among the distinct ones, in sorted order.
+
+    One integer per row sorts far faster than rows of three (``np.unique(axis=0)``) and,
+    ordered the same way, numbers the groups the same.
+    """
+    gx = gx - gx.min(initial=0)
+    gy = gy - gy.min(initial=0)
+    span_x, span_y = int(gx.max(initial=0)) + 1, int(gy.max(initial=0)) + 1
+    if (int(circle.max(initial=0)) + 1) * span_x * span_y >= 2**62:  # pragma: no cover
+        keys = np.column_stack([circle, gx, gy])
+        return np.unique(keys, axis=0, return_inverse=True)[1].ravel()
+    key = (circle.astype(np.int64) * span_x + gx) * span_y + gy
+    group: np.ndarray = np.unique(key, return_inverse=True)[1]
+    return group
 
 
 def _far_one(
@@ -343,14 +360,15 @@ def _areas(fac: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
 def _names(fac: pd.DataFrame, comm: np.ndarray) -> list[str]:
     """ "<community stem><kind>", numbered when a community has several of a kind."""
     cats = fac["category"].to_numpy().tolist()
-    cis = fac["ci"].to_numpy().tolist()
+    comms = comm[fac["ci"].to_numpy()].tolist()
     bigs = fac["big"].to_numpy().tolist()
+    stems = {name: stem(name) for name in set(comms)}  # a few hundred communities
     base = [
-        stem(comm[ci]) + ("公园" if big else CATEGORIES[c][0])
-        for c, ci, big in zip(cats, cis, bigs, strict=True)
+        stems[cm] + ("公园" if big else CATEGORIES[c][0])
+        for c, cm, big in zip(cats, comms, bigs, strict=True)
     ]
     seen: dict[str, int] = {}
-    counts = pd.Series(base).value_counts().to_dict()
+    counts = Counter(base)
     out = []
     for b in base:
         if counts[b] == 1:
