@@ -323,8 +323,9 @@ def _capacities(fac: pd.DataFrame, circle_pop: np.ndarray, rng: np.random.Genera
     circ = fac["circle"].to_numpy()
     lev = fac["level"].to_numpy()
     for c, (rates, step, minimum) in RATES.items():
-        for circle in np.unique(circ[cat == c]):
-            idx = np.flatnonzero((cat == c) & (circ == circle))
+        of_cat = cat == c  # once per category: comparing text per circle costs more
+        for circle in np.unique(circ[of_cat]):
+            idx = np.flatnonzero(of_cat & (circ == circle))
             target = rates[lev[idx[0]]] * circle_pop[circle] / 1000.0
             w = rng.uniform(0.7, 1.3, idx.size)
             raw = target * w / w.sum()
