@@ -69,7 +69,7 @@ class Network:
         xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
         if self._ends is None:
             ends = [np.column_stack([self.x1, self.y1]), np.column_stack([self.x2, self.y2])]
-            # unbalanced: built in a third of the time, and queried only some 33,000 times
+            # unbalanced: built in a third of the time; asked for some 33,000 points in all
             self._ends = cKDTree(np.concatenate(ends), balanced_tree=False, compact_nodes=False)
         # Nearly every point is that near an edge's end (the grid is 45 m); only the few
         # others need their distance to the lines themselves.
