@@ -365,3 +365,29 @@ def test_city_scale_has_100k_nodes_and_is_deterministic(tmp_path):
     assert names == sorted(p.name for p in again.iterdir())
     for name in names:
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_near_is_the_distance_to_the_lines():
+    """`Network.near` (edge ends first, the lines only for the rest) marks exactly the points
+    GEOS finds within the limit of a kept edge, also just inside and outside the limit."""
+    from lifecircle.demo._layout import make_layout
+    from lifecircle.demo._network import make_network
+
+    rng = np.random.default_rng(5)
+    layout = make_layout(SMALL, rng)
+    net = make_network(layout, rng)
+    n = 4000
+    x = rng.uniform(layout.x0 - 200, layout.x0 + layout.width + 200, n)
+    y = rng.uniform(layout.y0 - 200, layout.y0 + layout.height + 200, n)
+    # points at 70 m (and a hair either side) straight off a footpath's end: on the limit
+    pick = rng.integers(0, len(net.x1), 300)
+    side = np.array([-1e-7, 0.0, 1e-7])[rng.integers(0, 3, 300)]
+    x = np.concatenate([x, net.x1[pick] - 70.0 - side])
+    y = np.concatenate([y, net.y1[pick]])
+    lines = net.lines()
+    for limit in (70.0, 90.0, 12.5):
+        tree = shapely.STRtree(lines)
+        hit = tree.query(shapely.points(x, y), predicate="dwithin", distance=limit)[0]
+        expected = np.zeros(len(x), bool)
+        expected[hit] = True
+        assert np.array_equal(net.near(x, y, limit), expected)

@@ -172,3 +172,36 @@ def test_chinese_headers_and_gbk(make_package) -> None:
     assert d.compounds["name"].iloc[0] == "甲小区" and d.compounds["street"].iloc[0] == "东街道"
     assert d.circles.set_index("circle_id")["population"].to_dict() == {"C1": 2300.0, "C2": 1900.0}
     assert d.warnings == []
+
+
+def test_the_offset_check_shortcut_agrees_with_the_median_distance():
+    """Points near the network's vertices settle the GCJ-02 check without measuring; when
+    they are not, the median distance to the lines is measured as before."""
+    from lifecircle.district._offset import FAR_M, _median_distance, _surely_near
+
+    rng = np.random.default_rng(3)
+    # a 100 m street grid, one line per block side (vertices at the junctions only)
+    lines = shapely.linestrings(
+        [
+            [(100.0 * i, 100.0 * j), (100.0 * i + 100, 100.0 * j)]
+            for i in range(10)
+            for j in range(11)
+        ]
+        + [
+            [(100.0 * j, 100.0 * i), (100.0 * j, 100.0 * i + 100)]
+            for i in range(10)
+            for j in range(11)
+        ]
+    )
+    tree = shapely.STRtree(lines)
+    settled = []
+    for spread in (5.0, 30.0, 45.0, 60.0, 90.0):
+        pts = shapely.points(rng.uniform(0, 1000, (200, 2)))
+        near_vertex = rng.integers(0, 11, (200, 2)) * 100.0 + rng.normal(0, spread, (200, 2))
+        pts = np.concatenate([pts, shapely.points(near_vertex)])
+        settled.append(_surely_near(pts, lines))
+        if settled[-1]:
+            assert _median_distance(pts, tree, lines) < FAR_M
+    assert True in settled and False in settled
+    assert not _surely_near(shapely.points([(np.nan, 1.0)] * 3), lines)
+    assert not _surely_near(np.array([shapely.MultiPoint([(0, 0), (1, 1)])] * 3), lines)

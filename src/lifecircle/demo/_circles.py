@@ -118,11 +118,16 @@ def make_circles(communities: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarra
     alloc = _circles_per_street(streets, n_comm)
     circle_of = np.full(len(communities), -1)
     rows: list[dict[str, str]] = []
+    # the columns taken once: a column of a GeoDataFrame is slow to get, in a loop
+    street_of = communities["street"].to_numpy()
+    name_of = communities["name"].to_numpy()
+    seed_xy = communities[["seed_x", "seed_y"]].to_numpy()
+    pop_of = communities["population"].to_numpy()
+    cell_of = np.asarray(communities.geometry.values)
     for street, k in zip(streets["name"], alloc, strict=True):
-        idx = np.flatnonzero(communities["street"].to_numpy() == street)
-        sub = communities.iloc[idx]
-        xy = sub[["seed_x", "seed_y"]].to_numpy()
-        group = _grow(xy, sub["population"].to_numpy(), _adjacency(list(sub.geometry)), int(k))
+        idx = np.flatnonzero(street_of == street)
+        xy = seed_xy[idx]
+        group = _grow(xy, pop_of[idx], _adjacency(list(cell_of[idx])), int(k))
         # order groups north to south, then west to east, by population-weighted centre
         cy = np.array([xy[group == g, 1].mean() for g in range(k)])
         cx = np.array([xy[group == g, 0].mean() for g in range(k)])
@@ -131,7 +136,7 @@ def make_circles(communities: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarra
             cid = len(rows)
             members = idx[group == g]
             circle_of[members] = cid
-            names = sorted(communities["name"].iloc[members])
+            names = sorted(name_of[members].tolist())
             rows.append(
                 {
                     "circle_id": f"C{cid + 1:02d}",

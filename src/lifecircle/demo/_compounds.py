@@ -20,6 +20,17 @@ PERSONS_PER_HOUSEHOLD = 2.8
 # A compound's gate is at most this far from a kept street or path (campus blocks without
 # footpaths are about 90 m from their edge streets in the middle).
 MAX_FROM_NETWORK_M = 70.0
+_COLUMNS = (
+    "community",
+    "street",
+    "population",
+    "households",
+    "share_0_3",
+    "share_3_6",
+    "share_60_plus",
+    "x",
+    "y",
+)
 
 
 def _sample_in(
@@ -65,8 +76,9 @@ def make_compounds(
     n_total = max(3 * len(communities), round(COMPOUNDS_AT_SCALE_1 * scale))
     per_comm = largest_remainder(n_total, communities["population"].to_numpy(float), minimum=2)
     names = compound_names(int(per_comm.sum()), rng)
-    parts = []
-    start = 0
+    # columns gathered per community and framed once (a frame per community costs more
+    # than the sampling); the draws keep their order: population, the shares, the age mix
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
     for row, n in zip(communities.itertuples(index=False), per_comm, strict=True):
         poly = row.geometry
         k = max(1, round(n / 12))
@@ -76,28 +88,22 @@ def make_compounds(
         pts = pts[np.lexsort((pts[:, 0], -pts[:, 1]))]
         pop = largest_remainder(int(row.population), rng.lognormal(0.0, 0.6, n), minimum=1)
         north = (pts[:, 1] - layout.y0) / layout.height  # older estates in the old north
-        parts.append(
-            pd.DataFrame(
-                {
-                    "name": names[start : start + n],
-                    "community": row.name,
-                    "street": row.street,
-                    "population": pop,
-                    "households": np.maximum(1, np.round(pop / PERSONS_PER_HOUSEHOLD)).astype(
-                        np.int64
-                    ),
-                    "share_0_3": np.round(rng.uniform(0.022, 0.048, n), 4),
-                    "share_3_6": np.round(rng.uniform(0.024, 0.050, n), 4),
-                    "share_60_plus": np.round(
-                        np.clip(0.09 + 0.10 * north + rng.normal(0, 0.03, n), 0.04, 0.35), 4
-                    ),
-                    "x": np.round(pts[:, 0], 2),
-                    "y": np.round(pts[:, 1], 2),
-                }
-            )
+        cols["community"].append(np.full(n, row.name, dtype=object))
+        cols["street"].append(np.full(n, row.street, dtype=object))
+        cols["population"].append(pop)
+        cols["households"].append(
+            np.maximum(1, np.round(pop / PERSONS_PER_HOUSEHOLD)).astype(np.int64)
         )
-        start += n
-    df = pd.concat(parts, ignore_index=True)
+        cols["share_0_3"].append(np.round(rng.uniform(0.022, 0.048, n), 4))
+        cols["share_3_6"].append(np.round(rng.uniform(0.024, 0.050, n), 4))
+        cols["share_60_plus"].append(
+            np.round(np.clip(0.09 + 0.10 * north + rng.normal(0, 0.03, n), 0.04, 0.35), 4)
+        )
+        cols["x"].append(np.round(pts[:, 0], 2))
+        cols["y"].append(np.round(pts[:, 1], 2))
+    df = pd.DataFrame(
+        {"name": np.asarray(names, dtype=object)} | {c: np.concatenate(cols[c]) for c in cols}
+    )
     df.insert(0, "id", [f"XQ{i + 1:05d}" for i in range(len(df))])
     geom = shapely.points(df["x"].to_numpy(), df["y"].to_numpy())
     return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)

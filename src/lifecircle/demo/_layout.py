@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -49,6 +49,8 @@ class Layout:
     river: LineString
     river_area: Polygon
     east_bank: Polygon  # the part of the extent east/north of the river
+    # river buffers by margin: built once, as every sampling round asks again
+    _wet: dict[float, Polygon] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def extent(self) -> Polygon:
@@ -68,9 +70,17 @@ class Layout:
         return out
 
     def in_river(self, x: np.ndarray, y: np.ndarray, margin: float = 0.0) -> np.ndarray:
-        area = self.river_area if margin == 0 else self.river.buffer(RIVER_HALF_WIDTH_M + margin)
-        out: np.ndarray = shapely.contains_xy(area, x, y)
+        out: np.ndarray = shapely.contains_xy(self._river_with(margin), x, y)
         return out
+
+    def _river_with(self, margin: float) -> Polygon:
+        """The river area widened by ``margin`` metres (the same polygon on every call)."""
+        if margin == 0:
+            return self.river_area
+        area = self._wet.get(margin)
+        if area is None:
+            area = self._wet[margin] = self.river.buffer(RIVER_HALF_WIDTH_M + margin)
+        return area
 
 
 def make_layout(scale: float, rng: np.random.Generator) -> Layout:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
 import numpy as np
@@ -44,6 +45,12 @@ def cn_number(n: int) -> str:
 
 
 def _read(name: str) -> pd.DataFrame:
+    return _read_once(name).copy()  # a copy: callers add columns
+
+
+@cache
+def _read_once(name: str) -> pd.DataFrame:
+    """A bundled table, read once per process (a district reads the streets three times)."""
     path = files("lifecircle.demo") / "data" / name
     with path.open("rb") as fh:
         return pd.read_csv(fh, dtype=str, encoding="utf-8")
@@ -95,12 +102,20 @@ _SUFFIX = [
 
 def compound_names(n: int, rng: np.random.Generator) -> list[str]:
     """``n`` distinct generated compound names, deterministic for a given generator state."""
-    pairs = [a + b for a in _FIRST for b in _SECOND if a != b]
-    names = sorted({p + s for p in pairs for s in _SUFFIX if not (p.endswith("苑") and s == "苑")})
+    names = _all_compound_names()
     if n > len(names):
         raise ValueError(f"only {len(names)} distinct compound names available")
     pick = rng.choice(len(names), size=n, replace=False)
     return [names[i] for i in pick]
+
+
+@cache
+def _all_compound_names() -> tuple[str, ...]:
+    """Every generated compound name, sorted (built once per process)."""
+    pairs = [a + b for a in _FIRST for b in _SECOND if a != b]
+    return tuple(
+        sorted({p + s for p in pairs for s in _SUFFIX if not (p.endswith("苑") and s == "苑")})
+    )
 
 
 def stem(community: str) -> str:

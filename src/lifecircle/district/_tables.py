@@ -211,22 +211,25 @@ def manual_values_table(table: pd.DataFrame, *, source: str, circle_ids: set[str
     evidence = _text(df["evidence"]) if "evidence" in df.columns else pd.Series("", index=df.index)
     dates = _text(df["date"]) if "date" in df.columns else pd.Series("", index=df.index)
     iso: list[str | None] = []
+    # the cells as Python lists: one pandas lookup per cell costs more than the checks
+    ind_at, scope_at, date_at = ind.tolist(), scope.tolist(), dates.tolist()
+    finite = np.isfinite(value.to_numpy(dtype=float))
     for i in range(len(df)):
         row = i + 1
-        if ind.iloc[i] == "":
+        if ind_at[i] == "":
             raise SchemaError(
                 "没有填写指标编号", file=src, row=row, field="indicator_id",
                 fix="填写指标体系中的指标编号（如 gd_property_management）",
             )  # fmt: skip
-        if scope.iloc[i] != "district" and scope.iloc[i] not in circle_ids:
+        if scope_at[i] != "district" and scope_at[i] not in circle_ids:
             raise DistrictError(
-                f"范围 {scope.iloc[i]!r} 既不是 'district'（全区），也不是生活圈编号",
+                f"范围 {scope_at[i]!r} 既不是 'district'（全区），也不是生活圈编号",
                 file=src,
                 row=row,
                 field="scope",
                 fix="写 'district' 或生活圈图层中的生活圈编号",
             )
-        if not np.isfinite(value.iloc[i]):
+        if not finite[i]:
             raise SchemaError(
                 f"数值 {df['value'].iloc[i]!r} 不是数字",
                 file=src,
@@ -234,7 +237,7 @@ def manual_values_table(table: pd.DataFrame, *, source: str, circle_ids: set[str
                 field="value",
                 fix="写纯数字，如 96.5（除末尾的 % 外不带单位）",
             )
-        text = dates.iloc[i]
+        text = date_at[i]
         parsed = _parse_date(text) if text else None
         if text and parsed is None:
             raise SchemaError(

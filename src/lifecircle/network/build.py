@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from lifecircle.errors import CRSError, NetworkError
@@ -79,7 +80,7 @@ def graph_from_lines(
         parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
         part_row = np.zeros(len(parts), dtype=np.int64)
         keep_attrs = ()
-    attrs = {c: lines[c].to_numpy()[part_row] for c in keep_attrs if c in lines.columns}
+    columns = [c for c in keep_attrs if c in lines.columns]
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     n = len(coords)
     first = np.ones(n, dtype=bool)
@@ -122,7 +123,8 @@ def graph_from_lines(
     node_xy = coords[first_seen[node_vids]]
     length = np.asarray(shapely.length(edge_geom))
     keep = ~((u == v) & (length <= 0.0))  # zero-length loops carry no walk
-    edge_attrs = {c: _one_object_per_value(a[eline][keep]) for c, a in attrs.items()}
+    edge_row = part_row[eline][keep]
+    edge_attrs = {c: _edge_values(lines[c], edge_row) for c in columns}
     return WalkGraph(
         node_x=node_xy[:, 0].copy(),
         node_y=node_xy[:, 1].copy(),
@@ -174,14 +176,28 @@ def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
     return np.unique(key, axis=0, return_inverse=True)[1].ravel()
 
 
+def _edge_values(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values of ``column`` at ``rows``, with one Python object per distinct value.
+
+    A text column read from a file is coded first: its strings are made once per
+    distinct value, not once per row (229,211 rows of the demo, a handful of values).
+    """
+    if column.dtype == "str":
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        if len(uniques):
+            picked = codes[rows]
+            out: np.ndarray = np.asarray(uniques, dtype=object)[picked]
+            out[picked < 0] = column.dtype.na_value  # what to_numpy gives for missing
+            return out
+    return _one_object_per_value(column.to_numpy()[rows])
+
+
 def _one_object_per_value(values: np.ndarray) -> np.ndarray:
     """``values`` with one Python object per distinct value: a text column read from a
     file holds a new string per row (the demo's 229,211 ``highway`` strings, 13 MB, are
     a handful of values). Missing values are kept as they are."""
     if values.dtype != object or len(values) == 0:
         return values
-    import pandas as pd
-
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         return values

@@ -248,6 +248,10 @@ class Taxonomy:
             The column with recognised labels replaced by category ids.
         """
         uniques = {v: self.category_for_label(v) for v in values.dropna().unique()}
+        if values.dtype == "str" and uniques and all((c or v) == v for v, c in uniques.items()):
+            # ids already (a package written by this tool): mapping would give the same
+            # text column, one Python call per row later
+            return values.copy()
         return values.map(lambda v: uniques.get(v) or v)
 
     def category_for_amap(self, typecode: str | int | None) -> str | None:
