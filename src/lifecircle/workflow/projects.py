@@ -193,9 +193,8 @@ def create_projects(session: Session, specs: Sequence[NewProject]) -> list[Proje
         return []
     if session.autoflush:  # what the first code lookup of `create_project` flushes
         flush(session)
-    taken = set(
-        session.scalars(select(Project.code).where(Project.code.in_({s.code for s in specs})))
-    )
+    codes = list(dict.fromkeys(spec.code for spec in specs))
+    taken = set(session.scalars(select(Project.code).where(Project.code.in_(codes))))
     circles: dict[str, Circle] = {}
     made = []
     # the new projects stay pending until the one flush at the end: no lookup may flush them
