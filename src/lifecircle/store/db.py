@@ -6,7 +6,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from lifecircle.store import audit, version  # noqa: F401  (their session events
 
 #: json.dumps's own parts: its C encoder (None without the accelerator), the default hook
 #: (refuses what JSON cannot hold, with json's message) and the string encoder
-_C_ENCODER = json.encoder.c_make_encoder
+_C_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 _JSON_DEFAULT = json.JSONEncoder().default
 _ENCODE_STR = json.encoder.encode_basestring_ascii
 
