@@ -96,7 +96,7 @@ def import_checkup(
         session.add(rec)
         session.flush()
         # the circles looked up once; each circle's stored result is written with the next
-        # circle's rows (one flush, not three, per circle: the same rows, ids and audit
+        # circle's rows (one flush per circle instead of four: the same rows, ids and audit
         # entries in the same order), the last one at the end
         known = {c.code: c for c in session.scalars(select(Circle))}
         for i, c in enumerate(checkup.circles, start=1):
