@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lifecircle.errors import ConflictError, InputError, RuleError
 from lifecircle.store import session_scope
-from lifecircle.store.models import AuditLog, Project
+from lifecircle.store.models import AuditLog, Project, project_unit
 from lifecircle.workflow import projects as pj
 
 
-def _new(s, code="P1", due=date(2024, 8, 31), **kw):
+def _args(code="P1", due=date(2024, 8, 31), **kw):
     args = dict(
         code=code,
         name="幼儿园新建",
@@ -29,7 +29,11 @@ def _new(s, code="P1", due=date(2024, 8, 31), **kw):
         on=date(2024, 3, 1),
     )
     args.update(kw)
-    return pj.create_project(s, **args)
+    return args
+
+
+def _new(s, code="P1", due=date(2024, 8, 31), **kw):
+    return pj.create_project(s, **_args(code, due, **kw))
 
 
 def test_create_validates_type_units_and_funding(programme):
@@ -187,3 +191,73 @@ def test_automatic_code_taken_meanwhile_is_numbered_again(engine, programme, mon
             due_date=date(2025, 8, 31),
             on=date(2025, 3, 1),
         )
+
+
+def _written(s, projects):
+    """What creating ``projects`` wrote, with their ids counted from the first: the audit
+    entries in order, the history rows and the co-unit rows in the order written."""
+    first = projects[0].id
+    ids = {p.id for p in projects}
+
+    def rel(value):
+        return value - first if isinstance(value, int) else value
+
+    audit = [
+        (
+            a.table_name,
+            a.action,
+            {
+                k: rel(v) if k in ("id", "project_id") else v
+                for k, v in a.after.items()
+                if k not in ("code",)
+            },
+        )
+        for a in s.scalars(select(AuditLog).order_by(AuditLog.id))
+        if a.table_name in ("project", "project_status_change")
+        and (
+            a.after.get("project_id") in ids or (a.table_name == "project" and a.after["id"] in ids)
+        )
+    ]
+    if s.get_bind().dialect.name == "sqlite":  # the order written is the rowid's
+        order = text("SELECT project_id, unit_id FROM project_unit ORDER BY rowid")
+        rows = [tuple(r) for r in s.execute(order) if r[0] in ids]
+    else:
+        q = select(project_unit.c.project_id, project_unit.c.unit_id)
+        rows = sorted(tuple(r) for r in s.execute(q) if r[0] in ids)
+    return audit, [(rel(p), u) for p, u in rows]
+
+
+def test_create_projects_writes_what_one_at_a_time_writes(programme):
+    s = programme
+    one = [_new(s, code=c, name=f"项目{i}") for i, c in enumerate(("P1", "P2", "P3"))]
+    specs = [pj.NewProject(**_args(c, name=f"项目{i}")) for i, c in enumerate(("Q1", "Q2", "Q3"))]
+    made = pj.create_projects(s, specs)
+    assert [p.id for p in made] == [one[-1].id + 1, one[-1].id + 2, one[-1].id + 3]
+    assert [p.code for p in made] == ["Q1", "Q2", "Q3"]
+    assert all(len(p.co_units) == 2 and p.history[0].to_status == "planned" for p in made)
+    assert _written(s, made) == _written(s, one)
+    s.expire_all()  # read back from the database
+    assert [sorted(u.name for u in p.co_units) for p in made] == [
+        sorted(u.name for u in p.co_units) for p in one
+    ]
+
+
+def test_create_projects_refuses_as_one_at_a_time_would(programme):
+    s = programme
+    _new(s, code="P1")
+    with pytest.raises(pj.CodeTaken):
+        pj.create_projects(s, [pj.NewProject(**_args("Q1")), pj.NewProject(**_args("P1"))])
+    s.rollback()
+    with pytest.raises(pj.CodeTaken):  # twice in the same batch
+        pj.create_projects(s, [pj.NewProject(**_args("Q1")), pj.NewProject(**_args("Q1"))])
+    s.rollback()
+    with pytest.raises(InputError):  # the first that fails is named, as one at a time
+        pj.create_projects(
+            s,
+            [
+                pj.NewProject(**_args("Q1", budget_yuan=-1)),
+                pj.NewProject(**_args("Q2", lead_unit="区不存在局")),
+            ],
+        )
+    s.rollback()
+    assert pj.create_projects(s, []) == []

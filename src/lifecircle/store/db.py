@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from lifecircle.store import audit, version  # noqa: F401  (their session events)
+
+#: json.dumps's own parts: its C encoder (None without the accelerator), the default hook
+#: (refuses what JSON cannot hold, with json's message) and the string encoder
+_C_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+_JSON_DEFAULT = json.JSONEncoder().default
+_ENCODE_STR = json.encoder.encode_basestring_ascii
 
 DEFAULT_SQLITE = "lifecircle.db"
 #: how long a SQLite writer waits for the write lock: a busy platform (100 users, writers
@@ -34,10 +42,23 @@ def database_url(url_or_path: str | os.PathLike | None = None) -> str:
     return value
 
 
+def json_text(value: Any) -> str:
+    """``json.dumps(value)`` (the same text), for the JSON columns: the encoder is made
+    without `json.dumps`'s layers, 4 µs of its 10 on an audit entry (a demo writes 30,000).
+    Circular values are still refused (a fresh ``markers`` per call, as json.dumps has)."""
+    if _C_ENCODER is None:  # no C accelerator (another Python): json.dumps itself
+        return json.dumps(value)
+    return "".join(
+        _C_ENCODER({}, _JSON_DEFAULT, _ENCODE_STR, None, ": ", ", ", False, False, True)(value, 0)
+    )
+
+
 def make_engine(url_or_path: str | os.PathLike | None = None, **kwargs) -> Engine:
     """Create an engine; SQLite gets foreign keys, real transactions (SAVEPOINT works), WAL
-    journaling and a 30 s busy timeout, so concurrent users wait for a lock instead of failing."""
+    journaling and a 30 s busy timeout, so concurrent users wait for a lock instead of failing.
+    JSON columns are written by `json_text` unless ``json_serializer`` is given."""
     url = database_url(url_or_path)
+    kwargs.setdefault("json_serializer", json_text)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -95,8 +95,12 @@ def import_checkup(
         )
         session.add(rec)
         session.flush()
+        # the circles looked up once; each circle's stored result is written with the next
+        # circle's rows (one flush per circle instead of four: the same rows, ids and audit
+        # entries in the same order), the last one at the end
+        known = {c.code: c for c in session.scalars(select(Circle))}
         for i, c in enumerate(checkup.circles, start=1):
-            circle = session.scalar(select(Circle).where(Circle.code == c.id))
+            circle = known.get(c.id)
             if circle is None:
                 if not create_circles:
                     raise SchemaError(
@@ -106,16 +110,18 @@ def import_checkup(
                         field="circles[].id",
                         fix="先导入生活圈清单（lifecircle import circles），或核对体检所用的生活圈编号",
                     )
-                circle = upsert_circle(
-                    session,
-                    c.id,
-                    c.name,
-                    c.street,
-                    list(c.communities),
-                    population=int(c.population),
-                    households=c.households,
-                    area_km2=c.area_km2,
-                )
+                # only this import's results are pending: no lookup of places needs them
+                with session.no_autoflush:
+                    circle = known[c.id] = upsert_circle(
+                        session,
+                        c.id,
+                        c.name,
+                        c.street,
+                        list(c.communities),
+                        population=int(c.population),
+                        households=c.households,
+                        area_km2=c.area_km2,
+                    )
             failed = c.failed_constraints
             session.add(
                 StoredResult(

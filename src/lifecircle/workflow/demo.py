@@ -226,12 +226,11 @@ def seed_demo_programme(
     # projects closing shortfalls (and general renewal) for the 2023-2025 targets
     n = 0
 
-    def project(code, circle, name, unit, type_, due, budget, shortfall=None):
+    def project(circle, name, unit, type_, due, budget, shortfall=None) -> projects.NewProject:
         nonlocal n
         n += 1
         co = [circle_obj[circle].street.name] if unit != circle_obj[circle].street.name else []
-        return projects.create_project(
-            s,
+        return projects.NewProject(
             code=f"XM{due.year}-{n:03d}",
             name=name,
             circle=circle,
@@ -249,12 +248,13 @@ def seed_demo_programme(
     circle_obj = {c.code: c for c in circles}
 
     def plan_for(code, due):
-        made = []
+        # a circle's projects are planned together: created in one flush (same rows, ids
+        # and audit entries as one at a time)
+        planned = []
         for sf in by_code[code].shortfalls:
             label = sf.name_zh or sf.indicator_id
-            made.append(
+            planned.append(
                 project(
-                    code,
                     code,
                     f"{circle_obj[code].name}{label}补短板",
                     _unit_for(sf),
@@ -264,9 +264,8 @@ def seed_demo_programme(
                     sf,
                 )
             )
-        made.append(
+        planned.append(
             project(
-                code,
                 code,
                 f"{circle_obj[code].name}老旧小区改造提质",
                 "区住房城乡建设局",
@@ -275,7 +274,7 @@ def seed_demo_programme(
                 2_500_000 + 50_000 * n,
             )
         )
-        return made
+        return projects.create_projects(s, planned)
 
     def walk(p, steps, on):
         for st in steps:

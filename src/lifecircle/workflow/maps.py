@@ -127,41 +127,8 @@ def import_checkup_maps(
         session.execute(delete(table).where(table.run_id == run.id))
     comp = f.compounds
     categories = sorted(c[len(NEAREST) :] for c in comp.columns if c.startswith(NEAREST))
-    names = comp["name"].astype(str) if "name" in comp.columns else comp["id"]
-    dist = {
-        c: _finite_list(comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf))
-        for c in categories
-    }
-    # one statement per layer (audited as the ORM would): tens of thousands of points;
-    # columns as lists and coordinates in one pass (a pandas or shapely call per value
-    # cost more than the insert)
-    keep, lon, lat = _points(comp.geometry, file=_layer_file(f, "compounds.gpkg"))
-    insert_audited(
-        session,
-        MapCompound,
-        [
-            {
-                "run_id": run.id,
-                "code": str(code),
-                "name": str(name),
-                "circle_code": str(cid),
-                "population": float(pop or 0.0),
-                "lon": lon[i],
-                "lat": lat[i],
-                "nearest_m": {c: dist[c][i] for c in categories},
-            }
-            for i, (code, name, cid, pop) in enumerate(
-                zip(
-                    comp["id"].tolist(),
-                    names.tolist(),
-                    comp["circle_id"].tolist(),
-                    comp["population"].tolist(),
-                    strict=True,
-                )
-            )
-            if keep[i]
-        ],
-    )
+    # a layer's columns live only while it is written (a function each)
+    _insert_compounds(session, run.id, f, categories)
     if f.facilities is not None:
         fac = f.facilities
         cids = fac["circle_id"].tolist() if "circle_id" in fac.columns else [None] * len(fac)
@@ -169,7 +136,7 @@ def import_checkup_maps(
         insert_audited(
             session,
             MapFacility,
-            [
+            (
                 {
                     "run_id": run.id,
                     "code": str(code),
@@ -189,7 +156,7 @@ def import_checkup_maps(
                     )
                 )
                 if keep[i]
-            ],
+            ),
         )
     if f.service_areas is not None:
         import shapely
@@ -198,7 +165,7 @@ def import_checkup_maps(
         insert_audited(
             session,
             MapServiceArea,
-            [
+            (
                 {
                     "run_id": run.id,
                     "category": str(cat),
@@ -207,7 +174,7 @@ def import_checkup_maps(
                 }
                 for cat, r, g in zip(sa["category"], sa["radius_m"], sa.geometry, strict=True)
                 if g is not None and not g.is_empty
-            ],
+            ),
         )
     rec = CheckupMap(
         run_id=run.id,
@@ -220,6 +187,48 @@ def import_checkup_maps(
     session.add(rec)
     session.flush()
     return rec
+
+
+def _insert_compounds(
+    session: Session, run_id: int, f: CheckupFolder, categories: list[str]
+) -> None:
+    """The compounds layer with each one's walking distance per category."""
+    comp = f.compounds
+    names = comp["name"].astype(str) if "name" in comp.columns else comp["id"]
+    dist = {
+        c: _finite_list(comp[NEAREST + c].to_numpy(dtype=float, na_value=math.inf))
+        for c in categories
+    }
+    # a few statements per layer (audited as the ORM would): tens of thousands of points;
+    # columns as lists and coordinates in one pass (a pandas or shapely call per value
+    # cost more than the insert)
+    keep, lon, lat = _points(comp.geometry, file=_layer_file(f, "compounds.gpkg"))
+    insert_audited(
+        session,
+        MapCompound,
+        (
+            {
+                "run_id": run_id,
+                "code": str(code),
+                "name": str(name),
+                "circle_code": str(cid),
+                "population": float(pop or 0.0),
+                "lon": lon[i],
+                "lat": lat[i],
+                "nearest_m": {c: dist[c][i] for c in categories},
+            }
+            for i, (code, name, cid, pop) in enumerate(
+                zip(
+                    comp["id"].tolist(),
+                    names.tolist(),
+                    comp["circle_id"].tolist(),
+                    comp["population"].tolist(),
+                    strict=True,
+                )
+            )
+            if keep[i]
+        ),
+    )
 
 
 def _layer_file(f: CheckupFolder, name: str) -> str:

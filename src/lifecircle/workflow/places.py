@@ -31,19 +31,32 @@ def seed_units(session: Session) -> dict[str, int]:
         session.add(district)
         session.flush()
     added = {"streets": 0, "units": 0}
+    # streets and units read once (a programme's first seed asked fifty times, each
+    # autoflushing): the flush a new street's id needs now writes the unit added before it
+    # too, in the same order, so the rows, ids and audit entries are the same
+    streets = {st.name: st for st in session.scalars(select(Street))}
+    units = list(session.scalars(select(Unit)))
+    unit_names = {u.name for u in units}
+    unit_codes = {u.code for u in units}
     for s in data["streets"]:
-        street = session.scalar(select(Street).where(Street.name == s["name"]))
+        street = streets.get(s["name"])
         if street is None:
-            street = Street(name=s["name"], code=s["code"], district_id=district.id)
+            street = streets[s["name"]] = Street(
+                name=s["name"], code=s["code"], district_id=district.id
+            )
             session.add(street)
             session.flush()
             added["streets"] += 1
-        if session.scalar(select(Unit).where(Unit.name == s["name"])) is None:
+        if s["name"] not in unit_names:
             session.add(Unit(code=s["code"], name=s["name"], kind="street", street_id=street.id))
+            unit_names.add(s["name"])
+            unit_codes.add(s["code"])
             added["units"] += 1
     for u in data["units"]:
-        if session.scalar(select(Unit).where(Unit.code == u["code"])) is None:
+        if u["code"] not in unit_codes:
             session.add(Unit(code=u["code"], name=u["name"], kind=u["kind"]))
+            unit_names.add(u["name"])
+            unit_codes.add(u["code"])
             added["units"] += 1
     flush(session)
     return added
@@ -169,6 +182,7 @@ def set_circle_leader(
     ends the former one's post (``workflow.leaders``) and is an audited update."""
     from lifecircle.errors import RuleError
     from lifecircle.workflow._common import check_version
+    from lifecircle.workflow._values import CircleFinder
     from lifecircle.workflow.leaders import LeaderProblem, apply_leader, plan_leader
 
     c = get_circle(session, circle)
@@ -181,6 +195,8 @@ def set_circle_leader(
             name=person.name,
             unit=unit.name if unit else None,
             circle=c.code,
+            # the circle is known: every circle need not be read to find it by its code
+            finder=CircleFinder([c]),
         )
     except LeaderProblem as exc:
         raise RuleError(exc.message, fix=exc.fix) from None

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lifecircle.errors import RuleError
 from lifecircle.store.audit import get_actor
-from lifecircle.store.models import EvidenceFile, Project, ProjectStatusChange
+from lifecircle.store.models import (
+    Circle,
+    EvidenceFile,
+    Project,
+    ProjectStatusChange,
+    Unit,
+    project_unit,
+)
 from lifecircle.workflow import config
 from lifecircle.workflow._common import (
     check_amount,
@@ -99,6 +108,25 @@ def _check_funding(value: str) -> str:
     return code
 
 
+@dataclass(frozen=True, kw_only=True)
+class NewProject:
+    """One project to create: the arguments of `create_project` but the session."""
+
+    code: str
+    name: str
+    circle: str
+    project_type: str
+    lead_unit: str
+    due_date: date
+    on: date
+    co_units: tuple[str, ...] | list[str] = ()
+    indicator_ids: tuple[str, ...] | list[str] = ()
+    budget_yuan: int = 0
+    funding_source: str = "district_finance"
+    start_date: date | None = None
+    note: str | None = None
+
+
 def create_project(
     session: Session,
     *,
@@ -118,29 +146,109 @@ def create_project(
 ) -> Project:
     """A new project in state ``planned``; its history starts with that entry."""
     if session.scalar(select(Project).where(Project.code == code)) is not None:
-        raise CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
-    check_amount(budget_yuan, field="budget")
-    if start_date and start_date > due_date:
-        raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
-    lead = get_unit(session, lead_unit)
-    co = [get_unit(session, u) for u in co_units]
-    if any(u.id == lead.id for u in co):
-        raise RuleError("牵头单位又列为配合单位", fix="配合单位中去掉牵头单位")
-    p = Project(
+        raise _code_taken(code)
+    spec = NewProject(
         code=code,
         name=name,
-        circle_id=get_circle(session, circle).id,
-        project_type=_check_type(project_type),
-        lead_unit_id=lead.id,
-        indicator_ids=list(indicator_ids),
-        budget_yuan=int(budget_yuan),
-        funding_source=_check_funding(funding_source),
-        start_date=start_date,
+        circle=circle,
+        project_type=project_type,
+        lead_unit=lead_unit,
         due_date=due_date,
-        original_due_date=due_date,
+        on=on,
+        co_units=co_units,
+        indicator_ids=indicator_ids,
+        budget_yuan=budget_yuan,
+        funding_source=funding_source,
+        start_date=start_date,
+        note=note,
+    )
+    p, co = _add_project(session, spec, {})
+    p.co_units = co
+    flush(session)
+    return p
+
+
+def create_projects(session: Session, specs: Sequence[NewProject]) -> list[Project]:
+    """New projects in state ``planned``, as `create_project` called for each in turn makes
+    them (the same checks, rows, ids and audit entries, in this order), in one flush.
+
+    A programme plans a circle's projects together: one query for the codes, one per
+    circle and one flush instead of three round trips per project. The checks run project
+    by project, so the first that fails is the one `create_project` would have refused;
+    the projects before it are then added but not flushed (the caller rolls back).
+
+    Parameters
+    ----------
+    session : Session
+        Open session (the caller commits).
+    specs : sequence of NewProject
+        The projects, in the order of their ids.
+
+    Returns
+    -------
+    list of Project
+        Flushed (ids set), in the order of ``specs``.
+    """
+    if not specs:
+        return []
+    if session.autoflush:  # what the first code lookup of `create_project` flushes
+        flush(session)
+    codes = list(dict.fromkeys(spec.code for spec in specs))
+    taken = set(session.scalars(select(Project.code).where(Project.code.in_(codes))))
+    circles: dict[str, Circle] = {}
+    made = []
+    # the new projects stay pending until the one flush at the end: no lookup may flush them
+    with session.no_autoflush:
+        for spec in specs:
+            if spec.code in taken:
+                raise _code_taken(spec.code)
+            made.append(_add_project(session, spec, circles))
+            taken.add(spec.code)
+    flush(session)
+    # the co-units are written after the flush, project by project: a flush writes the
+    # association rows of many projects in no fixed order (one at a time kept this one)
+    links = [{"project_id": p.id, "unit_id": u.id} for p, co in made for u in co]
+    if links:
+        session.connection().execute(insert(project_unit), links)
+    for p, co in made:
+        set_committed_value(p, "co_units", co)
+    return [p for p, _ in made]
+
+
+def _code_taken(code: str) -> CodeTaken:
+    return CodeTaken(f"项目编号 {code} 已被使用", fix="换一个编号，或留空由系统自动编号")
+
+
+def _add_project(
+    session: Session, spec: NewProject, circles: dict[str, Circle]
+) -> tuple[Project, list[Unit]]:
+    """The checked project of ``spec`` added to the session (not flushed), and its
+    co-units (not yet given to it); ``circles`` keeps the circles looked up before."""
+    check_amount(spec.budget_yuan, field="budget")
+    if spec.start_date and spec.start_date > spec.due_date:
+        raise RuleError("开工日期晚于完成时限", fix="核对开工日期和完成时限")
+    lead = get_unit(session, spec.lead_unit)
+    co = [get_unit(session, u) for u in spec.co_units]
+    if any(u.id == lead.id for u in co):
+        raise RuleError("牵头单位又列为配合单位", fix="配合单位中去掉牵头单位")
+    circle = circles.get(spec.circle)
+    if circle is None:  # looked up here, after the units, as the checks always ran
+        circle = circles[spec.circle] = get_circle(session, spec.circle)
+    p = Project(
+        code=spec.code,
+        name=spec.name,
+        circle_id=circle.id,
+        project_type=_check_type(spec.project_type),
+        lead_unit_id=lead.id,
+        indicator_ids=list(spec.indicator_ids),
+        budget_yuan=int(spec.budget_yuan),
+        funding_source=_check_funding(spec.funding_source),
+        start_date=spec.start_date,
+        due_date=spec.due_date,
+        original_due_date=spec.due_date,
         status="planned",
         progress=0,
-        note=note,
+        note=spec.note,
         # given with the project: one flush writes both (the project's audit entry first,
         # as when they were flushed one after the other), and the new project's empty
         # history is not read back from the database
@@ -148,16 +256,14 @@ def create_project(
             ProjectStatusChange(
                 from_status=None,
                 to_status="planned",
-                on=on,
+                on=spec.on,
                 actor=get_actor(session),
                 note="新建项目",
             )
         ],
     )
-    p.co_units = co
     session.add(p)
-    flush(session)
-    return p
+    return p, co
 
 
 def transition(
