@@ -10,8 +10,9 @@ maps. Walks include the facility's snap gap, as every access measure does.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -222,6 +223,10 @@ def _along(seg: np.ndarray, n_seg: np.ndarray) -> np.ndarray:
     return out
 
 
+#: one row of a service-area layer: category, radius (m), reached length (m), outline
+AreaRow = tuple[str, float, float, Any]
+
+
 def service_areas(
     graph: WalkGraph,
     facilities: gpd.GeoDataFrame,
@@ -264,34 +269,95 @@ def service_areas(
         ``category``, ``radius_m``, ``length_m`` (reached network length) and
         (Multi)Polygon geometry, one row per category, in the graph's CRS.
     """
-    cats = list(dict.fromkeys(str(c) for c in categories))
+    jobs = service_area_jobs(
+        graph,
+        facilities,
+        groups=[(radius_m, categories)],
+        max_snap_m=max_snap_m,
+        buffer_m=buffer_m,
+        resolution_m=resolution_m,
+        simplify_m=simplify_m,
+    )
+    return areas_frame(run_jobs(jobs, workers=workers), crs=graph.crs)
+
+
+def service_area_jobs(
+    graph: WalkGraph,
+    facilities: gpd.GeoDataFrame,
+    *,
+    groups: Iterable[tuple[float, Iterable[str]]],
+    max_snap_m: float = 200.0,
+    buffer_m: float = 40.0,
+    resolution_m: float | None = None,
+    simplify_m: float | None = None,
+) -> list[Callable[[], AreaRow]]:
+    """One job per (radius, category) drawing its service area, for a pool of the caller's.
+
+    The facilities of every category are snapped here, once for all the radii (a snap
+    depends on its point only: one spatial index of the edges instead of one per
+    radius); each job keeps the snaps of its category's facilities only.
+
+    Parameters
+    ----------
+    graph, facilities, max_snap_m, buffer_m, resolution_m, simplify_m
+        As for :func:`service_areas`.
+    groups
+        ``(radius_m, categories)`` pairs, the layer's rows in that order.
+
+    Returns
+    -------
+    list of callable
+        A job per row, each returning an `AreaRow` (`areas_frame` makes the layer).
+    """
+    rows = [(float(r), list(dict.fromkeys(str(c) for c in cats))) for r, cats in groups]
+    every = list(dict.fromkeys(c for _, cats in rows for c in cats))
     fac_cat = facilities["category"].astype(str).to_numpy()
-    wanted = np.isin(fac_cat, cats)
-    pts = _points(facilities)[wanted]
+    wanted = np.isin(fac_cat, every)
     sub_cat = fac_cat[wanted]
-    snapped = snap_points(graph, pts, max_snap_m=max_snap_m)
-
-    def one(cat: str) -> tuple[str, float, float, object]:
+    snapped = snap_points(graph, _points(facilities)[wanted], max_snap_m=max_snap_m)
+    seeds: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for cat in every:
         m = np.flatnonzero((sub_cat == cat) & snapped.ok)
-        e, lo, hi = reached_intervals(
-            graph, snapped.edge[m], snapped.offset[m], snapped.distance[m], radius_m
-        )
-        keep = hi - lo > 1e-9
-        e, lo, hi = e[keep], lo[keep], hi[keep]
-        lines = reached_lines(graph, e, lo, hi)
-        shape = band_polygons(lines, buffer_m, resolution_m=resolution_m, simplify_m=simplify_m)
-        return cat, float(radius_m), float((hi - lo).sum()), shape
+        seeds[cat] = (snapped.edge[m], snapped.offset[m], snapped.distance[m])
+    band = functools.partial(
+        band_polygons, buffer_m=buffer_m, resolution_m=resolution_m, simplify_m=simplify_m
+    )
+    return [
+        functools.partial(_service_area, graph, cat, seeds[cat], r, band)
+        for r, cats in rows
+        for cat in cats
+    ]
 
-    # categories are independent, and most of each runs in C without the GIL (the search,
-    # GEOS, numpy): one thread per core
+
+def run_jobs(jobs: Sequence[Callable[[], AreaRow]], *, workers: int | None = None) -> list[AreaRow]:
+    """The jobs' rows in order, ``workers`` at once (default one per core).
+
+    Categories are independent, and most of each runs in C without the GIL (the search,
+    GEOS, numpy): one thread per core.
+    """
     from lifecircle.network.kernels import thread_count
 
-    n_threads = min(workers or thread_count(), len(cats))
+    n_threads = min(workers or thread_count(), len(jobs))
     if n_threads > 1:
         with ThreadPoolExecutor(n_threads, thread_name_prefix="lifecircle-areas") as pool:
-            rows = list(pool.map(one, cats))
-    else:
-        rows = [one(cat) for cat in cats]
+            return list(pool.map(lambda job: job(), jobs))
+    return [job() for job in jobs]
+
+
+def areas_frame(rows: Sequence[AreaRow], *, crs: Any) -> gpd.GeoDataFrame:
+    """The layer of the rows: ``category``, ``radius_m``, ``length_m`` and the outlines.
+
+    Parameters
+    ----------
+    rows
+        What the jobs of :func:`service_area_jobs` return, in the layer's order.
+    crs
+        The network's CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     return gpd.GeoDataFrame(
         {
             "category": [r[0] for r in rows],
@@ -299,8 +365,23 @@ def service_areas(
             "length_m": [r[2] for r in rows],
         },
         geometry=[r[3] for r in rows],
-        crs=graph.crs,
+        crs=crs,
     )
+
+
+def _service_area(
+    graph: WalkGraph,
+    cat: str,
+    seeds: tuple[np.ndarray, np.ndarray, np.ndarray],
+    radius_m: float,
+    band: Callable[[np.ndarray], Any],
+) -> AreaRow:
+    """One category's row: the network its facilities (``seeds``) reach, and its band."""
+    e, lo, hi = reached_intervals(graph, *seeds, radius_m)
+    keep = hi - lo > 1e-9
+    e, lo, hi = e[keep], lo[keep], hi[keep]
+    lines = reached_lines(graph, e, lo, hi)
+    return cat, float(radius_m), float((hi - lo).sum()), band(lines)
 
 
 def band_polygons(
@@ -538,4 +619,14 @@ def _sampled_cells(
     return np.concatenate(cells)
 
 
-__all__ = ["band_polygons", "dilate_disk", "reached_intervals", "reached_lines", "service_areas"]
+__all__ = [
+    "AreaRow",
+    "areas_frame",
+    "band_polygons",
+    "dilate_disk",
+    "reached_intervals",
+    "reached_lines",
+    "run_jobs",
+    "service_area_jobs",
+    "service_areas",
+]

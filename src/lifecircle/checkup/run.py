@@ -187,25 +187,42 @@ def run_checkup(
     areas = None
     if suggest:
         give_back_free_memory()  # the peak comes next: start it from the pages in use
-        from concurrent.futures import ThreadPoolExecutor
-
-        from lifecircle.checkup.suggest import suggest_for_result
-        from lifecircle.checkup.write import service_areas_layer
-
-        # The service areas the write draws depend on the statuses only, not on the
-        # suggestions: drawn meanwhile on a thread (both spend most of their time in C
-        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run. One
-        # category at a time: each holds its band's cells (at most 55 MB).
-        with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
-            drawing = pool.submit(service_areas_layer, result, district, workers=1)
-            result = suggest_for_result(
-                result, homes, district, candidates=candidates, progress=progress
-            )
-            areas = drawing.result()
-        give_back_free_memory()  # what the two threads freed, before the caller writes
+        result, areas = _suggest_and_draw(result, homes, district, candidates, progress)
+        give_back_free_memory()  # what the pool freed, before the caller writes
     return Checkup(
         result=result, access=access, homes=homes, district=district, service_areas=areas
     )
+
+
+def _suggest_and_draw(
+    result: CheckupResult,
+    homes: pd.DataFrame,
+    district: District,
+    candidates: Any,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[CheckupResult, gpd.GeoDataFrame]:
+    """The result with its 补短板建议, and the service-area layer, worked out in one pool.
+
+    The layer depends on the statuses only, not on the suggestions, so both are tasks of
+    one pool of ``SUGGEST_WORKERS`` threads (most of each runs in C without the GIL:
+    HiGHS, GEOS, numpy): a thread per core until the last task, and no more tasks
+    holding memory at once than threads (a 1,000 m category holds up to 55 MB). The
+    areas go first: the suggestions' set-up runs on this thread meanwhile, and their
+    many short tasks fill both threads to the end.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lifecircle.access.service_area import areas_frame
+    from lifecircle.checkup.suggest import SUGGEST_WORKERS, suggest_for_result
+    from lifecircle.checkup.write import service_area_jobs
+
+    with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-checkup") as pool:
+        drawing = [pool.submit(job) for job in service_area_jobs(result, district)]
+        result = suggest_for_result(
+            result, homes, district, candidates=candidates, progress=progress, executor=pool
+        )
+        areas = areas_frame([d.result() for d in drawing], crs=district.graph.crs)
+    return result, areas
 
 
 def _all_homes(
