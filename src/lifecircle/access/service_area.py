@@ -511,22 +511,31 @@ def _traced_tiles(
         row, col = divmod(int(key[first]), ntx)
         cx0, cy0 = col * tile, row * tile
         cx1, cy1 = min(cx0 + tile, nx - 1), min(cy0 + tile, ny - 1)  # last cells, inclusive
-        w, h = cx1 - cx0 + 1, cy1 - cy0 + 1
+        # the tile's edges inside the grid (the grid's own edges are empty, never a seam)
+        edges = (_centre(x0, cx0, res) if cx0 > 0 else -np.inf,
+                 _centre(x0, cx1, res) if cx1 < nx - 1 else np.inf)  # fmt: skip
+        edges_y = (_centre(y0, cy0, res) if cy0 > 0 else -np.inf,
+                   _centre(y0, cy1, res) if cy1 < ny - 1 else np.inf)  # fmt: skip
+        # only the part of the tile the points' disks reach, and one unset cell around it:
+        # the same outlines (traced in the same order), from a smaller grid (a tile at a
+        # district's edge holds a few streets)
+        px, py = ix[p], iy[p]
+        bx0, bx1 = max(cx0, int(px.min()) - rad - 1), min(cx1, int(px.max()) + rad + 1)
+        by0, by1 = max(cy0, int(py.min()) - rad - 1), min(cy1, int(py.max()) + rad + 1)
+        w, h = bx1 - bx0 + 1, by1 - by0 + 1
         mask = np.zeros((h + 2 * rad, w + 2 * rad), dtype=bool)
-        mask[iy[p] - cy0 + rad, ix[p] - cx0 + rad] = True
+        mask[py - by0 + rad, px - bx0 + rad] = True
+        del px, py
         mask = dilate_disk(mask, rad)[rad : rad + h, rad : rad + w]
         if not mask.any():
             continue
-        gx = x0 + (np.arange(cx0, cx1 + 1) + 0.5) * res  # the whole grid's centres, exactly
-        gy = y0 + (np.arange(cy0, cy1 + 1) + 0.5) * res
+        gx = x0 + (np.arange(bx0, bx1 + 1) + 0.5) * res  # the whole grid's centres, exactly
+        gy = y0 + (np.arange(by0, by1 + 1) + 0.5) * res
         gen = contourpy.contour_generator(
             gx, gy, mask.astype(np.float32), fill_type="OuterOffset", name="serial"
         )
         # fill_type "OuterOffset": a list of outline points and a list of ring offsets
         points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
-        # the tile's edges inside the grid (the grid's own edges are empty, never a seam)
-        edges = (float(gx[0]) if cx0 > 0 else -np.inf, float(gx[-1]) if cx1 < nx - 1 else np.inf)
-        edges_y = (float(gy[0]) if cy0 > 0 else -np.inf, float(gy[-1]) if cy1 < ny - 1 else np.inf)
         for pt, o in zip(points, offsets, strict=True):
             poly = shapely.Polygon(
                 pt[o[0] : o[1]], [pt[o[k] : o[k + 1]] for k in range(1, len(o) - 1)]
@@ -539,6 +548,11 @@ def _traced_tiles(
         joined = shapely.coverage_union_all(np.array(seam, dtype=object))
         seam = list(shapely.get_parts(joined))
     return inner + seam
+
+
+def _centre(origin: float, i: int, res: float) -> float:
+    """The centre of cell ``i`` along an axis, as ``origin + (np.arange(...) + 0.5) * res``."""
+    return float(origin + (np.float64(i) + 0.5) * res)
 
 
 def dilate_disk(mask: np.ndarray, rad: int) -> np.ndarray:
