@@ -205,24 +205,24 @@ def _suggest_and_draw(
 
     The layer depends on the statuses only, not on the suggestions, so both are tasks of
     one pool of ``SUGGEST_WORKERS`` threads (most of each runs in C without the GIL:
-    HiGHS, GEOS, numpy): no more threads busy than cores. The service areas are drawn one
-    after the other, in one task: a 1,000 m one holds up to 55 MB while drawn, and two at
-    once held more than one beside the suggestions. The suggestions' short tasks fill the
-    other thread, and this one once the areas are drawn.
+    HiGHS, GEOS, numpy): no more threads busy than cores (three were: the suggestions' two
+    and the areas' one). The service areas are drawn one after the other, in one task: a
+    1,000 m one holds up to 55 MB while drawn, and two at once held more than one beside
+    the suggestions. Their facilities are snapped in that task too, while this thread
+    prepares the suggestions' candidates; the suggestions' short tasks fill the other
+    thread, and this one once the areas are drawn.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from lifecircle.access.service_area import areas_frame, run_jobs
     from lifecircle.checkup.suggest import SUGGEST_WORKERS, suggest_for_result
-    from lifecircle.checkup.write import service_area_jobs
+    from lifecircle.checkup.write import service_areas_layer
 
-    jobs = service_area_jobs(result, district)
     with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-checkup") as pool:
-        drawing = pool.submit(run_jobs, jobs, workers=1)
+        drawing = pool.submit(service_areas_layer, result, district, workers=1)
         result = suggest_for_result(
             result, homes, district, candidates=candidates, progress=progress, executor=pool
         )
-        areas = areas_frame(drawing.result(), crs=district.graph.crs)
+        areas = drawing.result()
     return result, areas
 
 
