@@ -155,7 +155,8 @@ def service_areas_layer(
 def service_area_jobs(result: CheckupResult, district: District) -> list[Callable[[], AreaRow]]:
     """`service_areas_layer`'s rows as jobs, one per (radius, category), in the layer's order.
 
-    For a pool the caller shares with other work (``run_checkup``'s suggestions);
+    For a caller that runs them in a pool of its own
+    (``lifecircle.access.service_area.run_jobs`` runs them in order);
     ``lifecircle.access.service_area.areas_frame`` makes the layer of their rows.
 
     Parameters
