@@ -7,6 +7,7 @@ import itertools
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
@@ -198,6 +199,30 @@ def test_full_demo_scale(tmp_path):
     sa = service_areas(d.graph, d.facilities, categories=cats, radius_m=1000)
     assert sa["length_m"].gt(0).all() and sa.geometry.is_valid.all()
     assert (sa["length_m"] <= d.graph.edge_length.sum() + 1e-6).all()
+
+
+def test_jobs_of_several_radii_give_the_rows_of_each_radius_drawn_alone(tmp_path):
+    """service_area_jobs snaps the facilities once for every radius: the same rows, in
+    the groups' order, as service_areas per radius (each snapping its own categories)."""
+    from lifecircle.access.service_area import areas_frame, run_jobs, service_area_jobs
+    from lifecircle.demo import generate_demo
+    from lifecircle.district import load_district
+
+    d = load_district(generate_demo(tmp_path / "district", scale=0.05))
+    groups = [(300.0, ["pharmacy", "kindergarten"]), (1000.0, ["nursery", "kindergarten"])]
+    jobs = service_area_jobs(d.graph, d.facilities, groups=groups)
+    together = areas_frame(run_jobs(jobs, workers=2), crs=d.graph.crs)
+    alone = pd.concat(
+        [service_areas(d.graph, d.facilities, categories=c, radius_m=r) for r, c in groups],
+        ignore_index=True,
+    )
+    assert list(zip(together["category"], together["radius_m"], strict=True)) == [
+        (c, r) for r, cats in groups for c in cats
+    ]
+    assert together.drop(columns="geometry").equals(alone.drop(columns="geometry"))
+    assert list(shapely.to_wkb(together.geometry.values)) == list(
+        shapely.to_wkb(alone.geometry.values)
+    )
 
 
 @pytest.mark.parametrize("rad", [0, 1, 2, 3, 4, 5, 8])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pyproj
 import pytest
@@ -145,6 +146,9 @@ def test_suggestions_on_two_threads_are_those_worked_out_one_by_one(tmp_path, mo
         assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # never backwards
     one, two = answers
     assert one == two
+    with ThreadPoolExecutor(2) as pool:  # run_checkup's pool, shared with the service areas
+        shared = suggest_module.suggest_for_result(ck.result, ck.homes, district, executor=pool)
+    assert [c.to_dict() for c in shared.circles] == one
     n = sum(
         1
         for c in result.circles

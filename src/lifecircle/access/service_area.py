@@ -10,8 +10,9 @@ maps. Walks include the facility's snap gap, as every access measure does.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -222,6 +223,10 @@ def _along(seg: np.ndarray, n_seg: np.ndarray) -> np.ndarray:
     return out
 
 
+#: one row of a service-area layer: category, radius (m), reached length (m), outline
+AreaRow = tuple[str, float, float, Any]
+
+
 def service_areas(
     graph: WalkGraph,
     facilities: gpd.GeoDataFrame,
@@ -264,34 +269,95 @@ def service_areas(
         ``category``, ``radius_m``, ``length_m`` (reached network length) and
         (Multi)Polygon geometry, one row per category, in the graph's CRS.
     """
-    cats = list(dict.fromkeys(str(c) for c in categories))
+    jobs = service_area_jobs(
+        graph,
+        facilities,
+        groups=[(radius_m, categories)],
+        max_snap_m=max_snap_m,
+        buffer_m=buffer_m,
+        resolution_m=resolution_m,
+        simplify_m=simplify_m,
+    )
+    return areas_frame(run_jobs(jobs, workers=workers), crs=graph.crs)
+
+
+def service_area_jobs(
+    graph: WalkGraph,
+    facilities: gpd.GeoDataFrame,
+    *,
+    groups: Iterable[tuple[float, Iterable[str]]],
+    max_snap_m: float = 200.0,
+    buffer_m: float = 40.0,
+    resolution_m: float | None = None,
+    simplify_m: float | None = None,
+) -> list[Callable[[], AreaRow]]:
+    """One job per (radius, category) drawing its service area, for a pool of the caller's.
+
+    The facilities of every category are snapped here, once for all the radii (a snap
+    depends on its point only: one spatial index of the edges instead of one per
+    radius); each job keeps the snaps of its category's facilities only.
+
+    Parameters
+    ----------
+    graph, facilities, max_snap_m, buffer_m, resolution_m, simplify_m
+        As for :func:`service_areas`.
+    groups
+        ``(radius_m, categories)`` pairs, the layer's rows in that order.
+
+    Returns
+    -------
+    list of callable
+        A job per row, each returning an `AreaRow` (`areas_frame` makes the layer).
+    """
+    rows = [(float(r), list(dict.fromkeys(str(c) for c in cats))) for r, cats in groups]
+    every = list(dict.fromkeys(c for _, cats in rows for c in cats))
     fac_cat = facilities["category"].astype(str).to_numpy()
-    wanted = np.isin(fac_cat, cats)
-    pts = _points(facilities)[wanted]
+    wanted = np.isin(fac_cat, every)
     sub_cat = fac_cat[wanted]
-    snapped = snap_points(graph, pts, max_snap_m=max_snap_m)
-
-    def one(cat: str) -> tuple[str, float, float, object]:
+    snapped = snap_points(graph, _points(facilities)[wanted], max_snap_m=max_snap_m)
+    seeds: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for cat in every:
         m = np.flatnonzero((sub_cat == cat) & snapped.ok)
-        e, lo, hi = reached_intervals(
-            graph, snapped.edge[m], snapped.offset[m], snapped.distance[m], radius_m
-        )
-        keep = hi - lo > 1e-9
-        e, lo, hi = e[keep], lo[keep], hi[keep]
-        lines = reached_lines(graph, e, lo, hi)
-        shape = band_polygons(lines, buffer_m, resolution_m=resolution_m, simplify_m=simplify_m)
-        return cat, float(radius_m), float((hi - lo).sum()), shape
+        seeds[cat] = (snapped.edge[m], snapped.offset[m], snapped.distance[m])
+    band = functools.partial(
+        band_polygons, buffer_m=buffer_m, resolution_m=resolution_m, simplify_m=simplify_m
+    )
+    return [
+        functools.partial(_service_area, graph, cat, seeds[cat], r, band)
+        for r, cats in rows
+        for cat in cats
+    ]
 
-    # categories are independent, and most of each runs in C without the GIL (the search,
-    # GEOS, numpy): one thread per core
+
+def run_jobs(jobs: Sequence[Callable[[], AreaRow]], *, workers: int | None = None) -> list[AreaRow]:
+    """The jobs' rows in order, ``workers`` at once (default one per core).
+
+    Categories are independent, and most of each runs in C without the GIL (the search,
+    GEOS, numpy): one thread per core.
+    """
     from lifecircle.network.kernels import thread_count
 
-    n_threads = min(workers or thread_count(), len(cats))
+    n_threads = min(workers or thread_count(), len(jobs))
     if n_threads > 1:
         with ThreadPoolExecutor(n_threads, thread_name_prefix="lifecircle-areas") as pool:
-            rows = list(pool.map(one, cats))
-    else:
-        rows = [one(cat) for cat in cats]
+            return list(pool.map(lambda job: job(), jobs))
+    return [job() for job in jobs]
+
+
+def areas_frame(rows: Sequence[AreaRow], *, crs: Any) -> gpd.GeoDataFrame:
+    """The layer of the rows: ``category``, ``radius_m``, ``length_m`` and the outlines.
+
+    Parameters
+    ----------
+    rows
+        What the jobs of :func:`service_area_jobs` return, in the layer's order.
+    crs
+        The network's CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     return gpd.GeoDataFrame(
         {
             "category": [r[0] for r in rows],
@@ -299,8 +365,23 @@ def service_areas(
             "length_m": [r[2] for r in rows],
         },
         geometry=[r[3] for r in rows],
-        crs=graph.crs,
+        crs=crs,
     )
+
+
+def _service_area(
+    graph: WalkGraph,
+    cat: str,
+    seeds: tuple[np.ndarray, np.ndarray, np.ndarray],
+    radius_m: float,
+    band: Callable[[np.ndarray], Any],
+) -> AreaRow:
+    """One category's row: the network its facilities (``seeds``) reach, and its band."""
+    e, lo, hi = reached_intervals(graph, *seeds, radius_m)
+    keep = hi - lo > 1e-9
+    e, lo, hi = e[keep], lo[keep], hi[keep]
+    lines = reached_lines(graph, e, lo, hi)
+    return cat, float(radius_m), float((hi - lo).sum()), band(lines)
 
 
 def band_polygons(
@@ -430,22 +511,31 @@ def _traced_tiles(
         row, col = divmod(int(key[first]), ntx)
         cx0, cy0 = col * tile, row * tile
         cx1, cy1 = min(cx0 + tile, nx - 1), min(cy0 + tile, ny - 1)  # last cells, inclusive
-        w, h = cx1 - cx0 + 1, cy1 - cy0 + 1
+        # the tile's edges inside the grid (the grid's own edges are empty, never a seam)
+        edges = (_centre(x0, cx0, res) if cx0 > 0 else -np.inf,
+                 _centre(x0, cx1, res) if cx1 < nx - 1 else np.inf)  # fmt: skip
+        edges_y = (_centre(y0, cy0, res) if cy0 > 0 else -np.inf,
+                   _centre(y0, cy1, res) if cy1 < ny - 1 else np.inf)  # fmt: skip
+        # only the part of the tile the points' disks reach, and one unset cell around it:
+        # the same outlines (traced in the same order), from a smaller grid (a tile at a
+        # district's edge holds a few streets)
+        px, py = ix[p], iy[p]
+        bx0, bx1 = max(cx0, int(px.min()) - rad - 1), min(cx1, int(px.max()) + rad + 1)
+        by0, by1 = max(cy0, int(py.min()) - rad - 1), min(cy1, int(py.max()) + rad + 1)
+        w, h = bx1 - bx0 + 1, by1 - by0 + 1
         mask = np.zeros((h + 2 * rad, w + 2 * rad), dtype=bool)
-        mask[iy[p] - cy0 + rad, ix[p] - cx0 + rad] = True
+        mask[py - by0 + rad, px - bx0 + rad] = True
+        del px, py
         mask = dilate_disk(mask, rad)[rad : rad + h, rad : rad + w]
         if not mask.any():
             continue
-        gx = x0 + (np.arange(cx0, cx1 + 1) + 0.5) * res  # the whole grid's centres, exactly
-        gy = y0 + (np.arange(cy0, cy1 + 1) + 0.5) * res
+        gx = x0 + (np.arange(bx0, bx1 + 1) + 0.5) * res  # the whole grid's centres, exactly
+        gy = y0 + (np.arange(by0, by1 + 1) + 0.5) * res
         gen = contourpy.contour_generator(
             gx, gy, mask.astype(np.float32), fill_type="OuterOffset", name="serial"
         )
         # fill_type "OuterOffset": a list of outline points and a list of ring offsets
         points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
-        # the tile's edges inside the grid (the grid's own edges are empty, never a seam)
-        edges = (float(gx[0]) if cx0 > 0 else -np.inf, float(gx[-1]) if cx1 < nx - 1 else np.inf)
-        edges_y = (float(gy[0]) if cy0 > 0 else -np.inf, float(gy[-1]) if cy1 < ny - 1 else np.inf)
         for pt, o in zip(points, offsets, strict=True):
             poly = shapely.Polygon(
                 pt[o[0] : o[1]], [pt[o[k] : o[k + 1]] for k in range(1, len(o) - 1)]
@@ -458,6 +548,11 @@ def _traced_tiles(
         joined = shapely.coverage_union_all(np.array(seam, dtype=object))
         seam = list(shapely.get_parts(joined))
     return inner + seam
+
+
+def _centre(origin: float, i: int, res: float) -> float:
+    """The centre of cell ``i`` along an axis, as ``origin + (np.arange(...) + 0.5) * res``."""
+    return float(origin + (np.float64(i) + 0.5) * res)
 
 
 def dilate_disk(mask: np.ndarray, rad: int) -> np.ndarray:
@@ -538,4 +633,14 @@ def _sampled_cells(
     return np.concatenate(cells)
 
 
-__all__ = ["band_polygons", "dilate_disk", "reached_intervals", "reached_lines", "service_areas"]
+__all__ = [
+    "AreaRow",
+    "areas_frame",
+    "band_polygons",
+    "dilate_disk",
+    "reached_intervals",
+    "reached_lines",
+    "run_jobs",
+    "service_area_jobs",
+    "service_areas",
+]

@@ -187,25 +187,43 @@ def run_checkup(
     areas = None
     if suggest:
         give_back_free_memory()  # the peak comes next: start it from the pages in use
-        from concurrent.futures import ThreadPoolExecutor
-
-        from lifecircle.checkup.suggest import suggest_for_result
-        from lifecircle.checkup.write import service_areas_layer
-
-        # The service areas the write draws depend on the statuses only, not on the
-        # suggestions: drawn meanwhile on a thread (both spend most of their time in C
-        # without the GIL: HiGHS, GEOS, numpy), so a second core shortens the run. One
-        # category at a time: each holds its band's cells (at most 55 MB).
-        with ThreadPoolExecutor(1, thread_name_prefix="lifecircle-areas") as pool:
-            drawing = pool.submit(service_areas_layer, result, district, workers=1)
-            result = suggest_for_result(
-                result, homes, district, candidates=candidates, progress=progress
-            )
-            areas = drawing.result()
-        give_back_free_memory()  # what the two threads freed, before the caller writes
+        result, areas = _suggest_and_draw(result, homes, district, candidates, progress)
+        give_back_free_memory()  # what the pool freed, before the caller writes
     return Checkup(
         result=result, access=access, homes=homes, district=district, service_areas=areas
     )
+
+
+def _suggest_and_draw(
+    result: CheckupResult,
+    homes: pd.DataFrame,
+    district: District,
+    candidates: Any,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[CheckupResult, gpd.GeoDataFrame]:
+    """The result with its 补短板建议, and the service-area layer, worked out in one pool.
+
+    The layer depends on the statuses only, not on the suggestions, so both are tasks of
+    one pool of ``SUGGEST_WORKERS`` threads (most of each runs in C without the GIL:
+    HiGHS, GEOS, numpy): no more threads busy than cores (three were: the suggestions' two
+    and the areas' one). The service areas are drawn one after the other, in one task: a
+    1,000 m one holds up to 55 MB while drawn, and two at once held more than one beside
+    the suggestions. Their facilities are snapped in that task too, while this thread
+    prepares the suggestions' candidates; the suggestions' short tasks fill the other
+    thread, and this one once the areas are drawn.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lifecircle.checkup.suggest import SUGGEST_WORKERS, suggest_for_result
+    from lifecircle.checkup.write import service_areas_layer
+
+    with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-checkup") as pool:
+        drawing = pool.submit(service_areas_layer, result, district, workers=1)
+        result = suggest_for_result(
+            result, homes, district, candidates=candidates, progress=progress, executor=pool
+        )
+        areas = drawing.result()
+    return result, areas
 
 
 def _all_homes(

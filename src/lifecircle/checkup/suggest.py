@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +37,7 @@ def suggest_for_result(
     near_m: float = DEFAULT_NEAR_M,
     time_limit: float | None = 60.0,
     progress: Callable[[str, int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> CheckupResult:
     """The result with a `Suggestion` on every failing coverage shortfall.
 
@@ -65,6 +67,10 @@ def suggest_for_result(
         Seconds HiGHS may spend on one suggestion.
     progress : callable, optional
         ``progress("suggest", done, total)``.
+    executor : concurrent.futures.Executor, optional
+        Where the suggestions run, one task each: a pool the caller shares with other
+        work (``run_checkup`` draws the service areas in it); default a pool of
+        ``SUGGEST_WORKERS`` threads of their own.
 
     Returns
     -------
@@ -104,7 +110,10 @@ def suggest_for_result(
     # result as one by one.
     circles: list[CircleResult] = []
     done = 0
-    with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-suggest") as pool:
+    with contextlib.ExitStack() as stack:
+        pool = executor or stack.enter_context(
+            ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-suggest")
+        )
         pending: list[tuple[CircleResult, list[Shortfall | Future[Suggestion]]]] = []
         for c in result.circles:
             g = group_of[c.id]

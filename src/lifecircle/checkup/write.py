@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
 from lifecircle.errors import InputError
 
 if TYPE_CHECKING:
+    from lifecircle.access.service_area import AreaRow
     from lifecircle.checkup.result import CheckupResult
     from lifecircle.checkup.run import Checkup
     from lifecircle.district import District
@@ -145,30 +146,44 @@ def service_areas_layer(
     geopandas.GeoDataFrame
         ``category``, ``radius_m``, ``length_m`` and polygons, in the network's CRS.
     """
-    from lifecircle.access.service_area import service_areas
+    from lifecircle.access.service_area import areas_frame, run_jobs
+
+    rows = run_jobs(service_area_jobs(result, district), workers=workers)
+    return areas_frame(rows, crs=district.graph.crs)
+
+
+def service_area_jobs(result: CheckupResult, district: District) -> list[Callable[[], AreaRow]]:
+    """`service_areas_layer`'s rows as jobs, one per (radius, category), in the layer's order.
+
+    For a caller that runs them in a pool of its own
+    (``lifecircle.access.service_area.run_jobs`` runs them in order);
+    ``lifecircle.access.service_area.areas_frame`` makes the layer of their rows.
+
+    Parameters
+    ----------
+    result : CheckupResult
+        The checkup's result.
+    district : District
+        The district it was run on.
+
+    Returns
+    -------
+    list of callable
+        Each returns one row of the layer.
+    """
+    from lifecircle.access.service_area import service_area_jobs as area_jobs
 
     by_radius: dict[float, set[str]] = {}
     for c in result.circles:
         for i in c.indicators:
             if i.kind == "coverage" and i.radius_m and i.status == "fail":
                 by_radius.setdefault(float(i.radius_m), set()).update(i.facility_categories)
-    max_snap_m = float(result.run.options.get("max_snap_m", 200.0))
-    parts = [
-        service_areas(
-            district.graph,
-            district.facilities,
-            categories=sorted(cats),
-            radius_m=r,
-            max_snap_m=max_snap_m,
-            workers=workers,
-        )
-        for r, cats in sorted(by_radius.items())
-    ]
-    if not parts:
-        return gpd.GeoDataFrame(
-            {"category": [], "radius_m": [], "length_m": []}, geometry=[], crs=district.graph.crs
-        )
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=district.graph.crs)
+    return area_jobs(
+        district.graph,
+        district.facilities,
+        groups=[(r, sorted(cats)) for r, cats in sorted(by_radius.items())],
+        max_snap_m=float(result.run.options.get("max_snap_m", 200.0)),
+    )
 
 
 def _circles_layer(result: CheckupResult, district: District) -> gpd.GeoDataFrame:
