@@ -623,11 +623,11 @@ def save_xlsx(wb: Workbook, path: str | os.PathLike[str]) -> None:
 class _MemberZip(zipfile.ZipFile):
     """A zip file whose members are compressed by their names (``member_compression``)."""
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def]
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         kind, level = member_compression(str(arcname if arcname is not None else filename))
         super().write(filename, arcname, kind, level)
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def]
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
         kind, level = member_compression(str(name))
         super().writestr(zinfo_or_arcname, data, kind, level)
