@@ -11,10 +11,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import itertools
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.font_manager import fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
@@ -43,6 +46,58 @@ DPI = 150
 
 
 PAD_INCHES = 0.08
+
+#: the rc settings a text's measure depends on, besides its font files, size and the dpi
+_TEXT_RC: tuple[Any, ...] = ("text.hinting", "text.kerning_factor", "font.enable_last_resort")
+_TEXT_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_TEXT_METRICS_MAX = 100_000
+
+
+class _SharedTextRenderer(RendererAgg):
+    """matplotlib's Agg renderer, its text measures kept for the process.
+
+    matplotlib keeps a text's measure (width, height, descent) for the life of one
+    renderer, and every map has its own (two: laid out at 100 dpi, drawn at 150): each
+    map measured its legend, notice, scale and titles again, the CJK glyphs loaded from
+    the font each time, about a tenth of a map's time. A measure is a function of the
+    text, its font files and size, the dpi and the rc settings of ``_TEXT_RC`` (what
+    ``RendererAgg.get_text_width_height_descent`` reads), so it is kept under those.
+    Math and TeX texts are measured as matplotlib measures them.
+    """
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (
+            s,
+            tuple(fontManager._find_fonts_by_props(prop)),
+            prop.get_size_in_points(),
+            self.dpi,
+            *(matplotlib.rcParams[k] for k in _TEXT_RC),
+        )
+        hit = _TEXT_METRICS.get(key)
+        if hit is None:
+            if len(_TEXT_METRICS) >= _TEXT_METRICS_MAX:  # a long-lived process: start again
+                _TEXT_METRICS.clear()
+            hit = _TEXT_METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return hit
+
+
+class _Canvas(FigureCanvasAgg):
+    """The Agg canvas whose renderers keep their text measures (``_SharedTextRenderer``)."""
+
+    def get_renderer(self):
+        renderer = super().get_renderer()
+        if type(renderer) is RendererAgg:  # the one just made: the same, measuring via the cache
+            renderer.__class__ = _SharedTextRenderer
+        return renderer
+
+
+def _subplots(*args: Any, **kw: Any) -> tuple[Any, Any]:
+    """``plt.subplots`` on a :class:`_Canvas` (the figure is drawn by ``_png`` alone)."""
+    fig, axes = plt.subplots(*args, **kw)
+    _Canvas(fig)
+    return fig, axes
 
 
 def _png(fig) -> bytes:
@@ -409,7 +464,7 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     me = _circle_outline(ck, cid)
     comp = _circle_compounds(ck, cid, rep.focus_categories)
     with matplotlib.rc_context(fonts.rc()):
-        fig, ax = plt.subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
+        fig, ax = _subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
         _frame(ax, me.total_bounds)
         _polys(ax, _in_view(cm, ax), edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
         _polys(ax, me, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
@@ -528,7 +583,7 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
     labels += [T("band_range", a=a, b=b) for a, b in itertools.pairwise(DIST_BANDS)]
     labels += [T("band_gt", r=DIST_BANDS[-1])]
     with matplotlib.rc_context(fonts.rc()):
-        fig, axes = plt.subplots(
+        fig, axes = _subplots(
             nrow, ncol, figsize=(panel_w * ncol, panel_w / aspect * nrow + 0.8), squeeze=False
         )
         for ax in axes.flat[len(cats) :]:
@@ -611,7 +666,7 @@ def district_png(ck: CheckupFolder, rep: DistrictReport, T: Text) -> bytes:
     grade_of = {c["id"]: c["grade"] for c in rep.circles}
     cm = cm.assign(_grade=cm["circle_id"].map(grade_of).fillna("NONE"))
     with matplotlib.rc_context(fonts.rc()):
-        fig, ax = plt.subplots(figsize=(7.5, 7.0))
+        fig, ax = _subplots(figsize=(7.5, 7.0))
         _frame(ax, cm.total_bounds, pad=0.04)
         for g, colour in GRADE_COLOURS.items():
             sub = cm[cm["_grade"] == g]
