@@ -239,7 +239,9 @@ def _areas(ax, geoms, *, facecolor="#1f77b4", alpha=0.16, zorder=1.5) -> None:
             alpha=alpha,
             zorder=zorder,
         )
-        ax.add_patch(patch)
+        # add_patch less its data limits (walking every Bézier segment of the areas: a
+        # twentieth of a category map): the view is fixed (_frame), they change nothing
+        ax.add_artist(patch)
 
 
 def _in_view(layer: gpd.GeoDataFrame, ax) -> gpd.GeoSeries:
