@@ -155,13 +155,15 @@ def _map_like_png(subplots) -> bytes:  # type: ignore[no-untyped-def]
         return maps._png(fig)
 
 
-def test_maps_shared_text_measures_draw_what_matplotlib_draws() -> None:
+def test_maps_shared_text_measures_and_layouts_draw_what_matplotlib_draws() -> None:
     import matplotlib.pyplot as plt
 
     plain = _map_like_png(plt.subplots)
     maps._TEXT_METRICS.clear()
-    first = _map_like_png(maps._subplots)  # measures made
-    assert maps._TEXT_METRICS  # the texts were measured through the shared renderer
-    again = _map_like_png(maps._subplots)  # measures served from the cache
+    maps._TEXT_LAYOUTS.clear()
+    first = _map_like_png(maps._subplots)  # measures and layouts made
+    # the texts were measured and laid out through the shared renderer
+    assert maps._TEXT_METRICS and (maps._TEXT_LAYOUTS or not maps._SAME_DRAW_TEXT)
+    again = _map_like_png(maps._subplots)  # served from the caches
     pixels = [np.asarray(Image.open(io.BytesIO(p))) for p in (plain, first, again)]
     assert np.array_equal(pixels[0], pixels[1]) and np.array_equal(pixels[0], pixels[2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import zlib
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
@@ -50,45 +51,92 @@ PAD_INCHES = 0.08
 #: the rc settings a text's measure depends on, besides its font files, size and the dpi
 _TEXT_RC: tuple[Any, ...] = ("text.hinting", "text.kerning_factor", "font.enable_last_resort")
 _TEXT_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
-_TEXT_METRICS_MAX = 100_000
+_TEXT_LAYOUTS: dict[tuple[Any, ...], Any] = {}
+_TEXT_CACHE_MAX = 100_000
+#: RendererAgg.draw_text is 3.11's (what _SharedTextRenderer.draw_text repeats); with
+#: another matplotlib, texts are drawn by matplotlib alone
+_SAME_DRAW_TEXT = matplotlib.__version__.startswith("3.11.")
 
 
 class _SharedTextRenderer(RendererAgg):
-    """matplotlib's Agg renderer, its text measures kept for the process.
+    """matplotlib's Agg renderer, its text measures and glyph layouts kept for the process.
 
     matplotlib keeps a text's measure (width, height, descent) for the life of one
     renderer, and every map has its own (two: laid out at 100 dpi, drawn at 150): each
     map measured its legend, notice, scale and titles again, the CJK glyphs loaded from
-    the font each time, about a tenth of a map's time. A measure is a function of the
-    text, its font files and size, the dpi and the rc settings of ``_TEXT_RC`` (what
-    ``RendererAgg.get_text_width_height_descent`` reads), so it is kept under those.
-    Math and TeX texts are measured as matplotlib measures them.
+    the font each time, about a tenth of a map's time; drawing a text laid its glyphs out
+    once more (another tenth). A measure is a function of the text, its font files and
+    size, the dpi and the rc settings of ``_TEXT_RC`` (what
+    ``RendererAgg.get_text_width_height_descent`` reads), so it is kept under those; a
+    layout (the glyphs and their offsets, what ``RendererAgg.draw_text`` draws) also of
+    the text's font features and language, and of the thread (matplotlib's fonts are
+    per thread). The glyphs are still drawn at each text's own position. Math and TeX
+    texts are measured and drawn as matplotlib does.
     """
 
-    def get_text_width_height_descent(self, s, prop, ismath):
-        if ismath:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = (
+    def _text_key(self, s: str, prop: Any) -> tuple[Any, ...]:
+        return (
             s,
             tuple(fontManager._find_fonts_by_props(prop)),
             prop.get_size_in_points(),
             self.dpi,
             *(matplotlib.rcParams[k] for k in _TEXT_RC),
         )
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = self._text_key(s, prop)
         hit = _TEXT_METRICS.get(key)
         if hit is None:
-            if len(_TEXT_METRICS) >= _TEXT_METRICS_MAX:  # a long-lived process: start again
-                _TEXT_METRICS.clear()
+            _make_room(_TEXT_METRICS)
             hit = _TEXT_METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
         return hit
 
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not _SAME_DRAW_TEXT:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        # RendererAgg.draw_text of matplotlib 3.11, its layout kept
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        flags = get_hinting_flag()
+        key = (*self._text_key(s, prop), features, language, flags, threading.get_ident())
+        try:
+            items = _TEXT_LAYOUTS.get(key)
+            keep = True
+        except TypeError:  # features or a language given as lists: not kept
+            items, keep = None, False
+        if items is None:
+            font = self._prepare_font(prop)
+            items = tuple(font._layout(s, flags=flags, features=features, language=language))
+            if keep:
+                _make_room(_TEXT_LAYOUTS)
+                _TEXT_LAYOUTS[key] = items
+        size = prop.get_size_in_points()
+        self._draw_text_glyphs_and_boxes(
+            gc,
+            x,
+            y,
+            angle,
+            ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items),
+            [],
+        )
+        return None
+
+
+def _make_room(cache: dict[Any, Any]) -> None:
+    """Empty a cache that has grown to ``_TEXT_CACHE_MAX`` (a long-lived process)."""
+    if len(cache) >= _TEXT_CACHE_MAX:
+        cache.clear()
+
 
 class _Canvas(FigureCanvasAgg):
-    """The Agg canvas whose renderers keep their text measures (``_SharedTextRenderer``)."""
+    """The Agg canvas whose renderers keep their text measures and layouts
+    (``_SharedTextRenderer``)."""
 
     def get_renderer(self):
         renderer = super().get_renderer()
-        if type(renderer) is RendererAgg:  # the one just made: the same, measuring via the cache
+        if type(renderer) is RendererAgg:  # the one just made: the same, with the caches
             renderer.__class__ = _SharedTextRenderer
         return renderer
 
