@@ -133,3 +133,37 @@ def test_page_characters_are_those_of_the_page_read_as_text(tmp_path: Path, text
     page.write_bytes(text.encode("utf-8"))
     always = set(fonts._ALWAYS)
     assert fonts._page_characters(page) | always == set(page.read_text("utf-8")) | always
+
+
+def _map_like_png(subplots) -> bytes:  # type: ignore[no-untyped-def]
+    """A small map-like figure (CJK title, legend, labels) through maps._png."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    from lifecircle.reports import fonts as f
+
+    with matplotlib.rc_context(f.rc()):
+        fig, ax = subplots(figsize=(3.0, 2.5))
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+        ax.scatter([2, 5, 8], [3, 6, 2], s=30)
+        ax.set_title("幼儿园（托儿所）（300 米）", fontsize=9.5)
+        ax.text(5, 5, "北", fontsize=10, ha="right")
+        ax.annotate("某某小区 12", (5, 6), xytext=(6, 6), textcoords="offset points", fontsize=7.5)
+        ax.legend(handles=[Line2D([], [], marker="o", label="有短板的小区")], loc="upper left")
+        fig.tight_layout()
+        return maps._png(fig)
+
+
+def test_maps_shared_text_measures_and_layouts_draw_what_matplotlib_draws() -> None:
+    import matplotlib.pyplot as plt
+
+    plain = _map_like_png(plt.subplots)
+    maps._TEXT_METRICS.clear()
+    maps._TEXT_LAYOUTS.clear()
+    first = _map_like_png(maps._subplots)  # measures and layouts made
+    # the texts were measured and laid out through the shared renderer
+    assert maps._TEXT_METRICS and (maps._TEXT_LAYOUTS or not maps._SAME_DRAW_TEXT)
+    again = _map_like_png(maps._subplots)  # served from the caches
+    pixels = [np.asarray(Image.open(io.BytesIO(p))) for p in (plain, first, again)]
+    assert np.array_equal(pixels[0], pixels[1]) and np.array_equal(pixels[0], pixels[2])

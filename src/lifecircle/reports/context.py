@@ -290,8 +290,11 @@ def build_circle_report(
     inds = [indicator_row(i, T) for i in sorted_indicators(c.indicators)]
     by_id = {i["id"]: i for i in inds}
 
+    every = ck.compounds
+    # the rows and columns taken at once: taking the geometry along only to drop it (a
+    # copy of every column) was a tenth of this
     comp = pd.DataFrame(
-        ck.compounds[ck.compounds["circle_id"] == circle_id].drop(columns="geometry")
+        every.loc[every["circle_id"] == circle_id, [k for k in every.columns if k != "geometry"]]
     )
     names = comp.set_index("id")["name"] if "name" in comp.columns else None
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import os
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -491,3 +493,36 @@ def set_run_fonts(rpr: Any, *, latin: str, east_asia: str) -> None:
     fonts.set(qn("w:eastAsia"), east_asia)
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
+
+
+def save_docx(doc: Any, path: str | os.PathLike[str]) -> None:
+    """``doc.save(path)``: the same members in the same order, each compressed as
+    :func:`lifecircle.reports.zipping.member_compression` says (python-docx deflates
+    every member at level 6, its PNGs included). Written as python-docx's
+    ``PackageWriter`` writes a package; with a python-docx without the parts this takes,
+    ``doc.save`` writes it."""
+    try:
+        from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+        from docx.opc.pkgwriter import _ContentTypesItem
+    except ImportError:  # another python-docx: its own writer
+        doc.save(path)
+        return
+    from lifecircle.reports.zipping import member_compression
+
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+
+        def write(uri: Any, blob: bytes) -> None:
+            name = uri.membername
+            kind, level = member_compression(name)
+            zf.writestr(name, blob, compress_type=kind, compresslevel=level)
+
+        write(CONTENT_TYPES_URI, _ContentTypesItem.from_parts(parts).blob)
+        write(PACKAGE_URI.rels_uri, package.rels.xml)
+        for part in parts:
+            write(part.partname, part.blob)
+            if len(part.rels):
+                write(part.partname.rels_uri, part.rels.xml)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import itertools
 import math
+import os
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,6 +28,7 @@ from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring, xmlf
 from lifecircle.reports.context import CircleReport, DistrictReport, Meta
 from lifecircle.reports.data import finite
 from lifecircle.reports.strings import Text
+from lifecircle.reports.zipping import member_compression
 
 HEAD_FILL = PatternFill("solid", fgColor="1F3B5A")
 HEAD_FONT = Font(bold=True, color="FFFFFF")
@@ -599,6 +603,36 @@ def _records(df: pd.DataFrame, names: set[str]) -> list[dict[str, Any]]:
     return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
 
 
+def save_xlsx(wb: Workbook, path: str | os.PathLike[str]) -> None:
+    """``wb.save(path)`` with each member compressed as
+    :func:`lifecircle.reports.zipping.member_compression` says (openpyxl deflates every
+    member at level 6): openpyxl's own ``save_workbook`` on a zip file made here, whose
+    ``write`` and ``writestr`` take the compression of the member."""
+    from openpyxl.writer import excel as writer
+
+    if not hasattr(writer, "ExcelWriter") or wb.read_only:
+        wb.save(path)  # another openpyxl, or its refusal: as openpyxl does it
+        return
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()  # as Workbook.save does
+    archive = _MemberZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    writer.ExcelWriter(wb, archive).save()
+
+
+class _MemberZip(zipfile.ZipFile):
+    """A zip file whose members are compressed by their names (``member_compression``)."""
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        kind, level = member_compression(str(arcname if arcname is not None else filename))
+        super().write(filename, arcname, kind, level)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        kind, level = member_compression(str(name))
+        super().writestr(zinfo_or_arcname, data, kind, level)
+
+
 def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
     """Workbook: overview, indicators, shortfalls, compounds with walking distances, facilities."""
     _STATUS_TEXT.update({s: T(f"status_{s}") for s in STATUS_FILL})
@@ -754,7 +788,7 @@ def circle_xlsx(rep: CircleReport, T: Text, path: Path) -> Path:
             )
         ]
         _table(ws, header, rows, {4: INT, 6: "0.000000", 7: "0.000000"})
-    wb.save(path)
+    save_xlsx(wb, path)
     return path
 
 
@@ -854,5 +888,5 @@ def district_xlsx(
         _places_sheet(wb.create_sheet(T("sheet_places")), rep.places, T, district=True)
     for add in sheets:  # further sheets (reports.mobility)
         add(wb)
-    wb.save(path)
+    save_xlsx(wb, path)
     return path

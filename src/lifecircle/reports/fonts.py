@@ -125,20 +125,18 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
 
 
-_ASCII = bytes(range(0x80))
-_ASCII_CONTROLS = [bytes([c]) for c in (*range(0x20), 0x7F) if c != 0x0D]
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
 def _page_characters(page: Path) -> set[str]:
     """The characters of ``page`` (UTF-8) beyond printable ASCII (which ``_ALWAYS`` has),
     as ``set(page.read_text("utf-8"))`` gives them, without a set of every character of
-    the ~1 MB page (its scripts): the bytes of non-ASCII characters are the bytes >= 0x80,
-    so they are decoded alone; an ASCII control character is looked for by itself
-    (read as text, a carriage return is a line feed)."""
-    data = page.read_bytes()
-    out = set(data.translate(None, delete=_ASCII).decode("utf-8"))
-    out.update(c.decode() for c in _ASCII_CONTROLS if c in data)
-    if b"\r" in data:
+    the ~1 MB page (its scripts): printable ASCII bytes are dropped in one pass (what is
+    left, ASCII controls and the bytes of non-ASCII characters, is still UTF-8) and the
+    rest decoded; read as text, a carriage return is a line feed."""
+    out = set(page.read_bytes().translate(None, delete=_PRINTABLE_ASCII).decode("utf-8"))
+    if "\r" in out:
+        out.discard("\r")
         out.add("\n")
     return out
 

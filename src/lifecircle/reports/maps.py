@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import zlib
 
 import geopandas as gpd
@@ -11,10 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import itertools
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.font_manager import fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
@@ -43,6 +47,105 @@ DPI = 150
 
 
 PAD_INCHES = 0.08
+
+#: the rc settings a text's measure depends on, besides its font files, size and the dpi
+_TEXT_RC: tuple[Any, ...] = ("text.hinting", "text.kerning_factor", "font.enable_last_resort")
+_TEXT_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_TEXT_LAYOUTS: dict[tuple[Any, ...], Any] = {}
+_TEXT_CACHE_MAX = 100_000
+#: RendererAgg.draw_text is 3.11's (what _SharedTextRenderer.draw_text repeats); with
+#: another matplotlib, texts are drawn by matplotlib alone
+_SAME_DRAW_TEXT = matplotlib.__version__.startswith("3.11.")
+
+
+class _SharedTextRenderer(RendererAgg):
+    """matplotlib's Agg renderer, its text measures and glyph layouts kept for the process.
+
+    matplotlib keeps a text's measure (width, height, descent) for the life of one
+    renderer, and every map has its own (two: laid out at 100 dpi, drawn at 150): each
+    map measured its legend, notice, scale and titles again, the CJK glyphs loaded from
+    the font each time, about a tenth of a map's time; drawing a text laid its glyphs out
+    once more (another tenth). A measure is a function of the text, its font files and
+    size, the dpi and the rc settings of ``_TEXT_RC`` (what
+    ``RendererAgg.get_text_width_height_descent`` reads), so it is kept under those; a
+    layout (the glyphs and their offsets, what ``RendererAgg.draw_text`` draws) also of
+    the text's font features and language, and of the thread (matplotlib's fonts are
+    per thread). The glyphs are still drawn at each text's own position. Math and TeX
+    texts are measured and drawn as matplotlib does.
+    """
+
+    def _text_key(self, s: str, prop: Any) -> tuple[Any, ...]:
+        return (
+            s,
+            tuple(fontManager._find_fonts_by_props(prop)),
+            prop.get_size_in_points(),
+            self.dpi,
+            *(matplotlib.rcParams[k] for k in _TEXT_RC),
+        )
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = self._text_key(s, prop)
+        hit = _TEXT_METRICS.get(key)
+        if hit is None:
+            _make_room(_TEXT_METRICS)
+            hit = _TEXT_METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return hit
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not _SAME_DRAW_TEXT:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        # RendererAgg.draw_text of matplotlib 3.11, its layout kept
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        flags = get_hinting_flag()
+        key = (*self._text_key(s, prop), features, language, flags, threading.get_ident())
+        try:
+            items = _TEXT_LAYOUTS.get(key)
+            keep = True
+        except TypeError:  # features or a language given as lists: not kept
+            items, keep = None, False
+        if items is None:
+            font = self._prepare_font(prop)
+            items = tuple(font._layout(s, flags=flags, features=features, language=language))
+            if keep:
+                _make_room(_TEXT_LAYOUTS)
+                _TEXT_LAYOUTS[key] = items
+        size = prop.get_size_in_points()
+        self._draw_text_glyphs_and_boxes(
+            gc,
+            x,
+            y,
+            angle,
+            ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items),
+            [],
+        )
+        return None
+
+
+def _make_room(cache: dict[Any, Any]) -> None:
+    """Empty a cache that has grown to ``_TEXT_CACHE_MAX`` (a long-lived process)."""
+    if len(cache) >= _TEXT_CACHE_MAX:
+        cache.clear()
+
+
+class _Canvas(FigureCanvasAgg):
+    """The Agg canvas whose renderers keep their text measures and layouts
+    (``_SharedTextRenderer``)."""
+
+    def get_renderer(self):
+        renderer = super().get_renderer()
+        if type(renderer) is RendererAgg:  # the one just made: the same, with the caches
+            renderer.__class__ = _SharedTextRenderer
+        return renderer
+
+
+def _subplots(*args: Any, **kw: Any) -> tuple[Any, Any]:
+    """``plt.subplots`` on a :class:`_Canvas` (the figure is drawn by ``_png`` alone)."""
+    fig, axes = plt.subplots(*args, **kw)
+    _Canvas(fig)
+    return fig, axes
 
 
 def _png(fig) -> bytes:
@@ -184,7 +287,9 @@ def _areas(ax, geoms, *, facecolor="#1f77b4", alpha=0.16, zorder=1.5) -> None:
             alpha=alpha,
             zorder=zorder,
         )
-        ax.add_patch(patch)
+        # add_patch less its data limits (walking every Bézier segment of the areas: a
+        # twentieth of a category map): the view is fixed (_frame), they change nothing
+        ax.add_artist(patch)
 
 
 def _in_view(layer: gpd.GeoDataFrame, ax) -> gpd.GeoSeries:
@@ -409,7 +514,7 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     me = _circle_outline(ck, cid)
     comp = _circle_compounds(ck, cid, rep.focus_categories)
     with matplotlib.rc_context(fonts.rc()):
-        fig, ax = plt.subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
+        fig, ax = _subplots(figsize=(7.0, 7.0 / _aspect(me.total_bounds) + 0.6))
         _frame(ax, me.total_bounds)
         _polys(ax, _in_view(cm, ax), edgecolor="#bbbbbb", linewidth=0.8, zorder=1)
         _polys(ax, me, facecolor="#f3f6fa", edgecolor="#1f2d3d", linewidth=2.0, zorder=2)
@@ -528,7 +633,7 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
     labels += [T("band_range", a=a, b=b) for a, b in itertools.pairwise(DIST_BANDS)]
     labels += [T("band_gt", r=DIST_BANDS[-1])]
     with matplotlib.rc_context(fonts.rc()):
-        fig, axes = plt.subplots(
+        fig, axes = _subplots(
             nrow, ncol, figsize=(panel_w * ncol, panel_w / aspect * nrow + 0.8), squeeze=False
         )
         for ax in axes.flat[len(cats) :]:
@@ -611,7 +716,7 @@ def district_png(ck: CheckupFolder, rep: DistrictReport, T: Text) -> bytes:
     grade_of = {c["id"]: c["grade"] for c in rep.circles}
     cm = cm.assign(_grade=cm["circle_id"].map(grade_of).fillna("NONE"))
     with matplotlib.rc_context(fonts.rc()):
-        fig, ax = plt.subplots(figsize=(7.5, 7.0))
+        fig, ax = _subplots(figsize=(7.5, 7.0))
         _frame(ax, cm.total_bounds, pad=0.04)
         for g, colour in GRADE_COLOURS.items():
             sub = cm[cm["_grade"] == g]

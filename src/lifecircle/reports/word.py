@@ -23,6 +23,7 @@ from lifecircle.reports.docx_layout import (
     add_figure,
     fit_table,
     page_number_field,
+    save_docx,
     set_properties,
     set_run_fonts,
     set_widths,
@@ -426,7 +427,7 @@ def circle_docx(rep: CircleReport, T: Text, path: Path, figures: list[tuple[byte
     doc.add_heading(T("s_figures"), level=1)
     for n, (png, caption) in enumerate(figures, 1):
         _figure(doc, png, caption.format(n=n) if "{n}" in caption else caption)
-    doc.save(path)
+    save_docx(doc, path)
     return path
 
 
@@ -528,5 +529,5 @@ def district_docx(
         _places(doc, rep.places, T, district=True, orient=orient, heading=T("d_places"), level=1)
     for chapter in chapters:  # further chapters (reports.mobility), each given doc and orient
         chapter(doc, orient)
-    doc.save(path)
+    save_docx(doc, path)
     return path
