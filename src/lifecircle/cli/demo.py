@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,14 +56,7 @@ def demo_command(
     # waits meanwhile, small.
     migrated: list[Path] = []
     atexit.register(_discard, migrated)  # whatever stops the command before it is used
-    prepared = _generate_and_check(
-        out,
-        seed,
-        scale,
-        database=database,
-        migrated=migrated,
-        meanwhile=lambda: _import_next_stages(reports=reports, database=database),
-    )
+    prepared = _generate_and_check(out, seed, scale, database=database, migrated=migrated)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
@@ -249,19 +241,6 @@ def _discard(migrated: list[Path]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _import_next_stages(*, reports: bool, database: bool) -> None:
-    """Import what the reports and the database will need (the report workers forked
-    later inherit it), while the checkup runs in its own process."""
-    import lifecircle.checkup.folder
-
-    if reports:
-        from lifecircle.reports import _preload
-
-        _preload()
-    if database:
-        import lifecircle.workflow.demo  # noqa: F401
-
-
 def _generate_and_check(
     out: Path,
     seed: int,
@@ -269,11 +248,9 @@ def _generate_and_check(
     *,
     database: bool,
     migrated: list[Path],
-    meanwhile: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """`_generate` and then `_check`, each in a new (spawned) process; errors raised here.
-    The early database, if made, is added to ``migrated`` at once (removed if unused).
-    ``meanwhile`` runs here while the checkup runs."""
+    The early database, if made, is added to ``migrated`` at once (removed if unused)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -285,8 +262,6 @@ def _generate_and_check(
             made, early = making.submit(_generate, out, seed, scale, database).result()
         migrated += early
         warming.result()
-        checked = checking.submit(_check, out)
-        meanwhile()
-        prepared: dict[str, Any] = checked.result()
+        prepared: dict[str, Any] = checking.submit(_check, out).result()
     prepared["stages"].insert(0, ("生成示例区", made))
     return prepared
