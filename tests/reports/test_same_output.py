@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from lifecircle.checkup import CheckupFolder
-from lifecircle.reports import _prepare, render_reports, word
+from lifecircle.reports import _prepare, render_circle_report, render_reports, word
 from lifecircle.reports.context import build_circle_report
 from lifecircle.reports.strings import Text
 
@@ -176,3 +176,29 @@ def test_map_png_is_the_tight_savefig_picture(notice_y):
     # crop one or two pixels off differs in most of the drawn pixels
     ink = (theirs.sum(axis=-1) < 700).sum()
     assert (abs(ours - theirs).sum(axis=-1) > 60).sum() < 0.1 * ink
+
+
+def test_circles_done_is_called_once_after_the_workers_and_before_the_font(
+    checkup_dir, circles, tmp_path
+):
+    import multiprocessing as mp
+
+    from lifecircle.reports.fonts import WEB_FONT_DIR
+
+    # a report drawn here first: its maps' text layouts are kept in this process, and
+    # must not be used by the forked workers (matplotlib drops its fonts at a fork)
+    render_circle_report(checkup_dir, circles[0], tmp_path / "first", today=TODAY)
+    out = tmp_path / "reports"
+    seen: list[tuple[int, int, bool]] = []
+
+    def circles_done() -> None:
+        # the folder being written is the one temporary folder beside ``out``
+        (building,) = [p for p in tmp_path.iterdir() if p not in (out, tmp_path / "first")]
+        docs = len(list(building.glob("*.docx")))
+        seen.append((len(mp.active_children()), docs, (building / WEB_FONT_DIR).exists()))
+
+    render_reports(
+        checkup_dir, out, circle_ids=circles, workers=2, today=TODAY, circles_done=circles_done
+    )
+    assert seen == [(0, len(circles), False)]  # workers ended, reports there, no font yet
+    assert (out / WEB_FONT_DIR).is_dir()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import threading
 import zlib
 
@@ -122,6 +123,12 @@ class _SharedTextRenderer(RendererAgg):
             [],
         )
         return None
+
+
+# matplotlib drops its fonts in a forked child (FT2Font objects must not cross a fork):
+# the layouts, which point into them, go too; the measures (numbers) stay
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_TEXT_LAYOUTS.clear)
 
 
 def _make_room(cache: dict[Any, Any]) -> None:
