@@ -8,7 +8,6 @@ be the only thread of its process (as ``lifecircle.reports`` checks before it fo
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
@@ -19,7 +18,7 @@ T = TypeVar("T")
 
 
 class ForkedCall(Generic[T]):
-    """``fn(*args)`` started at once in a forked child; :meth:`result` waits for it.
+    """``fn(*args, **kwargs)`` started at once in a forked child; :meth:`result` waits for it.
 
     Examples
     --------
@@ -28,17 +27,13 @@ class ForkedCall(Generic[T]):
     6
     """
 
-    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+    def __init__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> None:
         ctx = mp.get_context("fork")
         self._answer, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_answer_through, args=(send, fn, args), daemon=True)
-        # this process's objects stay out of the child's collections: the pages the child
-        # only reads stay shared instead of being copied when the collector marks them
-        gc.freeze()
-        try:
-            self._child.start()
-        finally:
-            gc.unfreeze()
+        self._child = ctx.Process(
+            target=_answer_through, args=(send, fn, args, kwargs), daemon=True
+        )
+        self._child.start()
         send.close()  # the child's end: EOF here when the child dies without answering
         self._done = False
 
@@ -68,9 +63,11 @@ class ForkedCall(Generic[T]):
             self._done = True
 
 
-def _answer_through(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _answer_through(
+    send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     try:
-        answer: tuple[bool, Any] = (True, fn(*args))
+        answer: tuple[bool, Any] = (True, fn(*args, **kwargs))
     except BaseException as exc:  # everything goes back to the caller, Ctrl-C included
         answer = (False, exc)
     try:

@@ -12,14 +12,14 @@ from lifecircle._forked import ForkedCall
 from lifecircle.errors import SchemaError
 
 
-def _length(lock: threading.Lock, items: list[int]) -> int:
+def _length(lock: threading.Lock, items: list[int], *, extra: int = 0) -> int:
     with lock:  # a lock does not pickle: it reached the child by the fork, not a pipe
-        return len(items)
+        return len(items) + extra
 
 
 def test_the_value_comes_back_and_nothing_is_pickled_on_the_way_in():
-    call = ForkedCall(_length, threading.Lock(), list(range(1000)))
-    assert call.result() == 1000
+    call = ForkedCall(_length, threading.Lock(), list(range(1000)), extra=5)
+    assert call.result() == 1005
 
 
 def _refuse() -> None:

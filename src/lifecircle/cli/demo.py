@@ -91,7 +91,13 @@ def demo_command(
         # peak (592-607 MB against 556-560)
         if database and folder is not None:
             building.append(
-                ForkedCall(_build_database, out, folder, migrated[0] if migrated else None, mob)
+                ForkedCall(
+                    _build_database,
+                    out,
+                    folder,
+                    migrated=migrated[0] if migrated else None,
+                    mobility=mob,
+                )
             )
 
     try:
@@ -139,7 +145,7 @@ def demo_command(
 
 
 def _build_database(
-    out: Path, folder: CheckupFolder, migrated: Path | None, mobility: Any
+    out: Path, folder: CheckupFolder, *, migrated: Path | None, mobility: Any
 ) -> tuple[Path, float]:
     """The demo's programme database from the checkup folder (and the mobility, if made),
     and the seconds it took."""
@@ -202,6 +208,7 @@ def _warm() -> None:
     # what the checkup would load on its way (numba's cached kernels, the solver, the
     # service areas' tracer), loaded now while this process waits for the district
     load_cached_kernels()
+    import contourpy  # noqa: F401
     import highspy  # noqa: F401
 
     import lifecircle.checkup.suggest
