@@ -598,7 +598,7 @@ def _segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 #: sample points made at once by `_sampled_cells`: bounds the band's memory (about 80 bytes
 #: a point while a chunk is made, 8 a cell kept)
-SAMPLE_CHUNK = 1 << 18
+SAMPLE_CHUNK = 1 << 14
 
 
 def _sampled_cells(

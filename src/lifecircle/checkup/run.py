@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -205,25 +207,63 @@ def _suggest_and_draw(
 
     The layer depends on the statuses only, not on the suggestions, so both are tasks of
     one pool of ``SUGGEST_WORKERS`` threads (most of each runs in C without the GIL:
-    HiGHS, GEOS, numpy): no more threads busy than cores (three were: the suggestions' two
-    and the areas' one). The service areas are drawn one after the other, in one task: a
-    1,000 m one holds up to 55 MB while drawn, and two at once held more than one beside
-    the suggestions. Their facilities are snapped in that task too, while this thread
-    prepares the suggestions' candidates; the suggestions' short tasks fill the other
-    thread, and this one once the areas are drawn.
+    HiGHS, GEOS, numpy): no more threads busy than cores. While the suggestions run, the
+    service areas are drawn one after the other in one task: a 1,000 m one holds up to
+    55 MB while drawn, and two at once held more than one beside the suggestions. Their
+    facilities are snapped in that task too, while this thread prepares the suggestions'
+    candidates. Once the suggestions are done, this thread draws the areas not yet
+    started beside that task (the suggestions' memory is free again by then).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from lifecircle.access.service_area import areas_frame
     from lifecircle.checkup.suggest import SUGGEST_WORKERS, suggest_for_result
-    from lifecircle.checkup.write import service_areas_layer
+    from lifecircle.checkup.write import service_area_jobs
 
+    areas = _SharedJobs(lambda: service_area_jobs(result, district))
     with ThreadPoolExecutor(SUGGEST_WORKERS, thread_name_prefix="lifecircle-checkup") as pool:
-        drawing = pool.submit(service_areas_layer, result, district, workers=1)
-        result = suggest_for_result(
-            result, homes, district, candidates=candidates, progress=progress, executor=pool
-        )
-        areas = drawing.result()
-    return result, areas
+        drawing = pool.submit(areas.run, make=True)
+        try:
+            result = suggest_for_result(
+                result, homes, district, candidates=candidates, progress=progress, executor=pool
+            )
+        except BaseException:
+            areas.stop()  # the pool waits for the job under way only
+            raise
+        areas.run()
+        drawing.result()
+    return result, areas_frame(areas.rows(), crs=district.graph.crs)
+
+
+class _SharedJobs:
+    """Jobs made by the first thread that runs them; every thread that joins takes the
+    next one not yet started, until none is left. ``rows()``: their results in order."""
+
+    def __init__(self, make: Callable[[], list[Callable[[], Any]]]) -> None:
+        self._make = make
+        self._jobs: list[Callable[[], Any]] = []
+        self._made = threading.Event()
+        self._next = itertools.count()  # next() is atomic: each job is taken once
+        self._done: dict[int, Any] = {}
+        self._stopped = False
+
+    def run(self, *, make: bool = False) -> None:
+        if make:
+            try:
+                self._jobs = self._make()
+            finally:
+                self._made.set()  # a failed make leaves no jobs: the joiners return
+        else:
+            self._made.wait()
+        while not self._stopped and (k := next(self._next)) < len(self._jobs):
+            self._done[k] = self._jobs[k]()
+
+    def stop(self) -> None:
+        """Start no more jobs."""
+        self._stopped = True
+
+    def rows(self) -> list[Any]:
+        return [self._done[k] for k in range(len(self._jobs))]
 
 
 def _all_homes(
