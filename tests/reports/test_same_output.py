@@ -178,42 +178,27 @@ def test_map_png_is_the_tight_savefig_picture(notice_y):
     assert (abs(ours - theirs).sum(axis=-1) > 60).sum() < 0.1 * ink
 
 
-def test_alongside_ends_before_the_circle_workers_start(
-    checkup_dir, circles, handbuilt_checkup_dir, tmp_path, monkeypatch
+def test_circles_done_is_called_once_after_the_workers_and_before_the_font(
+    checkup_dir, circles, tmp_path
 ):
-    """``alongside`` starts before anything is written and is waited for once the district
-    report is there and before any circle's; the font made early covers every page."""
-    from lifecircle.reports import fonts
+    import multiprocessing as mp
+
     from lifecircle.reports.fonts import WEB_FONT_DIR
 
     # a report drawn here first: its maps' text layouts are kept in this process, and
     # must not be used by the forked workers (matplotlib drops its fonts at a fork)
     render_circle_report(checkup_dir, circles[0], tmp_path / "first", today=TODAY)
     out = tmp_path / "reports"
-    seen: list[tuple[str, list[str]]] = []
+    seen: list[tuple[int, int, bool]] = []
 
-    def building() -> list[str]:
-        (folder,) = [p for p in tmp_path.iterdir() if p not in (out, tmp_path / "first")]
-        return sorted(p.name for p in folder.glob("*.docx"))
+    def circles_done() -> None:
+        # the folder being written is the one temporary folder beside ``out``
+        (building,) = [p for p in tmp_path.iterdir() if p not in (out, tmp_path / "first")]
+        docs = len(list(building.glob("*.docx")))
+        seen.append((len(mp.active_children()), docs, (building / WEB_FONT_DIR).exists()))
 
-    def alongside():
-        seen.append(("start", building()))
-        return lambda: seen.append(("wait", building()))
-
-    checked: list[list[Path]] = []
-    real = fonts.write_web_font
-
-    def final_check(folder, **kwargs):
-        paths = real(folder, **kwargs)
-        if not kwargs:  # the parent's check of the pages written (the early one is forked)
-            checked.append(paths)
-        return paths
-
-    monkeypatch.setattr(fonts, "write_web_font", final_check)
-    written = render_reports(
-        handbuilt_checkup_dir, out, workers=2, today=TODAY, alongside=alongside
+    render_reports(
+        checkup_dir, out, circle_ids=circles, workers=2, today=TODAY, circles_done=circles_done
     )
-    assert seen == [("start", []), ("wait", ["district.docx"])]
-    assert {p.name for p in written} >= {"district.docx", "C1.docx", "C3.docx", "OFL.txt"}
-    assert checked == [[]]  # the font made before the pages held every character already
-    assert (out / WEB_FONT_DIR / fonts.WEB_FONT_FILE).is_file()
+    assert seen == [(0, len(circles), False)]  # workers ended, reports there, no font yet
+    assert (out / WEB_FONT_DIR).is_dir()

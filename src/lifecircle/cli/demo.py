@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,20 +83,22 @@ def demo_command(
     folder = CheckupFolder.read(checkup_dir) if reports or database else None
 
     building: list[ForkedCall[tuple[Path, float]]] = []
-    built: list[tuple[Path, float]] = []
 
-    def start_database() -> Callable[[], None]:
+    def start_database() -> None:
         # in a forked child: it shares the checkup read here, and its imports and SQLite
-        # pages are the system's again when it ends. Started beside the reports'
-        # preparation (the district report, the web font), before their workers: beside
-        # the workers it added ~40 MB to the peak (592-607 MB against 556-560)
-        if not (database and folder is not None):
-            return lambda: None
-        call = ForkedCall(
-            _build_database, out, folder, migrated=migrated[0] if migrated else None, mobility=mob
-        )
-        building.append(call)
-        return lambda: built.append(call.result())
+        # pages are the system's again when it ends. Started once the report workers have
+        # ended, beside the reports' web font: beside the workers it added ~40 MB to the
+        # peak (592-607 MB against 556-560)
+        if database and folder is not None:
+            building.append(
+                ForkedCall(
+                    _build_database,
+                    out,
+                    folder,
+                    migrated=migrated[0] if migrated else None,
+                    mobility=mob,
+                )
+            )
 
     try:
         if reports and folder is not None:
@@ -115,20 +116,23 @@ def demo_command(
 
                 progress("report", 0, n_circles)
                 render_reports(
-                    folder, report_dir, progress=advance, mobility=mob, alongside=start_database
+                    folder, report_dir, progress=advance, mobility=mob, circles_done=start_database
                 )
             t = done("体检报告", t)
             worst_id, worst_name = prepared["worst"]
             where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
             where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
         else:
-            start_database()()
+            start_database()
+        if building:
+            db_path, db_seconds = building[0].result()
+            stages.append(
+                ("创建工作数据库" + ("（与报告收尾并行）" if reports else ""), db_seconds)
+            )
     finally:
         for call in building:
             call.cancel()  # reports failed or were interrupted: the database is dropped
-    if built:
-        db_path, db_seconds = built[0]
-        stages.append(("创建工作数据库" + ("（与报告准备并行）" if reports else ""), db_seconds))
+    if building:
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "

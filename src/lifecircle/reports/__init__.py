@@ -257,7 +257,7 @@ def render_reports(
     progress: Callable[[str], object] | None = None,
     workers: int | None = None,
     mobility: MobilityResult | None = None,
-    alongside: Callable[[], Callable[[], object]] | None = None,
+    circles_done: Callable[[], object] | None = None,
 ) -> list[Path]:
     """The district report plus every circle's report (or only ``circle_ids``, no district).
 
@@ -282,12 +282,10 @@ def render_reports(
         Processes for the circle reports.
     mobility : MobilityResult, optional
         Adds the district report's chapter on mobility (matching degree, proposed circles).
-    alongside : callable, optional
-        Other work to run while this process prepares (the district report, and the web
-        font in a forked child), before the circle workers start: called first, it starts
-        that work and returns a function that waits for it, called before the workers
-        are started. Its memory and theirs never add up (the demo builds its database
-        there).
+    circles_done : callable, optional
+        Called once every report is written and the workers have ended, before the
+        folder's web font is made (single-threaded work): other work can start there
+        without adding to the workers' memory (the demo starts its database).
 
     Returns
     -------
@@ -302,8 +300,11 @@ def render_reports(
     names: list[str] = []
 
     def write(folder: Path) -> None:
-        paths = _render_into(ck, folder, ids, opts, progress, workers, mobility, alongside)
-        names.extend(dict.fromkeys(str(p.relative_to(folder)) for p in paths))
+        paths = _render_into(ck, folder, ids, opts, progress, workers, mobility)
+        if circles_done is not None:
+            circles_done()
+        paths += _web_font(folder, opts)  # one font for the whole folder
+        names.extend(str(p.relative_to(folder)) for p in paths)
 
     final = write_folder(out_dir, write, owns=_is_report_folder, keep_existing=ids is not None)
     return [final / name for name in names]
@@ -339,67 +340,25 @@ def _render_into(
     progress: Callable[[str], object] | None,
     workers: int | None,
     mobility: MobilityResult | None = None,
-    alongside: Callable[[], Callable[[], object]] | None = None,
 ) -> list[Path]:
-    """The reports and the folder's web font, written into ``out_dir``.
-
-    This process's own part, the district report and (forked) the web font of the
-    characters the pages can hold, runs while the circle workers render; with
-    ``alongside``, beside that work instead, before the workers start. The font is
-    checked against the pages written at the end, and made again should one hold a
-    character it lacks.
-    """
+    written: list[Path] = []
     district = ids is None
     if ids is None:
         ids = ck.result.circle_ids()
     if workers is None:
         workers = (os.cpu_count() or 1) if len(ids) > 4 else 1
-    method = _start_method()
-    font = _expected_font(ck, out_dir, opts) if district and method == "fork" else None
-    written: list[Path] = []
-    try:
-        waiting = alongside() if alongside is not None else None
-
-        def own_part() -> list[Path]:
-            return _district_files(ck, out_dir, opts, mobility) if district else []
-
-        if waiting is not None:
-            written += own_part()
-            if workers > 1 and method == "fork":
-                _preload(ck)  # what the workers will share, made while ``alongside`` runs
-            waiting()  # ended (and its memory the system's) before the workers start
-        if workers <= 1:
-            if waiting is None:
-                written += own_part()
-            for cid in ids:
-                written += _circle_files(ck, cid, out_dir, opts)
-                if progress is not None:
-                    progress(cid)
-        else:
-            rest = own_part if waiting is None else list
-            written += _in_workers(ck, out_dir, ids, opts, progress, workers, method, rest)
-        if font is not None:
-            written += font.result()
-    finally:
-        if font is not None:
-            font.cancel()  # a failed or interrupted run: the font child is stopped
-    return written + _web_font(out_dir, opts)  # the pages' every character, checked
-
-
-def _in_workers(
-    ck: CheckupFolder,
-    out_dir: Path,
-    ids: list[str],
-    opts: _Options,
-    progress: Callable[[str], object] | None,
-    workers: int,
-    method: str,
-    meanwhile: Callable[[], list[Path]],
-) -> list[Path]:
-    """The circles' reports in ``workers`` processes, ``meanwhile()`` in this one."""
+    if workers <= 1:
+        if district:
+            written += _district_files(ck, out_dir, opts, mobility)
+        for cid in ids:
+            written += _circle_files(ck, cid, out_dir, opts)
+            if progress is not None:
+                progress(cid)
+        return written
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    method = _start_method()
     if method == "fork":
         # the workers inherit the imported renderers instead of importing them, and the
         # checkup's metric layers instead of each projecting its own
@@ -416,8 +375,8 @@ def _in_workers(
             initializer=_worker_init,
             initargs=(ck, str(out_dir), opts),
         )
-        # every circle is submitted (and the workers start) before this process's own
-        # part, so that part does not delay the first circle
+        # every circle is submitted (and the workers start) before the district report is
+        # rendered here, so that report no longer delays the first circle
         results = pool.map(_worker_render, ids)
     except BaseException:
         if pool is not None:
@@ -426,59 +385,18 @@ def _in_workers(
     finally:
         if method == "fork":
             gc.unfreeze()
-    written: list[Path] = []
     with pool:
-        try:
-            written += meanwhile()
-        except BaseException:
-            pool.shutdown(cancel_futures=True)  # the circles not started are dropped
-            raise
+        if district:
+            try:
+                written += _district_files(ck, out_dir, opts, mobility)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the circles not started are dropped
+                raise
         for cid, paths in zip(ids, results, strict=True):
             written += paths
             if progress is not None:
                 progress(cid)
     return written
-
-
-def _expected_font(ck: CheckupFolder, out_dir: Path, opts: _Options) -> Any:
-    """The web font of the characters the pages can hold, made in a forked child (a
-    ``ForkedCall`` giving the files written), or None when no page is written."""
-    if "html" not in opts.formats:
-        return None
-    from lifecircle._forked import ForkedCall
-
-    return ForkedCall(_write_expected_font, ck, out_dir, opts)
-
-
-def _write_expected_font(ck: CheckupFolder, out_dir: Path, opts: _Options) -> list[Path]:
-    from lifecircle.reports.fonts import write_web_font
-
-    return write_web_font(out_dir, characters=_expected_characters(ck, opts))
-
-
-def _expected_characters(ck: CheckupFolder, opts: _Options) -> set[str]:
-    """Every character of the checkup's text (``checkup.json`` and its layers' text
-    columns), the basemap's attribution, and what the reports' own code, templates and
-    scripts write (``fonts.report_code_characters``)."""
-    import pandas as pd
-
-    from lifecircle.checkup.folder import LAYERS
-    from lifecircle.reports.fonts import report_code_characters
-
-    chars = set(ck.result.to_json())
-    for name in LAYERS:
-        layer = ck.layer(name)
-        if layer is None:
-            continue
-        for col in layer.columns:
-            values = layer[col]
-            if col != layer.geometry.name and (
-                pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-            ):
-                chars.update(*values.dropna().astype(str).unique())
-    for text in (opts.tiles or {}).values():
-        chars.update(text)
-    return chars | report_code_characters()
 
 
 _WORKER: dict[str, Any] = {}

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 # In order of preference; all ship inside the mplfonts wheel.
 _CANDIDATES = ("NotoSansCJKsc-Regular.otf", "SourceHanSerifSC-Regular.otf", "SimHei.ttf")
@@ -63,22 +61,20 @@ def web_font_url() -> str:
     return f"{WEB_FONT_DIR}/{WEB_FONT_FILE}"
 
 
-def write_web_font(folder: str | os.PathLike[str], *, characters: Iterable[str] = ()) -> list[Path]:
+def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     """The CJK font of the HTML reports in ``folder``, written once for the folder.
 
     Noto Sans CJK SC (from ``mplfonts``) subset with fontTools to every character of every
-    ``.html`` page in ``folder`` (and ASCII, and ``characters``), as
-    ``fonts/NotoSansCJKsc-subset.woff`` beside its licence (``fonts/OFL.txt``). The pages
-    name it by a relative ``@font-face``, so they show Chinese on a machine without any
-    CJK font. Nothing is written when the font already there covers every character
-    (adding a circle's page to a folder adds only when it brings new characters).
+    ``.html`` page in ``folder`` (and ASCII), as ``fonts/NotoSansCJKsc-subset.woff`` beside
+    its licence (``fonts/OFL.txt``). The pages name it by a relative ``@font-face``, so they
+    show Chinese on a machine without any CJK font. Nothing is written when the font
+    already there covers every character (adding a circle's page to a folder adds only
+    when it brings new characters).
 
     Parameters
     ----------
     folder : path
         A report folder.
-    characters : iterable of str
-        Characters to hold besides the pages' (those of pages not written yet).
 
     Returns
     -------
@@ -94,10 +90,9 @@ def write_web_font(folder: str | os.PathLike[str], *, characters: Iterable[str] 
 
     folder = Path(folder)
     pages = sorted(folder.glob("*.html"))
-    wanted = set("".join(characters))
-    if not pages and not wanted:
+    if not pages:
         return []
-    wanted |= set(_ALWAYS)
+    wanted = set(_ALWAYS)
     for page in pages:
         wanted |= _page_characters(page)
     source = _source_cmap()
@@ -130,31 +125,6 @@ def write_web_font(folder: str | os.PathLike[str], *, characters: Iterable[str] 
     return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
 
 
-@cache
-def report_code_characters() -> frozenset[str]:
-    """Every character the reports' own code, templates and scripts hold beyond ASCII:
-    their words, and those the bundled libraries write into a page (ECharts' Chinese
-    locale). With a checkup's text, what its pages can hold before they are written."""
-    from importlib import resources
-
-    root = resources.files("lifecircle.reports")
-    chars: set[str] = set()
-    for sub, suffixes in (("", (".py",)), ("templates", (".html",)), ("static", (".js", ".css"))):
-        folder = root / sub if sub else root
-        for item in _walk(folder):
-            if item.name.endswith(suffixes):
-                chars.update(_text_characters(item.read_bytes()))
-    return frozenset(chars)
-
-
-def _walk(folder: Any) -> Iterator[Any]:
-    for item in folder.iterdir():
-        if item.is_dir():
-            yield from _walk(item)
-        else:
-            yield item
-
-
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
@@ -164,13 +134,7 @@ def _page_characters(page: Path) -> set[str]:
     the ~1 MB page (its scripts): printable ASCII bytes are dropped in one pass (what is
     left, ASCII controls and the bytes of non-ASCII characters, is still UTF-8) and the
     rest decoded; read as text, a carriage return is a line feed."""
-    return _text_characters(page.read_bytes())
-
-
-def _text_characters(data: bytes) -> set[str]:
-    """The characters of UTF-8 ``data`` but printable ASCII, as read as text (see
-    `_page_characters`)."""
-    out = set(data.translate(None, delete=_PRINTABLE_ASCII).decode("utf-8"))
+    out = set(page.read_bytes().translate(None, delete=_PRINTABLE_ASCII).decode("utf-8"))
     if "\r" in out:
         out.discard("\r")
         out.add("\n")
