@@ -532,7 +532,7 @@ def _traced_tiles(
         gx = x0 + (np.arange(bx0, bx1 + 1) + 0.5) * res  # the whole grid's centres, exactly
         gy = y0 + (np.arange(by0, by1 + 1) + 0.5) * res
         gen = contourpy.contour_generator(
-            gx, gy, mask.astype(np.float32), fill_type="OuterOffset", name="serial"
+            gx, gy, mask.astype(np.float64), fill_type="OuterOffset", name="serial"
         )
         # fill_type "OuterOffset": a list of outline points and a list of ring offsets
         points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
