@@ -47,7 +47,7 @@ def test_exact_is_optimal_with_or_without_the_milp(monkeypatch: pytest.MonkeyPat
     for cover, w in _instances(120):
         cost = np.where(cover, 100.0, np.inf)
 
-        def solve(solver: str) -> FewestToPass:
+        def solve(solver: str, cost=cost, w=w) -> FewestToPass:
             return FewestToPass.from_cost_matrix(
                 cost, w, service_radius=500.0, target_share=TARGET, solver=solver
             ).solve()
