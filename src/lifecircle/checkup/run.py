@@ -227,10 +227,10 @@ def _suggest_and_draw(
             result = suggest_for_result(
                 result, homes, district, candidates=candidates, progress=progress, executor=pool
             )
+            areas.run()
         except BaseException:
             areas.stop()  # the pool waits for the job under way only
             raise
-        areas.run()
         drawing.result()
     return result, areas_frame(areas.rows(), crs=district.graph.crs)
 

@@ -307,7 +307,7 @@ class FewestToPass(SolvedModel):
                 and bound < found
                 and _proves_count(cover, w, deficit - tol, found)
             ):
-                bound = found  # the heuristic's count is proven: no MILP can use fewer
+                bound = float(found)  # the heuristic's count is proven: no MILP can use fewer
             if method == "exact" and bound < found:
                 res = _uncap.fewest_model(
                     cover, w, deficit - tol, relax=False, time_limit=limit, start=opened
