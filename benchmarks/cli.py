@@ -9,7 +9,9 @@ reading, shapely, scipy.sparse.csgraph Dijkstra with ``limit``, in chunks of 100
 Three runs per round, one after another: the plain script, ``lifecircle access`` with a
 warm numba cache, and ``lifecircle access`` with an empty cache (``NUMBA_CACHE_DIR`` set
 to a new folder: the first run after installing). Ratios are taken within a round and
-the medians printed, since the machine may be shared.
+the medians printed, since the machine may be shared. The timed runs are not watched; the
+peak memory comes from one more run of each whose memory is sampled (`_proc.run`: the
+sampler slows what it watches).
 
     python benchmarks/cli.py [--rounds 5] [--size 450] [--data DIR]
 
@@ -57,9 +59,12 @@ def make_data(folder: Path, size: int, n_homes: int, n_fac: int) -> dict[str, Pa
     return files
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall seconds from process start to exit, CPU seconds and peak memory (MB, PSS)."""
-    m = _proc.run(cmd, env=env)
+def timed(
+    cmd: list[str], env: dict[str, str], *, sample: bool = False
+) -> tuple[float, float, float]:
+    """Wall seconds from process start to exit, CPU seconds and, with ``sample``, peak
+    memory (MB, PSS; a sampled run is slower: `_proc.run`)."""
+    m = _proc.run(cmd, env=env, sample=sample)
     if m.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{m.stderr[-2000:]}")
     return m.seconds, m.cpu_seconds, m.peak_pss_mb
@@ -93,11 +98,15 @@ def main() -> None:
         order = list(runs) if i % 2 == 0 else list(reversed(runs))  # no fixed order bias
         row: dict[str, float] = {}
         for key in order:
-            row[key], row[f"{key}_cpu"], row[f"{key}_mb"] = timed(*runs[key])
+            row[key], row[f"{key}_cpu"], _ = timed(*runs[key])
         rows.append(row)
         print(f"round {i + 1}: plain {row['plain']:.2f} s, lifecircle warm {row['warm']:.2f} s, "
               f"first run {row['cold']:.2f} s", file=sys.stderr, flush=True)  # fmt: skip
-    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    # the peaks, from one more run of each whose memory is sampled (the timed ones are not)
+    mem_runs = {"plain": (plain, base), "warm": (cli, warm_env),
+                "cold": (cli, {**base, "NUMBA_CACHE_DIR": str(out / "numba-cold-memory")})}  # fmt: skip
+    peaks = {f"{k}_mb": timed(*run, sample=True)[2] for k, run in mem_runs.items()}
+    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]} | peaks
     ratio_plain = statistics.median(r["warm"] / r["plain"] for r in rows)
     ratio_cold = statistics.median(r["cold"] / r["warm"] for r in rows)
 
@@ -109,7 +118,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"grid {args.size}x{args.size}, {args.homes:,} homes, {args.facilities:,} "
           f"facilities, radius {radius} m\n")  # fmt: skip
-    print("| run | median wall s | median ratio | median CPU s | peak MB (PSS) |")
+    print("| run | median wall s | median ratio | median CPU s | peak MB (PSS, one sampled run) |")
     print("|---|---:|---:|---:|---:|")
     print(f"| plain geopandas + scipy script | {med['plain']:.2f} | 1.00 | "
           f"{med['plain_cpu']:.2f} | {med['plain_mb']:.0f} |")  # fmt: skip
