@@ -1,5 +1,5 @@
 """``python -m lifecircle`` runs the ``lifecircle`` command."""
 
-from lifecircle.cli import main
+from lifecircle.cli import run
 
-main()
+run()

@@ -109,6 +109,52 @@ def main() -> None:
         sys.exit(_internal_error(exc))
 
 
+def run() -> None:
+    """The console script (``lifecircle``, ``python -m lifecircle``): :func:`main`, and then
+    the process ends without Python's teardown.
+
+    The teardown frees every object one by one: after the demo, whose parent holds the
+    checkup read for its reports, it took about half a second, waited for by the user and
+    by nothing else. The exit handlers still run (``atexit``: files left to remove, logging)
+    and the output is flushed; the exit status is Python's. Only when no other thread is
+    left (Python would wait for it). :func:`main` itself returns as usual (tests call it).
+    """
+    import sys
+    import threading
+
+    try:
+        main()
+        code: str | int | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if threading.active_count() > 1:
+        sys.exit(code)
+    _leave(code)
+
+
+def _leave(code: str | int | None) -> None:
+    """End the process at once with the status ``sys.exit(code)`` would give, after the
+    exit handlers and with the output flushed."""
+    import atexit
+    import os
+    import sys
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("text"): the text on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): what Python reports
+            status = status or 120
+    os._exit(status)
+
+
 def _internal_error(exc: BaseException) -> int:
     """Save the traceback to a file and say so in Chinese; the exit code (70, EX_SOFTWARE)."""
     import tempfile
