@@ -51,9 +51,9 @@ def demo_command(
     # The district is made in one process and checked in another: when each ends, its
     # memory is the system's again (the generator's leftovers never meet the checkup's
     # peak, and the report workers started next do not add to either). The checking
-    # process imports and loads its kernels while the district is being made; the making
-    # one also migrates an empty database (independent of the checkup). This process only
-    # waits meanwhile, small.
+    # process imports and loads its kernels while the district is being made; a third,
+    # small, migrates an empty database while the district is loaded (independent of the
+    # checkup). This process only waits meanwhile, small.
     migrated: list[Path] = []
     atexit.register(_discard, migrated)  # whatever stops the command before it is used
     prepared = _generate_and_check(out, seed, scale, database=database, migrated=migrated)
@@ -172,21 +172,23 @@ def _build_database(
     return db_path, time.perf_counter() - t0
 
 
-def _generate(out: Path, seed: int, scale: float, database: bool) -> tuple[float, list[Path]]:
-    """Generate the demo district package (in a process of its own) and, for the database,
-    migrate an empty one; returns the package's seconds and the migrated file, if any."""
+def _generate(out: Path, seed: int, scale: float) -> float:
+    """Generate the demo district package (in a process of its own); its seconds."""
     from lifecircle.demo import generate_demo
 
     _end_without_teardown()
     t0 = time.perf_counter()
     package = generate_demo(out / "district", seed=seed, scale=scale)
     Console().print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
-    seconds = time.perf_counter() - t0
-    if not database:
-        return seconds, []
+    return time.perf_counter() - t0
+
+
+def _migrate(out: Path) -> Path:
+    """Migrate the demo's empty database (in a process of its own); its path."""
     from lifecircle.workflow.demo_database import migrate_demo_database
 
-    return seconds, [migrate_demo_database(out / "lifecircle.db")]
+    _end_without_teardown()
+    return migrate_demo_database(out / "lifecircle.db")
 
 
 def _warm() -> None:
@@ -286,9 +288,19 @@ def _generate_and_check(
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checking:
         warming = checking.submit(_warm)
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as making:
-            made, early = making.submit(_generate, out, seed, scale, database).result()
-        migrated += early
-        warming.result()
-        prepared: dict[str, Any] = checking.submit(_check, out).result()
+            made = making.submit(_generate, out, seed, scale).result()
+        # the empty database is migrated beside the district's loading (one core), in a
+        # small process of its own started once the generator's ~300 MB are gone: in the
+        # generator, it delayed the checkup by 0.6 s
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as migrating:
+            early = migrating.submit(_migrate, out) if database else None
+            try:
+                warming.result()
+                prepared: dict[str, Any] = checking.submit(_check, out).result()
+            finally:
+                if early is not None and early.exception() is None:
+                    migrated.append(early.result())
+        if early is not None:
+            early.result()  # its error, if any, once the checkup went well
     prepared["stages"].insert(0, ("生成示例区", made))
     return prepared
