@@ -64,12 +64,15 @@ def web_font_url() -> str:
 def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     """The CJK font of the HTML reports in ``folder``, written once for the folder.
 
-    Noto Sans CJK SC (from ``mplfonts``) subset with fontTools to every character of every
-    ``.html`` page in ``folder`` (and ASCII), as ``fonts/NotoSansCJKsc-subset.woff`` beside
-    its licence (``fonts/OFL.txt``). The pages name it by a relative ``@font-face``, so they
-    show Chinese on a machine without any CJK font. Nothing is written when the font
-    already there covers every character (adding a circle's page to a folder adds only
-    when it brings new characters).
+    Noto Sans CJK SC (from ``mplfonts``) for every character of every ``.html`` page in
+    ``folder`` (and ASCII), as ``fonts/NotoSansCJKsc-subset.woff`` beside its licence
+    (``fonts/OFL.txt``). The pages name it by a relative ``@font-face``, so they show
+    Chinese on a machine without any CJK font. When the common subset shipped with the
+    package (:data:`COMMON_WEB_FONT`: GB 2312 and the usual symbols) holds every
+    character, it is copied; otherwise the font is subset with fontTools to the pages'
+    characters (about a second: a report run waited for it at its end). Nothing is
+    written when the font already there covers every character (adding a circle's page
+    to a folder adds only when it brings new characters).
 
     Parameters
     ----------
@@ -81,9 +84,8 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     list of Path
         The files written (empty when the font there was enough).
     """
-    from importlib import resources
+    import shutil
 
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
     from lifecircle.io import write_atomic
@@ -95,10 +97,14 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     wanted = set(_ALWAYS)
     for page in pages:
         wanted |= _page_characters(page)
-    source = _source_cmap()
-    codes = {ord(c) for c in wanted} & source
     target = folder / WEB_FONT_DIR / WEB_FONT_FILE
     licence = folder / WEB_FONT_DIR / "OFL.txt"
+    common = _common_cmap()
+    wanted_codes = {ord(c) for c in wanted}
+    if common and wanted_codes <= common_codes():
+        codes = wanted_codes & common  # the common font has each of these the source has
+    else:
+        codes = wanted_codes & _source_cmap()
     if target.is_file() and licence.is_file():
         try:
             with TTFont(str(target), lazy=True) as existing:
@@ -107,22 +113,79 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
             have = set()
         if codes <= have:
             return []
+    target.parent.mkdir(exist_ok=True)
+    if codes <= common:
+        written = write_atomic(target, lambda tmp: shutil.copyfile(COMMON_WEB_FONT, tmp))
+    else:
+        written = write_atomic(target, lambda tmp: _save_subset(cjk_font_path(), codes, tmp))
+    text = (_STATIC_FONTS / "OFL.txt").read_text("utf-8")
+    return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
+
+
+_STATIC_FONTS = Path(__file__).parent / "static" / "fonts"
+#: Noto Sans CJK SC subset to :func:`common_codes`, made by ``scripts/make-common-web-font``
+COMMON_WEB_FONT = _STATIC_FONTS / "NotoSansCJKsc-common.woff"
+#: Unicode ranges in the common font besides GB 2312: tab and line ends (the source maps
+#: them), ASCII, Latin-1, general punctuation, letterlike symbols, number forms, arrows,
+#: mathematical operators, enclosed numbers, box drawing, geometric shapes, miscellaneous
+#: symbols, dingbats (✓), CJK punctuation, fullwidth forms
+_COMMON_BLOCKS = ((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2100, 0x218F),
+                  (0x2190, 0x21FF), (0x2200, 0x22FF), (0x2460, 0x24FF), (0x2500, 0x257F),
+                  (0x25A0, 0x25FF), (0x2600, 0x26FF), (0x2700, 0x27BF), (0x3000, 0x303F),
+                  (0xFF00, 0xFFEF))  # fmt: skip
+
+
+@cache
+def common_codes() -> frozenset[int]:
+    """The code points the common web font is made for: every character of GB 2312 (6,763
+    hanzi and its symbols) and of :data:`_COMMON_BLOCKS`. Those the source font has are in
+    it; the others are in no font the reports could make."""
+    codes = {c for a, b in _COMMON_BLOCKS for c in range(a, b + 1)}
+    for lead in range(0xA1, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                codes.add(ord(bytes((lead, trail)).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(codes)
+
+
+def make_common_web_font(path: str | os.PathLike[str]) -> Path:
+    """Write the common web font (:data:`COMMON_WEB_FONT`) to ``path``: the source font
+    subset to :func:`common_codes`, the same bytes for the same source (no timestamp)."""
+    codes = common_codes() & _source_cmap()
+    _save_subset(cjk_font_path(), codes, Path(path))
+    return Path(path)
+
+
+def _save_subset(source: Path, codes: set[int], path: Path) -> None:
+    """``source`` subset to ``codes`` as an unhinted WOFF at ``path``, its name records
+    (copyright, licence) kept."""
+    from fontTools import subset
+
     opts = subset.Options()
     opts.flavor = "woff"
     opts.name_IDs = ["*"]  # keeps the copyright and licence records
     opts.name_languages = ["*"]
     opts.notdef_outline = True
     opts.hinting = False
-    text = (resources.files("lifecircle.reports") / "static" / "fonts" / "OFL.txt").read_text(
-        "utf-8"
-    )
-    target.parent.mkdir(exist_ok=True)
-    with subset.load_font(str(cjk_font_path()), opts) as font:
+    with subset.load_font(str(source), opts) as font:
         sub = subset.Subsetter(opts)
         sub.populate(unicodes=sorted(codes))
         sub.subset(font)
-        written = write_atomic(target, lambda tmp: subset.save_font(font, str(tmp), opts))
-    return [written, write_atomic(licence, lambda tmp: tmp.write_text(text, "utf-8"))]
+        font.recalcTimestamp = False  # the source's dates: the same bytes each time
+        subset.save_font(font, str(path), opts)
+
+
+@cache
+def _common_cmap() -> frozenset[int]:
+    """The code points of the common web font (empty if it is missing)."""
+    from fontTools.ttLib import TTFont
+
+    if not COMMON_WEB_FONT.is_file():
+        return frozenset()
+    with TTFont(str(COMMON_WEB_FONT), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
