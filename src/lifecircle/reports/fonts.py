@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -158,7 +159,7 @@ def make_common_web_font(path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def _save_subset(source: Path, codes: set[int], path: Path) -> None:
+def _save_subset(source: Path, codes: Iterable[int], path: Path) -> None:
     """``source`` subset to ``codes`` as an unhinted WOFF at ``path``, its name records
     (copyright, licence) kept."""
     from fontTools import subset
