@@ -178,7 +178,7 @@ def test_map_png_is_the_tight_savefig_picture(notice_y):
     assert (abs(ours - theirs).sum(axis=-1) > 60).sum() < 0.1 * ink
 
 
-def test_circles_done_is_called_once_after_the_workers_and_before_the_font(
+def test_forked_workers_after_a_report_drawn_here_end_and_leave_every_file(
     checkup_dir, circles, tmp_path
 ):
     import multiprocessing as mp
@@ -189,16 +189,7 @@ def test_circles_done_is_called_once_after_the_workers_and_before_the_font(
     # must not be used by the forked workers (matplotlib drops its fonts at a fork)
     render_circle_report(checkup_dir, circles[0], tmp_path / "first", today=TODAY)
     out = tmp_path / "reports"
-    seen: list[tuple[int, int, bool]] = []
-
-    def circles_done() -> None:
-        # the folder being written is the one temporary folder beside ``out``
-        (building,) = [p for p in tmp_path.iterdir() if p not in (out, tmp_path / "first")]
-        docs = len(list(building.glob("*.docx")))
-        seen.append((len(mp.active_children()), docs, (building / WEB_FONT_DIR).exists()))
-
-    render_reports(
-        checkup_dir, out, circle_ids=circles, workers=2, today=TODAY, circles_done=circles_done
-    )
-    assert seen == [(0, len(circles), False)]  # workers ended, reports there, no font yet
+    render_reports(checkup_dir, out, circle_ids=circles, workers=2, today=TODAY)
+    assert mp.active_children() == []  # the workers ended
+    assert sorted(p.stem for p in out.glob("*.docx")) == sorted(circles)
     assert (out / WEB_FONT_DIR).is_dir()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import time
 from datetime import date
 from pathlib import Path
@@ -51,12 +50,9 @@ def demo_command(
     # The district is made in one process and checked in another: when each ends, its
     # memory is the system's again (the generator's leftovers never meet the checkup's
     # peak, and the report workers started next do not add to either). The checking
-    # process imports and loads its kernels while the district is being made; a third,
-    # small, migrates an empty database while the district is loaded (independent of the
-    # checkup). This process only waits meanwhile, small.
-    migrated: list[Path] = []
-    atexit.register(_discard, migrated)  # whatever stops the command before it is used
-    prepared = _generate_and_check(out, seed, scale, database=database, migrated=migrated)
+    # process imports and loads its kernels while the district is being made. This process
+    # only waits meanwhile, small.
+    prepared = _generate_and_check(out, seed, scale)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
 
@@ -95,7 +91,6 @@ def demo_command(
                     _build_database,
                     out,
                     folder,
-                    migrated=migrated[0] if migrated else None,
                     mobility=mob,
                 )
             )
@@ -141,9 +136,7 @@ def demo_command(
         console.print(f"  • {line}")
 
 
-def _build_database(
-    out: Path, folder: CheckupFolder, *, migrated: Path | None, mobility: Any
-) -> tuple[Path, float]:
+def _build_database(out: Path, folder: CheckupFolder, *, mobility: Any) -> tuple[Path, float]:
     """The demo's programme database from the checkup folder (and the mobility, if made),
     and the seconds it took."""
     from lifecircle.workflow.demo import build_demo_database
@@ -157,7 +150,6 @@ def _build_database(
         circle_outlines=checkup_dir / "circles.gpkg",  # for the web maps
         maps_from=folder,  # the map by facility category
         district=out / "district",  # the web's what-if runs it again
-        migrated=migrated,
     )
     if mobility is not None:
         from lifecircle.store.db import make_engine, session_scope
@@ -181,14 +173,6 @@ def _generate(out: Path, seed: int, scale: float) -> float:
     package = generate_demo(out / "district", seed=seed, scale=scale)
     Console().print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
     return time.perf_counter() - t0
-
-
-def _migrate(out: Path) -> Path:
-    """Migrate the demo's empty database (in a process of its own); its path."""
-    from lifecircle.workflow.demo_database import migrate_demo_database
-
-    _end_without_teardown()
-    return migrate_demo_database(out / "lifecircle.db")
 
 
 def _warm() -> None:
@@ -272,22 +256,8 @@ def _check(out: Path) -> dict[str, Any]:
     }
 
 
-def _discard(migrated: list[Path]) -> None:
-    """Remove the early database if it was made and not used (moved into place)."""
-    for path in migrated:
-        Path(path).unlink(missing_ok=True)
-
-
-def _generate_and_check(
-    out: Path,
-    seed: int,
-    scale: float,
-    *,
-    database: bool,
-    migrated: list[Path],
-) -> dict[str, Any]:
-    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here.
-    The early database, if made, is added to ``migrated`` at once (removed if unused)."""
+def _generate_and_check(out: Path, seed: int, scale: float) -> dict[str, Any]:
+    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -297,18 +267,7 @@ def _generate_and_check(
         warming = checking.submit(_warm)
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as making:
             made = making.submit(_generate, out, seed, scale).result()
-        # the empty database is migrated beside the district's loading (one core), in a
-        # small process of its own started once the generator's ~300 MB are gone: in the
-        # generator, it delayed the checkup by 0.6 s
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as migrating:
-            early = migrating.submit(_migrate, out) if database else None
-            try:
-                warming.result()
-                prepared: dict[str, Any] = checking.submit(_check, out).result()
-            finally:
-                if early is not None and early.exception() is None:
-                    migrated.append(early.result())
-        if early is not None:
-            early.result()  # its error, if any, once the checkup went well
+        warming.result()
+        prepared: dict[str, Any] = checking.submit(_check, out).result()
     prepared["stages"].insert(0, ("生成示例区", made))
     return prepared

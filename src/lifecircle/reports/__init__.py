@@ -257,7 +257,6 @@ def render_reports(
     progress: Callable[[str], object] | None = None,
     workers: int | None = None,
     mobility: MobilityResult | None = None,
-    circles_done: Callable[[], object] | None = None,
 ) -> list[Path]:
     """The district report plus every circle's report (or only ``circle_ids``, no district).
 
@@ -282,10 +281,6 @@ def render_reports(
         Processes for the circle reports.
     mobility : MobilityResult, optional
         Adds the district report's chapter on mobility (matching degree, proposed circles).
-    circles_done : callable, optional
-        Called once every report is written and the workers have ended, before the
-        folder's web font is made (single-threaded work): other work can start there
-        without adding to the workers' memory (the demo starts its database).
 
     Returns
     -------
@@ -301,8 +296,6 @@ def render_reports(
 
     def write(folder: Path) -> None:
         paths = _render_into(ck, folder, ids, opts, progress, workers, mobility)
-        if circles_done is not None:
-            circles_done()
         paths += _web_font(folder, opts)  # one font for the whole folder
         names.extend(str(p.relative_to(folder)) for p in paths)
 

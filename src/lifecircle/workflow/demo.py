@@ -19,10 +19,9 @@ from lifecircle.checkup import CheckupResult, Shortfall
 from lifecircle.checkup.folder import CheckupFolder
 from lifecircle.store.models import CheckupRun, Circle
 from lifecircle.workflow import bulletins, checkups, evaluation, places, projects, schedule
-from lifecircle.workflow.demo_database import migrate_demo_database
 from lifecircle.workflow.subsidies import ensure_default_rules
 
-__all__ = ["build_demo_database", "migrate_demo_database", "seed_demo_programme"]
+__all__ = ["build_demo_database", "seed_demo_programme"]
 
 DEMO_NOTE = "示例铺排（非官方附件2）"
 HISTORIC = "系统上线前的专项体检（纸质报告存档）"
@@ -331,7 +330,6 @@ def build_demo_database(
     circle_outlines: str | os.PathLike[str] | None = None,
     maps_from: str | os.PathLike[str] | CheckupFolder | None = None,
     district: str | os.PathLike[str] | None = None,
-    migrated: str | os.PathLike[str] | None = None,
 ) -> Path:
     """A new SQLite programme database at ``path`` holding the demo programme.
 
@@ -354,9 +352,6 @@ def build_demo_database(
         for the web's map by facility category.
     district : str or path-like, optional
         The demo's district package, recorded with the map layers for the web's what-if.
-    migrated : str or path-like, optional
-        An empty database `migrate_demo_database` made beside ``path``: used (and moved)
-        instead of migrating here.
 
     Returns
     -------
@@ -367,12 +362,9 @@ def build_demo_database(
     from lifecircle.store.db import make_engine, session_scope, upgrade
 
     def build(tmp: Path) -> None:
-        if migrated is not None:
-            os.replace(migrated, tmp)
         engine = make_engine(tmp)
         try:
-            if migrated is None:
-                upgrade(engine)
+            upgrade(engine)
             with session_scope(engine, actor="demo") as session:
                 seed_demo_programme(session, checkup, today=today)
                 if circle_outlines is not None:
