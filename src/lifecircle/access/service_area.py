@@ -507,6 +507,7 @@ def _traced_tiles(
     starts = np.flatnonzero(np.r_[True, np.diff(key) != 0])
     inner: list[Any] = []  # parts within a tile
     seam: list[Any] = []  # parts reaching a tile's edge inside the grid
+    aside: list[np.ndarray] = []  # their holes within the tile, added back after the union
     for first, p in zip(starts, np.split(idx, starts[1:]), strict=True):
         row, col = divmod(int(key[first]), ntx)
         cx0, cy0 = col * tile, row * tile
@@ -537,17 +538,81 @@ def _traced_tiles(
         # fill_type "OuterOffset": a list of outline points and a list of ring offsets
         points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(0.5, 2.0))
         for pt, o in zip(points, offsets, strict=True):
-            poly = shapely.Polygon(
-                pt[o[0] : o[1]], [pt[o[k] : o[k + 1]] for k in range(1, len(o) - 1)]
-            )
-            lo, hi = pt[o[0] : o[1]].min(axis=0), pt[o[0] : o[1]].max(axis=0)
-            at_x = float(lo[0]) <= edges[0] or float(hi[0]) >= edges[1]
-            at_y = float(lo[1]) <= edges_y[0] or float(hi[1]) >= edges_y[1]
-            (seam if at_x or at_y else inner).append(poly)
+            rings = [pt[o[k] : o[k + 1]] for k in range(len(o) - 1)]
+            if not _reaches(rings[0], edges, edges_y):
+                inner.append(shapely.Polygon(rings[0], rings[1:]))
+                continue
+            # a hole that does not reach the tile's edge stays as it is: no other tile's
+            # part reaches into it. Out of the union, which places every hole of its
+            # result by testing it against the outlines (a city's union grew with the
+            # square of its size: 441 circles 9x the time of 98)
+            holes: list[np.ndarray] = []
+            for ring in rings[1:]:
+                (holes if _reaches(ring, edges, edges_y) else aside).append(ring)
+            seam.append(shapely.Polygon(rings[0], holes))
     if seam:
-        joined = shapely.coverage_union_all(np.array(seam, dtype=object))
-        seam = list(shapely.get_parts(joined))
+        seam = _with_holes(_joined(np.array(seam, dtype=object)), aside)
     return inner + seam
+
+
+def _joined(parts: np.ndarray) -> list[Any]:
+    """The coverage union of ``parts`` (polygons that meet only along shared edges), as
+    its polygons: each group of parts whose bounding boxes chain together is unioned on
+    its own (one union of everything took 0.3 s where its 43 groups took 0.15 s, and grew
+    faster than the city)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = shapely.STRtree(parts).query(parts)
+    n = len(parts)
+    ones = np.ones(len(a), dtype=np.int8)
+    _, group = connected_components(coo_matrix((ones, (a, b)), shape=(n, n)), directed=False)
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    out: list[Any] = []
+    for members in np.split(order, starts[1:]):
+        if len(members) == 1:
+            out.append(parts[members[0]])
+        else:
+            out.extend(shapely.get_parts(shapely.coverage_union_all(parts[members])))
+    return out
+
+
+def _reaches(ring: np.ndarray, edges: tuple[float, float], edges_y: tuple[float, float]) -> bool:
+    """Whether an outline ``ring`` (points) reaches its tile's edges (a seam)."""
+    lo, hi = ring.min(axis=0), ring.max(axis=0)
+    return bool(
+        float(lo[0]) <= edges[0]
+        or float(hi[0]) >= edges[1]
+        or float(lo[1]) <= edges_y[0]
+        or float(hi[1]) >= edges_y[1]
+    )
+
+
+def _with_holes(parts: list[Any], holes: list[np.ndarray]) -> list[Any]:
+    """``parts`` (polygons) with ``holes`` (rings, each inside exactly one part) added.
+
+    A point inside a hole lies inside its part (the hole is not cut out yet): each part,
+    prepared, is tested only against the points in its bounding box.
+    """
+    if not holes:
+        return parts
+    rings = shapely.linearrings(
+        np.concatenate(holes), indices=np.repeat(np.arange(len(holes)), [len(r) for r in holes])
+    )
+    inside = shapely.point_on_surface(shapely.polygons(rings))
+    part_of, hole = shapely.STRtree(inside).query(
+        np.array(parts, dtype=object), predicate="contains"
+    )
+    found: dict[int, list[np.ndarray]] = {}
+    for i, h in zip(part_of.tolist(), hole.tolist(), strict=True):
+        found.setdefault(i, []).append(holes[h])
+    if len(part_of) != len(holes):
+        raise RuntimeError(f"服务范围拼接：{len(holes) - len(part_of)} 个内孔未落在任何面内")
+    return [
+        shapely.Polygon(p.exterior, [*p.interiors, *found[i]]) if i in found else p
+        for i, p in enumerate(parts)
+    ]
 
 
 def _centre(origin: float, i: int, res: float) -> float:
