@@ -125,11 +125,17 @@ def graph_from_lines(
     keep = ~((u == v) & (length <= 0.0))  # zero-length loops carry no walk
     edge_row = part_row[eline][keep]
     edge_attrs = {c: _edge_values(lines[c], edge_row) for c in columns}
+    # nodes numbered along a space-filling curve: the searches walk nodes that lie near
+    # one another, and now they lie near one another in memory too
+    order = _curve_order(node_xy)
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.arange(len(order))
+    node_xy = node_xy[order]
     return WalkGraph(
         node_x=node_xy[:, 0].copy(),
         node_y=node_xy[:, 1].copy(),
-        edge_u=u[keep],
-        edge_v=v[keep],
+        edge_u=number[u[keep]],
+        edge_v=number[v[keep]],
         edge_length=length[keep],
         edge_geometry=edge_geom[keep],
         crs=lines.crs,
@@ -159,6 +165,21 @@ def _edge_geometries(
     rank = np.cumsum(rebuild) - 1  # each rebuilt edge's place among them
     geoms[rebuild] = shapely.linestrings(xcoords[in_cut], indices=rank[edge_of[in_cut]])
     return geoms
+
+
+def _curve_order(xy: np.ndarray, *, bits: int = 16) -> np.ndarray:
+    """The order of points ``xy`` along a Z (Morton) curve over their bounding box, on a
+    grid of ``2**bits`` cells a side; ties in their given order."""
+    if len(xy) == 0:
+        return np.arange(0)
+    lo = xy.min(axis=0)
+    span = float(np.max(xy.max(axis=0) - lo)) or 1.0
+    cell = np.minimum(((xy - lo) / span * (1 << bits)).astype(np.uint64), (1 << bits) - 1)
+    code = np.zeros(len(xy), dtype=np.uint64)
+    for b in range(bits):  # interleave the bits of x and y
+        code |= ((cell[:, 0] >> np.uint64(b)) & np.uint64(1)) << np.uint64(2 * b)
+        code |= ((cell[:, 1] >> np.uint64(b)) & np.uint64(1)) << np.uint64(2 * b + 1)
+    return np.argsort(code, kind="stable")
 
 
 def _vertex_keys(coords: np.ndarray, tolerance_m: float) -> np.ndarray:
