@@ -136,7 +136,6 @@ def _leave(code: str | int | None) -> None:
     """End the process at once with the status ``sys.exit(code)`` would give, after the
     exit handlers and with the output flushed."""
     import atexit
-    import os
     import sys
 
     if code is None:
@@ -147,6 +146,15 @@ def _leave(code: str | int | None) -> None:
         print(code, file=sys.stderr)
         status = 1
     atexit._run_exitfuncs()
+    end_at_once(status)
+
+
+def end_at_once(status: int) -> None:
+    """Flush the output and end the process now with ``status``, without Python's
+    teardown (also the demo's pool processes, from their last exit handler)."""
+    import os
+    import sys
+
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
