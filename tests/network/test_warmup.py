@@ -76,3 +76,28 @@ def test_load_cached_kernels_loads_on_a_warm_start_and_leaves_a_cold_one_to_the_
     warmup_done = _start(tmp_path)  # the child compiled, or this start compiles and marks
     assert warmup_done in ("compiled in a child", "loaded on first use")
     assert _load_now(tmp_path) == ["True", "True"]
+
+
+WAIT = (
+    "from lifecircle.network import warmup\n"
+    "warmup.compile_kernels_in_background()\n"
+    "warmup.wait_for_kernels()\n"  # what a kernel's caller does before its first call
+    "print(warmup.LAST_START['kernels'])\n"
+    "print(warmup.LAST_START.get('numba', '-'))\n"
+)
+
+
+def test_a_caller_waiting_for_the_child_readies_numba_meanwhile(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+
+    def run() -> list[str]:
+        r = subprocess.run(
+            [sys.executable, "-c", WAIT], env=env, capture_output=True, text=True, timeout=600
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        return r.stdout.splitlines()
+
+    # cold: the child compiled (without scipy, which numba imports only for BLAS) while
+    # the caller made numba's target ready; warm: nothing to wait for
+    assert run() == ["compiled in a child", "prepared while waiting"]
+    assert run() == ["loaded on first use", "-"]

@@ -23,7 +23,9 @@ from pathlib import Path
 
 _THREAD: threading.Thread | None = None
 _LOCK = threading.Lock()
-#: what the last background start did: "loaded" (warm), "compiled in a child", "failed"
+#: what the last background start did under "kernels": "loaded on first use" (warm),
+#: "compiled in a child", "compiled here" (the child failed), "failed"; under "numba":
+#: "prepared while waiting" when a caller readied numba while the child compiled
 LAST_START: dict[str, str] = {}
 
 
@@ -77,8 +79,10 @@ def _writable(folder: Path) -> bool:
 def _compile_in_child() -> subprocess.Popen[bytes]:
     """Start ``python -c 'kernels.compile_all()'`` on the same lifecircle source."""
     src = str(Path(__file__).resolve().parents[2])
+    # without scipy: numba imports it only to offer BLAS (np.dot and the like), which the
+    # kernels do not use, and its import is a twentieth of the child's time
     code = (
-        f"import sys; sys.path.insert(0, {src!r}); "
+        f"import sys; sys.path.insert(0, {src!r}); sys.modules['scipy'] = None; "
         "from lifecircle.network import kernels; kernels.compile_all()"
     )
     return subprocess.Popen(
@@ -95,12 +99,12 @@ def _work(marker: Path | None) -> None:
         from lifecircle.network import kernels  # imports numba meanwhile
 
         try:
-            child.wait(timeout=900)
+            status = child.wait(timeout=900)
         except subprocess.TimeoutExpired:
             child.kill()
-            child.wait()
+            status = child.wait()
         kernels.compile_all()  # loads what the child cached (or compiles, if it failed)
-        LAST_START["kernels"] = "compiled in a child"
+        LAST_START["kernels"] = "compiled in a child" if status == 0 else "compiled here"
         if marker is not None:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
@@ -163,4 +167,23 @@ def wait_for_kernels() -> None:
     """
     thread = _THREAD
     if thread is not None and thread is not threading.current_thread():
+        if thread.is_alive():
+            _prepare_numba()
         thread.join()
+
+
+def _prepare_numba() -> None:
+    """Make numba's CPU target ready (the imports and registries its first compile or
+    cache load needs, ~0.5 s) while the child still compiles and this thread would only
+    wait; loading the kernels after the child then takes a few milliseconds. The loading
+    thread finds it done (the same lock guards both)."""
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.registry import cpu_target
+
+        with global_compiler_lock:
+            cpu_target.target_context.refresh()
+            cpu_target.typing_context.refresh()
+    except Exception:  # numba's internals moved: the load does it, as before
+        return
+    LAST_START["numba"] = "prepared while waiting"
