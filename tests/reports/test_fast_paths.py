@@ -167,3 +167,41 @@ def test_maps_shared_text_measures_and_layouts_draw_what_matplotlib_draws() -> N
     again = _map_like_png(maps._subplots)  # served from the caches
     pixels = [np.asarray(Image.open(io.BytesIO(p))) for p in (plain, first, again)]
     assert np.array_equal(pixels[0], pixels[1]) and np.array_equal(pixels[0], pixels[2])
+
+
+def test_maps_drawn_on_kept_figures_are_those_of_new_figures(checkup_dir: Path) -> None:
+    from lifecircle.reports import _prepare
+    from lifecircle.reports.context import build_circle_report, build_district_report
+    from lifecircle.reports.strings import Text
+
+    ck = _prepare(checkup_dir)
+    T = Text("zh")
+    reps = [build_circle_report(ck, cid, T, None) for cid in ck.result.circle_ids()]
+    # circles whose category maps have different grids (one panel to six)
+    reps = sorted(reps, key=lambda r: len(r.focus_categories))
+    picked = [reps[0], reps[len(reps) // 2], reps[-1]]
+    district = build_district_report(ck, T, None)
+    draws = [f for rep in picked for f in (
+        lambda rep=rep: maps.circle_overview_png(ck, rep, T),
+        lambda rep=rep: maps.circle_categories_png(ck, rep, T),
+    )] + [lambda: maps.district_png(ck, district, T)]  # fmt: skip
+
+    def fresh(draw):  # type: ignore[no-untyped-def]
+        maps._FREE_FIGURES.clear()
+        return draw()
+
+    new = [fresh(draw) for draw in draws]  # each on a figure made for it
+    maps._FREE_FIGURES.clear()
+    for draw in draws:
+        draw()
+    kept = dict(maps._FREE_FIGURES)
+    assert kept  # the figures were kept for the next maps
+    again = [draw() for draw in draws]  # each on a figure another map left
+    assert all(maps._FREE_FIGURES[k][0] is kept[k][0] for k in kept)
+    maps._FREE_FIGURES.clear()
+    assert sum(p is not None for p in new) >= 5
+    for a, b in zip(new, again, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            pa, pb = (np.asarray(Image.open(io.BytesIO(p))) for p in (a, b))
+            assert pa.shape == pb.shape and np.array_equal(pa, pb)
