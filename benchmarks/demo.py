@@ -58,8 +58,9 @@ def main() -> None:
     pss = statistics.median(m.peak_pss_mb for m in sampled)
     rss = statistics.median(m.peak_rss_mb for m in sampled)
     slowed = ", ".join(f"{m.seconds:.1f}" for m in sampled)
+    each = ", ".join(f"{m.peak_pss_mb:.0f}" for m in sampled)
     print(f"peak memory of the process tree: {pss:.0f} MB PSS ({rss:.0f} MB summed RSS), "
-          f"median of the sampled runs (which took {slowed} s)")  # fmt: skip
+          f"median of the sampled runs (peaks: {each} MB; which took {slowed} s)")  # fmt: skip
     out = runs[len(runs) // 2].stdout
     stages = re.search(r"完成，用时 ([\d.]+) 秒（(.*?)）", out.replace("\n", ""))
     if stages:
