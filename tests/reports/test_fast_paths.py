@@ -205,3 +205,48 @@ def test_maps_drawn_on_kept_figures_are_those_of_new_figures(checkup_dir: Path) 
         if a is not None and b is not None:
             pa, pb = (np.asarray(Image.open(io.BytesIO(p))) for p in (a, b))
             assert pa.shape == pb.shape and np.array_equal(pa, pb)
+
+
+def _legend_png(mapped: bool) -> bytes:
+    """A figure with an axes legend and a figure legend (CJK labels, markers, patches)."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from lifecircle.reports import fonts as f
+
+    with matplotlib.rc_context(f.rc()):
+        fig, ax = maps._subplots(figsize=(4.0, 3.0))
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+        marks = [Line2D([], [], marker=m, linestyle="", label=f"幼儿园 {m}") for m in "o^sD"]
+        bands = [
+            Patch(facecolor=c, label=f"≤ {i * 300} 米") for i, c in enumerate(maps.BAND_COLOURS)
+        ]
+        legends = [
+            ax.legend(handles=marks, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3),
+            fig.legend(handles=bands, loc="lower center", ncol=6, fontsize=8, frameon=False),
+        ]
+        if mapped:
+            legends = [maps._mapped(leg) for leg in legends]
+            assert all(type(leg) is maps._MapLegend for leg in legends)
+        return maps._png(fig)
+
+
+def test_map_legends_measured_once_draw_what_matplotlib_draws(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.offsetbox import TextArea
+
+    measured = {"n": 0}
+    measure = TextArea.get_bbox
+
+    def counted(self, renderer):  # type: ignore[no-untyped-def]
+        measured["n"] += 1
+        return measure(self, renderer)
+
+    monkeypatch.setattr(TextArea, "get_bbox", counted)
+    plain = _legend_png(False)
+    plain_measures, measured["n"] = measured["n"], 0
+    mapped = _legend_png(True)
+    assert measured["n"] < plain_measures / 2  # each label measured once per drawing
+    pa, pb = (np.asarray(Image.open(io.BytesIO(p))) for p in (plain, mapped))
+    assert pa.shape == pb.shape and np.array_equal(pa, pb)

@@ -22,7 +22,9 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.offsetbox import OffsetBox
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from lifecircle.checkup import CheckupFolder
@@ -131,6 +133,66 @@ class _SharedTextRenderer(RendererAgg):
 # the layouts, which point into them, go too; the measures (numbers) stay
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_TEXT_LAYOUTS.clear)
+
+
+class _MapLegend(Legend):
+    """matplotlib's legend, each of its boxes measured once per drawing.
+
+    Drawing a legend measures its boxes again and again (to place it, then each row and
+    column box for its children, then each entry for its own): a twelfth of a map's
+    time. While it is drawn here, each box's measure and its children's offsets are kept
+    for that renderer, and dropped after: nothing moves a box's contents during a drawing
+    (placing a box sets its offset only). ``_mapped`` turns a legend into this kind; a
+    test compares the pixels with matplotlib's own legend.
+    """
+
+    def draw(self, renderer):
+        boxes = _offset_boxes(self._legend_box)  # type: ignore[attr-defined]
+        for box in boxes:
+            _measure_once(box, renderer)
+        try:
+            return super().draw(renderer)
+        finally:
+            for box in boxes:
+                for name in _MEASURES:
+                    box.__dict__.pop(name, None)
+
+
+#: the OffsetBox methods whose answers ``_MapLegend`` keeps while it draws
+_MEASURES = ("get_bbox", "_get_bbox_and_child_offsets")
+
+
+def _offset_boxes(root: OffsetBox) -> list[OffsetBox]:
+    out, todo = [], [root]
+    while todo:
+        box = todo.pop()
+        out.append(box)
+        todo.extend(c for c in box.get_children() if isinstance(c, OffsetBox))
+    return out
+
+
+def _measure_once(box: OffsetBox, renderer: Any) -> None:
+    for name in _MEASURES:
+        method = getattr(box, name, None)
+        if method is None:
+            continue
+        kept: dict[int, Any] = {}
+
+        def once(r, _method=method, _kept=kept):
+            if r is not renderer:
+                return _method(r)
+            if 0 not in _kept:
+                _kept[0] = _method(r)
+            return _kept[0]
+
+        box.__dict__[name] = once
+
+
+def _mapped(legend: Legend) -> Legend:
+    """The legend made a :class:`_MapLegend` (the same legend, drawn faster)."""
+    if type(legend) is Legend:
+        legend.__class__ = _MapLegend
+    return legend
 
 
 def _make_room(cache: dict[Any, Any]) -> None:
@@ -698,13 +760,15 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
                 order.geometry.y.to_numpy(),
                 order["name"].astype(str).tolist(),
             )
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.01),
-            ncol=3,
-            fontsize=8,
-            frameon=False,
+        _mapped(
+            ax.legend(
+                handles=handles,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.01),
+                ncol=3,
+                fontsize=8,
+                frameon=False,
+            )
         )
         return _png(fig)
 
@@ -785,13 +849,15 @@ def circle_categories_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> byte
         )
         if ck.service_areas is not None:
             handles.append(Patch(facecolor="#1f77b4", alpha=0.3, label=T("html_service_areas")))
-        fig.legend(
-            handles=handles,
-            loc="lower center",
-            ncol=min(6, len(handles)),
-            fontsize=8,
-            frameon=False,
-            bbox_to_anchor=(0.5, 0.0),
+        _mapped(
+            fig.legend(
+                handles=handles,
+                loc="lower center",
+                ncol=min(6, len(handles)),
+                fontsize=8,
+                frameon=False,
+                bbox_to_anchor=(0.5, 0.0),
+            )
         )
         if rep.meta.generated_notice:
             fig.text(
@@ -845,13 +911,15 @@ def district_png(ck: CheckupFolder, rep: DistrictReport, T: Text) -> bytes:
             )
             for g in ("AAA", "AA", "NONE")
         ]
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.01),
-            ncol=3,
-            fontsize=9,
-            frameon=False,
+        _mapped(
+            ax.legend(
+                handles=handles,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.01),
+                ncol=3,
+                fontsize=9,
+                frameon=False,
+            )
         )
         return _png(fig)
 
