@@ -149,7 +149,7 @@ class _MapLegend(Legend):
     def draw(self, renderer):
         boxes = _offset_boxes(self._legend_box)  # type: ignore[attr-defined]
         for box in boxes:
-            _measure_once(box, renderer)
+            _measure_once(box)
         try:
             return super().draw(renderer)
         finally:
@@ -171,7 +171,8 @@ def _offset_boxes(root: OffsetBox) -> list[OffsetBox]:
     return out
 
 
-def _measure_once(box: OffsetBox, renderer: Any) -> None:
+def _measure_once(box: OffsetBox) -> None:
+    """Each of ``_MEASURES`` of ``box`` answered once per renderer, until removed."""
     for name in _MEASURES:
         method = getattr(box, name, None)
         if method is None:
@@ -179,11 +180,9 @@ def _measure_once(box: OffsetBox, renderer: Any) -> None:
         kept: dict[int, Any] = {}
 
         def once(r, _method=method, _kept=kept):
-            if r is not renderer:
-                return _method(r)
-            if 0 not in _kept:
-                _kept[0] = _method(r)
-            return _kept[0]
+            if id(r) not in _kept:
+                _kept[id(r)] = _method(r)
+            return _kept[id(r)]
 
         box.__dict__[name] = once
 
@@ -281,8 +280,8 @@ def _emptied(fig: Figure) -> None:
         ax.set_autoscale_on(True)
     for artist in (*fig.legends, *fig.texts, *fig.patches, *fig.lines, *fig.images):
         artist.remove()
-    fig.set_dpi(matplotlib.rcParams["figure.dpi"])
     rc = matplotlib.rcParams
+    fig.set_dpi(rc["figure.dpi"])
     fig.subplots_adjust(
         left=rc["figure.subplot.left"],
         right=rc["figure.subplot.right"],
@@ -663,6 +662,20 @@ def _place_labels(ax, xs, ys, texts, *, max_labels: int = 6, fontsize: float = 7
             ann.remove()
 
 
+def _legend_below(ax: Any, handles: list[Any], *, fontsize: float) -> None:
+    """The map's legend, centred under its frame, three entries a row."""
+    _mapped(
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=3,
+            fontsize=fontsize,
+            frameon=False,
+        )
+    )
+
+
 def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
     """Circle outline, neighbours, compounds (gap / no gap), facilities of failing categories."""
     cid = rep.circle.id
@@ -760,16 +773,7 @@ def circle_overview_png(ck: CheckupFolder, rep: CircleReport, T: Text) -> bytes:
                 order.geometry.y.to_numpy(),
                 order["name"].astype(str).tolist(),
             )
-        _mapped(
-            ax.legend(
-                handles=handles,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.01),
-                ncol=3,
-                fontsize=8,
-                frameon=False,
-            )
-        )
+        _legend_below(ax, handles, fontsize=8)
         return _png(fig)
 
 
@@ -911,16 +915,7 @@ def district_png(ck: CheckupFolder, rep: DistrictReport, T: Text) -> bytes:
             )
             for g in ("AAA", "AA", "NONE")
         ]
-        _mapped(
-            ax.legend(
-                handles=handles,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.01),
-                ncol=3,
-                fontsize=9,
-                frameon=False,
-            )
-        )
+        _legend_below(ax, handles, fontsize=9)
         return _png(fig)
 
 
