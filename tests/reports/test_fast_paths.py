@@ -85,6 +85,16 @@ def test_encode_writes_opaque_maps_as_rgb() -> None:
     assert img.mode == "RGBA" and np.array_equal(np.asarray(img), px)
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (257, 301)])
+def test_opaque_maps_keep_every_pixel_in_rgb(shape: tuple[int, int]) -> None:
+    px = np.random.default_rng(3).integers(0, 256, (*shape, 4), dtype=np.uint8)
+    px[..., 3] = 255
+    for pixels in (px, px[::-1], np.asfortranarray(px)):  # and not C-contiguous
+        assert np.array_equal(maps._rgb(pixels), pixels[..., :3])
+        img = Image.open(io.BytesIO(maps._encode(pixels)))
+        assert img.mode == "RGB" and np.array_equal(np.asarray(img), pixels[..., :3])
+
+
 def _kv_by_python_docx(doc, rows: list[tuple[str, str]], font_pt: float = 9.5):
     """word._kv as it was: every row through python-docx."""
     t = doc.add_table(rows=0, cols=2)

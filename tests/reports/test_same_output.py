@@ -193,3 +193,27 @@ def test_forked_workers_after_a_report_drawn_here_end_and_leave_every_file(
     assert mp.active_children() == []  # the workers ended
     assert sorted(p.stem for p in out.glob("*.docx")) == sorted(circles)
     assert (out / WEB_FONT_DIR).is_dir()
+
+
+def test_the_web_font_is_made_from_the_pages_as_written_without_reading_them(
+    checkup_dir, circles, tmp_path, monkeypatch
+):
+    from fontTools.ttLib import TTFont
+
+    from lifecircle.reports import fonts
+
+    def read_again(page):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{page} read again for the web font")
+
+    out = tmp_path / "reports"
+    with monkeypatch.context() as m:
+        m.setattr(fonts, "_page_characters", read_again)
+        render_reports(checkup_dir, out, circle_ids=circles, workers=2, today=TODAY)
+    # the workers' characters reached the font: it covers every page as read from disk
+    with TTFont(str(out / fonts.WEB_FONT_DIR / fonts.WEB_FONT_FILE), lazy=True) as font:
+        have = set(font.getBestCmap())
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == len(circles)
+    for page in pages:
+        assert {ord(c) for c in fonts._page_characters(page)} <= have, page
+    assert fonts.write_web_font(out) == []

@@ -87,3 +87,13 @@ def test_the_subset_is_the_same_bytes_each_time(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["\t生活圈\r\n", "平方米²"])
 def test_tab_line_ends_and_latin_symbols_stay_in_the_common_set(text: str) -> None:
     assert {ord(c) for c in text} <= fonts.common_codes()
+
+
+def test_characters_given_for_a_page_are_used_instead_of_reading_it(tmp_path: Path) -> None:
+    source, common = fonts._source_cmap(), fonts.common_codes()
+    rare = chr(min(c for c in source if 0x4E00 <= c <= 0x9FFF and c not in common))
+    page = _page(tmp_path, "生活圈")
+    known = {page.name: fonts.page_characters(f"<p>生活圈{rare}</p>".encode())}
+    fonts.write_web_font(tmp_path, known=known)
+    have = _cmap(tmp_path / fonts.WEB_FONT_DIR / fonts.WEB_FONT_FILE)
+    assert ord(rare) in have and ord("圈") in have

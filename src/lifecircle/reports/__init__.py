@@ -100,8 +100,30 @@ def _write(
     return [write_atomic(out / f"{stem}.{f}", writers[f]) for f in FORMATS if f in opts.formats]
 
 
+#: the characters of HTML pages written, by file name (``fonts.page_characters``)
+_Characters = dict[str, set[str]]
+
+
+def _html(text: Callable[[], str], name: str, chars: _Characters) -> Callable[[Path], object]:
+    """The writer of the HTML page ``name``: its text as UTF-8, its characters kept in
+    ``chars`` for the folder's web font (which then need not read the page again)."""
+
+    def write(path: Path) -> None:
+        from lifecircle.reports.fonts import page_characters
+
+        data = text().encode("utf-8")
+        path.write_bytes(data)
+        chars[name] = page_characters(data)
+
+    return write
+
+
 def _circle_files(
-    ck: CheckupFolder, circle_id: str, out_dir: str | os.PathLike[str], opts: _Options
+    ck: CheckupFolder,
+    circle_id: str,
+    out_dir: str | os.PathLike[str],
+    opts: _Options,
+    chars: _Characters,
 ) -> list[Path]:
     from lifecircle.reports import excel, html, maps, word
     from lifecircle.reports.context import build_circle_report
@@ -117,12 +139,13 @@ def _circle_files(
             figs.append((cat_png, T("fig_categories", n="{n}")))
         return word.circle_docx(rep, T, path, figs)
 
+    stem = opts.stem(_safe(circle_id))
     return _write(
         out_dir,
-        opts.stem(_safe(circle_id)),
+        stem,
         opts,
         {
-            "html": lambda p: p.write_text(html.circle_html(ck, rep, T, opts.tiles), "utf-8"),
+            "html": _html(lambda: html.circle_html(ck, rep, T, opts.tiles), f"{stem}.html", chars),
             "docx": docx,
             "xlsx": lambda p: excel.circle_xlsx(rep, T, p),
         },
@@ -133,6 +156,7 @@ def _district_files(
     ck: CheckupFolder,
     out_dir: str | os.PathLike[str],
     opts: _Options,
+    chars: _Characters,
     mobility: MobilityResult | None = None,
 ) -> list[Path]:
     from lifecircle.reports import excel, html, maps, word
@@ -152,12 +176,15 @@ def _district_files(
             chapter=7 if rep.places else 6,
         )
     chapters, sheets = _mobility_parts(rep.mobility, T)
+    stem = opts.stem("district")
     return _write(
         out_dir,
-        opts.stem("district"),
+        stem,
         opts,
         {
-            "html": lambda p: p.write_text(html.district_html(ck, rep, T, opts.tiles), "utf-8"),
+            "html": _html(
+                lambda: html.district_html(ck, rep, T, opts.tiles), f"{stem}.html", chars
+            ),
             "docx": lambda p: word.district_docx(
                 rep, T, p, maps.district_png(ck, rep, T), chapters=chapters
             ),
@@ -218,8 +245,9 @@ def render_circle_report(
         The files written, each atomically.
     """
     opts = _options(formats, lang, tile_url, tile_attribution, today)
-    written = _circle_files(_prepare(checkup), circle_id, out_dir, opts)
-    return written + _web_font(out_dir, opts)
+    chars: _Characters = {}
+    written = _circle_files(_prepare(checkup), circle_id, out_dir, opts, chars)
+    return written + _web_font(out_dir, opts, chars)
 
 
 def render_district_report(
@@ -240,8 +268,9 @@ def render_district_report(
     matching degree and proposed circles.
     """
     opts = _options(formats, lang, tile_url, tile_attribution, today)
-    written = _district_files(_prepare(checkup), out_dir, opts, mobility)
-    return written + _web_font(out_dir, opts)
+    chars: _Characters = {}
+    written = _district_files(_prepare(checkup), out_dir, opts, chars, mobility)
+    return written + _web_font(out_dir, opts, chars)
 
 
 def render_reports(
@@ -295,21 +324,23 @@ def render_reports(
     names: list[str] = []
 
     def write(folder: Path) -> None:
-        paths = _render_into(ck, folder, ids, opts, progress, workers, mobility)
-        paths += _web_font(folder, opts)  # one font for the whole folder
+        chars: _Characters = {}
+        paths = _render_into(ck, folder, ids, opts, chars, progress, workers, mobility)
+        paths += _web_font(folder, opts, chars)  # one font for the whole folder
         names.extend(str(p.relative_to(folder)) for p in paths)
 
     final = write_folder(out_dir, write, owns=_is_report_folder, keep_existing=ids is not None)
     return [final / name for name in names]
 
 
-def _web_font(out_dir: str | os.PathLike[str], opts: _Options) -> list[Path]:
-    """The folder's CJK web font, when HTML pages were written (``fonts.write_web_font``)."""
+def _web_font(out_dir: str | os.PathLike[str], opts: _Options, chars: _Characters) -> list[Path]:
+    """The folder's CJK web font, when HTML pages were written (``fonts.write_web_font``;
+    ``chars``: the characters of the pages written here)."""
     if "html" not in opts.formats:
         return []
     from lifecircle.reports.fonts import write_web_font
 
-    return write_web_font(out_dir)
+    return write_web_font(out_dir, known=chars)
 
 
 def _is_report_folder(folder: Path) -> bool:
@@ -330,6 +361,7 @@ def _render_into(
     out_dir: Path,
     ids: list[str] | None,
     opts: _Options,
+    chars: _Characters,
     progress: Callable[[str], object] | None,
     workers: int | None,
     mobility: MobilityResult | None = None,
@@ -342,9 +374,9 @@ def _render_into(
         workers = (os.cpu_count() or 1) if len(ids) > 4 else 1
     if workers <= 1:
         if district:
-            written += _district_files(ck, out_dir, opts, mobility)
+            written += _district_files(ck, out_dir, opts, chars, mobility)
         for cid in ids:
-            written += _circle_files(ck, cid, out_dir, opts)
+            written += _circle_files(ck, cid, out_dir, opts, chars)
             if progress is not None:
                 progress(cid)
         return written
@@ -381,12 +413,17 @@ def _render_into(
     with pool:
         if district:
             try:
-                written += _district_files(ck, out_dir, opts, mobility)
+                written += _district_files(ck, out_dir, opts, chars, mobility)
             except BaseException:
                 pool.shutdown(cancel_futures=True)  # the circles not started are dropped
                 raise
-        for cid, paths in zip(ids, results, strict=True):
+        if "html" in opts.formats:
+            from lifecircle.reports.fonts import ready_web_font
+
+            ready_web_font()  # while the workers draw, not after them
+        for cid, (paths, page_chars) in zip(ids, results, strict=True):
             written += paths
+            chars.update(page_chars)
             if progress is not None:
                 progress(cid)
     return written
@@ -429,8 +466,10 @@ def _worker_init(ck: CheckupFolder, out_dir: str, opts: _Options) -> None:
     _WORKER.update(ck=ck, out_dir=out_dir, opts=opts)
 
 
-def _worker_render(circle_id: str) -> list[Path]:
-    return _circle_files(_WORKER["ck"], circle_id, _WORKER["out_dir"], _WORKER["opts"])
+def _worker_render(circle_id: str) -> tuple[list[Path], _Characters]:
+    chars: _Characters = {}
+    paths = _circle_files(_WORKER["ck"], circle_id, _WORKER["out_dir"], _WORKER["opts"], chars)
+    return paths, chars
 
 
 def _safe(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from functools import cache
 from pathlib import Path
 
@@ -62,7 +62,9 @@ def web_font_url() -> str:
     return f"{WEB_FONT_DIR}/{WEB_FONT_FILE}"
 
 
-def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
+def write_web_font(
+    folder: str | os.PathLike[str], *, known: Mapping[str, Set[str]] | None = None
+) -> list[Path]:
     """The CJK font of the HTML reports in ``folder``, written once for the folder.
 
     Noto Sans CJK SC (from ``mplfonts``) for every character of every ``.html`` page in
@@ -79,6 +81,9 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     ----------
     folder : path
         A report folder.
+    known : mapping, optional
+        The characters of pages just written, by file name (``page_characters`` of their
+        bytes): those pages are not read again (the run that wrote them waited for that).
 
     Returns
     -------
@@ -95,9 +100,10 @@ def write_web_font(folder: str | os.PathLike[str]) -> list[Path]:
     pages = sorted(folder.glob("*.html"))
     if not pages:
         return []
+    known = known or {}
     wanted = set(_ALWAYS)
     for page in pages:
-        wanted |= _page_characters(page)
+        wanted |= known[page.name] if page.name in known else _page_characters(page)
     target = folder / WEB_FONT_DIR / WEB_FONT_FILE
     licence = folder / WEB_FONT_DIR / "OFL.txt"
     common = _common_cmap()
@@ -178,6 +184,13 @@ def _save_subset(source: Path, codes: Iterable[int], path: Path) -> None:
         subset.save_font(font, str(path), opts)
 
 
+def ready_web_font() -> None:
+    """Read what ``write_web_font`` reads of the fonts, for this process's later calls
+    (a report run does it while its workers draw)."""
+    _common_cmap()
+    common_codes()
+
+
 @cache
 def _common_cmap() -> frozenset[int]:
     """The code points of the common web font (empty if it is missing)."""
@@ -193,12 +206,17 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
 def _page_characters(page: Path) -> set[str]:
-    """The characters of ``page`` (UTF-8) beyond printable ASCII (which ``_ALWAYS`` has),
-    as ``set(page.read_text("utf-8"))`` gives them, without a set of every character of
-    the ~1 MB page (its scripts): printable ASCII bytes are dropped in one pass (what is
+    """The characters of ``page`` (``page_characters`` of its bytes)."""
+    return page_characters(page.read_bytes())
+
+
+def page_characters(data: bytes) -> set[str]:
+    """The characters of a page's UTF-8 ``data`` beyond printable ASCII (which ``_ALWAYS``
+    has), as ``set(page.read_text("utf-8"))`` gives them, without a set of every character
+    of the ~1 MB page (its scripts): printable ASCII bytes are dropped in one pass (what is
     left, ASCII controls and the bytes of non-ASCII characters, is still UTF-8) and the
     rest decoded; read as text, a carriage return is a line feed."""
-    out = set(page.read_bytes().translate(None, delete=_PRINTABLE_ASCII).decode("utf-8"))
+    out = set(data.translate(None, delete=_PRINTABLE_ASCII).decode("utf-8"))
     if "\r" in out:
         out.discard("\r")
         out.add("\n")

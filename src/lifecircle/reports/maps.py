@@ -366,7 +366,20 @@ def _png_tight(fig) -> bytes:
 def _encode(rgba: np.ndarray) -> bytes:
     """PNG of an RGBA pixel array (RGB when every pixel is opaque), at ``DPI``."""
     rgba = np.asarray(rgba, dtype=np.uint8)
-    return png_bytes(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba, dpi=DPI)
+    if not (rgba[..., 3] == 255).all():
+        return png_bytes(rgba, dpi=DPI)
+    return png_bytes(_rgb(rgba), dpi=DPI)
+
+
+def _rgb(rgba: np.ndarray) -> np.ndarray:
+    """The RGB bytes of an RGBA array, packed: PIL's conversion, a third of the time of
+    numpy's copy of the strided view ``rgba[..., :3]`` (3 of every 4 bytes)."""
+    from PIL import Image
+
+    h, w = rgba.shape[:2]
+    packed = np.ascontiguousarray(rgba)
+    rgb = Image.frombuffer("RGBA", (w, h), packed, "raw", "RGBA", 0, 1).convert("RGB")
+    return np.frombuffer(rgb.tobytes(), dtype=np.uint8).reshape(h, w, 3)
 
 
 #: zlib level of the maps' PNGs: with the "Up" filter about a third of PIL's time (which
