@@ -53,29 +53,34 @@ def test_cold_start_compiles_in_a_child_and_the_next_start_loads(tmp_path):
     assert list(tmp_path.rglob("kernels._counts_chunk-*.nbi"))
 
 
-LOAD_NOW = (
+APART = (
     "from lifecircle.network import warmup\n"
-    "print(warmup.load_cached_kernels())\n"
+    "import sys\n"
+    "started = warmup.start_compiling_apart()\n"
+    "print(started, 'numba' in sys.modules)\n"  # the child compiles; numba not imported here
+    "print(warmup.ready_kernels_here())\n"
     "from lifecircle.network import kernels\n"
     "print(bool(kernels._counts_chunk.signatures) and bool(kernels.multi_source_buckets.signatures))\n"
 )
 
 
-def _load_now(cache_dir) -> list[str]:
+def _apart(cache_dir) -> list[str]:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
     r = subprocess.run(
-        [sys.executable, "-c", LOAD_NOW], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", APART], env=env, capture_output=True, text=True, timeout=600
     )
     assert r.returncode == 0, r.stderr[-2000:]
     return r.stdout.splitlines()
 
 
-def test_load_cached_kernels_loads_on_a_warm_start_and_leaves_a_cold_one_to_the_child(tmp_path):
-    # cold: nothing loaded here (the background child compiles), so no kernel is ready yet
-    assert _load_now(tmp_path) == ["False", "False"]
-    warmup_done = _start(tmp_path)  # the child compiled, or this start compiles and marks
-    assert warmup_done in ("compiled in a child", "loaded on first use")
-    assert _load_now(tmp_path) == ["True", "True"]
+def test_compiling_apart_waits_for_the_child_then_loads_and_a_warm_start_only_loads(tmp_path):
+    # cold: a child compiled, this process imported numba only after it, then loaded
+    assert _apart(tmp_path) == ["True False", "compiled in a child", "True"]
+    assert list(tmp_path.glob("lifecircle-kernels-*.ok"))
+    # warm: no child, the kernels loaded from the cache here
+    assert _apart(tmp_path) == ["False False", "loaded here", "True"]
+    # a background start of another caller finds them warm too
+    assert _start(tmp_path) == "loaded on first use"
 
 
 WAIT = (

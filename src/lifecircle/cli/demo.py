@@ -178,23 +178,30 @@ def _generate(out: Path, seed: int, scale: float) -> float:
 def _warm() -> None:
     """Ready the checking process while the district is made: imports, catalogue, kernels."""
     from lifecircle._malloc import arrow_on_the_system_allocator, return_large_blocks_at_once
-    from lifecircle.network.warmup import compile_kernels_in_background, load_cached_kernels
+    from lifecircle.network.warmup import ready_kernels_here, start_compiling_apart
 
     _end_without_teardown()
     # its arrays of tens of MB come and go: each freed one is returned, not kept (peak)
     return_large_blocks_at_once()
     arrow_on_the_system_allocator()
 
-    compile_kernels_in_background()  # a first run compiles while the district is made
+    # A first run compiles the kernels in a child while the district is made, and this
+    # process waits for it before importing anything: the child (~150 MB) beside the
+    # generator's peak and this process's imports made the run's peak (620-634 MB)
+    compiling = start_compiling_apart()
+    if compiling:
+        ready_kernels_here()
+    import contourpy  # noqa: F401
+    import highspy  # noqa: F401
+
     import lifecircle.checkup
     import lifecircle.district
     import lifecircle.standards
 
-    # what the checkup would load on its way (numba's cached kernels, the solver, the
-    # service areas' tracer), loaded now while this process waits for the district
-    load_cached_kernels()
-    import contourpy  # noqa: F401
-    import highspy  # noqa: F401
+    # what the checkup would load on its way (numba's kernels, the solver, the service
+    # areas' tracer), loaded now while this process waits for the district
+    if not compiling:
+        ready_kernels_here()
 
     import lifecircle.checkup.suggest
     import lifecircle.checkup.write  # noqa: F401

@@ -8,6 +8,10 @@ measured slower: numba's import and cache loading are Python work that takes the
 from the reading thread; `lifecircle access` on the 200k-node grid took 3.2-3.7 s that
 way against 3.0-3.1 s.) Which start it is, is known without importing numba from a
 marker file written next to the cache once the kernels have been loaded.
+
+A process with other work first and no core to spare (the demo's checking process, beside
+the generator) starts the child with ``start_compiling_apart`` and imports numba only once
+it is done (``ready_kernels_here``): the two never hold numba at once.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import threading
 from pathlib import Path
 
 _THREAD: threading.Thread | None = None
+#: the compiling child of ``start_compiling_apart``, until ``ready_kernels_here`` waits for it
+_CHILD: subprocess.Popen[bytes] | None = None
 _LOCK = threading.Lock()
 #: what the last background start did under "kernels": "loaded on first use" (warm),
 #: "compiled in a child", "compiled here" (the child failed), "failed"; under "numba":
@@ -140,23 +146,67 @@ def compile_kernels_in_background() -> threading.Thread:
         return _THREAD
 
 
-def load_cached_kernels() -> bool:
-    """Load the kernels now if they are cached (a warm start), for a process that waits
-    now and would load them later on its critical path; on a cold start, nothing (the
-    background start compiles them).
+def start_compiling_apart() -> bool:
+    """On a cold start, start compiling the kernels in a child process (``ready_kernels_here``
+    waits for it and loads them); nothing on a warm start.
+
+    For a process that has other work to do first and no core to spare for a second
+    numba (the demo's checking process, beside the generator): unlike
+    ``compile_kernels_in_background``, this process imports numba only once the child is
+    done, so the two never hold it at once (the demo's first run peaked at 634 MB with
+    both, 575 MB warm). A background start made before makes this do nothing.
 
     Returns
     -------
     bool
-        Whether they were loaded.
+        Whether a child was started.
     """
-    compile_kernels_in_background()
-    if LAST_START.get("kernels") != "loaded on first use":
-        return False
+    global _CHILD
+    with _LOCK:
+        if _THREAD is not None or _CHILD is not None:
+            return False
+        marker = cache_marker()
+        if marker is not None and marker.exists():
+            return False
+        _CHILD = _compile_in_child()
+        return True
+
+
+def ready_kernels_here() -> str:
+    """Ready the kernels in this process: the child of ``start_compiling_apart`` waited for
+    and what it cached loaded (compiled here if it failed), or loaded from the cache on a
+    warm start, or compiled here on a cold one. A background start made before is waited
+    for instead.
+
+    Returns
+    -------
+    str
+        What was done, as in ``LAST_START["kernels"]``.
+    """
+    global _CHILD
+    with _LOCK:
+        started, child, _CHILD = _THREAD, _CHILD, None
+    if started is not None:
+        wait_for_kernels()
+        return LAST_START.get("kernels", "failed")
+    marker = cache_marker()
+    warm = child is None and marker is not None and marker.exists()
+    status = None
+    if child is not None:
+        try:
+            status = child.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            status = child.wait()
     from lifecircle.network import kernels
 
-    kernels.compile_all()
-    return True
+    kernels.compile_all()  # loads what is cached, compiles what is not
+    if not warm and marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    done = "loaded here" if warm else "compiled in a child" if status == 0 else "compiled here"
+    LAST_START["kernels"] = done
+    return done
 
 
 def wait_for_kernels() -> None:
