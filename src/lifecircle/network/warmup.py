@@ -30,7 +30,8 @@ _THREAD: threading.Thread | None = None
 _CHILD: subprocess.Popen[bytes] | None = None
 _LOCK = threading.Lock()
 #: what the last background start did under "kernels": "loaded on first use" (warm),
-#: "compiled in a child", "compiled here" (the child failed), "failed"; under "numba":
+#: "compiled in a child", "compiled here" (the child failed), "failed", "loaded here"
+#: (``ready_kernels_here`` on a warm start); under "numba":
 #: "prepared while waiting" when a caller readied numba while the child compiled
 LAST_START: dict[str, str] = {}
 
@@ -104,18 +105,28 @@ def _work(marker: Path | None) -> None:
         child = _compile_in_child()
         from lifecircle.network import kernels  # imports numba meanwhile
 
-        try:
-            status = child.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            status = child.wait()
+        status = _waited(child)
         kernels.compile_all()  # loads what the child cached (or compiles, if it failed)
         LAST_START["kernels"] = "compiled in a child" if status == 0 else "compiled here"
-        if marker is not None:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
+        _mark(marker)
     except Exception:  # the kernel call itself compiles again and reports the problem
         LAST_START["kernels"] = "failed"
+
+
+def _waited(child: subprocess.Popen[bytes]) -> int:
+    """The compile child's exit status, once it has ended (killed after 15 minutes)."""
+    try:
+        return child.wait(timeout=900)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        return child.wait()
+
+
+def _mark(marker: Path | None) -> None:
+    """Write the cache marker: the kernels of this source are cached."""
+    if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
 
 
 def compile_kernels_in_background() -> threading.Thread:
@@ -191,19 +202,12 @@ def ready_kernels_here() -> str:
         return LAST_START.get("kernels", "failed")
     marker = cache_marker()
     warm = child is None and marker is not None and marker.exists()
-    status = None
-    if child is not None:
-        try:
-            status = child.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            status = child.wait()
+    status = _waited(child) if child is not None else None
     from lifecircle.network import kernels
 
     kernels.compile_all()  # loads what is cached, compiles what is not
-    if not warm and marker is not None:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+    if not warm:
+        _mark(marker)
     done = "loaded here" if warm else "compiled in a child" if status == 0 else "compiled here"
     LAST_START["kernels"] = done
     return done
