@@ -188,3 +188,17 @@ def test_no_raw_id_reaches_a_report(demo_checkup_dir, tmp_path):
     for i in range(13):
         assert raw_id(i) not in text
     assert "k3y-for-tests" not in text
+
+
+def test_the_district_report_drawn_by_a_worker_keeps_its_mobility_chapter(
+    tmp_path, demo_checkup_dir, mobility
+):
+    from lifecircle.reports import render_reports
+
+    out = tmp_path / "all"
+    render_reports(demo_checkup_dir, out, formats="xlsx", workers=2, mobility=mobility)
+    wb = load_workbook(out / "district.xlsx")
+    assert wb.sheetnames[-3:] == ["匹配程度", "划分建议", "设施使用与可达"]
+    assert len(list(out.glob("C*.xlsx"))) == len(
+        CheckupFolder.read(demo_checkup_dir).result.circles
+    )

@@ -400,8 +400,10 @@ def _render_into(
             initializer=_worker_init,
             initargs=(ck, str(out_dir), opts),
         )
-        # every circle is submitted (and the workers start) before the district report is
-        # rendered here, so that report no longer delays the first circle
+        # the district report too is drawn by a worker (the first task): drawn here, what
+        # it left in this process stayed beside the workers to the end (~17 MB of the
+        # demo's peak); this process only collects
+        dist_future = pool.submit(_worker_district, mobility) if district else None
         results = pool.map(_worker_render, ids)
     except BaseException:
         if pool is not None:
@@ -411,9 +413,11 @@ def _render_into(
         if method == "fork":
             gc.unfreeze()
     with pool:
-        if district:
+        if dist_future is not None:
             try:
-                written += _district_files(ck, out_dir, opts, chars, mobility)
+                dpaths, dchars = dist_future.result()
+                written += dpaths
+                chars.update(dchars)
             except BaseException:
                 pool.shutdown(cancel_futures=True)  # the circles not started are dropped
                 raise
@@ -464,6 +468,12 @@ def _preload(ck: CheckupFolder | None = None) -> None:
 
 def _worker_init(ck: CheckupFolder, out_dir: str, opts: _Options) -> None:
     _WORKER.update(ck=ck, out_dir=out_dir, opts=opts)
+
+
+def _worker_district(mobility: MobilityResult | None) -> tuple[list[Path], _Characters]:
+    chars: _Characters = {}
+    paths = _district_files(_WORKER["ck"], _WORKER["out_dir"], _WORKER["opts"], chars, mobility)
+    return paths, chars
 
 
 def _worker_render(circle_id: str) -> tuple[list[Path], _Characters]:
