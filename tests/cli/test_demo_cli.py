@@ -51,3 +51,18 @@ def test_demo_without_reports_or_database_writes_the_checkup_only(tmp_path):
     assert (out / "checkup" / "checkup.json").is_file()
     assert not (out / "reports").exists() and not (out / "lifecircle.db").exists()
     assert "专项体检" in r.stdout and "体检报告" not in r.stdout and "数据库" not in r.stdout
+
+
+def test_demo_without_reports_builds_the_database_alone(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "lifecircle", "demo", "--scale", "0.05", "--out", str(tmp_path / "d"),
+         "--no-reports"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "d"
+    assert not (out / "reports").exists()
+    with sqlite3.connect(out / "lifecircle.db") as con:
+        (n_projects,) = con.execute("select count(*) from project").fetchone()
+    assert n_projects > 0
+    assert "创建工作数据库" in r.stdout and "并行" not in r.stdout

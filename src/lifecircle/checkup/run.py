@@ -209,7 +209,7 @@ def _suggest_and_draw(
     one pool of ``SUGGEST_WORKERS`` threads (most of each runs in C without the GIL:
     HiGHS, GEOS, numpy): no more threads busy than cores. While the suggestions run, the
     service areas are drawn one after the other in one task: a 1,000 m one holds up to
-    55 MB while drawn, and two at once held more than one beside the suggestions. Their
+    37 MB while drawn, and two at once held more than one beside the suggestions. Their
     facilities are snapped in that task too, while this thread prepares the suggestions'
     candidates. Once the suggestions are done, this thread draws the areas not yet
     started beside that task (the suggestions' memory is free again by then).

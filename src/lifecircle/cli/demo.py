@@ -47,11 +47,11 @@ def demo_command(
     console = Console()
     t0 = time.perf_counter()
     make_folder(out)
-    # The district is made in one process and checked in another: when each ends, its
-    # memory is the system's again (the generator's leftovers never meet the checkup's
-    # peak, and the report workers started next do not add to either). The checking
-    # process imports and loads its kernels while the district is being made. This process
-    # only waits meanwhile, small.
+    # The district is made in a process forked from the checking one (once the libraries
+    # both use are imported) and checked in that one: when each ends, its memory is the
+    # system's again (the generator's leftovers never meet the checkup's peak, and the
+    # report workers started next do not add to either). The checking process imports and
+    # loads its kernels while the district is being made. This process only waits, small.
     prepared = _generate_and_check(out, seed, scale)
     stages: list[tuple[str, float]] = prepared["stages"]
     t = time.perf_counter()
@@ -72,59 +72,46 @@ def demo_command(
         where.append(
             f"示例出行数据（合成）：{out / 'mobility'}（匹配程度 match/、划分建议 proposal.csv）"
         )
-    from lifecircle._forked import ForkedCall
     from lifecircle.checkup.folder import CheckupFolder
 
     # read once, for the reports and the database (not at all for neither)
     folder = CheckupFolder.read(checkup_dir) if reports or database else None
+    db: tuple[Path, float] | None = None
+    if reports and folder is not None:
+        from concurrent.futures import Future
+        from functools import partial
 
-    building: list[ForkedCall[tuple[Path, float]]] = []
+        from lifecircle.reports import render_reports
 
-    def start_database() -> None:
-        # in a forked child: it shares the checkup read here, and its imports and SQLite
-        # pages are the system's again when it ends. Started at once, beside the reports'
-        # preparation (one process: a core free) and then their workers: after the
-        # workers, it ran alone for ~2.5 s at the end
-        if database and folder is not None:
-            building.append(
-                ForkedCall(
-                    _build_database,
-                    out,
-                    folder,
-                    mobility=mob,
-                )
-            )
+        report_dir = out / "reports"
+        n_circles = prepared["circles"]
+        # the database is built by one of the report workers (their second task), on
+        # their prepared checkup: a process of its own beside them held 114-123 MB of its
+        # own; in a worker it leaves ~55 MB there (run's peak 578-585 -> 560-567 MB)
+        building: Future[tuple[Path, float]] = Future()
+        beside = (partial(_build_database, out, mobility=mob), building) if database else None
+        # no refresh thread: render_reports forks its workers only from a one-thread process
+        with progress_callback(ticking=False) as progress:
+            done_ids: list[str] = []
 
-    try:
-        start_database()
-        if reports and folder is not None:
-            from lifecircle.reports import render_reports
+            def advance(circle_id: str) -> None:
+                done_ids.append(circle_id)
+                progress("report", len(done_ids), n_circles)
 
-            report_dir = out / "reports"
-            n_circles = prepared["circles"]
-            # no refresh thread: render_reports forks its workers only from a one-thread process
-            with progress_callback(ticking=False) as progress:
-                done_ids: list[str] = []
-
-                def advance(circle_id: str) -> None:
-                    done_ids.append(circle_id)
-                    progress("report", len(done_ids), n_circles)
-
-                progress("report", 0, n_circles)
-                render_reports(folder, report_dir, progress=advance, mobility=mob)
-            t = done("体检报告", t)
-            worst_id, worst_name = prepared["worst"]
-            where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
-            where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
-        if building:
-            db_path, db_seconds = building[0].result()
-            stages.append(
-                ("创建工作数据库" + ("（与体检报告并行）" if reports else ""), db_seconds)
-            )
-    finally:
-        for call in building:
-            call.cancel()  # reports failed or were interrupted: the database is dropped
-    if building:
+            progress("report", 0, n_circles)
+            render_reports(folder, report_dir, progress=advance, mobility=mob, beside=beside)
+        t = done("体检报告", t)
+        worst_id, worst_name = prepared["worst"]
+        where.append(f"区级报告：{report_dir / 'district.html'}（另有 .docx / .xlsx）")
+        where.append(f"短板最多的生活圈：{report_dir / (worst_id + '.html')}（{worst_name}）")
+        if beside is not None:
+            db = building.result()
+            stages.append(("创建工作数据库（与体检报告并行）", db[1]))
+    elif database and folder is not None:
+        db = _build_database(out, folder, mobility=mob)
+        t = done("创建工作数据库", t)
+    if db is not None:
+        db_path = db[0]
         where.append(f"创建工作数据库：{db_path}（lifecircle db / project / bulletin 命令可查看）")
         where.append(
             f"网页平台：echo 密码至少8位 | lifecircle user add 用户名 --role 区级 --password-stdin "
@@ -138,7 +125,8 @@ def demo_command(
 
 def _build_database(out: Path, folder: CheckupFolder, *, mobility: Any) -> tuple[Path, float]:
     """The demo's programme database from the checkup folder (and the mobility, if made),
-    and the seconds it took."""
+    and the seconds it took. Run by a report worker (``render_reports(beside=)``), or here
+    without reports."""
     from lifecircle.workflow.demo import build_demo_database
 
     t0 = time.perf_counter()
@@ -165,20 +153,27 @@ def _build_database(out: Path, folder: CheckupFolder, *, mobility: Any) -> tuple
 
 
 def _generate(out: Path, seed: int, scale: float) -> float:
-    """Generate the demo district package (in a process of its own); its seconds."""
+    """Generate the demo district package (in a process forked for it); its seconds."""
     from lifecircle.demo import generate_demo
 
-    _end_without_teardown()
     t0 = time.perf_counter()
     package = generate_demo(out / "district", seed=seed, scale=scale)
     Console().print(f"示例区数据包：{package}（示例数据：几何为生成数据）")
     return time.perf_counter() - t0
 
 
-def _warm() -> None:
-    """Ready the checking process while the district is made: imports, catalogue, kernels."""
+def _warm_and_generate(out: Path, seed: int, scale: float) -> None:
+    """Ready the checking process while the district is made: imports, catalogue, kernels.
+
+    The district is made in a child forked from here once the libraries both need are
+    imported (geopandas, pandas, shapely, pyogrio, scipy): it shares them instead of
+    importing its own (a generator of its own held ~300 MB beside this process's 250 at
+    the demo's start), and its memory is the system's again when it ends. ``_check`` waits
+    for it.
+    """
+    from lifecircle._forked import ForkedCall
     from lifecircle._malloc import arrow_on_the_system_allocator, return_large_blocks_at_once
-    from lifecircle.network.warmup import ready_kernels_here, start_compiling_apart
+    from lifecircle.network.warmup import start_compiling_apart
 
     _end_without_teardown()
     # its arrays of tens of MB come and go: each freed one is returned, not kept (peak)
@@ -186,9 +181,25 @@ def _warm() -> None:
     arrow_on_the_system_allocator()
 
     # A first run compiles the kernels in a child while the district is made, and this
-    # process waits for it before importing anything: the child (~150 MB) beside the
-    # generator's peak and this process's imports made the run's peak (620-634 MB)
+    # process imports numba only once it is done: the compile child (~150 MB) beside the
+    # generator and this process's numba made the run's peak (620-634 MB)
     compiling = start_compiling_apart()
+    import lifecircle.demo.generator  # noqa: F401  (what the generator needs, shared with it)
+
+    # forked while this process is its only thread (no numba threads yet)
+    making = _WARMED["making"] = ForkedCall(_generate, out, seed, scale)
+    try:
+        _ready_to_check(compiling)
+    except BaseException:
+        making.cancel()  # no checkup to make the district for
+        raise
+
+
+def _ready_to_check(compiling: bool) -> None:
+    """Import what the checkup needs and load its kernels (waiting for the compile child
+    when ``compiling``) and the catalogue."""
+    from lifecircle.network.warmup import ready_kernels_here
+
     if compiling:
         ready_kernels_here()
     import contourpy  # noqa: F401
@@ -199,7 +210,7 @@ def _warm() -> None:
     import lifecircle.standards
 
     # what the checkup would load on its way (numba's kernels, the solver, the service
-    # areas' tracer), loaded now while this process waits for the district
+    # areas' tracer), loaded now while the district is being made
     if not compiling:
         ready_kernels_here()
 
@@ -211,7 +222,7 @@ def _warm() -> None:
 
 
 DEMO_CATALOGUE = "changsha-provisional"
-#: what ``_warm`` made for ``_check`` in the checking process
+#: what ``_warm_and_generate`` started and made for ``_check`` in the checking process
 _WARMED: dict[str, Any] = {}
 
 
@@ -227,13 +238,13 @@ def _end_without_teardown() -> None:
 
 
 def _check(out: Path) -> dict[str, Any]:
-    """Load the demo district, run and write its checkup, print the summary."""
+    """Wait for the demo district, load it, run and write its checkup, print the summary."""
     from lifecircle.checkup import run_checkup
     from lifecircle.district import load_district
     from lifecircle.standards import load_catalogue
 
     console = Console()
-    stages: list[tuple[str, float]] = []
+    stages: list[tuple[str, float]] = [("生成示例区", _WARMED.pop("making").result())]
 
     def done(stage: str, since: float) -> float:
         now = time.perf_counter()
@@ -259,17 +270,18 @@ def _check(out: Path) -> dict[str, Any]:
 
 
 def _generate_and_check(out: Path, seed: int, scale: float) -> dict[str, Any]:
-    """`_generate` and then `_check`, each in a new (spawned) process; errors raised here."""
+    """Make the district and check it in a new (spawned) process; errors raised here.
+
+    The process imports what both need, forks the generator, readies the checkup while
+    the district is made (`_warm_and_generate`), then waits for it and checks it
+    (`_check`). This process only waits meanwhile, small.
+    """
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: a fresh interpreter, and numba's threads are not fork-safe
     spawn = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checking:
-        warming = checking.submit(_warm)
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as making:
-            made = making.submit(_generate, out, seed, scale).result()
-        warming.result()
+        checking.submit(_warm_and_generate, out, seed, scale).result()
         prepared: dict[str, Any] = checking.submit(_check, out).result()
-    prepared["stages"].insert(0, ("生成示例区", made))
     return prepared

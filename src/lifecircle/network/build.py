@@ -81,49 +81,11 @@ def graph_from_lines(
         part_row = np.zeros(len(parts), dtype=np.int64)
         keep_attrs = ()
     columns = [c for c in keep_attrs if c in lines.columns]
-    coords, line_of = shapely.get_coordinates(parts, return_index=True)
-    n = len(coords)
-    first = np.ones(n, dtype=bool)
-    first[1:] = line_of[1:] != line_of[:-1]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = line_of[1:] != line_of[:-1]
-    _, vid, occurrences = np.unique(
-        _vertex_keys(coords, tolerance_m), return_inverse=True, return_counts=True
-    )
-    vid = vid.ravel()
-    is_node = first | last | (occurrences[vid] > 1)
-    interior_node = is_node & ~first & ~last
-    # Interior nodes end one edge and start the next: repeat them once.
-    rep = 1 + interior_node.astype(np.int64)
-    xcoords = np.repeat(coords, rep, axis=0)
-    xvid = np.repeat(vid, rep)
-    xline = np.repeat(line_of, rep)
-    starts = np.repeat(first, rep)
-    second_copy = np.zeros(len(xcoords), dtype=bool)
-    pos = np.cumsum(rep) - 1  # index of the last copy of each original coordinate
-    second_copy[pos[interior_node]] = True
-    edge_of = np.cumsum(starts | second_copy) - 1
-    n_edges = int(edge_of[-1]) + 1
-    estart = np.searchsorted(edge_of, np.arange(n_edges), side="left")
-    eend = np.searchsorted(edge_of, np.arange(n_edges), side="right") - 1
-    eline = xline[estart]
-    edge_geom = _edge_geometries(parts, eline, xcoords, edge_of)
-    # nodes: the vertex ids that end an edge, numbered in vertex-id order
-    is_end = np.zeros(len(occurrences), dtype=bool)
-    is_end[xvid[estart]] = True
-    is_end[xvid[eend]] = True
-    node_vids = np.flatnonzero(is_end)
-    node_number = np.cumsum(is_end) - 1
-    u = node_number[xvid[estart]]
-    v = node_number[xvid[eend]]
-    # node coordinates: the first coordinate seen for each vertex id
-    first_seen = np.full(len(occurrences), -1, dtype=np.int64)
-    order = np.arange(n)[::-1]
-    first_seen[vid[order]] = order
-    node_xy = coords[first_seen[node_vids]]
+    u, v, node_xy, edge_geom, eline = _noded(parts, tolerance_m)
     length = np.asarray(shapely.length(edge_geom))
     keep = ~((u == v) & (length <= 0.0))  # zero-length loops carry no walk
     edge_row = part_row[eline][keep]
+    del eline
     edge_attrs = {c: _edge_values(lines[c], edge_row) for c in columns}
     # nodes numbered along a space-filling curve: the searches walk nodes that lie near
     # one another, and now they lie near one another in memory too
@@ -141,6 +103,66 @@ def graph_from_lines(
         crs=lines.crs,
         edge_attrs=edge_attrs,
     )
+
+
+def _noded(
+    parts: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes and edges of the line ``parts``: each edge's end nodes, the nodes'
+    coordinates, each edge's geometry and the part it comes from.
+
+    A function of its own so that its arrays (a dozen of one number per vertex: 114 MB at
+    once for the demo's 229,211 lines) are freed before the graph is built from it.
+    """
+    coords, line_of = shapely.get_coordinates(parts, return_index=True)
+    n = len(coords)
+    first = np.ones(n, dtype=bool)
+    first[1:] = line_of[1:] != line_of[:-1]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = line_of[1:] != line_of[:-1]
+    _, vid, occurrences = np.unique(
+        _vertex_keys(coords, tolerance_m), return_inverse=True, return_counts=True
+    )
+    vid = vid.ravel()
+    interior_node = (occurrences[vid] > 1) & ~first & ~last
+    del last
+    # node coordinates: the first coordinate seen for each vertex id
+    first_seen = np.empty(len(occurrences), dtype=np.int64)
+    first_seen[vid[::-1]] = np.arange(n - 1, -1, -1)
+    del occurrences
+    if interior_node.any():
+        # Interior nodes end one edge and start the next: repeat them once.
+        rep = 1 + interior_node.astype(np.int64)
+        xcoords = np.repeat(coords, rep, axis=0)
+        xvid = np.repeat(vid, rep)
+        xline = np.repeat(line_of, rep)
+        starts = np.repeat(first, rep)
+        pos = np.cumsum(rep) - 1  # index of the last copy of each original coordinate
+        del rep
+        starts[pos[interior_node]] = True  # a second copy starts an edge
+        del pos
+    else:  # a noded layer: every line is one edge, no copies needed
+        xcoords, xvid, xline, starts = coords, vid, line_of, first
+    del interior_node, line_of, first
+    edge_of = np.cumsum(starts) - 1
+    del starts
+    n_edges = int(edge_of[-1]) + 1
+    estart = np.searchsorted(edge_of, np.arange(n_edges), side="left")
+    eend = np.searchsorted(edge_of, np.arange(n_edges), side="right") - 1
+    eline = xline[estart]
+    del xline
+    edge_geom = _edge_geometries(parts, eline, xcoords, edge_of)
+    del xcoords, edge_of
+    # nodes: the vertex ids that end an edge, numbered in vertex-id order
+    is_end = np.zeros(len(first_seen), dtype=bool)
+    is_end[xvid[estart]] = True
+    is_end[xvid[eend]] = True
+    node_vids = np.flatnonzero(is_end)
+    node_number = np.cumsum(is_end) - 1
+    u = node_number[xvid[estart]]
+    v = node_number[xvid[eend]]
+    node_xy = coords[first_seen[node_vids]]
+    return u, v, node_xy, edge_geom, eline
 
 
 def _edge_geometries(

@@ -13,6 +13,7 @@ import gc
 import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,8 @@ OSM_TILES = {
 }
 
 CheckupLike = CheckupFolder | str | os.PathLike[str]
+#: work run beside the reports: ``fn(checkup)``, its value or exception set on the future
+Beside = tuple[Callable[[CheckupFolder], Any], Future[Any]]
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,7 @@ def render_reports(
     progress: Callable[[str], object] | None = None,
     workers: int | None = None,
     mobility: MobilityResult | None = None,
+    beside: Beside | None = None,
 ) -> list[Path]:
     """The district report plus every circle's report (or only ``circle_ids``, no district).
 
@@ -310,6 +314,13 @@ def render_reports(
         Processes for the circle reports.
     mobility : MobilityResult, optional
         Adds the district report's chapter on mobility (matching degree, proposed circles).
+    beside : (callable, Future), optional
+        Other work on the same checkup: ``fn(checkup)`` is run by one of the workers (the
+        pool's second task, ``fn`` and its arguments picklable) and its value, or the
+        exception it raised, is set on the future; without workers it runs here after the
+        reports. It shares the workers' prepared checkup instead of a process of its own
+        beside them (the demo's database: such a process held 114-123 MB of its own at
+        the demo's peak, 578-585 MB; built by a worker, 560-567 MB).
 
     Returns
     -------
@@ -325,7 +336,7 @@ def render_reports(
 
     def write(folder: Path) -> None:
         chars: _Characters = {}
-        paths = _render_into(ck, folder, ids, opts, chars, progress, workers, mobility)
+        paths = _render_into(ck, folder, ids, opts, chars, progress, workers, mobility, beside)
         paths += _web_font(folder, opts, chars)  # one font for the whole folder
         names.extend(str(p.relative_to(folder)) for p in paths)
 
@@ -365,6 +376,7 @@ def _render_into(
     progress: Callable[[str], object] | None,
     workers: int | None,
     mobility: MobilityResult | None = None,
+    beside: Beside | None = None,
 ) -> list[Path]:
     written: list[Path] = []
     district = ids is None
@@ -379,6 +391,8 @@ def _render_into(
             written += _circle_files(ck, cid, out_dir, opts, chars)
             if progress is not None:
                 progress(cid)
+        if beside is not None:
+            _settle(beside[1], lambda: beside[0](ck))
         return written
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -404,6 +418,7 @@ def _render_into(
         # it left in this process stayed beside the workers to the end (~17 MB of the
         # demo's peak); this process only collects
         dist_future = pool.submit(_worker_district, mobility) if district else None
+        side = None if beside is None else pool.submit(_worker_beside, beside[0])
         results = pool.map(_worker_render, ids)
     except BaseException:
         if pool is not None:
@@ -412,25 +427,41 @@ def _render_into(
     finally:
         if method == "fork":
             gc.unfreeze()
-    with pool:
-        if dist_future is not None:
-            try:
-                dpaths, dchars = dist_future.result()
-                written += dpaths
-                chars.update(dchars)
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # the circles not started are dropped
-                raise
-        if "html" in opts.formats:
-            from lifecircle.reports.fonts import ready_web_font
+    try:
+        with pool:
+            if dist_future is not None:
+                try:
+                    dpaths, dchars = dist_future.result()
+                    written += dpaths
+                    chars.update(dchars)
+                except BaseException:
+                    pool.shutdown(cancel_futures=True)  # the circles not started are dropped
+                    raise
+            if "html" in opts.formats:
+                from lifecircle.reports.fonts import ready_web_font
 
-            ready_web_font()  # while the workers draw, not after them
-        for cid, (paths, page_chars) in zip(ids, results, strict=True):
-            written += paths
-            chars.update(page_chars)
-            if progress is not None:
-                progress(cid)
+                ready_web_font()  # while the workers draw, not after them
+            for cid, (paths, page_chars) in zip(ids, results, strict=True):
+                written += paths
+                chars.update(page_chars)
+                if progress is not None:
+                    progress(cid)
+            if side is not None and beside is not None:
+                _settle(beside[1], side.result)
+    finally:
+        if beside is not None and not beside[1].done():
+            beside[1].cancel()  # the reports failed: its value is not waited for
     return written
+
+
+def _settle(future: Future[Any], work: Callable[[], Any]) -> None:
+    """Set ``work()``'s value, or the exception it raised, on ``future``."""
+    try:
+        value = work()
+    except BaseException as exc:  # the caller meets it in future.result()
+        future.set_exception(exc)
+    else:
+        future.set_result(value)
 
 
 _WORKER: dict[str, Any] = {}
@@ -474,6 +505,10 @@ def _worker_district(mobility: MobilityResult | None) -> tuple[list[Path], _Char
     chars: _Characters = {}
     paths = _district_files(_WORKER["ck"], _WORKER["out_dir"], _WORKER["opts"], chars, mobility)
     return paths, chars
+
+
+def _worker_beside(fn: Callable[[CheckupFolder], Any]) -> Any:
+    return fn(_WORKER["ck"])
 
 
 def _worker_render(circle_id: str) -> tuple[list[Path], _Characters]:
