@@ -85,9 +85,9 @@ def demo_command(
 
         report_dir = out / "reports"
         n_circles = prepared["circles"]
-        # the database is built by one of the report workers (their second task), on
-        # their prepared checkup: a process of its own beside them held 114-123 MB of its
-        # own; in a worker it leaves ~55 MB there (run's peak 578-585 -> 560-567 MB)
+        # the database is built beside the reports, in a child of one of their workers
+        # (render_reports(beside=)): it shares their prepared checkup, and what it
+        # allocates ends with it (the reports' part of the run's peak 578-585 -> 521-529 MB)
         building: Future[tuple[Path, float]] = Future()
         beside = (partial(_build_database, out, mobility=mob), building) if database else None
         # no refresh thread: render_reports forks its workers only from a one-thread process
@@ -125,8 +125,8 @@ def demo_command(
 
 def _build_database(out: Path, folder: CheckupFolder, *, mobility: Any) -> tuple[Path, float]:
     """The demo's programme database from the checkup folder (and the mobility, if made),
-    and the seconds it took. Run by a report worker (``render_reports(beside=)``), or here
-    without reports."""
+    and the seconds it took. Run beside the reports (``render_reports(beside=)``), or here
+    without them."""
     from lifecircle.workflow.demo import build_demo_database
 
     t0 = time.perf_counter()

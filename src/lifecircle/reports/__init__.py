@@ -315,12 +315,14 @@ def render_reports(
     mobility : MobilityResult, optional
         Adds the district report's chapter on mobility (matching degree, proposed circles).
     beside : (callable, Future), optional
-        Other work on the same checkup: ``fn(checkup)`` is run by one of the workers (the
-        pool's second task, ``fn`` and its arguments picklable) and its value, or the
-        exception it raised, is set on the future; without workers it runs here after the
-        reports. It shares the workers' prepared checkup instead of a process of its own
-        beside them (the demo's database: such a process held 114-123 MB of its own at
-        the demo's peak, 578-585 MB; built by a worker, 560-567 MB).
+        Other work on the same checkup: ``fn(checkup)`` is run as the pool's second task,
+        in a child forked from the worker that takes it (``fn``, its arguments and its
+        value picklable), and its value, or the exception it raised, is set on the
+        future; without workers it runs here after the reports. The child shares the
+        workers' prepared checkup and ends with its own allocations: the demo's database
+        built in a process forked beside the workers held 114-123 MB of its own (the
+        demo's peak 578-585 MB), built by a worker it left 55-74 MB there to the end
+        (560-581 MB), in a child of a worker 521-529 MB.
 
     Returns
     -------
@@ -508,7 +510,12 @@ def _worker_district(mobility: MobilityResult | None) -> tuple[list[Path], _Char
 
 
 def _worker_beside(fn: Callable[[CheckupFolder], Any]) -> Any:
-    return fn(_WORKER["ck"])
+    # in a child forked from this worker, which waits for it: the child shares what the
+    # worker shares, and what it allocates ends with it instead of staying in the worker
+    # for its next reports (the demo's database left ~55-74 MB there, at the run's peak)
+    from lifecircle._forked import ForkedCall
+
+    return ForkedCall(fn, _WORKER["ck"]).result()
 
 
 def _worker_render(circle_id: str) -> tuple[list[Path], _Characters]:
