@@ -315,14 +315,12 @@ def render_reports(
     mobility : MobilityResult, optional
         Adds the district report's chapter on mobility (matching degree, proposed circles).
     beside : (callable, Future), optional
-        Other work on the same checkup: ``fn(checkup)`` is run as the pool's second task,
-        in a child forked from the worker that takes it (``fn``, its arguments and its
-        value picklable), and its value, or the exception it raised, is set on the
-        future; without workers it runs here after the reports. The child shares the
-        workers' prepared checkup and ends with its own allocations: the demo's database
-        built in a process forked beside the workers held 114-123 MB of its own (the
-        demo's peak 578-585 MB), built by a worker it left 55-74 MB there to the end
-        (560-581 MB), in a child of a worker 521-529 MB.
+        Other work on the same checkup (the demo's database): ``fn(checkup)`` is run as
+        one of the pool's first tasks, in a child forked from the worker that takes it
+        (``fn``, its arguments and its value picklable), and its value, or the exception
+        it raised, is set on the future (cancelled if the reports fail); without workers
+        it runs here after the reports. The child shares the workers' prepared checkup,
+        and what it allocates ends with it rather than staying beside the reports.
 
     Returns
     -------
