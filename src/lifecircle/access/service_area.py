@@ -27,7 +27,8 @@ from lifecircle.network.snap import snap_points
 
 #: cells a side of the tiles a service area's band is traced in (``band_polygons``).
 #: contourpy holds ~30 bytes a cell of a tile while it traces (its x and y grids, z as
-#: float64): 1024 took 34 of a demo 1,000 m band's 56 MB peak, 512 takes 14 of 37, in the same time
+#: float64): with 1024, 34 of a demo 1,000 m band's 56 MB at once; with 512, 14 of 37 MB,
+#: in the same time
 TILE_CELLS = 512
 
 

@@ -87,7 +87,7 @@ def demo_command(
         n_circles = prepared["circles"]
         # the database is built beside the reports, in a child of one of their workers
         # (render_reports(beside=)): it shares their prepared checkup, and what it
-        # allocates ends with it (the reports' part of the run's peak 578-585 -> 521-529 MB)
+        # allocates ends with it (the reports' part of the run's peak 582-586 -> 521-529 MB)
         building: Future[tuple[Path, float]] = Future()
         beside = (partial(_build_database, out, mobility=mob), building) if database else None
         # no refresh thread: render_reports forks its workers only from a one-thread process

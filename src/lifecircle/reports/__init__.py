@@ -458,7 +458,7 @@ def _settle(future: Future[Any], work: Callable[[], Any]) -> None:
     """Set ``work()``'s value, or the exception it raised, on ``future``."""
     try:
         value = work()
-    except BaseException as exc:  # the caller meets it in future.result()
+    except Exception as exc:  # the caller meets it in future.result(); Ctrl-C goes on up
         future.set_exception(exc)
     else:
         future.set_result(value)
